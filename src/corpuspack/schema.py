@@ -1,0 +1,175 @@
+"""The seed contract: load the JSON Schema, check it, validate documents, and cross-document checks."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError, ValidationError
+from referencing import Registry, Resource
+from referencing.exceptions import NoSuchResource, Unresolvable
+from referencing.jsonschema import DRAFT202012
+
+from .errors import ConfigError
+from .model import Document, Finding
+
+
+@dataclass(frozen=True)
+class Schema:
+    """A checked JSON Schema with a validator that never fetches anything from a network."""
+
+    path: Path
+    raw: bytes
+    document: dict[str, Any]
+
+    @property
+    def id(self) -> str:
+        return str(self.document.get("$id", ""))
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.raw).hexdigest()
+
+    @cached_property
+    def validator(self) -> Draft202012Validator:
+        return Draft202012Validator(
+            self.document,
+            registry=_local_registry(self.path.parent),
+            format_checker=Draft202012Validator.FORMAT_CHECKER,
+        )
+
+    def findings(self, doc: Document) -> list[Finding]:
+        """Every schema violation of one document, each at the line of the field it concerns."""
+        out = []
+        for error in self.validator.iter_errors(doc.record()):
+            pointer = _pointer(error.absolute_path)
+            where = doc.where(pointer)
+            out.append(Finding(where.path, where.line, pointer, _message(error), code=f"schema:{error.validator}"))
+        return sorted(out)
+
+
+def load_schema(path: Path) -> Schema:
+    """Read and check a schema; any problem is a ConfigError (exit code 3)."""
+    try:
+        raw = path.read_bytes()
+        document = json.loads(raw)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read schema: {exc.strerror or exc}") from exc
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: schema is not valid JSON: {exc}") from exc
+    if not isinstance(document, dict):
+        raise ConfigError(f"{path}: schema must be a JSON object")
+    try:
+        Draft202012Validator.check_schema(document)
+    except SchemaError as exc:
+        raise ConfigError(f"{path}: {_pointer(exc.absolute_path)}: broken schema: {exc.message}") from exc
+    schema = Schema(path, raw, document)
+    base = str(document.get("$id", ""))
+    resource = Resource.from_contents(document, default_specification=DRAFT202012)
+    resolver = _local_registry(path.parent).with_resource(base, resource).resolver(base_uri=base)
+    for ref in _refs(document):
+        # Resolving every $ref now makes a dangling one a config error rather than a crash mid-run.
+        try:
+            resolver.lookup(ref)
+        except Unresolvable as exc:
+            raise ConfigError(f"{path}: unresolvable $ref {ref!r} (only schemas in {path.parent} are used)") from exc
+    return schema
+
+
+def _refs(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        if isinstance(node.get("$ref"), str):
+            yield node["$ref"]
+        for value in node.values():
+            yield from _refs(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _refs(value)
+
+
+def _local_registry(folder: Path) -> Registry:
+    """Every *.json schema in the schema folder, by its $id; nothing else resolves."""
+    resources = []
+    for file in sorted(folder.glob("*.json")):
+        try:
+            contents = json.loads(file.read_bytes())
+        except (OSError, ValueError):
+            continue
+        if isinstance(contents, dict) and "$id" in contents:
+            resources.append((contents["$id"], Resource.from_contents(contents, default_specification=DRAFT202012)))
+
+    def refuse(uri: str) -> Resource:
+        raise NoSuchResource(ref=uri)
+
+    return Registry(retrieve=refuse).with_resources(resources)
+
+
+def cross_document_findings(docs: Iterable[Document]) -> list[Finding]:
+    """Ids used twice, and ids that differ only by letter case (they clash on case-insensitive disks)."""
+    first: dict[str, Document] = {}
+    folded: dict[str, Document] = {}
+    out = []
+    for doc in sorted(docs, key=lambda d: (d.location.path, d.location.line or 0, d.id)):
+        if doc.id in first:
+            other = first[doc.id].location
+            out.append(
+                Finding(
+                    doc.location.path,
+                    doc.location.line,
+                    "/id",
+                    f"duplicate id '{doc.id}': already used by {_at(other)}",
+                    code="duplicate-id",
+                )
+            )
+            continue
+        first[doc.id] = doc
+        key = doc.id.casefold()
+        if key in folded:
+            other = folded[key]
+            out.append(
+                Finding(
+                    doc.location.path,
+                    doc.location.line,
+                    "/id",
+                    f"id '{doc.id}' differs only by letter case from '{other.id}' at {_at(other.location)}",
+                    code="case-id",
+                )
+            )
+        else:
+            folded[key] = doc
+    return out
+
+
+def _at(location: Any) -> str:
+    return f"{location.path}:{location.line}" if location.line else location.path
+
+
+def _pointer(parts: Iterable[Any]) -> str:
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+def _message(error: ValidationError) -> str:
+    value = error.instance
+    shown = repr(value) if not isinstance(value, str) or len(value) <= 60 else repr(value[:57] + "...")
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    described = schema.get("description")
+    if error.validator in ("pattern", "anyOf", "oneOf", "format") and described:
+        return f"{shown} is not {described}"
+    if error.validator == "format":
+        return f"{shown} is not a valid {error.validator_value}"
+    if error.validator == "pattern":
+        return f"{shown} does not match the pattern {error.validator_value}"
+    if error.validator == "minLength" and value == "":
+        return "must not be empty"
+    if error.validator == "additionalProperties" and isinstance(value, dict):
+        extra = sorted(set(value) - set(schema.get("properties", {})))
+        return f"unknown field{'s' if len(extra) > 1 else ''}: {', '.join(map(repr, extra))}"
+    if error.validator == "required":
+        return f"missing required field {error.message.split(' is a required')[0]}"
+    return error.message

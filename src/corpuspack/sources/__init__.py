@@ -1,0 +1,64 @@
+"""Readers: one module per seed format, all returning documents plus findings, never raising on bad data."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from ..model import Finding, ReadResult
+from .article import read_article
+from .decode import decode
+from .discover import TEXT_SUFFIXES, SeedFile, discover
+from .frontmatter import has_front_matter, read_front_matter
+from .jsonrecords import read_json, read_jsonl
+from .sidecar import read_sidecar, sidecar_path
+
+__all__ = ["SeedFile", "discover", "read_seed"]
+
+
+def read_seed(seed: SeedFile, defaults: Mapping[str, Any], max_bytes: int, strict: bool = False) -> ReadResult:
+    """Read one seed file into documents and findings."""
+    kind, rel = seed.kind, seed.rel
+    if kind == "sidecar":
+        if not _has_seed(seed.path):
+            return ReadResult(
+                findings=[Finding(rel, None, "", "sidecar has no seed file next to it", "warning", "orphan")]
+            )
+        return ReadResult()
+    if kind is None:
+        severity = "error" if strict else "warning"
+        return ReadResult(findings=[Finding(rel, None, "", "no reader for this file type", severity, "unknown-type")])
+    try:
+        if kind == "jsonl":
+            return read_jsonl(seed.path, rel, defaults, max_bytes)
+        size = seed.path.stat().st_size
+        if size > max_bytes:
+            return ReadResult(
+                findings=[Finding(rel, None, "", f"file of {size} bytes is over the limit of {max_bytes}", code="size")]
+            )
+        text, problem = decode(seed.path.read_bytes(), rel)
+    except OSError as exc:
+        return ReadResult(findings=[Finding(rel, None, "", f"cannot read: {exc.strerror or exc}", code="io")])
+    if problem is not None:
+        return ReadResult(findings=[problem])
+    assert text is not None
+    if kind == "json":
+        return read_json(text, rel, defaults)
+    side = sidecar_path(seed.path)
+    sidecar = None
+    extra: list[Finding] = []
+    if side.is_file():
+        side_rel = rel.rsplit("/", 1)[0] + "/" + side.name if "/" in rel else side.name
+        fields, where, extra = read_sidecar(side, side_rel)
+        sidecar = (fields, where)
+    doc_id = seed.path.stem
+    reader = read_front_matter if has_front_matter(text) else read_article
+    result = reader(text, rel, doc_id, defaults, sidecar)
+    result.findings[:0] = extra
+    return result
+
+
+def _has_seed(side: Path) -> bool:
+    stem = side.name[: -len(".meta.json")]
+    return any(side.with_name(stem + suffix).is_file() for suffix in TEXT_SUFFIXES)

@@ -1,0 +1,95 @@
+"""Finding seed files: stable sorted order, no symlink escapes, nothing skipped without a word."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..model import Finding
+from .sidecar import SUFFIX as SIDECAR_SUFFIX
+
+TEXT_SUFFIXES = (".txt", ".md", ".markdown")
+JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".jsonl.zst", ".ndjson.gz", ".ndjson.zst")
+JSON_SUFFIXES = (".json",)
+
+
+@dataclass(frozen=True)
+class SeedFile:
+    """A file to read: its path on disk and the path findings and manifests use."""
+
+    path: Path
+    rel: str
+
+    @property
+    def kind(self) -> str | None:
+        name = self.path.name.lower()
+        if name.endswith(SIDECAR_SUFFIX):
+            return "sidecar"
+        for kind, suffixes in (("jsonl", JSONL_SUFFIXES), ("json", JSON_SUFFIXES), ("text", TEXT_SUFFIXES)):
+            if name.endswith(suffixes):
+                return kind
+        return None
+
+
+def discover(paths: list[Path], base: Path) -> tuple[list[SeedFile], list[Finding]]:
+    """Every seed file under `paths` (files or folders), sorted by relative path.
+
+    Names starting with a dot (.gitkeep, .DS_Store) are not seeds. A symlink is followed only when
+    its target stays inside the folder being read; otherwise it is reported.
+    """
+    files: dict[str, SeedFile] = {}
+    findings: list[Finding] = []
+    for top in paths:
+        top_real = top.resolve()
+        if not top.exists():
+            findings.append(Finding(_rel(top, base), None, "", "no such file or folder", code="missing"))
+        elif top.is_file():
+            files[_rel(top, base)] = SeedFile(top, _rel(top, base))
+        else:
+            _walk(top, top_real, base, files, findings)
+    return [files[k] for k in sorted(files)], findings
+
+
+def _walk(top: Path, top_real: Path, base: Path, files: dict[str, SeedFile], findings: list[Finding]) -> None:
+    seen: set[Path] = set()
+    for folder, dirnames, filenames in os.walk(top, followlinks=True):
+        here = Path(folder)
+        real = here.resolve()
+        if real in seen:
+            dirnames[:] = []
+            continue
+        seen.add(real)
+        keep = []
+        for name in sorted(dirnames):
+            if name.startswith(".") or _escapes(here / name, top_real, base, findings):
+                continue
+            keep.append(name)
+        dirnames[:] = keep
+        for name in sorted(filenames):
+            path = here / name
+            if name.startswith(".") or _escapes(path, top_real, base, findings):
+                continue
+            files[_rel(path, base)] = SeedFile(path, _rel(path, base))
+
+
+def _escapes(path: Path, top_real: Path, base: Path, findings: list[Finding]) -> bool:
+    if not path.is_symlink():
+        return False
+    target = path.resolve()
+    if target == top_real or top_real in target.parents:
+        if target.exists():
+            return False
+        findings.append(Finding(_rel(path, base), None, "", "broken symlink", code="symlink"))
+        return True
+    findings.append(
+        Finding(_rel(path, base), None, "", f"symlink leads outside the seeds folder (to {target})", code="symlink")
+    )
+    return True
+
+
+def _rel(path: Path, base: Path) -> str:
+    try:
+        return path.absolute().relative_to(base.absolute()).as_posix()
+    except ValueError:
+        return path.as_posix()

@@ -1,0 +1,81 @@
+"""Markdown or text with a YAML front matter block fenced by `---` lines."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import yaml
+
+from ..model import Finding, Location, ReadResult
+from ..text import blocks, clean, lines
+from .records import make_document
+
+FENCE = "---"
+
+
+class _Loader(yaml.SafeLoader):
+    """Safe loading, with dates left as the strings the author wrote (so 2024-13-45 is reported, not raised)."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def has_front_matter(text: str) -> bool:
+    return text.lstrip("\ufeff").split("\n", 1)[0].rstrip("\r ") == FENCE
+
+
+def read_front_matter(
+    text: str,
+    path: str,
+    doc_id: str,
+    defaults: Mapping[str, Any],
+    sidecar: tuple[Mapping[str, Any], Mapping[str, Location]] | None = None,
+) -> ReadResult:
+    rows = lines(text)
+    end = next((i for i in range(1, len(rows)) if rows[i].rstrip() in (FENCE, "...")), None)
+    if end is None:
+        return ReadResult(
+            findings=[Finding(path, 1, "", "front matter opened with '---' is never closed", code="yaml")]
+        )
+    header = "\n".join(rows[1:end])
+    try:
+        meta = yaml.load(header, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark is not None else 1
+        column = f" (column {mark.column + 1})" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        return ReadResult(
+            findings=[Finding(path, line, "", f"invalid YAML front matter: {problem}{column}", code="yaml")]
+        )
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, dict):
+        return ReadResult(findings=[Finding(path, 2, "", "front matter must be a mapping of fields", code="yaml")])
+    meta = {str(k): _plain(v) for k, v in meta.items()}
+    where = {key: Location(path, _key_line(rows, end, key)) for key in meta}
+    body = list(blocks(rows[end + 1 :], first_line=end + 2))
+    where["text"] = Location(path, body[0][0] if body else end + 1)
+    doc_id = meta["id"] if isinstance(meta.get("id"), str) else doc_id
+    paras = [clean(" ".join(block)) for _, block in body]
+    return ReadResult(documents=[make_document(doc_id, meta, paras, path, 1, where, defaults, sidecar)])
+
+
+def _plain(value: Any) -> Any:
+    """YAML values as JSON would carry them (dates as ISO strings)."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, str):
+        return value.strip()
+    return value
+
+
+def _key_line(rows: list[str], end: int, key: str) -> int | None:
+    pattern = re.compile(rf"^\s*['\"]?{re.escape(key)}['\"]?\s*:")
+    return next((i + 1 for i in range(1, end) if pattern.match(rows[i])), None)

@@ -1,0 +1,45 @@
+"""`<stem>.meta.json` next to a text seed: metadata that adds to or overrides the seed's own."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from ..model import Finding, Location
+from .decode import decode
+
+SUFFIX = ".meta.json"
+_FORBIDDEN = ("id", "text")
+
+
+def sidecar_path(seed: Path) -> Path:
+    return seed.with_name(seed.stem + SUFFIX)
+
+
+def read_sidecar(path: Path, rel: str) -> tuple[dict[str, Any], dict[str, Location], list[Finding]]:
+    """The sidecar's fields and where each stands, or findings explaining why it cannot be used."""
+    text, problem = decode(path.read_bytes(), rel)
+    if problem is not None:
+        return {}, {}, [problem]
+    assert text is not None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return {}, {}, [Finding(rel, exc.lineno, "", f"invalid JSON: {exc.msg} (column {exc.colno})", code="json")]
+    if not isinstance(data, dict):
+        return {}, {}, [Finding(rel, 1, "", f"a sidecar must be a JSON object, not {type(data).__name__}")]
+    findings = [
+        Finding(rel, key_line(text, key), f"/{key}", f"'{key}' cannot be set in a sidecar")
+        for key in _FORBIDDEN
+        if key in data
+    ]
+    fields = {k: v for k, v in data.items() if k not in _FORBIDDEN}
+    return fields, {k: Location(rel, key_line(text, k)) for k in fields}, findings
+
+
+def key_line(text: str, key: str) -> int | None:
+    """The line of the first `"key":` in a JSON text (good enough to point a reader at it)."""
+    match = re.search(rf'"{re.escape(key)}"\s*:', text)
+    return text.count("\n", 0, match.start()) + 1 if match else None

@@ -1,0 +1,49 @@
+"""Text normalisation and paragraph splitting shared by every reader.
+
+Two normalisations, both versioned because both change the published bytes:
+
+* display normalisation (`clean`): Unicode NFC, any line ending, whitespace trimmed and collapsed to
+  single spaces. The published text is this.
+* key normalisation (see `dedup.keys`): what two paragraphs must share to count as the same.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+
+DISPLAY_NORMALISATION = "nfc-ws1"
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def clean(text: str) -> str:
+    """NFC, whitespace (including line breaks) collapsed to single spaces, trimmed."""
+    if not text.isascii() and not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    return " ".join(text.split())
+
+
+def lines(text: str) -> list[str]:
+    """Split on LF, CRLF or CR only (str.splitlines also splits on form feeds and U+2028)."""
+    return _LINE_BREAK.split(text)
+
+
+def blocks(rows: list[str], first_line: int = 1) -> Iterator[tuple[int, list[str]]]:
+    """Yield (1-based line number, lines) for each block of non-blank lines."""
+    start: int | None = None
+    for number, row in enumerate(rows, first_line):
+        if row.strip():
+            if start is None:
+                start = number
+        elif start is not None:
+            yield start, rows[start - first_line : number - first_line]
+            start = None
+    if start is not None:
+        yield start, rows[start - first_line :]
+
+
+def paragraphs(text: str) -> list[str]:
+    """The cleaned blank-line-separated blocks of `text`."""
+    return [clean(" ".join(block)) for _, block in blocks(lines(text))]

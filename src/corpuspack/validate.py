@@ -1,0 +1,85 @@
+"""`validate`: read every seed, check it against the schema and across documents, report everything."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .config import Config, load_config
+from .model import Document, Finding
+from .progress import progress
+from .schema import Schema, cross_document_findings, load_schema
+from .sources import SeedFile, discover, read_seed
+
+
+def finding_order(f: Finding) -> tuple:
+    return (f.path, f.line or 0, f.pointer, f.message)
+
+
+@dataclass
+class ValidationReport:
+    """Everything validate found: the files read, how many documents, and the findings in file order."""
+
+    files: list[str]
+    documents: int
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "error"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.ok else 1
+
+    @property
+    def summary(self) -> dict[str, int]:
+        return {
+            "files": len(self.files),
+            "documents": self.documents,
+            "errors": len(self.errors),
+            "warnings": len(self.findings) - len(self.errors),
+        }
+
+
+def read_valid(
+    seeds: Sequence[SeedFile], config: Config, schema: Schema, show: bool = False
+) -> Iterator[tuple[SeedFile, list[Document], list[Document], list[Finding]]]:
+    """Per file: the documents that pass the schema, those that do not, and every finding."""
+    defaults = config.defaults()
+    for seed in progress(seeds, "validate", unit="file", show=show):
+        result = read_seed(seed, defaults, config.max_file_bytes, config.strict)
+        findings = list(result.findings)
+        good, bad = [], []
+        for doc in result.documents:
+            problems = schema.findings(doc)
+            findings.extend(problems)
+            (bad if problems else good).append(doc)
+        yield seed, good, bad, findings
+
+
+def validate(
+    paths: Sequence[Path | str] | None = None,
+    *,
+    config: Config | None = None,
+    strict: bool | None = None,
+    show_progress: bool = False,
+) -> ValidationReport:
+    """Validate seed files or folders (default: the configured seeds folder); never stops at the first problem."""
+    config = config or load_config()
+    if strict is not None:
+        config = config.replace(strict=strict)
+    schema = load_schema(config.schema_path)
+    targets = [Path(p) for p in paths] if paths else [config.seeds_dir]
+    seeds, findings = discover(targets, config.root)
+    docs: list[Document] = []
+    for _, good, bad, found in read_valid(seeds, config, schema, show_progress):
+        findings.extend(found)
+        docs.extend(good + bad)
+    findings.extend(cross_document_findings(docs))
+    return ValidationReport([s.rel for s in seeds], len(docs), sorted(findings, key=finding_order))

@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pyarrow as pa
+from conftest import DATA, SEED
+
+from corpuspack.sources import SeedFile, read_seed
+
+DEFAULTS = {"language": "en", "license": "unknown"}
+
+
+def read(path: Path, max_bytes: int = 1 << 20, strict: bool = False):
+    return read_seed(SeedFile(path, path.name), DEFAULTS, max_bytes, strict)
+
+
+def test_repository_seed_reads_as_the_article_it_is():
+    result = read(SEED)
+    assert result.findings == []
+    [doc] = result.documents
+    assert doc.id == "000_54be32d82c67160f"
+    assert doc.metadata["title"] == (
+        "South Korea is faced with a dilemma of NATO co opting the United States and the Asia Pacific region"
+    )
+    assert doc.metadata["source"] == "Mondo Education"
+    assert doc.metadata["date"] == "2024-01-29"
+    assert len(doc.paragraphs) == 18
+    assert doc.paragraphs[0].startswith("Recently, South Korea has attracted")
+    assert doc.paragraphs[-1] == "Related Pages"
+    assert doc.locations["date"].line == 3
+
+
+def test_crlf_hard_wrapped_article_joins_lines():
+    [doc] = read(DATA / "good" / "crlf_article.txt").documents
+    assert doc.paragraphs == ("First paragraph is hard wrapped over two lines.", "Second paragraph.")
+    assert doc.metadata["source"] == "Daily Planet"
+    assert doc.metadata["date"] == "2024-02-01"
+
+
+def test_bom_is_not_part_of_the_title():
+    [doc] = read(DATA / "good" / "bom_article.txt").documents
+    assert doc.metadata["title"] == "BOM Article"
+
+
+def test_dateline_directly_under_title_is_accepted(tmp_path: Path):
+    seed = tmp_path / "tight.txt"
+    seed.write_text("Title\nWire Published on 2020-02-02\n\nBody.\n", encoding="utf-8")
+    [doc] = read(seed).documents
+    assert (doc.metadata["title"], doc.metadata["source"], doc.paragraphs) == ("Title", "Wire", ("Body.",))
+
+
+def test_front_matter_fields_lines_and_body():
+    [doc] = read(DATA / "good" / "front.md").documents
+    assert doc.metadata["date"] == "2024-03-05"  # a string, not a datetime.date
+    assert doc.metadata["authors"] == ["Ada Lovelace"]
+    assert doc.paragraphs == ("Body one has two lines.", "Body two.")
+    assert doc.locations["url"].line == 5
+
+
+def test_front_matter_is_loaded_safely(tmp_path: Path):
+    seed = tmp_path / "evil.md"
+    seed.write_text("---\ntitle: !!python/object/apply:os.system ['echo hi']\n---\n\nBody.\n", encoding="utf-8")
+    result = read(seed)
+    assert result.documents == []
+    assert "invalid YAML" in result.findings[0].message
+
+
+def test_sidecar_overrides_and_points_at_its_own_lines():
+    [doc] = read(DATA / "good" / "with_sidecar.txt").documents
+    assert doc.metadata["license"] == "CC-BY-4.0"
+    assert doc.metadata["language"] == "en-GB"
+    assert doc.locations["url"].path.endswith("with_sidecar.meta.json")
+    assert doc.locations["url"].line == 2
+
+
+def test_jsonl_records_and_defaults():
+    result = read(DATA / "good" / "records.jsonl")
+    assert [d.id for d in result.documents] == ["rec-1", "rec-2"]
+    assert result.documents[0].paragraphs == ("Alpha.", "Beta.")
+    assert result.documents[0].metadata["license"] == "unknown"
+    assert result.documents[1].metadata["license"] == "MIT"
+    assert result.documents[1].location.line == 3
+
+
+def test_jsonl_bad_line_does_not_hide_good_lines():
+    result = read(DATA / "bad" / "mixed.jsonl")
+    assert [d.id for d in result.documents] == ["ok-1", "ok-3"]
+    [finding] = result.findings
+    assert (finding.line, finding.code) == (2, "json")
+
+
+def test_compressed_jsonl_streams(tmp_path: Path):
+    plain = (DATA / "good" / "records.jsonl").read_bytes()
+    gz = tmp_path / "records.jsonl.gz"
+    gz.write_bytes(gzip.compress(plain))
+    zst = tmp_path / "records.jsonl.zst"
+    with pa.output_stream(str(zst), compression="zstd") as out:
+        out.write(plain)
+    for path in (gz, zst):
+        assert [d.id for d in read(path).documents] == ["rec-1", "rec-2"]
+
+
+def test_json_list_gives_line_of_each_record():
+    result = read(DATA / "good" / "single.json")
+    assert [(d.id, d.location.line) for d in result.documents] == [("json-1", 2), ("json-2", 3)]
+
+
+def test_bad_bytes_are_findings_with_lines(tmp_path: Path):
+    bad = DATA / "bad"
+    assert read(bad / "latin1.txt").findings[0].message.startswith("not valid UTF-8: byte 0xe9 at offset 3")
+    assert read(bad / "binary.txt").findings[0].code == "binary"
+    assert read(bad / "empty.txt").findings[0].message == "empty file"
+    assert read(bad / "blank.txt").findings[0].message == "file holds only whitespace"
+    big = tmp_path / "big.txt"
+    big.write_text("Title\n\nWire Updated on 2020-01-01\n\n" + "word " * 100, encoding="utf-8")
+    assert read(big, max_bytes=100).findings[0].code == "size"
+
+
+def test_unknown_type_is_a_warning_unless_strict():
+    assert read(DATA / "bad" / "notes.xyz").findings[0].severity == "warning"
+    assert read(DATA / "bad" / "notes.xyz", strict=True).findings[0].severity == "error"

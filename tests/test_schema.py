@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import REPO
+from jsonschema import Draft202012Validator
+
+from corpuspack.config import PACKAGED_SCHEMA
+from corpuspack.errors import ConfigError
+from corpuspack.model import Document, Location
+from corpuspack.schema import cross_document_findings, load_schema
+
+SCHEMA = REPO / "schema" / "document.schema.json"
+
+
+def doc(**meta) -> Document:
+    base = {"title": "T", "source": "S", "date": "2024-01-29", "language": "en", "license": "CC-BY-4.0"}
+    base.update(meta)
+    doc_id = base.pop("id", "doc-1")
+    return Document(doc_id, base, ("Body.",), "seeds/x.txt", Location("seeds/x.txt", 1))
+
+
+def pointers(document: Document) -> list[str]:
+    return [f.pointer for f in load_schema(SCHEMA).findings(document)]
+
+
+def test_schema_is_valid_2020_12_with_an_id():
+    data = json.loads(SCHEMA.read_text())
+    Draft202012Validator.check_schema(data)
+    assert data["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert data["$id"]
+    assert data["additionalProperties"] is False
+
+
+def test_packaged_schema_is_the_repository_schema():
+    assert PACKAGED_SCHEMA.read_bytes() == SCHEMA.read_bytes()
+
+
+def test_good_document_has_no_findings():
+    assert pointers(doc(url="https://example.org/x", authors=["A"], tags=["t"])) == []
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("date", "2024-13-45"),
+        ("date", "2024-02-30"),
+        ("date", "29/01/2024"),
+        ("language", "english"),
+        ("language", "en_US"),
+        ("license", "Creative Commons"),
+        ("url", "not a url"),
+        ("title", "two\nlines"),
+        ("title", "   "),
+        ("id", "../escape"),
+        ("id", ".hidden"),
+        ("tags", ["a", "a"]),
+    ],
+)
+def test_bad_values_are_reported_at_their_pointer(field, value):
+    assert pointers(doc(**{field: value})) == [f"/{field}"]
+
+
+@pytest.mark.parametrize("value", ["en", "en-GB", "zh-Hant", "sr-Latn-RS", "es-419", "de-CH-1996"])
+def test_bcp47_tags_accepted(value):
+    assert pointers(doc(language=value)) == []
+
+
+@pytest.mark.parametrize("value", ["MIT", "CC-BY-4.0", "GPL-3.0-or-later", "LicenseRef-news-2024", "other", "unknown"])
+def test_spdx_ids_accepted(value):
+    assert pointers(doc(license=value)) == []
+
+
+def test_unknown_and_missing_fields():
+    findings = load_schema(SCHEMA).findings(doc(colour="red"))
+    assert [f.message for f in findings] == ["unknown field: 'colour'"]
+    missing = Document("d", {"title": "T"}, ("x",), "p", Location("p", 1))
+    messages = [f.message for f in load_schema(SCHEMA).findings(missing)]
+    assert "missing required field 'source'" in messages
+
+
+def test_broken_schema_is_a_config_error(tmp_path: Path):
+    broken = tmp_path / "s.json"
+    broken.write_text('{"type": "objec"}')
+    with pytest.raises(ConfigError, match="broken schema"):
+        load_schema(broken)
+    broken.write_text("{not json")
+    with pytest.raises(ConfigError, match="not valid JSON"):
+        load_schema(broken)
+
+
+def test_refs_resolve_locally_and_never_from_the_network(tmp_path: Path):
+    (tmp_path / "common.json").write_text(json.dumps({"$id": "https://example.test/common", "type": "string"}))
+    main = tmp_path / "main.json"
+    main.write_text(
+        json.dumps(
+            {"$id": "https://example.test/main", "properties": {"title": {"$ref": "https://example.test/common"}}}
+        )
+    )
+    assert load_schema(main).validator.is_valid({"title": "x"})
+    assert not load_schema(main).validator.is_valid({"title": 3})
+    remote = tmp_path / "remote.json"
+    remote.write_text(json.dumps({"properties": {"a": {"$ref": "https://json-schema.org/draft/2020-12/schema"}}}))
+    with pytest.raises(ConfigError, match="unresolvable"):
+        load_schema(remote)
+
+
+def test_cross_document_ids():
+    a = Document("abc", {}, (), "a.txt", Location("a.txt", 1))
+    b = Document("abc", {}, (), "b.jsonl", Location("b.jsonl", 4))
+    c = Document("ABC", {}, (), "c.txt", Location("c.txt", 1))
+    found = cross_document_findings([c, b, a])
+    assert [(f.path, f.line, f.code) for f in found] == [("b.jsonl", 4, "duplicate-id"), ("c.txt", 1, "case-id")]
+    assert "a.txt:1" in found[0].message
