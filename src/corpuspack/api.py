@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
+from .build import BuildResult, build
 from .validate import ValidationReport, validate
 
 try:
@@ -11,4 +12,4 @@ try:
 except PackageNotFoundError:  # running from a source tree
     __version__ = "0.0.0"
 
-__all__ = ["ValidationReport", "__version__", "validate"]
+__all__ = ["BuildResult", "ValidationReport", "__version__", "build", "validate"]

@@ -24,15 +24,15 @@ class DedupConfig:
     near: bool = True
     threshold: float = 0.8
     num_perm: int = 128
-    bands: int = 32
+    bands: int | None = None  # None: the most rows per band that still find pairs at the threshold
     shingle_size: int = 5
     min_words: int = 8
     seed: int = 1
     max_bucket_pairs: int = 32
 
     def __post_init__(self) -> None:
-        if self.bands <= 0 or self.num_perm % self.bands:
-            raise ConfigError(f"num_perm ({self.num_perm}) must be a multiple of bands ({self.bands})")
+        if self.num_perm < 1 or (self.bands is not None and not 0 < self.bands <= self.num_perm):
+            raise ConfigError(f"need 1 <= bands ({self.bands}) <= num_perm ({self.num_perm})")
         if not 0 < self.threshold <= 1:
             raise ConfigError(f"threshold must be in (0, 1], got {self.threshold}")
         if self.shingle_size < 1 or self.min_words < self.shingle_size:
@@ -41,8 +41,23 @@ class DedupConfig:
             raise ConfigError("boilerplate_min_docs must be at least 2")
 
     @property
-    def rows(self) -> int:
-        return self.num_perm // self.bands
+    def lsh(self) -> tuple[int, int]:
+        """(bands, rows per band) of the LSH index."""
+        if self.bands is not None:
+            return self.bands, self.num_perm // self.bands
+        from .dedup.minhash import choose_bands
+
+        return choose_bands(self.num_perm, self.threshold)
+
+    def describe(self) -> dict[str, Any]:
+        """Every setting, resolved, as recorded in a release manifest."""
+        bands, rows = self.lsh
+        return {
+            **dataclasses.asdict(self),
+            "boilerplate_patterns": list(self.boilerplate_patterns),
+            "bands": bands,
+            "rows": rows,
+        }
 
 
 @dataclass(frozen=True)

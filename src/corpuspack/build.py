@@ -1,0 +1,183 @@
+"""`build`: seeds in, one complete version folder out (Parquet, Hugging Face artifacts, manifest, Croissant)."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from .config import Config, load_config
+from .dedup.ledger import KeyColumns, Ledger, decide
+from .engines.local import plan_chunks, run_chunks
+from .errors import DataError, UsageError
+from .model import Document, Location
+from .pipeline.assemble import document_batch, document_bytes, paragraph_batch, text_bytes
+from .pipeline.chunk import file_facts
+from .pipeline.order import Order, global_order
+from .pipeline.spill import Spill
+from .progress import progress
+from .publish import croissant, manifest
+from .publish.hf import save_arrow
+from .publish.parquet import write_shards
+from .publish.tables import DOCUMENTS, PARAGRAPHS
+from .schema import cross_document_findings, load_schema
+from .sources import discover
+from .validate import finding_order
+
+
+@dataclass
+class BuildResult:
+    """A built version folder and what went into it."""
+
+    out: Path
+    manifest: dict[str, Any]
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return self.manifest["counts"]
+
+
+def build(
+    seeds: Path | str | None = None,
+    out: Path | str | None = None,
+    *,
+    config: Config | None = None,
+    workers: int | None = None,
+    version: str | None = None,
+    release_date: str | None = None,
+    parent: dict[str, Any] | None = None,
+    show_progress: bool = False,
+) -> BuildResult:
+    """Run the whole pipeline and write one version folder into `out` (default: a new temporary folder)."""
+    config = (config or load_config()).replace(seeds=Path(seeds) if seeds else None, workers=workers)
+    out = Path(out) if out is not None else Path(tempfile.mkdtemp(prefix="corpuspack-build-"))
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise UsageError(f"{out}: output folder is not empty")
+    schema = load_schema(config.schema_path)
+    clock = _Clock()
+    with tempfile.TemporaryDirectory(prefix="corpuspack-spill-") as tmp:
+        spill_dir = Path(tmp)
+        seed_files, findings = discover([config.seeds_dir], config.root)
+        chunks = plan_chunks(seed_files)
+        results = sorted(
+            progress(run_chunks(chunks, config, spill_dir), "read", "chunk", show_progress, len(chunks)),
+            key=lambda r: r.index,
+        )
+        clock.lap("read")
+        for r in results:
+            findings.extend(r.findings)
+        ids = [Document(i, {}, (), p, Location(p, line)) for r in results for i, p, line in r.ids]
+        findings.extend(cross_document_findings(ids))
+        _refuse_invalid(findings)
+        spill = Spill(spill_dir, len(chunks))
+        order = global_order(spill)
+        ledger = _dedup(spill, order, config)
+        clock.lap("dedup")
+        out.mkdir(parents=True, exist_ok=True)
+        try:
+            outputs = _write(spill, order, ledger, config, out)
+            clock.lap("write")
+            save_arrow(outputs["documents"], DOCUMENTS, out / "arrow" / "documents")
+            save_arrow(outputs["paragraphs"], PARAGRAPHS, out / "arrow" / "paragraphs")
+            clock.lap("hf")
+            inputs = sorted([s for r in results for s in r.seeds], key=lambda s: s["path"])
+            schema_rel = _rel(config.schema_path, config.root)
+            doc = manifest.compose(
+                out=out,
+                config=config,
+                schema=schema,
+                schema_facts=file_facts(schema_rel, schema.raw),
+                inputs=inputs,
+                ledger=ledger,
+                spill=spill,
+                order=order,
+                version=version,
+                release_date=release_date,
+                parent=parent,
+            )
+            croissant.write(out, doc)
+            manifest.write(out, doc)
+        except BaseException:
+            shutil.rmtree(out, ignore_errors=True)
+            raise
+        del spill
+    return BuildResult(out, doc, clock.laps)
+
+
+def _refuse_invalid(findings: list) -> None:
+    errors = sorted((f for f in findings if f.severity == "error"), key=finding_order)
+    if errors:
+        shown = "\n".join(f"  {f}" for f in errors[:20])
+        more = f"\n  ... and {len(errors) - 20} more" if len(errors) > 20 else ""
+        raise DataError(f"{len(errors)} problems in the seeds; fix them first (corpuspack validate):\n{shown}{more}")
+
+
+def _dedup(spill: Spill, order: Order, config: Config) -> Ledger:
+    dedup = config.dedup
+    rows = order.rows
+    eligible = spill.column("nwords")[rows] >= dedup.min_words
+    cols = KeyColumns(order.doc_rank, spill.column("key")[rows], spill.column("pattern")[rows], eligible)
+    eligible_rows = rows[eligible]
+
+    def bands():
+        from .dedup.features import band_column
+
+        for b in range(dedup.lsh[0]):
+            yield spill.column(band_column(b))[eligible_rows]
+
+    return decide(cols, dedup, bands, lambda positions: spill.shingle_sets(rows[positions]))
+
+
+def _write(spill: Spill, order: Order, ledger: Ledger, config: Config, out: Path) -> dict[str, list[Path]]:
+    lengths = text_bytes(spill, order)
+    doc_sizes = document_bytes(lengths, ledger, order)
+    published = (
+        np.flatnonzero(np.add.reduceat(ledger.kept.astype(np.int64), order.doc_start[:-1]) > 0)
+        if len(lengths)
+        else np.zeros(0, dtype=np.int64)
+    )
+    ids = spill.documents.column("id").take(pa.array(order.doc_rows, pa.int64())).combine_chunks()
+    documents = write_shards(
+        out / "documents",
+        DOCUMENTS,
+        doc_sizes[published],
+        config.shard_bytes,
+        lambda lo, hi: document_batch(spill, order, ledger, published[lo:hi]),
+    )
+    paragraphs = write_shards(
+        out / "paragraphs",
+        PARAGRAPHS,
+        lengths + 64,
+        config.shard_bytes,
+        lambda lo, hi: paragraph_batch(spill, order, ledger, ids, lo, hi),
+    )
+    return {"documents": documents, "paragraphs": paragraphs}
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.name
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.laps[stage] = round(now - self._last, 3)
+        self._last = now
+
+
+__all__: Sequence[str] = ["BuildResult", "build"]

@@ -1,0 +1,39 @@
+"""Boilerplate: paragraphs matching configured patterns, or recurring in many documents.
+
+Both are dropped everywhere, first occurrence included: a disclaimer is not content anywhere.
+The recurrence default (`boilerplate_min_docs = 10`) sits above syndication: a paragraph quoted by a
+handful of outlets is content, kept once as an exact duplicate; one that a scraper found on ten or
+more different pages is site furniture (cookie notes, newsletter prompts, "Related Pages").
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..errors import ConfigError
+from .grouping import distinct_count
+
+
+def pattern_matcher(patterns: tuple[str, ...]) -> str | None:
+    """One RE2 alternation of the configured patterns, checked once so a bad one is a config error."""
+    if not patterns:
+        return None
+    combined = "|".join(f"(?:{p})" for p in patterns)
+    try:
+        pc.match_substring_regex(pa.array([""]), combined)
+    except pa.ArrowInvalid as exc:
+        raise ConfigError(f"invalid boilerplate pattern (RE2 syntax): {exc}") from exc
+    return combined
+
+
+def matches(texts: pa.Array, combined: str | None) -> np.ndarray:
+    if combined is None or len(texts) == 0:
+        return np.zeros(len(texts), dtype=bool)
+    return np.asarray(pc.match_substring_regex(texts, combined).fill_null(False), dtype=bool)
+
+
+def recurring(keys: np.ndarray, docs: np.ndarray, min_docs: int) -> np.ndarray:
+    """Paragraphs whose key appears in at least `min_docs` different documents."""
+    return distinct_count(keys, docs) >= min_docs

@@ -1,0 +1,133 @@
+"""The ledger: one decision per paragraph (kept, or why not and duplicate of which), from key columns only."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..config import DedupConfig
+from . import boilerplate, near
+from .grouping import first_of_groups
+from .minhash import fmix64
+
+REASONS = ("", "boilerplate", "duplicate_document", "exact_within_document", "exact", "near_duplicate")
+BOILERPLATE, DUPLICATE_DOCUMENT, EXACT_WITHIN, EXACT, NEAR = range(1, 6)
+
+
+@dataclass
+class Ledger:
+    """Decisions for paragraphs at positions 0..n-1 of the global order (doc id, paragraph index)."""
+
+    reason: np.ndarray  # int8 index into REASONS; 0 = kept
+    duplicate_of: np.ndarray  # int64 position of the paragraph this one duplicates, -1 for none
+    similarity: np.ndarray  # float64, NaN unless near
+    cluster: np.ndarray  # int64 cluster id (the representative's key, 63 bits), -1 for none
+
+    @property
+    def kept(self) -> np.ndarray:
+        return self.reason == 0
+
+    def counts(self) -> dict[str, int]:
+        tally = np.bincount(self.reason, minlength=len(REASONS))
+        return {(REASONS[i] or "kept"): int(tally[i]) for i in range(len(REASONS))}
+
+
+@dataclass
+class KeyColumns:
+    """What dedup needs per paragraph, already in global order."""
+
+    doc: np.ndarray  # int64 document ordinal (rank of the id)
+    key: np.ndarray  # uint64 exact key
+    pattern: np.ndarray  # bool, matched a boilerplate pattern
+    eligible: np.ndarray  # bool, long enough for near-duplicate detection
+
+
+def decide(
+    cols: KeyColumns,
+    config: DedupConfig,
+    bands: Callable[[], Iterable[np.ndarray]],
+    sets_for: near.SetsFor,
+) -> Ledger:
+    """Boilerplate, then duplicate documents, then exact, then near duplicates; first in order is kept.
+
+    `bands()` yields one uint64 column of band keys per band over the eligible paragraphs (in
+    position order); `sets_for(positions)` returns their sorted shingle sets as (flat, offsets).
+    """
+    n = len(cols.key)
+    reason = np.zeros(n, dtype=np.int8)
+    dup = np.full(n, -1, dtype=np.int64)
+    similarity = np.full(n, np.nan)
+    cluster = np.full(n, -1, dtype=np.int64)
+    key63 = (cols.key & np.uint64(0x7FFFFFFFFFFFFFFF)).astype(np.int64)
+
+    boiler = cols.pattern | boilerplate.recurring(cols.key, cols.doc, config.boilerplate_min_docs)
+    reason[boiler] = BOILERPLATE
+
+    _duplicate_documents(cols, boiler, reason, dup)
+    copied = np.flatnonzero(reason == DUPLICATE_DOCUMENT)
+    cluster[copied] = key63[dup[copied]]
+    cluster[dup[copied]] = key63[dup[copied]]
+
+    live = np.flatnonzero(reason == 0)
+    first = first_of_groups(cols.key[live], live)
+    doc_first = first_of_groups(_pair_key(cols.key[live], cols.doc[live]), live)
+    within = doc_first != live
+    across = ~within & (first != live)
+    reason[live[within]] = EXACT_WITHIN
+    dup[live[within]] = doc_first[within]
+    reason[live[across]] = EXACT
+    dup[live[across]] = first[across]
+    grouped = live[first != live]
+    cluster[grouped] = key63[first[first != live]]
+    cluster[first[first != live]] = key63[first[first != live]]
+
+    if config.near:
+        candidates = np.flatnonzero(cols.eligible & (reason == 0))
+        eligible_pos = np.flatnonzero(cols.eligible)
+        keep_rows = np.isin(eligible_pos, candidates)
+        columns = (column[keep_rows] for column in bands())
+        pairs = near.candidate_pairs(columns, candidates, config.max_bucket_pairs)
+        sims = near.jaccard(pairs, sets_for)
+        later, earlier, sim = near.assign(pairs, sims, config.threshold, reason != 0)
+        reason[later] = NEAR
+        dup[later] = earlier
+        similarity[later] = sim
+        root = key63[earlier]  # kept, so an exact group it leads already carries this id
+        cluster[earlier] = root
+        cluster[later] = root
+        # Exact copies of a near duplicate join its cluster.
+        copies = np.flatnonzero((reason == EXACT) | (reason == EXACT_WITHIN))
+        moved = np.isin(dup[copies], later)
+        if moved.any():
+            by_later = dict(zip(later.tolist(), root.tolist(), strict=True))
+            cluster[copies[moved]] = [by_later[d] for d in dup[copies[moved]].tolist()]
+    return Ledger(reason, dup, similarity, cluster)
+
+
+def _pair_key(key: np.ndarray, doc: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore"):
+        return fmix64(key ^ fmix64(doc.astype(np.uint64) + np.uint64(1)))
+
+
+def _duplicate_documents(cols: KeyColumns, boiler: np.ndarray, reason: np.ndarray, dup: np.ndarray) -> None:
+    """A document whose non-boilerplate paragraphs equal, in order, an earlier document's is a duplicate."""
+    content = np.flatnonzero(~boiler)
+    if len(content) == 0:
+        return
+    docs = cols.doc[content]
+    starts = np.concatenate([[True], docs[1:] != docs[:-1]])
+    begin = np.flatnonzero(starts)
+    rank = np.arange(len(content)) - np.repeat(begin, np.diff(np.concatenate([begin, [len(content)]])))
+    with np.errstate(over="ignore"):
+        mixed = fmix64(cols.key[content] ^ fmix64(rank.astype(np.uint64) + np.uint64(0x51ED)))
+        digest = np.add.reduceat(mixed, begin)
+        counts = np.diff(np.concatenate([begin, [len(content)]])).astype(np.uint64)
+        digest = fmix64(digest ^ fmix64(counts))
+    first_doc = first_of_groups(digest, np.arange(len(begin)))
+    for d in np.flatnonzero(first_doc != np.arange(len(begin))):
+        mine = content[begin[d] : begin[d] + counts[d]]
+        theirs = content[begin[first_doc[d]] : begin[first_doc[d]] + counts[d]]
+        reason[mine] = DUPLICATE_DOCUMENT
+        dup[mine] = theirs

@@ -1,0 +1,49 @@
+"""The local engine: chunks of seed files on a process pool, each worker spilling its own Arrow files."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from ..config import Config
+from ..pipeline.chunk import ChunkResult, process_chunk
+from ..sources import SeedFile
+
+CHUNK_BYTES = 8 * 1024 * 1024
+CHUNK_FILES = 2000
+
+
+def plan_chunks(seeds: list[SeedFile]) -> list[list[SeedFile]]:
+    """Consecutive runs of seed files of about CHUNK_BYTES (fixed by the file list, not by workers)."""
+    chunks: list[list[SeedFile]] = []
+    current: list[SeedFile] = []
+    size = 0
+    for seed in seeds:
+        try:
+            size += seed.path.stat().st_size
+        except OSError:
+            pass
+        current.append(seed)
+        if size >= CHUNK_BYTES or len(current) >= CHUNK_FILES:
+            chunks.append(current)
+            current, size = [], 0
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def run_chunks(chunks: list[list[SeedFile]], config: Config, spill: Path) -> Iterator[ChunkResult]:
+    """Results in completion order; with one worker (or one chunk) everything runs in this process."""
+    workers = min(config.worker_count, len(chunks))
+    if workers <= 1:
+        for i, chunk in enumerate(chunks):
+            yield process_chunk(i, chunk, config, spill)
+        return
+    context = mp.get_context("forkserver")
+    context.set_forkserver_preload(["corpuspack.pipeline.chunk"])
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = [pool.submit(process_chunk, i, chunk, config, spill) for i, chunk in enumerate(chunks)]
+        for future in futures:
+            yield future.result()

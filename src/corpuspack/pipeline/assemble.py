@@ -1,0 +1,90 @@
+"""Assembling the published tables, in order, batch by batch, from the spill and the ledger."""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..dedup.ledger import REASONS, Ledger
+from ..publish.tables import DOCUMENTS, PARAGRAPHS
+from .order import Order
+from .spill import Spill
+
+
+def text_bytes(spill: Spill, order: Order) -> np.ndarray:
+    """UTF-8 length of every paragraph in global order."""
+    return pc.binary_length(spill.paragraphs.column("text")).to_numpy()[order.rows].astype(np.int64)
+
+
+def document_bytes(lengths: np.ndarray, ledger: Ledger, order: Order) -> np.ndarray:
+    """Size of each document's published text, in id order."""
+    kept = np.where(ledger.kept, lengths + 2, 0)
+    sums = np.add.reduceat(np.append(kept, 0), order.doc_start[:-1]) if len(kept) else np.zeros(0)
+    sums = sums[: len(order.doc_start) - 1]
+    return np.maximum(sums - 2, 0)
+
+
+def document_batch(spill: Spill, order: Order, ledger: Ledger, ranks: np.ndarray) -> pa.RecordBatch:
+    """Rows of the documents table for the given document ranks (ascending)."""
+    meta = spill.documents.take(pa.array(order.doc_rows[ranks], pa.int64()))
+    texts, kept_counts, dropped_counts, digests = [], [], [], []
+    for r in ranks.tolist():
+        lo, hi = order.doc_start[r], order.doc_start[r + 1]
+        kept = ledger.kept[lo:hi]
+        parts = spill.take("text", order.rows[lo:hi][kept]).to_pylist()
+        text = "\n\n".join(parts)
+        texts.append(text)
+        kept_counts.append(len(parts))
+        dropped_counts.append(int(hi - lo - len(parts)))
+        digests.append(hashlib.sha256(text.encode()).hexdigest())
+    columns = {
+        "id": meta.column("id"),
+        "title": meta.column("title"),
+        "source": meta.column("source"),
+        "url": meta.column("url"),
+        "date": pc.cast(meta.column("date"), pa.date32()),
+        "language": meta.column("language"),
+        "license": meta.column("license"),
+        "text": pa.array(texts, pa.string()),
+        "n_paragraphs": pa.array(kept_counts, pa.int32()),
+        "n_dropped": pa.array(dropped_counts, pa.int32()),
+        "text_sha256": pa.array(digests, pa.string()),
+        "seed_path": meta.column("seed_path"),
+        "seed_sha256": meta.column("seed_sha256"),
+        "authors": meta.column("authors"),
+        "tags": meta.column("tags"),
+    }
+    return pa.RecordBatch.from_pydict({k: _flat(v) for k, v in columns.items()}, schema=DOCUMENTS)
+
+
+def paragraph_batch(spill: Spill, order: Order, ledger: Ledger, ids: pa.Array, lo: int, hi: int) -> pa.RecordBatch:
+    """Rows lo..hi of the paragraphs table (global positions); `ids` are document ids by rank."""
+    rows = order.rows[lo:hi]
+    dup = ledger.duplicate_of[lo:hi]
+    has_dup = dup >= 0
+    safe = np.where(has_dup, dup, 0)
+    reason_names = pa.array(REASONS, pa.string())  # a null index (kept) gives a null reason
+    reason = ledger.reason[lo:hi]
+    dup_doc = ids.take(pa.array(order.doc_rank[safe] if len(safe) else safe, pa.int64()))
+    dup_index = spill.take("pidx", order.rows[safe]) if len(safe) else pa.array([], pa.int32())
+    similarity = ledger.similarity[lo:hi]
+    cluster = ledger.cluster[lo:hi]
+    columns = {
+        "doc_id": ids.take(pa.array(order.doc_rank[lo:hi], pa.int64())),
+        "paragraph_index": spill.take("pidx", rows),
+        "text": spill.take("text", rows).cast(pa.string()),
+        "kept": pa.array(reason == 0),
+        "reason": reason_names.take(pa.array(reason.astype(np.int64), mask=reason == 0)),
+        "duplicate_of_doc": pc.if_else(pa.array(has_dup), dup_doc, pa.scalar(None, pa.string())),
+        "duplicate_of_index": pc.if_else(pa.array(has_dup), dup_index, pa.scalar(None, pa.int32())),
+        "similarity": pa.array(similarity, pa.float64(), mask=np.isnan(similarity)),
+        "cluster_id": pa.array(cluster, pa.int64(), mask=cluster < 0),
+    }
+    return pa.RecordBatch.from_pydict({k: _flat(v) for k, v in columns.items()}, schema=PARAGRAPHS)
+
+
+def _flat(value: pa.Array | pa.ChunkedArray) -> pa.Array:
+    return value.combine_chunks() if isinstance(value, pa.ChunkedArray) else value

@@ -1,0 +1,115 @@
+"""One chunk of seed files: read, validate, split, compute dedup features, spill to Arrow files.
+
+This is the per-document half of the pipeline: pure, run in parallel by an engine. A worker reads
+its own files and writes its own spill; only findings and small counts travel back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+
+from ..config import Config
+from ..dedup.features import feature_schema, paragraph_features
+from ..model import Document, Finding
+from ..schema import load_schema
+from ..sources import SeedFile
+from ..validate import read_valid
+
+DOC_SPILL = pa.schema(
+    [
+        ("id", pa.string()),
+        ("title", pa.string()),
+        ("source", pa.string()),
+        ("url", pa.string()),
+        ("date", pa.string()),
+        ("language", pa.string()),
+        ("license", pa.string()),
+        ("authors", pa.list_(pa.string())),
+        ("tags", pa.list_(pa.string())),
+        ("seed_path", pa.string()),
+        ("seed_sha256", pa.string()),
+    ]
+)
+
+
+def paragraph_spill_schema(config: Config) -> pa.Schema:
+    base = [pa.field("doc", pa.int32(), nullable=False), pa.field("pidx", pa.int32(), nullable=False)]
+    return pa.schema([*base, pa.field("text", pa.large_string()), *feature_schema(config.dedup)])
+
+
+@dataclass
+class ChunkResult:
+    """What a worker sends back: findings, the documents it read (ids and where), seed file facts."""
+
+    index: int
+    findings: list[Finding] = field(default_factory=list)
+    ids: list[tuple[str, str, int | None]] = field(default_factory=list)  # (id, path, line) of every document
+    seeds: list[dict] = field(default_factory=list)  # path, size, sha256
+    documents: int = 0
+    paragraphs: int = 0
+
+
+def file_facts(rel: str, raw: bytes) -> dict:
+    """Path, size, sha256 and git blob id (so a changed seed can be fetched back from git history)."""
+    blob = hashlib.sha1(b"blob %d\0" % len(raw) + raw, usedforsecurity=False).hexdigest()
+    return {"path": rel, "size": len(raw), "sha256": hashlib.sha256(raw).hexdigest(), "git_blob": blob}
+
+
+def spill_paths(spill: Path, index: int) -> tuple[Path, Path]:
+    return spill / f"docs-{index:06d}.arrow", spill / f"paragraphs-{index:06d}.arrow"
+
+
+def process_chunk(index: int, seeds: list[SeedFile], config: Config, spill: Path) -> ChunkResult:
+    """Read and validate `seeds`; spill the valid documents and their paragraphs with features."""
+    schema = load_schema(config.schema_path)
+    result = ChunkResult(index)
+    docs: list[Document] = []
+    for seed, good, bad, found in read_valid(seeds, config, schema):
+        result.findings.extend(found)
+        result.ids.extend((d.id, d.location.path, d.location.line) for d in good + bad)
+        docs.extend(good)
+        raw = seed.path.read_bytes() if seed.kind is not None else None
+        if raw is not None:
+            result.seeds.append(file_facts(seed.rel, raw))
+    sha = {s["path"]: s["sha256"] for s in result.seeds}
+    doc_table = pa.table(
+        {
+            "id": [d.id for d in docs],
+            "title": [d.metadata.get("title") for d in docs],
+            "source": [d.metadata.get("source") for d in docs],
+            "url": [d.metadata.get("url") for d in docs],
+            "date": [d.metadata.get("date") for d in docs],
+            "language": [d.metadata.get("language") for d in docs],
+            "license": [d.metadata.get("license") for d in docs],
+            "authors": [d.metadata.get("authors") for d in docs],
+            "tags": [d.metadata.get("tags") for d in docs],
+            "seed_path": [d.seed_path for d in docs],
+            "seed_sha256": [sha.get(d.seed_path, "") for d in docs],
+        },
+        schema=DOC_SPILL,
+    )
+    counts = [len(d.paragraphs) for d in docs]
+    texts = pa.array([p for d in docs for p in d.paragraphs], pa.large_string())
+    columns = {
+        "doc": pa.array([i for i, c in enumerate(counts) for _ in range(c)], pa.int32()),
+        "pidx": pa.array([j for c in counts for j in range(c)], pa.int32()),
+        "text": texts,
+        **paragraph_features(texts, config.dedup),
+    }
+    para_table = pa.table(columns, schema=paragraph_spill_schema(config))
+    doc_path, para_path = spill_paths(spill, index)
+    _write_ipc(doc_table, doc_path)
+    _write_ipc(para_table, para_path)
+    result.documents, result.paragraphs = len(docs), len(texts)
+    return result
+
+
+def _write_ipc(table: pa.Table, path: Path) -> None:
+    tmp = path.with_suffix(".tmp")
+    with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table, max_chunksize=64 * 1024)
+    tmp.replace(path)

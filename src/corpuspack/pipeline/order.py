@@ -1,0 +1,32 @@
+"""The global order: documents by id, paragraphs by (document id, paragraph index)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow.compute as pc
+
+from .spill import Spill
+
+
+@dataclass
+class Order:
+    """`doc_rows[r]`: spill row of the r-th document by id. `rows[g]`: spill row of the g-th paragraph.
+    `doc_rank[g]`: the rank of paragraph g's document; `doc_start[r]`: its first position."""
+
+    doc_rows: np.ndarray
+    rows: np.ndarray
+    doc_rank: np.ndarray
+    doc_start: np.ndarray
+
+
+def global_order(spill: Spill) -> Order:
+    doc_rows = np.asarray(pc.sort_indices(spill.documents.column("id")), dtype=np.int64)
+    rank = np.empty(len(doc_rows), dtype=np.int64)
+    rank[doc_rows] = np.arange(len(doc_rows))
+    par_rank = rank[spill.doc_of_paragraph]
+    rows = np.lexsort((spill.column("pidx"), par_rank))
+    doc_rank = par_rank[rows]
+    doc_start = np.searchsorted(doc_rank, np.arange(len(doc_rows) + 1))
+    return Order(doc_rows, rows, doc_rank, doc_start)

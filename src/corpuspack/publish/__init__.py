@@ -1,0 +1,1 @@
+"""Writing versions: tables, Parquet, Hugging Face artifacts, manifest, card, Croissant, changelog."""

@@ -1,0 +1,141 @@
+"""`manifest.json`: what a version is made of and from, with checksums; sorted keys, stable order."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ..dedup.keys import KEY_NORMALISATION
+from ..dedup.ledger import REASONS, Ledger
+from ..text import DISPLAY_NORMALISATION
+from .tables import TABLES
+
+if TYPE_CHECKING:
+    from ..config import Config
+    from ..pipeline.order import Order
+    from ..pipeline.spill import Spill
+    from ..schema import Schema
+
+FORMAT_VERSION = 1
+NAME = "manifest.json"
+
+
+def compose(
+    *,
+    out: Path,
+    config: Config,
+    schema: Schema,
+    schema_facts: dict,
+    inputs: list[dict],
+    ledger: Ledger,
+    spill: Spill,
+    order: Order,
+    version: str | None,
+    release_date: str | None,
+    parent: dict[str, Any] | None,
+) -> dict[str, Any]:
+    import datasets
+
+    from ..api import __version__
+
+    counts = ledger.counts()
+    per_doc_kept = np.add.reduceat(ledger.kept.astype(np.int64), order.doc_start[:-1]) if len(ledger.kept) else []
+    ids = spill.documents.column("id").take(pa.array(order.doc_rows, pa.int64())).to_pylist()
+    emptied = [ids[i] for i in np.flatnonzero(np.asarray(per_doc_kept) == 0)]
+    body = {
+        "format_version": FORMAT_VERSION,
+        "name": config.root.name if config.root.name else "corpus",
+        "version": version,
+        "release_date": release_date,
+        "parent": parent["version"] if parent else None,
+        "software": {"corpuspack": __version__, "pyarrow": pa.__version__, "datasets": datasets.__version__},
+        "schema": {"$id": schema.id, "sha256": schema.sha256, "path": schema_facts["path"]},
+        "normalisation": {"display": DISPLAY_NORMALISATION, "key": KEY_NORMALISATION},
+        "config": {
+            "language": config.language,
+            "license": config.license,
+            "max_file_bytes": config.max_file_bytes,
+            "strict": config.strict,
+            "shard_bytes": config.shard_bytes,
+            "seeds": _posix(config.seeds),
+            "dedup": config.dedup.describe(),
+        },
+        "inputs": {"seeds": inputs, "schema": schema_facts},
+        "counts": {
+            "documents_read": len(ids),
+            "documents": len(ids) - len(emptied),
+            "documents_emptied": len(emptied),
+            "paragraphs": len(ledger.kept),
+            "paragraphs_kept": counts["kept"],
+            "dropped_by_reason": {r: counts[r] for r in REASONS if r},
+        },
+        "documents_emptied": emptied,
+        "most_repeated": _most_repeated(spill, order, ledger, ids),
+        "schema_fields": {name: [f.name for f in schema_] for name, schema_ in TABLES.items()},
+        "diff": parent.get("diff") if parent else None,
+    }
+    return body
+
+
+def outputs(out: Path) -> list[dict[str, Any]]:
+    """Every file of the version except the manifest: path, size, sha256 and rows where it has rows."""
+    rows = []
+    for path in sorted(p for p in out.rglob("*") if p.is_file() and p.name != NAME):
+        rel = path.relative_to(out).as_posix()
+        entry: dict[str, Any] = {"path": rel, "size": path.stat().st_size, "sha256": sha256_file(path)}
+        if path.suffix == ".parquet":
+            entry["rows"] = pq.ParquetFile(path).metadata.num_rows
+        elif path.suffix == ".arrow":
+            with pa.memory_map(str(path)) as source:
+                entry["rows"] = pa.ipc.open_stream(source).read_all().num_rows
+        rows.append(entry)
+    return rows
+
+
+def _most_repeated(spill: Spill, order: Order, ledger: Ledger, ids: list[str], top: int = 10) -> list[dict]:
+    keys = spill.column("key")[order.rows]
+    unique, first, counts = np.unique(keys, return_index=True, return_counts=True)
+    best = np.lexsort((first, -counts))[:top]
+    best = best[counts[best] > 1]
+    texts = spill.take("text", order.rows[first[best]]).to_pylist()
+    return [
+        {
+            "count": int(counts[b]),
+            "doc_id": ids[int(order.doc_rank[first[b]])],
+            "paragraph_index": int(spill.column("pidx")[order.rows[first[b]]]),
+            "reason": REASONS[int(ledger.reason[first[b]])] or None,
+            "text": t if len(t) <= 200 else t[:197] + "...",
+        }
+        for b, t in zip(best.tolist(), texts, strict=True)
+    ]
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def dumps(body: dict[str, Any]) -> str:
+    return json.dumps(body, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def write(out: Path, body: dict[str, Any]) -> None:
+    body["outputs"] = outputs(out)
+    (out / NAME).write_text(dumps(body), encoding="utf-8")
+
+
+def read(folder: Path) -> dict[str, Any]:
+    return json.loads((folder / NAME).read_text(encoding="utf-8"))
+
+
+def _posix(path: Path) -> str:
+    return Path(path).as_posix()

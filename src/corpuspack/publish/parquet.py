@@ -1,0 +1,78 @@
+"""The one canonical Parquet writer: fixed shards and row groups decided by the data alone."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+ROW_GROUP_BYTES = 32 * 1024 * 1024
+ROW_GROUP_ROWS = 100_000
+
+
+def shard_name(index: int, count: int) -> str:
+    return f"train-{index:05d}-of-{count:05d}.parquet"
+
+
+def plan(sizes: np.ndarray, shard_bytes: int) -> tuple[list[int], list[list[int]]]:
+    """Cut rows into shards of about `shard_bytes` and those into row groups.
+
+    Returns (first row of each shard + total, row-group boundaries per shard). Depends only on the
+    row sizes, so any engine and any number of workers writes the same files.
+    """
+    shard_cuts = _cuts(sizes, 0, len(sizes), shard_bytes, len(sizes) or 1)
+    groups = [_cuts(sizes, lo, hi, ROW_GROUP_BYTES, ROW_GROUP_ROWS) for lo, hi in zip(shard_cuts, shard_cuts[1:])]
+    return shard_cuts, groups
+
+
+def _cuts(sizes: np.ndarray, lo: int, hi: int, max_bytes: int, max_rows: int) -> list[int]:
+    cuts = [lo]
+    total = 0
+    for i in range(lo, hi):
+        if i > cuts[-1] and (total + sizes[i] > max_bytes or i - cuts[-1] >= max_rows):
+            cuts.append(i)
+            total = 0
+        total += int(sizes[i])
+    if cuts[-1] != hi or hi == lo:
+        cuts.append(hi)
+    return cuts
+
+
+def write_shards(
+    folder: Path,
+    schema: pa.Schema,
+    sizes: np.ndarray,
+    shard_bytes: int,
+    batch: Callable[[int, int], pa.RecordBatch],
+) -> list[Path]:
+    """Write rows 0..len(sizes) as shards; `batch(lo, hi)` builds the rows of one row group."""
+    folder.mkdir(parents=True, exist_ok=True)
+    shard_cuts, groups = plan(sizes, shard_bytes)
+    count = len(shard_cuts) - 1
+    paths = []
+    for index, cuts in enumerate(groups):
+        path = folder / shard_name(index, count)
+        with pq.ParquetWriter(
+            path,
+            schema,
+            compression="zstd",
+            compression_level=3,
+            write_page_index=True,
+            write_statistics=True,
+            store_schema=True,
+        ) as writer:
+            for lo, hi in zip(cuts, cuts[1:]):
+                rows = batch(lo, hi)
+                writer.write_table(pa.Table.from_batches([rows], schema), row_group_size=max(hi - lo, 1))
+            if len(cuts) < 2 or cuts[0] == cuts[-1]:
+                writer.write_table(schema.empty_table())
+        paths.append(path)
+    return paths
+
+
+def read_batches(paths: list[Path]) -> Iterator[pa.RecordBatch]:
+    for path in paths:
+        yield from pq.ParquetFile(path).iter_batches(batch_size=ROW_GROUP_ROWS)

@@ -1,0 +1,56 @@
+"""The Arrow schemas of the published tables: defined once; the card and Croissant derive from them."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+
+def _field(name: str, type_: pa.DataType, description: str, nullable: bool = True) -> pa.Field:
+    return pa.field(name, type_, nullable=nullable, metadata={"description": description})
+
+
+DOCUMENTS = pa.schema(
+    [
+        _field(
+            "id", pa.string(), "Document id (the seed file's stem or the record's id); rows are sorted by it.", False
+        ),
+        _field("title", pa.string(), "Title."),
+        _field("source", pa.string(), "Publisher or outlet."),
+        _field("url", pa.string(), "Address of the original, when known."),
+        _field("date", pa.date32(), "Publication or update date."),
+        _field("language", pa.string(), "BCP 47 language tag."),
+        _field("license", pa.string(), "SPDX license id, or 'other' / 'unknown'."),
+        _field("text", pa.string(), "Kept paragraphs, normalised, joined by one blank line."),
+        _field("n_paragraphs", pa.int32(), "Number of kept paragraphs.", False),
+        _field("n_dropped", pa.int32(), "Number of paragraphs dropped by deduplication.", False),
+        _field("text_sha256", pa.string(), "SHA-256 of `text` in UTF-8.", False),
+        _field("seed_path", pa.string(), "Path of the seed file, relative to the project.", False),
+        _field("seed_sha256", pa.string(), "SHA-256 of the seed file's bytes.", False),
+        _field("authors", pa.list_(pa.string()), "Authors, when known."),
+        _field("tags", pa.list_(pa.string()), "Tags, when known."),
+    ]
+)
+
+PARAGRAPHS = pa.schema(
+    [
+        _field("doc_id", pa.string(), "Id of the document the paragraph belongs to.", False),
+        _field("paragraph_index", pa.int32(), "0-based index among the document's body paragraphs.", False),
+        _field("text", pa.string(), "Paragraph text, normalised (NFC, whitespace collapsed).", False),
+        _field("kept", pa.bool_(), "Whether the paragraph is in the document's published text.", False),
+        _field(
+            "reason",
+            pa.string(),
+            "Why it was dropped: exact, exact_within_document, near_duplicate, boilerplate or duplicate_document.",
+        ),
+        _field("duplicate_of_doc", pa.string(), "Document id of the paragraph this one duplicates."),
+        _field("duplicate_of_index", pa.int32(), "Paragraph index of the paragraph this one duplicates."),
+        _field("similarity", pa.float64(), "Word 5-gram Jaccard similarity to that paragraph (near duplicates)."),
+        _field("cluster_id", pa.int64(), "Duplicate group: the key of the group's kept representative."),
+    ]
+)
+
+TABLES = {"documents": DOCUMENTS, "paragraphs": PARAGRAPHS}
+
+
+def description(field: pa.Field) -> str:
+    return (field.metadata or {}).get(b"description", b"").decode()
