@@ -10,6 +10,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+import jsonschema_rs
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError, ValidationError
 from referencing import Registry, Resource
@@ -37,6 +38,19 @@ class Schema:
         return hashlib.sha256(self.raw).hexdigest()
 
     @cached_property
+    def gate(self) -> Any:
+        """jsonschema-rs, about 500 times faster, says whether a document is valid; the reference
+        implementation explains the few that are not, in the messages and pointers we report."""
+        local = _local_schemas(self.path.parent)
+
+        def retrieve(uri: str) -> Any:
+            if uri in local:
+                return local[uri]
+            raise ValueError(f"{uri} is not a schema in {self.path.parent}")
+
+        return jsonschema_rs.validator_for(self.document, validate_formats=True, retriever=retrieve)
+
+    @cached_property
     def validator(self) -> Draft202012Validator:
         return Draft202012Validator(
             self.document,
@@ -46,12 +60,21 @@ class Schema:
 
     def findings(self, doc: Document) -> list[Finding]:
         """Every schema violation of one document, each at the line of the field it concerns."""
+        record = doc.record()
+        if self.gate.is_valid(record):
+            return []
         out = []
-        for error in self.validator.iter_errors(doc.record()):
-            pointer = _pointer(error.absolute_path)
-            where = doc.where(pointer)
-            out.append(Finding(where.path, where.line, pointer, _message(error), code=f"schema:{error.validator}"))
-        return sorted(out)
+        for error in self.validator.iter_errors(record):
+            out.append(self._finding(doc, _pointer(error.absolute_path), _message(error), f"schema:{error.validator}"))
+        if not out:  # the two implementations disagree: report what the gate saw rather than nothing
+            for fast in self.gate.iter_errors(record):
+                out.append(self._finding(doc, _pointer(fast.instance_path), fast.message, "schema"))
+        return sorted(out, key=lambda f: (f.line or 0, f.pointer, f.message))
+
+    @staticmethod
+    def _finding(doc: Document, pointer: str, message: str, code: str) -> Finding:
+        where = doc.where(pointer)
+        return Finding(where.path, where.line, pointer, message, code=code)
 
 
 def load_schema(path: Path) -> Schema:
@@ -79,6 +102,10 @@ def load_schema(path: Path) -> Schema:
             resolver.lookup(ref)
         except Unresolvable as exc:
             raise ConfigError(f"{path}: unresolvable $ref {ref!r} (only schemas in {path.parent} are used)") from exc
+    try:
+        schema.gate  # noqa: B018 - compile now so a schema jsonschema-rs rejects is a config error
+    except (ValueError, jsonschema_rs.ValidationError) as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
     return schema
 
 
@@ -93,16 +120,25 @@ def _refs(node: Any) -> Iterator[str]:
             yield from _refs(value)
 
 
-def _local_registry(folder: Path) -> Registry:
-    """Every *.json schema in the schema folder, by its $id; nothing else resolves."""
-    resources = []
+def _local_schemas(folder: Path) -> dict[str, Any]:
+    """Every *.json schema in the schema folder, by its $id."""
+    found = {}
     for file in sorted(folder.glob("*.json")):
         try:
             contents = json.loads(file.read_bytes())
         except (OSError, ValueError):
             continue
         if isinstance(contents, dict) and "$id" in contents:
-            resources.append((contents["$id"], Resource.from_contents(contents, default_specification=DRAFT202012)))
+            found[contents["$id"]] = contents
+    return found
+
+
+def _local_registry(folder: Path) -> Registry:
+    """Every *.json schema in the schema folder, by its $id; nothing else resolves."""
+    resources = [
+        (uri, Resource.from_contents(contents, default_specification=DRAFT202012))
+        for uri, contents in _local_schemas(folder).items()
+    ]
 
     def refuse(uri: str) -> Resource:
         raise NoSuchResource(ref=uri)

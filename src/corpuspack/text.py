@@ -27,7 +27,9 @@ def clean(text: str) -> str:
 
 def lines(text: str) -> list[str]:
     """Split on LF, CRLF or CR only (str.splitlines also splits on form feeds and U+2028)."""
-    return _LINE_BREAK.split(text)
+    if "\r" in text:
+        return _LINE_BREAK.split(text)
+    return text.split("\n")
 
 
 def blocks(rows: list[str], first_line: int = 1) -> Iterator[tuple[int, list[str]]]:

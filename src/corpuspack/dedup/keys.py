@@ -2,33 +2,53 @@
 
 Following CCNet and datatrove, the key text is the display text with Unicode compatibility forms
 decomposed (NFKD), accents and other combining marks removed, case folded to lower, every decimal
-digit folded to 0, and every run of punctuation, symbols and whitespace collapsed to one space. So
-"Co-opting, 2023" and "co opting 2024" share a key: re-scrapes that differ in quoting, dashes,
-accents or a year are one paragraph; a changed word is not. Words are the space-separated tokens
-of the key text (punctuation dropped, unlike whitespace tokens), so near-duplicate similarity is
-about words, not the punctuation around them.
+digit folded to 0, and every run of characters that are not letters or numbers (punctuation,
+symbols, whitespace) turned into one space. So "Co-opting, 2023" and "co opting 2024" share a key:
+re-scrapes that differ in quoting, dashes, accents or a year are one paragraph; a changed word is
+not. Words are the space-separated tokens of the key text, so near-duplicate similarity is about
+words, not the punctuation around them.
 
-Everything is vectorised with pyarrow compute; Python runs once per distinct word, not per word.
+ASCII paragraphs (most of an English corpus) take one `bytes.translate`; others go through
+`unicodedata`. Word hashing runs once per distinct word of a batch (xxh3-64), not once per word.
 """
 
 from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import xxhash
 
-KEY_NORMALISATION = "nfkd-nomarks-lower-digits0-punct-v1"
+from .minhash import fmix64
+
+KEY_NORMALISATION = "nfkd-nomarks-lower-digits0-alnum-words-v1"
+
+_ASCII = bytearray(b" " * 256)
+for _c in b"abcdefghijklmnopqrstuvwxyz":
+    _ASCII[_c] = _c
+    _ASCII[_c - 32] = _c
+for _c in b"0123456789":
+    _ASCII[_c] = ord("0")
+_ASCII_TABLE = bytes(_ASCII)
+_NOT_ALNUM = re.compile(r"[\W_]+")
+_DIGIT = re.compile(r"\d")
 
 
-def key_texts(texts: pa.Array) -> pa.Array:
-    """The normalised key text of each paragraph."""
-    t = pc.utf8_normalize(texts, "NFKD")
-    t = pc.replace_substring_regex(t, r"\p{Mn}+", "")
-    t = pc.utf8_lower(t)
-    t = pc.replace_substring_regex(t, r"\p{Nd}", "0")
-    t = pc.replace_substring_regex(t, r"[\p{P}\p{S}\p{Z}\s]+", " ")
-    return pc.utf8_trim(t, " ")
+def key_text(text: str) -> bytes:
+    """The key text of one paragraph, UTF-8 encoded (spaces between words, maybe at the ends)."""
+    if text.isascii():
+        return text.encode("ascii").translate(_ASCII_TABLE)
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    return _NOT_ALNUM.sub(" ", _DIGIT.sub("0", stripped)).encode("utf-8")
+
+
+def key_texts(texts: Sequence[str]) -> pa.Array:
+    return pa.array([key_text(t) for t in texts], pa.large_binary()).cast(pa.large_string())
 
 
 def hash_strings(values: pa.Array) -> np.ndarray:
@@ -39,19 +59,25 @@ def hash_strings(values: pa.Array) -> np.ndarray:
 
 
 def word_hashes(keys: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """(hash of every word in order, word offsets per paragraph): one xxh3 call per distinct word."""
-    words = pc.split_pattern(keys, " ")
+    """(hash of every word in order, word offsets per paragraph)."""
+    words = pc.utf8_split_whitespace(keys)
     offsets = np.asarray(words.offsets, dtype=np.int64)
+    offsets = offsets - offsets[0]
     flat = words.flatten()
     if len(flat) == 0:
-        return np.zeros(0, dtype=np.uint64), offsets - offsets[0]
+        return np.zeros(0, dtype=np.uint64), offsets
     encoded = pc.dictionary_encode(flat)
-    hashes = hash_strings(encoded.dictionary)[np.asarray(encoded.indices)]
-    # Empty key texts split into one empty word: drop those so a paragraph of punctuation has no words.
-    empty = np.asarray(pc.equal(pc.utf8_length(keys), 0).fill_null(True))
-    if empty.any():
-        keep = np.ones(len(flat), dtype=bool)
-        keep[offsets[:-1][empty] - offsets[0]] = False
-        counts = np.diff(offsets) - empty
-        return hashes[keep], np.concatenate([[0], np.cumsum(counts)])
-    return hashes, offsets - offsets[0]
+    return hash_strings(encoded.dictionary)[np.asarray(encoded.indices)], offsets
+
+
+def exact_keys(words: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """A 64-bit key per paragraph from its word sequence (order matters; equal key texts, equal keys)."""
+    counts = np.diff(offsets)
+    position = np.arange(len(words), dtype=np.uint64) - np.repeat(offsets[:-1], counts).astype(np.uint64)
+    with np.errstate(over="ignore"):
+        mixed = fmix64(words ^ fmix64(position + np.uint64(0x2545F4914F6CDD1D)))
+        sums = np.zeros(len(counts), dtype=np.uint64)
+        nonempty = counts > 0
+        if nonempty.any():
+            sums[nonempty] = np.add.reduceat(mixed, offsets[:-1][nonempty])
+        return fmix64(sums ^ fmix64(counts.astype(np.uint64) + np.uint64(1)))

@@ -126,8 +126,10 @@ def _duplicate_documents(cols: KeyColumns, boiler: np.ndarray, reason: np.ndarra
         counts = np.diff(np.concatenate([begin, [len(content)]])).astype(np.uint64)
         digest = fmix64(digest ^ fmix64(counts))
     first_doc = first_of_groups(digest, np.arange(len(begin)))
-    for d in np.flatnonzero(first_doc != np.arange(len(begin))):
-        mine = content[begin[d] : begin[d] + counts[d]]
-        theirs = content[begin[first_doc[d]] : begin[first_doc[d]] + counts[d]]
+    sizes = counts.astype(np.int64)
+    for d in np.flatnonzero(first_doc != np.arange(len(begin))).tolist():
+        f = int(first_doc[d])
+        mine = content[begin[d] : begin[d] + sizes[d]]
+        theirs = content[begin[f] : begin[f] + sizes[d]]
         reason[mine] = DUPLICATE_DOCUMENT
         dup[mine] = theirs

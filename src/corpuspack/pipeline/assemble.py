@@ -30,15 +30,19 @@ def document_bytes(lengths: np.ndarray, ledger: Ledger, order: Order) -> np.ndar
 def document_batch(spill: Spill, order: Order, ledger: Ledger, ranks: np.ndarray) -> pa.RecordBatch:
     """Rows of the documents table for the given document ranks (ascending)."""
     meta = spill.documents.take(pa.array(order.doc_rows[ranks], pa.int64()))
+    first, last = order.doc_start[ranks[0]], order.doc_start[ranks[-1] + 1]
+    kept = ledger.kept[first:last]
+    positions = np.arange(first, last)[kept]
+    parts = spill.take("text", order.rows[positions]).to_pylist()
+    # Each document's kept paragraphs are a contiguous run of `parts`.
+    bounds = np.searchsorted(positions, order.doc_start[np.concatenate([ranks, [ranks[-1] + 1]])])
     texts, kept_counts, dropped_counts, digests = [], [], [], []
-    for r in ranks.tolist():
-        lo, hi = order.doc_start[r], order.doc_start[r + 1]
-        kept = ledger.kept[lo:hi]
-        parts = spill.take("text", order.rows[lo:hi][kept]).to_pylist()
-        text = "\n\n".join(parts)
+    for i, r in enumerate(ranks.tolist()):
+        lo, hi = int(bounds[i]), int(bounds[i + 1])
+        text = "\n\n".join(parts[lo:hi])
         texts.append(text)
-        kept_counts.append(len(parts))
-        dropped_counts.append(int(hi - lo - len(parts)))
+        kept_counts.append(hi - lo)
+        dropped_counts.append(int(order.doc_start[r + 1] - order.doc_start[r]) - (hi - lo))
         digests.append(hashlib.sha256(text.encode()).hexdigest())
     columns = {
         "id": meta.column("id"),

@@ -93,12 +93,13 @@ def process_chunk(index: int, seeds: list[SeedFile], config: Config, spill: Path
         schema=DOC_SPILL,
     )
     counts = [len(d.paragraphs) for d in docs]
-    texts = pa.array([p for d in docs for p in d.paragraphs], pa.large_string())
+    paragraphs = [p for d in docs for p in d.paragraphs]
+    texts = pa.array(paragraphs, pa.large_string())
     columns = {
         "doc": pa.array([i for i, c in enumerate(counts) for _ in range(c)], pa.int32()),
         "pidx": pa.array([j for c in counts for j in range(c)], pa.int32()),
         "text": texts,
-        **paragraph_features(texts, config.dedup),
+        **paragraph_features(paragraphs, texts, config.dedup),
     }
     para_table = pa.table(columns, schema=paragraph_spill_schema(config))
     doc_path, para_path = spill_paths(spill, index)
