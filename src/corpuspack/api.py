@@ -4,12 +4,25 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from .build import BuildResult, build
-from .validate import ValidationReport, validate
+from .builder import BuildResult, build
+from .releases import ReleaseResult, VerifyReport, check, diff, release, verify
+from .validation import ValidationReport, validate
 
 try:
     __version__ = version("corpuspack")
 except PackageNotFoundError:  # running from a source tree
     __version__ = "0.0.0"
 
-__all__ = ["BuildResult", "ValidationReport", "__version__", "build", "validate"]
+__all__ = [
+    "BuildResult",
+    "ReleaseResult",
+    "ValidationReport",
+    "VerifyReport",
+    "__version__",
+    "build",
+    "check",
+    "diff",
+    "release",
+    "validate",
+    "verify",
+]

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from . import api
+from . import releases as release_mod
 from .config import load_config
 from .errors import CorpuspackError, UsageError
 from .reporters import REPORTERS
@@ -30,6 +32,9 @@ def _config(args: argparse.Namespace):
     overrides = {
         k: getattr(args, k) for k in ("seeds", "corpus", "workers", "strict") if getattr(args, k, None) is not None
     }
+    for key in ("seeds", "corpus"):
+        if key in overrides:
+            overrides[key] = overrides[key].resolve()  # relative to where the user stands, not the project
     if getattr(args, "exact_only", False):
         overrides["near"] = False
     return load_config(args.root, **overrides)
@@ -40,6 +45,81 @@ def run_validate(args: argparse.Namespace) -> int:
     report = api.validate(args.paths or None, config=_config(args), show_progress=not args.quiet)
     sys.stdout.write(REPORTERS[args.format](report))
     return report.exit_code
+
+
+@command
+def run_build(args: argparse.Namespace) -> int:
+    result = api.build(config=_config(args), out=args.out, show_progress=not args.quiet)
+    print(result.out)
+    _summary(result.manifest, result.seconds)
+    return 0
+
+
+@command
+def run_release(args: argparse.Namespace) -> int:
+    confirm = release_mod.interactive_confirm if sys.stdin.isatty() else None
+    result = api.release(
+        config=_config(args),
+        version=args.version_,
+        bump=args.bump,
+        date=args.date,
+        confirm=confirm,
+        show_progress=not args.quiet,
+    )
+    if result.created:
+        print(f"released v{result.version} in {result.path}")
+        _summary(release_mod.manifest.read(result.path), {})
+    else:
+        print(f"v{result.version} exists and rebuilds byte for byte: nothing to do")
+    return 0
+
+
+@command
+def run_verify(args: argparse.Namespace) -> int:
+    report = api.verify(args.versions or None, rebuild=args.rebuild, config=_config(args))
+    for problem in report.problems:
+        print(problem)
+    what = "rebuilt byte for byte and checked" if args.rebuild else "checked"
+    print(f"{len(report.checked)} versions {what}: {'ok' if report.ok else f'{len(report.problems)} problems'}")
+    return 0 if report.ok else 1
+
+
+@command
+def run_diff(args: argparse.Namespace) -> int:
+    old, new, delta = api.diff(args.a, args.b, config=_config(args))
+    if args.format == "json":
+        print(json.dumps({"from": old, "to": new, **delta.to_dict()}, indent=2, sort_keys=True))
+    else:
+        sys.stdout.write(delta.text(old, new))
+    return 1 if args.exit_code and delta.changed else 0
+
+
+@command
+def run_check(args: argparse.Namespace) -> int:
+    for line in api.check(config=_config(args)):
+        print(f"ok: {line}")
+    return 0
+
+
+def _summary(body: dict, seconds: dict) -> None:
+    counts = body["counts"]
+    dropped = ", ".join(f"{k} {v}" for k, v in counts["dropped_by_reason"].items() if v) or "none"
+    print(
+        f"{counts['documents']} documents ({counts['documents_emptied']} left empty and dropped), "
+        f"{counts['paragraphs']} paragraphs, {counts['paragraphs_kept']} kept; dropped: {dropped}",
+        file=sys.stderr,
+    )
+    for item in body.get("most_repeated", [])[:5]:
+        print(f"  x{item['count']}: {item['text'][:80]!r} ({item['reason'] or 'kept once'})", file=sys.stderr)
+    if seconds:
+        print("seconds: " + ", ".join(f"{k} {v:.2f}" for k, v in seconds.items()), file=sys.stderr)
+
+
+def _add_common(p: argparse.ArgumentParser, seeds: bool = True) -> None:
+    if seeds:
+        p.add_argument("--seeds", type=Path, default=None, help="seeds folder (default: from pyproject.toml)")
+    p.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -53,6 +133,37 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=sorted(REPORTERS), default="text")
     p.add_argument("--strict", action="store_true", default=None, help="unknown file types are errors")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+    p = sub.add_parser("build", help="build one complete version folder from the seeds (corpus/ is not touched)")
+    p.add_argument("--out", type=Path, default=None, help="empty or new folder (default: a new temporary one)")
+    p.add_argument("--exact-only", action="store_true", help="skip near-duplicate detection")
+    _add_common(p)
+
+    p = sub.add_parser("release", help="build and publish corpus/vX.Y.Z with its card and changelog entry")
+    p.add_argument("--corpus", type=Path, default=None, help="corpus folder (default: from pyproject.toml)")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--version", dest="version_", default=None, help="the version to publish, X.Y.Z")
+    which.add_argument("--bump", choices=["major", "minor", "patch"], default=None)
+    p.add_argument("--date", default=None, help="release date YYYY-MM-DD (default: today, UTC)")
+    _add_common(p)
+
+    p = sub.add_parser("verify", help="check released versions against their manifests")
+    p.add_argument("versions", nargs="*", help="versions (default: all)")
+    p.add_argument("--rebuild", action="store_true", help="rebuild from the recorded seeds and compare bytes")
+    p.add_argument("--corpus", type=Path, default=None)
+    _add_common(p, seeds=False)
+
+    p = sub.add_parser("diff", help="what changed between two versions, or a version and the current seeds")
+    p.add_argument("a", nargs="?", default=None, help="old version (default: the latest)")
+    p.add_argument("b", nargs="?", default=None, help="new version (default: the current seeds)")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("--exit-code", action="store_true", help="exit 1 when there are differences")
+    p.add_argument("--corpus", type=Path, default=None)
+    _add_common(p)
+
+    p = sub.add_parser("check", help="CI gate: seeds valid, versions intact, nothing left to release")
+    p.add_argument("--corpus", type=Path, default=None)
+    _add_common(p)
     return parser
 
 

@@ -65,6 +65,7 @@ class Config:
     """Where things are and how the pipeline behaves."""
 
     root: Path = field(default_factory=Path.cwd)
+    name: str = "corpus"
     seeds: Path = Path("seeds")
     corpus: Path = Path("corpus")
     schema: Path | None = None

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .validate import ValidationReport
+    from .validation import ValidationReport
 
 JSON_FORMAT_VERSION = 1
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -21,10 +22,8 @@ def plan_chunks(seeds: list[SeedFile]) -> list[list[SeedFile]]:
     current: list[SeedFile] = []
     size = 0
     for seed in seeds:
-        try:
+        with contextlib.suppress(OSError):
             size += seed.path.stat().st_size
-        except OSError:
-            pass
         current.append(seed)
         if size >= CHUNK_BYTES or len(current) >= CHUNK_FILES:
             chunks.append(current)

@@ -17,7 +17,7 @@ from ..dedup.features import feature_schema, paragraph_features
 from ..model import Document, Finding
 from ..schema import load_schema
 from ..sources import SeedFile
-from ..validate import read_valid
+from ..validation import read_valid
 
 DOC_SPILL = pa.schema(
     [

@@ -50,7 +50,7 @@ def compose(
     emptied = [ids[i] for i in np.flatnonzero(np.asarray(per_doc_kept) == 0)]
     body = {
         "format_version": FORMAT_VERSION,
-        "name": config.root.name if config.root.name else "corpus",
+        "name": config.name,
         "version": version,
         "release_date": release_date,
         "parent": parent["version"] if parent else None,
@@ -58,6 +58,7 @@ def compose(
         "schema": {"$id": schema.id, "sha256": schema.sha256, "path": schema_facts["path"]},
         "normalisation": {"display": DISPLAY_NORMALISATION, "key": KEY_NORMALISATION},
         "config": {
+            "name": config.name,
             "language": config.language,
             "license": config.license,
             "max_file_bytes": config.max_file_bytes,
@@ -100,7 +101,7 @@ def outputs(out: Path) -> list[dict[str, Any]]:
 
 def _most_repeated(spill: Spill, order: Order, ledger: Ledger, ids: list[str], top: int = 10) -> list[dict]:
     keys = spill.column("key")[order.rows]
-    unique, first, counts = np.unique(keys, return_index=True, return_counts=True)
+    _, first, counts = np.unique(keys, return_index=True, return_counts=True)
     best = np.lexsort((first, -counts))[:top]
     best = best[counts[best] > 1]
     texts = spill.take("text", order.rows[first[best]]).to_pylist()

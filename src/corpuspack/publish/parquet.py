@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +25,7 @@ def plan(sizes: np.ndarray, shard_bytes: int) -> tuple[list[int], list[list[int]
     row sizes, so any engine and any number of workers writes the same files.
     """
     shard_cuts = _cuts(sizes, 0, len(sizes), shard_bytes, len(sizes) or 1)
-    groups = [_cuts(sizes, lo, hi, ROW_GROUP_BYTES, ROW_GROUP_ROWS) for lo, hi in zip(shard_cuts, shard_cuts[1:])]
+    groups = [_cuts(sizes, lo, hi, ROW_GROUP_BYTES, ROW_GROUP_ROWS) for lo, hi in pairwise(shard_cuts)]
     return shard_cuts, groups
 
 
@@ -64,7 +65,7 @@ def write_shards(
             write_statistics=True,
             store_schema=True,
         ) as writer:
-            for lo, hi in zip(cuts, cuts[1:]):
+            for lo, hi in pairwise(cuts):
                 rows = batch(lo, hi)
                 writer.write_table(pa.Table.from_batches([rows], schema), row_group_size=max(hi - lo, 1))
             if len(cuts) < 2 or cuts[0] == cuts[-1]:

@@ -29,7 +29,7 @@ from .publish.parquet import write_shards
 from .publish.tables import DOCUMENTS, PARAGRAPHS
 from .schema import cross_document_findings, load_schema
 from .sources import discover
-from .validate import finding_order
+from .validation import finding_order
 
 
 @dataclass

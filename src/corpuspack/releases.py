@@ -1,0 +1,350 @@
+"""`release`, `verify`, `diff` and `check`: versions in corpus/, immutable, atomic, reproducible."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+
+from .builder import build
+from .config import Config, DedupConfig, load_config
+from .diffing import Diff, diff_versions
+from .errors import DataError, UsageError
+from .publish import card, changelog, croissant, manifest
+from .publish.layout import (
+    Version,
+    clear_stale_staging,
+    new_staging,
+    publish,
+    release_lock,
+    resolve,
+    versions,
+)
+from .sources import discover
+from .validation import validate
+
+
+@dataclass
+class ReleaseResult:
+    version: str
+    path: Path
+    created: bool  # False: the version existed and the rebuild was byte-identical
+    diff: dict[str, Any] | None = None
+
+
+def release(
+    seeds: Path | str | None = None,
+    corpus: Path | str | None = None,
+    *,
+    version: str | None = None,
+    bump: str | None = None,
+    date: str | None = None,
+    config: Config | None = None,
+    workers: int | None = None,
+    confirm: Callable[[str], bool] | None = None,
+    show_progress: bool = False,
+) -> ReleaseResult:
+    """Build the seeds and publish them as `corpus/vX.Y.Z`, with card and changelog entry.
+
+    Without `version` or `bump` the bump is suggested from the diff with the latest version and
+    `confirm(question)` decides; with no `confirm` (a non-interactive run) that is an error.
+    """
+    config = (config or load_config()).replace(
+        seeds=Path(seeds) if seeds else None, corpus=Path(corpus) if corpus else None
+    )
+    if version and bump:
+        raise UsageError("give --version or --bump, not both")
+    release_date = _check_date(date) if date else None
+    corpus_dir = config.corpus_dir
+    with release_lock(corpus_dir):
+        clear_stale_staging(corpus_dir)
+        known = versions(corpus_dir)
+        latest = known[-1] if known else None
+        wanted = Version.parse(version) if version else None
+        if wanted is not None and wanted in known:
+            return _rerelease(config, wanted, release_date, workers)
+        staged = new_staging(corpus_dir)
+        try:
+            result = build(out=staged, config=config, workers=workers, show_progress=show_progress)
+            parent_dir = corpus_dir / latest.folder if latest else None
+            delta = diff_versions(parent_dir, staged)
+            target = _choose(latest, wanted, bump, delta, confirm)
+            body = result.manifest
+            body.update(
+                version=str(target),
+                release_date=release_date or dt.datetime.now(dt.UTC).date().isoformat(),
+                parent=str(latest) if latest else None,
+                diff=delta.summary() if latest else None,
+            )
+            croissant.write(staged, body)
+            manifest.write(staged, body)
+            publish(staged, corpus_dir / target.folder)
+        finally:
+            shutil.rmtree(staged.parent, ignore_errors=True)
+        card.write(corpus_dir, [manifest.read(corpus_dir / v.folder) for v in versions(corpus_dir)])
+        changelog.add_release(config.root / "CHANGELOG.md", body, body["diff"])
+        return ReleaseResult(str(target), corpus_dir / target.folder, True, body["diff"])
+
+
+def _choose(latest: Version | None, wanted: Version | None, bump: str | None, delta: Diff, confirm) -> Version:
+    if wanted is not None:
+        if latest is not None and wanted <= latest:
+            raise UsageError(f"version {wanted} is not above the latest release {latest}")
+        return wanted
+    if latest is None:
+        if bump:
+            return Version(0, 0, 0).bump(bump)
+        suggestion = Version(1, 0, 0)
+    else:
+        if bump:
+            return latest.bump(bump)
+        part = delta.bump()
+        if part is None:
+            raise UsageError(f"nothing to release: the seeds build exactly what v{latest} holds")
+        suggestion = latest.bump(part)
+    if confirm is None:
+        raise UsageError(
+            f"suggested version: {suggestion}; pass --version {suggestion} or --bump (non-interactive run)"
+        )
+    if not confirm(f"Release version {suggestion}?"):
+        raise UsageError("release cancelled")
+    return suggestion
+
+
+def _rerelease(config: Config, version: Version, release_date: str | None, workers: int | None) -> ReleaseResult:
+    """Releasing an existing version again: a no-op if a rebuild gives the same bytes, else an error."""
+    folder = config.corpus_dir / version.folder
+    recorded = manifest.read(folder)
+    if release_date and release_date != recorded["release_date"]:
+        raise UsageError(f"v{version} was released on {recorded['release_date']}; versions are never rewritten")
+    problems = _rebuild_problems(config, folder, recorded, workers, use_current=True)
+    if problems:
+        raise DataError(
+            f"v{version} exists and the seeds now build different bytes; release a new version:\n" + "\n".join(problems)
+        )
+    return ReleaseResult(str(version), folder, False)
+
+
+@dataclass
+class VerifyReport:
+    checked: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def verify(
+    names: Sequence[str] | None = None,
+    *,
+    rebuild: bool = False,
+    config: Config | None = None,
+    corpus: Path | str | None = None,
+    workers: int | None = None,
+) -> VerifyReport:
+    """Checksums, row counts and schemas against each manifest; with `rebuild`, rebuild and compare bytes."""
+    config = (config or load_config()).replace(corpus=Path(corpus) if corpus else None)
+    corpus_dir = config.corpus_dir
+    targets = [resolve(corpus_dir, n) for n in names] if names else versions(corpus_dir)
+    if not targets:
+        raise UsageError(f"{corpus_dir}: no released version to verify")
+    report = VerifyReport()
+    for version in targets:
+        folder = corpus_dir / version.folder
+        recorded = manifest.read(folder)
+        report.checked.append(str(version))
+        report.problems += [f"v{version}: {p}" for p in _file_problems(folder, recorded)]
+        if rebuild:
+            report.problems += [f"v{version}: {p}" for p in _rebuild_problems(config, folder, recorded, workers)]
+    return report
+
+
+def _file_problems(folder: Path, recorded: dict[str, Any]) -> list[str]:
+    problems = []
+    listed = {o["path"]: o for o in recorded["outputs"]}
+    present = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() and p.name != manifest.NAME}
+    problems += [f"{p}: missing" for p in sorted(set(listed) - present)]
+    problems += [f"{p}: not in the manifest" for p in sorted(present - set(listed))]
+    for rel in sorted(set(listed) & present):
+        entry, path = listed[rel], folder / rel
+        if path.stat().st_size != entry["size"] or manifest.sha256_file(path) != entry["sha256"]:
+            problems.append(f"{rel}: checksum differs from the manifest")
+        elif rel.endswith(".parquet"):
+            meta = pq.ParquetFile(path)
+            if meta.metadata.num_rows != entry.get("rows"):
+                problems.append(f"{rel}: {meta.metadata.num_rows} rows, manifest says {entry.get('rows')}")
+            table = rel.split("/", 1)[0]
+            if [f.name for f in meta.schema_arrow] != recorded["schema_fields"].get(table):
+                problems.append(f"{rel}: columns differ from the manifest")
+    return problems
+
+
+def _rebuild_problems(
+    config: Config, folder: Path, recorded: dict[str, Any], workers: int | None, use_current: bool = False
+) -> list[str]:
+    """Rebuild a version from the inputs its manifest records and compare every file's bytes."""
+    with tempfile.TemporaryDirectory(prefix="corpuspack-rebuild-") as tmp:
+        root = Path(tmp) / "project"
+        if use_current:
+            root, rebuild_config = config.root, config
+        else:
+            _materialise(config.root, root, recorded)
+            rebuild_config = config_from_manifest(root, recorded)
+        out = Path(tmp) / "out"
+        result = build(out=out, config=rebuild_config, workers=workers)
+        body = result.manifest
+        body.update(
+            version=recorded["version"],
+            release_date=recorded["release_date"],
+            parent=recorded["parent"],
+            diff=recorded["diff"],
+        )
+        croissant.write(out, body)
+        manifest.write(out, body)
+        mine = {o["path"]: o["sha256"] for o in manifest.read(out)["outputs"]}
+        theirs = {o["path"]: o["sha256"] for o in recorded["outputs"]}
+        problems = [f"{p}: rebuild differs" for p in sorted(set(mine) | set(theirs)) if mine.get(p) != theirs.get(p)]
+        if not problems and (out / manifest.NAME).read_bytes() != (folder / manifest.NAME).read_bytes():
+            problems.append("manifest.json: rebuild differs")
+        return problems
+
+
+def config_from_manifest(root: Path, recorded: dict[str, Any]) -> Config:
+    c = recorded["config"]
+    dedup = {k: v for k, v in c["dedup"].items() if k != "rows"}
+    dedup["boilerplate_patterns"] = tuple(dedup["boilerplate_patterns"])
+    return Config(
+        root=root,
+        name=c["name"],
+        seeds=Path(c["seeds"]),
+        schema=Path(recorded["inputs"]["schema"]["path"]),
+        language=c["language"],
+        license=c["license"],
+        max_file_bytes=c["max_file_bytes"],
+        strict=c["strict"],
+        shard_bytes=c["shard_bytes"],
+        dedup=DedupConfig(**dedup),
+    )
+
+
+def _materialise(repo: Path, root: Path, recorded: dict[str, Any]) -> None:
+    """Lay out the recorded inputs under `root`: from the working tree when unchanged, else from git."""
+    for facts in [*recorded["inputs"]["seeds"], recorded["inputs"]["schema"]]:
+        target = root / facts["path"]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        current = repo / facts["path"]
+        if current.is_file() and hashlib.sha256(current.read_bytes()).hexdigest() == facts["sha256"]:
+            shutil.copyfile(current, target)
+            continue
+        blob = _git_blob(repo, facts["git_blob"])
+        if blob is None or hashlib.sha256(blob).hexdigest() != facts["sha256"]:
+            raise DataError(
+                f"{facts['path']}: changed since the release and its recorded version is not in git history"
+            )
+        target.write_bytes(blob)
+
+
+def _git_blob(repo: Path, blob: str) -> bytes | None:
+    try:
+        done = subprocess.run(["git", "cat-file", "blob", blob], cwd=repo, capture_output=True, check=False)
+    except OSError:
+        return None
+    return done.stdout if done.returncode == 0 else None
+
+
+def diff(
+    a: str | None = None,
+    b: str | None = None,
+    *,
+    config: Config | None = None,
+    workers: int | None = None,
+) -> tuple[str, str, Diff]:
+    """Changes from version `a` (default: the latest) to version `b` (default: the current seeds)."""
+    config = config or load_config()
+    corpus_dir = config.corpus_dir
+    old = resolve(corpus_dir, a)
+    if b is not None:
+        new = resolve(corpus_dir, b)
+        return f"v{old}", f"v{new}", diff_versions(corpus_dir / old.folder, corpus_dir / new.folder)
+    with tempfile.TemporaryDirectory(prefix="corpuspack-diff-") as tmp:
+        build(out=Path(tmp) / "seeds", config=config, workers=workers)
+        return f"v{old}", "seeds", diff_versions(corpus_dir / old.folder, Path(tmp) / "seeds")
+
+
+def check(*, config: Config | None = None) -> list[str]:
+    """The CI gate: seeds valid, every version intact, seeds and card in step with the latest release.
+
+    Returns the checks passed; raises DataError naming what failed."""
+    config = config or load_config()
+    passed = []
+    report = validate(config=config)
+    if not report.ok:
+        shown = "\n".join(f"  {f}" for f in report.errors[:20])
+        raise DataError(f"{len(report.errors)} problems in the seeds:\n{shown}")
+    passed.append(f"seeds valid ({report.summary['documents']} documents)")
+    known = versions(config.corpus_dir)
+    if not known:
+        raise DataError(f"{config.corpus_dir}: no release yet: run corpuspack release")
+    checked = verify(config=config)
+    if not checked.ok:
+        raise DataError("released versions are damaged:\n" + "\n".join(f"  {p}" for p in checked.problems))
+    passed.append(f"versions intact ({', '.join(checked.checked)})")
+    latest = known[-1]
+    recorded = manifest.read(config.corpus_dir / latest.folder)
+    changes = _input_changes(config, recorded)
+    if changes:
+        shown = "\n".join(f"  {c}" for c in changes[:20])
+        raise DataError(
+            f"the seeds differ from the latest release v{latest}; release a new version (corpuspack release):\n{shown}"
+        )
+    passed.append(f"seeds match v{latest}")
+    expected = card.render([manifest.read(config.corpus_dir / v.folder) for v in known])
+    current = config.corpus_dir / "README.md"
+    if not current.is_file() or current.read_text(encoding="utf-8") != expected:
+        raise DataError(f"{current} is not the card the manifests give; run corpuspack release to regenerate it")
+    passed.append("dataset card up to date")
+    return passed
+
+
+def _input_changes(config: Config, recorded: dict[str, Any]) -> list[str]:
+    from .pipeline.chunk import file_facts
+
+    seeds, _ = discover([config.seeds_dir], config.root)
+    now = {s.rel: file_facts(s.rel, s.path.read_bytes())["sha256"] for s in seeds if s.kind is not None}
+    then = {s["path"]: s["sha256"] for s in recorded["inputs"]["seeds"]}
+    changes = [f"added: {p}" for p in sorted(set(now) - set(then))]
+    changes += [f"removed: {p}" for p in sorted(set(then) - set(now))]
+    changes += [f"changed: {p}" for p in sorted(set(now) & set(then)) if now[p] != then[p]]
+    schema_sha = hashlib.sha256(config.schema_path.read_bytes()).hexdigest()
+    if schema_sha != recorded["inputs"]["schema"]["sha256"]:
+        changes.append(f"changed: {recorded['inputs']['schema']['path']}")
+    current = config_from_manifest(config.root, recorded)
+    if current.dedup.describe() != config.dedup.describe() or (current.name, current.language, current.license) != (
+        config.name,
+        config.language,
+        config.license,
+    ):
+        changes.append("changed: [tool.corpuspack] configuration")
+    return changes
+
+
+def _check_date(text: str) -> str:
+    try:
+        return dt.date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise UsageError(f"not a date: {text!r} (expected YYYY-MM-DD)") from None
+
+
+def interactive_confirm(question: str) -> bool:
+    print(f"{question} [y/N] ", end="", file=sys.stderr, flush=True)
+    return sys.stdin.readline().strip().lower() in ("y", "yes")
