@@ -41,3 +41,49 @@ def examples(tmp_path: Path) -> Path:
     target = tmp_path / "examples"
     shutil.copytree(DATA, target)
     return target
+
+
+WORDS = (
+    "river stone market winter garden signal harbor lantern meadow copper violet thunder ribbon orchard "
+    "canvas pillar ember glacier falcon quarry saddle timber velvet willow anchor beacon cobalt dune "
+    "fable grotto hollow island jasper kettle ledger marble nectar oasis pebble quiver rafter summit"
+).split()
+
+
+def sentence(seed: int, n: int = 40) -> str:
+    """A deterministic paragraph of `n` words that shares no 5-gram with another seed's."""
+    import random
+
+    rng = random.Random(seed)
+    return " ".join(rng.choice(WORDS) for _ in range(n)).capitalize() + "."
+
+
+def write_article(folder: Path, doc_id: str, paragraphs: list[str], crlf: bool = False, wrap: bool = False) -> Path:
+    import textwrap
+
+    body = [textwrap.fill(p, 30) if wrap else p for p in paragraphs]
+    text = f"Title of {doc_id}\n\nTest Wire Updated on 2024-01-0{len(doc_id) % 9 + 1}\n\n" + "\n\n".join(body) + "\n"
+    if crlf:
+        text = text.replace("\n", "\r\n")
+    path = folder / f"{doc_id}.txt"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text.encode())
+    return path
+
+
+SMALL_PROJECT = """[tool.corpuspack]
+language = "en"
+license = "CC-BY-4.0"
+boilerplate_min_docs = 3
+boilerplate_patterns = ['^Subscribe to our newsletter']
+"""
+
+
+@pytest.fixture
+def small(tmp_path: Path) -> Path:
+    """An empty project with test settings (boilerplate recurring in 3 documents)."""
+    root = tmp_path / "small"
+    (root / "seeds").mkdir(parents=True)
+    (root / "pyproject.toml").write_text(SMALL_PROJECT, encoding="utf-8")
+    shutil.copytree(REPO / "schema", root / "schema")
+    return root

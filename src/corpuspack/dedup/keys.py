@@ -39,12 +39,17 @@ _DIGIT = re.compile(r"\d")
 
 
 def key_text(text: str) -> bytes:
-    """The key text of one paragraph, UTF-8 encoded (spaces between words, maybe at the ends)."""
+    """The key text of one paragraph, UTF-8 encoded: words separated by runs of spaces."""
     if text.isascii():
-        return text.encode("ascii").translate(_ASCII_TABLE)
+        return text.encode("ascii").translate(_ASCII_TABLE).strip()
+    return unicode_key_text(text)
+
+
+def unicode_key_text(text: str) -> bytes:
+    """The general path of `key_text`; for ASCII text it gives the same words as the fast path."""
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
-    return _NOT_ALNUM.sub(" ", _DIGIT.sub("0", stripped)).encode("utf-8")
+    return _NOT_ALNUM.sub(" ", _DIGIT.sub("0", stripped)).strip().encode("utf-8")
 
 
 def key_texts(texts: Sequence[str]) -> pa.Array:
@@ -67,7 +72,14 @@ def word_hashes(keys: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     if len(flat) == 0:
         return np.zeros(0, dtype=np.uint64), offsets
     encoded = pc.dictionary_encode(flat)
-    return hash_strings(encoded.dictionary)[np.asarray(encoded.indices)], offsets
+    hashes = hash_strings(encoded.dictionary)[np.asarray(encoded.indices)]
+    empty = np.asarray(pc.equal(pc.binary_length(keys), 0))
+    if not empty.any():
+        return hashes, offsets
+    # An empty key text splits into one empty word; a paragraph of punctuation has no words.
+    keep = np.ones(len(hashes), dtype=bool)
+    keep[offsets[:-1][empty]] = False
+    return hashes[keep], np.concatenate([[0], np.cumsum(np.diff(offsets) - empty)])
 
 
 def exact_keys(words: np.ndarray, offsets: np.ndarray) -> np.ndarray:

@@ -16,7 +16,6 @@ from ..errors import UsageError
 
 _VERSION = re.compile(r"^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 STAGING_PREFIX = ".staging-"
-LOCK = ".release.lock"
 
 
 @dataclass(frozen=True, order=True)
@@ -76,9 +75,10 @@ def resolve(corpus: Path, name: str | None) -> Version:
 
 @contextlib.contextmanager
 def release_lock(corpus: Path) -> Iterator[None]:
-    """An exclusive lock on the corpus folder; the kernel drops it if the holder dies."""
+    """An exclusive lock on the corpus folder itself (no lock file to commit by mistake); the kernel
+    drops it if the holder dies, so a killed release never leaves the corpus locked."""
     corpus.mkdir(parents=True, exist_ok=True)
-    fd = os.open(corpus / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = os.open(corpus, os.O_RDONLY)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -1,0 +1,168 @@
+"""Deduplication decisions, asserted on the published paragraphs table of real builds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from corpuspack import build, load_config
+from corpuspack.engines import local
+from conftest import REPO, sentence, write_article
+
+
+def ledger(out: Path) -> dict[tuple[str, int], dict]:
+    rows = pq.read_table(out / "paragraphs").to_pylist()
+    return {(r["doc_id"], r["paragraph_index"]): r for r in rows}
+
+
+def run(root: Path, tmp_path: Path, name: str = "out", **kwargs) -> Path:
+    out = tmp_path / name
+    build(out=out, config=load_config(root), workers=kwargs.pop("workers", 1), **kwargs)
+    return out
+
+
+def test_repository_seed_drops_its_boilerplate(tmp_path: Path):
+    out = run(REPO, tmp_path)
+    [doc] = pq.read_table(out / "documents").to_pylist()
+    assert doc["text"].split("\n\n")[-1].startswith("Overall, South Korea's current diplomatic dilemma")
+    assert (doc["n_paragraphs"], doc["n_dropped"]) == (15, 3)
+    reasons = [r["reason"] for r in ledger(out).values()]
+    assert reasons[-3:] == ["boilerplate"] * 3 and set(reasons[:-3]) == {None}
+
+
+def test_exact_across_and_within_documents(small: Path, tmp_path: Path):
+    a, b, c = sentence(1), sentence(2), sentence(3)
+    write_article(small / "seeds", "doc-a", [a, b])
+    write_article(small / "seeds", "doc-b", [c, a.upper().replace(" ", "  "), c])
+    rows = ledger(run(small, tmp_path))
+    assert rows[("doc-a", 0)]["kept"] and rows[("doc-a", 0)]["cluster_id"] is not None
+    exact = rows[("doc-b", 1)]
+    assert (exact["reason"], exact["duplicate_of_doc"], exact["duplicate_of_index"]) == ("exact", "doc-a", 0)
+    assert exact["cluster_id"] == rows[("doc-a", 0)]["cluster_id"]
+    within = rows[("doc-b", 2)]
+    assert (within["reason"], within["duplicate_of_doc"], within["duplicate_of_index"]) == (
+        "exact_within_document",
+        "doc-b",
+        0,
+    )
+
+
+def test_duplicate_document_even_when_rewrapped_with_crlf(small: Path, tmp_path: Path):
+    paras = [sentence(10), sentence(11), sentence(12)]
+    write_article(small / "seeds", "a-orig", paras)
+    write_article(small / "seeds", "b-copy", paras, crlf=True, wrap=True)
+    out = run(small, tmp_path)
+    rows = ledger(out)
+    assert [rows[("b-copy", i)]["reason"] for i in range(3)] == ["duplicate_document"] * 3
+    assert [rows[("b-copy", i)]["duplicate_of_doc"] for i in range(3)] == ["a-orig"] * 3
+    docs = pq.read_table(out / "documents").column("id").to_pylist()
+    assert docs == ["a-orig"]  # the copy is left with no paragraph: dropped, and reported
+    import json
+
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["documents_emptied"] == ["b-copy"]
+
+
+def test_near_duplicates_are_confirmed_and_named(small: Path, tmp_path: Path):
+    base = sentence(20, 80)
+    words = base.split()
+    near = " ".join(words[:40] + ["zebra"] + words[41:])  # one word changed: Jaccard ~0.88
+    far = " ".join(w if i % 6 else "zebra" for i, w in enumerate(words))  # many changes: well below 0.8
+    write_article(small / "seeds", "a-first", [base])
+    write_article(small / "seeds", "b-near", [near, sentence(21)])
+    write_article(small / "seeds", "c-far", [far, sentence(22)])
+    rows = ledger(run(small, tmp_path))
+    flagged = rows[("b-near", 0)]
+    assert flagged["reason"] == "near_duplicate"
+    assert (flagged["duplicate_of_doc"], flagged["duplicate_of_index"]) == ("a-first", 0)
+    assert 0.8 <= flagged["similarity"] < 1
+    assert flagged["cluster_id"] == rows[("a-first", 0)]["cluster_id"]
+    assert rows[("c-far", 0)]["kept"]
+
+
+def test_short_paragraphs_take_part_in_exact_dedup_only(small: Path, tmp_path: Path):
+    write_article(small / "seeds", "a", ["one two three four five six", sentence(30)])
+    write_article(small / "seeds", "b", ["one two three four five seven", "one two three four five six", sentence(31)])
+    rows = ledger(run(small, tmp_path))
+    assert rows[("b", 0)]["kept"]  # too short for near dedup even though 4 of 6 words match
+    assert rows[("b", 1)]["reason"] == "exact"
+
+
+def test_boilerplate_by_pattern_and_by_recurrence_first_included(small: Path, tmp_path: Path):
+    notice = "Follow us for more stories like this one."
+    for i in range(3):
+        write_article(small / "seeds", f"d{i}", [sentence(40 + i), notice, "Subscribe to our newsletter today"])
+    write_article(small / "seeds", "d9", [sentence(49), "Subscribe to our newsletter, it is great"])
+    rows = ledger(run(small, tmp_path))
+    for i in range(3):
+        assert rows[(f"d{i}", 1)]["reason"] == "boilerplate"
+        assert rows[(f"d{i}", 2)]["reason"] == "boilerplate"
+    assert rows[("d9", 1)]["reason"] == "boilerplate"  # pattern match, single occurrence
+
+
+def test_syndicated_below_recurrence_threshold_is_kept_once(small: Path, tmp_path: Path):
+    quote = sentence(50)
+    write_article(small / "seeds", "x1", [quote, sentence(51)])
+    write_article(small / "seeds", "x2", [sentence(52), quote])
+    rows = ledger(run(small, tmp_path))
+    assert rows[("x1", 0)]["kept"] and rows[("x2", 1)]["reason"] == "exact"
+
+
+@pytest.fixture
+def planted(small: Path) -> Path:
+    """Twenty documents with every kind of duplicate, in seeds of three formats."""
+    seeds = small / "seeds"
+    paragraphs = [sentence(100 + i, 60) for i in range(40)]
+    for d in range(16):
+        paras = [paragraphs[(d * 3 + k) % 40] for k in range(4)]
+        if d % 4 == 1:
+            words = paras[0].split()
+            paras.append(" ".join(words[:30] + ["zebra", "yak"] + words[32:]))
+        if d % 5 == 2:
+            paras.append(paras[1])
+        write_article(seeds, f"doc{d:02d}", paras, crlf=d % 3 == 0, wrap=d % 4 == 0)
+    lines = [
+        '{"id": "rec-%d", "title": "R", "source": "S", "date": "2020-01-01", "text": "%s"}'
+        % (i, "\\n\\n".join([paragraphs[i], paragraphs[i + 5]]))
+        for i in (7, 3, 9)
+    ]
+    (seeds / "records.jsonl").write_text("\n".join(lines) + "\n")
+    return small
+
+
+def test_same_bytes_whatever_the_workers_or_chunking(planted: Path, tmp_path: Path, monkeypatch):
+    one = run(planted, tmp_path, "one", workers=1)
+    monkeypatch.setattr(local, "CHUNK_FILES", 3)
+    many = run(planted, tmp_path, "many", workers=2)
+    files = sorted(p.relative_to(one) for p in one.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(many) for p in many.rglob("*") if p.is_file())
+    for rel in files:
+        assert (one / rel).read_bytes() == (many / rel).read_bytes(), rel
+    reasons = {r["reason"] for r in ledger(one).values()}
+    assert {"exact", "near_duplicate", "exact_within_document"} <= reasons
+
+
+def test_same_decisions_whatever_the_record_order(planted: Path, tmp_path: Path):
+    first = ledger(run(planted, tmp_path, "first"))
+    records = planted / "seeds" / "records.jsonl"
+    records.write_text("\n".join(reversed(records.read_text().splitlines())) + "\n")
+    assert ledger(run(planted, tmp_path, "second")) == first
+
+
+def test_exact_only_mode_finds_no_near_duplicates(planted: Path, tmp_path: Path):
+    out = tmp_path / "exact"
+    build(out=out, config=load_config(planted, near=False), workers=1)
+    reasons = {r["reason"] for r in ledger(out).values()}
+    assert "near_duplicate" not in reasons and "exact" in reasons
+
+
+def test_invalid_seeds_refuse_to_build_and_leave_nothing(small: Path, tmp_path: Path):
+    write_article(small / "seeds", "good", [sentence(1)])
+    (small / "seeds" / "bad.txt").write_text("Title\n\nWire Updated on 2024-13-45\n\nBody.\n")
+    from corpuspack.errors import DataError
+
+    with pytest.raises(DataError, match=r"seeds/bad.txt:3: /date"):
+        run(small, tmp_path)
+    assert not (tmp_path / "out").exists()

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from corpuspack.dedup.keys import exact_keys, key_text, key_texts, unicode_key_text, word_hashes
+from corpuspack.dedup.minhash import MinHasher, choose_bands, shingles
+
+
+def words(text: str) -> list[str]:
+    return key_text(text).decode().split()
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Co-opting, 2023!", "It's   THE end...", "tabs\tand\nnewlines", "a_b c~d [x] {y} 42nd", "#$%^&*()"],
+)
+def test_ascii_fast_path_matches_unicode_path(text):
+    assert key_text(text).split() == unicode_key_text(text).split()
+
+
+def test_key_folds_case_punctuation_digits_and_accents():
+    assert words("Co-opting, 2023!") == words("co opting 1999") == ["co", "opting", "0000"]
+    assert words("Crème Brûlée") == ["creme", "brulee"]
+    assert words("ＦＵＬＬ width") == ["full", "width"]
+    assert words("Ελληνικά κείμενο") == ["ελληνικα", "κειμενο"]
+
+
+def test_exact_keys_equal_for_equal_key_text_and_order_sensitive():
+    texts = ["The cat sat.", "the CAT, sat", "sat cat the", "", "..."]
+    hashes, offsets = word_hashes(key_texts(texts))
+    keys = exact_keys(hashes, offsets)
+    assert keys[0] == keys[1]
+    assert keys[0] != keys[2]
+    assert keys[3] == keys[4]  # no words at all
+    assert list(np.diff(offsets)) == [3, 3, 3, 0, 0]
+
+
+def test_shingles_stay_inside_paragraphs():
+    hashes, offsets = word_hashes(key_texts(["a b c d e f", "g h i", "j k l m n"]))
+    sh, eligible = shingles(hashes, offsets, size=5, min_words=5)
+    assert list(eligible) == [0, 2]
+    assert len(sh) == 2 + 1
+
+
+def test_minhash_estimates_jaccard_and_permutations_differ():
+    rng = np.random.default_rng(0)
+    base = ["".join(rng.choice(list("abcdefghij"), 8)) for _ in range(200)]
+    other = base[:180] + ["".join(rng.choice(list("klmnop"), 8)) for _ in range(20)]
+    hashes, offsets = word_hashes(key_texts([" ".join(base), " ".join(other)]))
+    sh, eligible = shingles(hashes, offsets, 5, 5)
+    counts = np.diff(offsets)[eligible] - 4
+    hasher = MinHasher(256, 32, 8)
+    sig = hasher.signatures(sh, counts)
+    estimate = float(np.mean(sig[0] == sig[1]))
+    true = 176 / (196 + 20)  # shared 5-grams over the union
+    assert abs(estimate - true) < 0.1
+    assert len(set(sig[0].tolist())) > 200  # not one minimum repeated by every permutation
+
+
+def test_band_choice_finds_pairs_at_the_threshold():
+    bands, rows = choose_bands(128, 0.8)
+    assert bands * rows <= 128
+    assert 1 - (1 - 0.8**rows) ** bands >= 0.999
+    assert choose_bands(56, 0.8) == (14, 4)
+
+
+def test_key_texts_is_an_arrow_string_array():
+    assert key_texts(["A b"]).type == pa.large_string()
