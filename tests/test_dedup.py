@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from conftest import REPO, sentence, write_article
 
 from corpuspack import build, load_config
 from corpuspack.engines import local
-from conftest import REPO, sentence, write_article
 
 
 def ledger(out: Path) -> dict[tuple[str, int], dict]:
@@ -68,7 +68,7 @@ def test_duplicate_document_even_when_rewrapped_with_crlf(small: Path, tmp_path:
 def test_near_duplicates_are_confirmed_and_named(small: Path, tmp_path: Path):
     base = sentence(20, 80)
     words = base.split()
-    near = " ".join(words[:40] + ["zebra"] + words[41:])  # one word changed: Jaccard ~0.88
+    near = " ".join([*words[:40], "zebra", *words[41:]])  # one word changed: Jaccard ~0.88
     far = " ".join(w if i % 6 else "zebra" for i, w in enumerate(words))  # many changes: well below 0.8
     write_article(small / "seeds", "a-first", [base])
     write_article(small / "seeds", "b-near", [near, sentence(21)])
@@ -119,7 +119,7 @@ def planted(small: Path) -> Path:
         paras = [paragraphs[(d * 3 + k) % 40] for k in range(4)]
         if d % 4 == 1:
             words = paras[0].split()
-            paras.append(" ".join(words[:30] + ["zebra", "yak"] + words[32:]))
+            paras.append(" ".join([*words[:30], "zebra", "yak", *words[32:]]))
         if d % 5 == 2:
             paras.append(paras[1])
         write_article(seeds, f"doc{d:02d}", paras, crlf=d % 3 == 0, wrap=d % 4 == 0)
