@@ -64,19 +64,19 @@ class Generator:
         return list(self.vocab[np.searchsorted(self.cdf, self.rng.random(n))])
 
     def sentence_text(self, words: list[str]) -> str:
-        out, start = [], True
-        for i, w in enumerate(words):
-            out.append(w.capitalize() if start else w)
-            start = False
-            if i == len(words) - 1 or self.rng.random() < 0.07:
-                out[-1] += "."
-                start = True
-            elif self.rng.random() < 0.05:
-                out[-1] += ","
+        """Words with sentence punctuation: a full stop after about one word in 14, some commas."""
+        roll = self.rng.random(len(words))
+        roll[-1] = 0.0
+        out = []
+        start = True
+        for w, r in zip(words, roll.tolist(), strict=True):
+            w = w.capitalize() if start else w
+            start = r < 0.07
+            out.append(w + "." if start else w + "," if r > 0.95 else w)
         return " ".join(out)
 
     def paragraph(self) -> str:
-        return self.sentence_text(self.words(int(self.rng.integers(50, 140))))
+        return self.sentence_text(self.words(int(self.rng.integers(45, 120))))
 
     def near(self, text: str) -> str:
         words = text.split(" ")

@@ -6,6 +6,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,8 @@ from .pipeline.order import Order, global_order
 from .pipeline.spill import Spill
 from .progress import progress
 from .publish import croissant, manifest
-from .publish.hf import save_arrow
+from .publish.hf import ArrowSink
+from .publish.hf import save as save_hf
 from .publish.parquet import write_shards
 from .publish.tables import DOCUMENTS, PARAGRAPHS
 from .schema import cross_document_findings, load_schema
@@ -83,11 +85,8 @@ def build(
         clock.lap("dedup")
         out.mkdir(parents=True, exist_ok=True)
         try:
-            outputs = _write(spill, order, ledger, config, out)
+            _write(spill, order, ledger, config, out, spill_dir)
             clock.lap("write")
-            save_arrow(outputs["documents"], DOCUMENTS, out / "arrow" / "documents")
-            save_arrow(outputs["paragraphs"], PARAGRAPHS, out / "arrow" / "paragraphs")
-            clock.lap("hf")
             inputs = sorted([s for r in results for s in r.seeds], key=lambda s: s["path"])
             schema_rel = _rel(config.schema_path, config.root)
             doc = manifest.compose(
@@ -136,7 +135,11 @@ def _dedup(spill: Spill, order: Order, config: Config) -> Ledger:
     return decide(cols, dedup, bands, lambda positions: spill.shingle_sets(rows[positions]))
 
 
-def _write(spill: Spill, order: Order, ledger: Ledger, config: Config, out: Path) -> dict[str, list[Path]]:
+def _write(spill: Spill, order: Order, ledger: Ledger, config: Config, out: Path, tmp: Path) -> None:
+    """Both tables at once, each to Parquet and to the Hugging Face Arrow artifacts from the same rows
+    (Parquet compression releases the GIL, so the two threads use two cores)."""
+    import datasets  # noqa: F401 - imported here, once, rather than inside two threads
+
     lengths = text_bytes(spill, order)
     doc_sizes = document_bytes(lengths, ledger, order)
     published = (
@@ -145,21 +148,27 @@ def _write(spill: Spill, order: Order, ledger: Ledger, config: Config, out: Path
         else np.zeros(0, dtype=np.int64)
     )
     ids = spill.documents.column("id").take(pa.array(order.doc_rows, pa.int64())).combine_chunks()
-    documents = write_shards(
-        out / "documents",
-        DOCUMENTS,
-        doc_sizes[published],
-        config.shard_bytes,
-        lambda lo, hi: document_batch(spill, order, ledger, published[lo:hi]),
-    )
-    paragraphs = write_shards(
-        out / "paragraphs",
-        PARAGRAPHS,
-        lengths + 64,
-        config.shard_bytes,
-        lambda lo, hi: paragraph_batch(spill, order, ledger, ids, lo, hi),
-    )
-    return {"documents": documents, "paragraphs": paragraphs}
+    jobs = {
+        "documents": (
+            DOCUMENTS,
+            doc_sizes[published],
+            lambda lo, hi: document_batch(spill, order, ledger, published[lo:hi]),
+        ),
+        "paragraphs": (PARAGRAPHS, lengths + 64, lambda lo, hi: paragraph_batch(spill, order, ledger, ids, lo, hi)),
+    }
+
+    def write_one(table: str) -> None:
+        schema, sizes, batch = jobs[table]
+        sink = ArrowSink(tmp / f"{table}.arrow", schema)
+        try:
+            shards = write_shards(out / table, schema, sizes, config.shard_bytes, batch, also=sink)
+        finally:
+            sink.close()
+        save_hf(sink.path, shards, out / "arrow" / table)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for future in [pool.submit(write_one, table) for table in jobs]:
+            future.result()
 
 
 def _rel(path: Path, root: Path) -> str:

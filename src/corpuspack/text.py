@@ -46,6 +46,21 @@ def blocks(rows: list[str], first_line: int = 1) -> Iterator[tuple[int, list[str
         yield start, rows[start - first_line :]
 
 
+# A block: a run of lines each holding something other than whitespace.
+_BLOCK = re.compile(r"[^\S\n]*\S[^\n]*(?:\n[^\S\n]*\S[^\n]*)*")
+
+
+def text_blocks(text: str, first_line: int = 1) -> Iterator[tuple[int, str]]:
+    """Yield (1-based line number, cleaned text) for each blank-line-separated block (any line ending)."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    line, last = first_line, 0
+    for match in _BLOCK.finditer(text):
+        line += text.count("\n", last, match.start())
+        last = match.start()
+        yield line, clean(match.group())
+
+
 def paragraphs(text: str) -> list[str]:
     """The cleaned blank-line-separated blocks of `text`."""
-    return [clean(" ".join(block)) for _, block in blocks(lines(text))]
+    return [block for _, block in text_blocks(text)]

@@ -40,8 +40,9 @@ def run_chunks(chunks: list[list[SeedFile]], config: Config, spill: Path) -> Ite
         for i, chunk in enumerate(chunks):
             yield process_chunk(i, chunk, config, spill)
         return
-    context = mp.get_context("forkserver")
-    context.set_forkserver_preload(["corpuspack.pipeline.chunk"])
+    # fork: workers start at once with everything imported, and a caller's script is not re-run in
+    # each worker as spawn and forkserver do (a build from a notebook or `python -` just works).
+    context = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         futures = [pool.submit(process_chunk, i, chunk, config, spill) for i, chunk in enumerate(chunks)]
         for future in futures:

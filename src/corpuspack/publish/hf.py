@@ -3,16 +3,29 @@
 from __future__ import annotations
 
 import hashlib
-import tempfile
 from pathlib import Path
 
 import pyarrow as pa
 
-from .parquet import read_batches
+
+class ArrowSink:
+    """Collects the rows written to Parquet into an Arrow stream file, for `save`."""
+
+    def __init__(self, path: Path, schema: pa.Schema) -> None:
+        self.path = path
+        self._file = pa.OSFile(str(path), "wb")
+        self._writer = pa.ipc.new_stream(self._file, schema)
+
+    def __call__(self, batch: pa.RecordBatch) -> None:
+        self._writer.write_batch(batch)
+
+    def close(self) -> None:
+        self._writer.close()
+        self._file.close()
 
 
-def save_arrow(parquet: list[Path], schema: pa.Schema, out: Path) -> None:
-    """Stream the Parquet shards into an Arrow file and save it as a `datasets.Dataset` folder.
+def save(stream: Path, parquet: list[Path], out: Path) -> None:
+    """Save the rows in `stream` as a `datasets.Dataset` folder with as many shards as `parquet`.
 
     `save_to_disk` records the dataset's fingerprint; a random one would change the bytes on every
     build, so it is derived from the Parquet shards' content.
@@ -22,18 +35,13 @@ def save_arrow(parquet: list[Path], schema: pa.Schema, out: Path) -> None:
     digest = hashlib.sha256()
     for path in parquet:
         digest.update(path.read_bytes())
-    with tempfile.TemporaryDirectory(prefix="corpuspack-hf-") as tmp:
-        stream = Path(tmp) / "table.arrow"
-        with pa.OSFile(str(stream), "wb") as sink, pa.ipc.new_stream(sink, schema) as writer:
-            for batch in read_batches(parquet):
-                writer.write_batch(batch)
-        dataset = datasets.Dataset.from_file(str(stream), in_memory=False)
-        dataset._fingerprint = digest.hexdigest()[:16]
-        previous = datasets.is_progress_bar_enabled()
-        datasets.disable_progress_bars()
-        try:
-            dataset.save_to_disk(str(out), num_shards=len(parquet))
-        finally:
-            if previous:
-                datasets.enable_progress_bars()
-        del dataset
+    dataset = datasets.Dataset.from_file(str(stream), in_memory=False)
+    dataset._fingerprint = digest.hexdigest()[:16]
+    previous = datasets.is_progress_bar_enabled()
+    datasets.disable_progress_bars()
+    try:
+        dataset.save_to_disk(str(out), num_shards=len(parquet))
+    finally:
+        if previous:
+            datasets.enable_progress_bars()
+    del dataset

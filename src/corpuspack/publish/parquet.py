@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from itertools import pairwise
 from pathlib import Path
 
@@ -48,8 +48,10 @@ def write_shards(
     sizes: np.ndarray,
     shard_bytes: int,
     batch: Callable[[int, int], pa.RecordBatch],
+    also: Callable[[pa.RecordBatch], None] | None = None,
 ) -> list[Path]:
-    """Write rows 0..len(sizes) as shards; `batch(lo, hi)` builds the rows of one row group."""
+    """Write rows 0..len(sizes) as shards; `batch(lo, hi)` builds the rows of one row group, which
+    `also` receives too (to write another format from the same rows without reading them back)."""
     folder.mkdir(parents=True, exist_ok=True)
     shard_cuts, groups = plan(sizes, shard_bytes)
     count = len(shard_cuts) - 1
@@ -68,12 +70,9 @@ def write_shards(
             for lo, hi in pairwise(cuts):
                 rows = batch(lo, hi)
                 writer.write_table(pa.Table.from_batches([rows], schema), row_group_size=max(hi - lo, 1))
+                if also is not None:
+                    also(rows)
             if len(cuts) < 2 or cuts[0] == cuts[-1]:
                 writer.write_table(schema.empty_table())
         paths.append(path)
     return paths
-
-
-def read_batches(paths: list[Path]) -> Iterator[pa.RecordBatch]:
-    for path in paths:
-        yield from pq.ParquetFile(path).iter_batches(batch_size=ROW_GROUP_ROWS)

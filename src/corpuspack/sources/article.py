@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from itertools import chain
 from typing import Any
 
 from ..model import Finding, Location, ReadResult
-from ..text import blocks, clean, lines
+from ..text import clean, lines, text_blocks
 from .records import make_document
 
 DATELINE = re.compile(r"^(?P<source>.+?)\s+(?:Updated|Published)\s+on\s+(?P<date>\S+)$", re.IGNORECASE)
@@ -21,36 +22,47 @@ def read_article(
     defaults: Mapping[str, Any],
     sidecar: tuple[Mapping[str, Any], Mapping[str, Location]] | None = None,
 ) -> ReadResult:
-    found = list(blocks(lines(text)))
-    if not found:
+    found = text_blocks(text)
+    first = next(found, None)
+    if first is None:
         return ReadResult(findings=[Finding(path, None, "/title", "no title: the file has no text")])
-    title_line, title_rows = found[0]
-    rest = found[1:]
-    # The dateline may follow the title without a blank line in between.
-    for offset, row in enumerate(title_rows[1:], 1):
-        if DATELINE.match(clean(row)):
-            rest.insert(0, (title_line + offset, title_rows[offset:]))
-            title_rows = title_rows[:offset]
-            break
-    if not rest:
-        return ReadResult(
-            findings=[Finding(path, title_line + len(title_rows), "/source", f"missing dateline: {EXPECTED}")]
-        )
-    date_line, date_rows = rest[0]
-    match = DATELINE.match(clean(" ".join(date_rows)))
+    title_line, title = first
+    second = next(found, None)
+    tail = None if second is not None and DATELINE.match(second[1]) else _title_tail(text, title_line)
+    if tail is not None:
+        # The dateline follows the title without a blank line in between.
+        title, dateline, date_line = tail
+        found = chain([second] if second else [], found)
+    elif second is not None:
+        date_line, dateline = second
+    else:
+        dateline = None
+    if dateline is None:
+        return ReadResult(findings=[Finding(path, title_line + 1, "/source", f"missing dateline: {EXPECTED}")])
+    match = DATELINE.match(dateline)
     if match is None:
         return ReadResult(
-            findings=[
-                Finding(path, date_line, "/source", f"missing dateline: {EXPECTED}, found {clean(date_rows[0])[:80]!r}")
-            ]
+            findings=[Finding(path, date_line, "/source", f"missing dateline: {EXPECTED}, found {dateline[:80]!r}")]
         )
-    body = rest[1:]
-    meta = {"title": clean(" ".join(title_rows)), "source": match["source"], "date": match["date"]}
+    body = list(found)
+    meta = {"title": title, "source": match["source"], "date": match["date"]}
     where = {
         "title": Location(path, title_line),
         "source": Location(path, date_line),
         "date": Location(path, date_line),
         "text": Location(path, body[0][0] if body else date_line),
     }
-    paras = [clean(" ".join(rows)) for _, rows in body]
+    paras = [block for _, block in body]
     return ReadResult(documents=[make_document(doc_id, meta, paras, path, 1, where, defaults, sidecar)])
+
+
+def _title_tail(text: str, title_line: int) -> tuple[str, str, int] | None:
+    """When the first block's last line is a dateline: (title, dateline, its line)."""
+    block = []
+    for row in lines(text)[title_line - 1 :]:
+        if not row.strip():
+            break
+        block.append(row)
+    if len(block) > 1 and DATELINE.match(clean(block[-1])):
+        return clean(" ".join(block[:-1])), clean(block[-1]), title_line + len(block) - 1
+    return None

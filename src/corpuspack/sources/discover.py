@@ -52,25 +52,30 @@ def discover(paths: list[Path], base: Path) -> tuple[list[SeedFile], list[Findin
 
 
 def _walk(top: Path, top_real: Path, base: Path, files: dict[str, SeedFile], findings: list[Finding]) -> None:
-    seen: set[Path] = set()
+    seen: set[str] = set()
+    prefix = _rel(top, base)
     for folder, dirnames, filenames in os.walk(top, followlinks=True):
-        here = Path(folder)
-        real = here.resolve()
+        real = os.path.realpath(folder)
         if real in seen:
             dirnames[:] = []
             continue
         seen.add(real)
+        here = Path(folder)
+        rel_here = prefix + folder[len(str(top)) :].replace(os.sep, "/")
         keep = []
         for name in sorted(dirnames):
             if name.startswith(".") or _escapes(here / name, top_real, base, findings):
                 continue
             keep.append(name)
         dirnames[:] = keep
-        for name in sorted(filenames):
-            path = here / name
-            if name.startswith(".") or _escapes(path, top_real, base, findings):
+        for name in filenames:
+            if name.startswith("."):
                 continue
-            files[_rel(path, base)] = SeedFile(path, _rel(path, base))
+            path = here / name
+            if os.path.islink(path) and _escapes(path, top_real, base, findings):
+                continue
+            rel = f"{rel_here}/{name}" if rel_here else name
+            files[rel] = SeedFile(path, rel)
 
 
 def _escapes(path: Path, top_real: Path, base: Path, findings: list[Finding]) -> bool:
@@ -90,6 +95,7 @@ def _escapes(path: Path, top_real: Path, base: Path, findings: list[Finding]) ->
 
 def _rel(path: Path, base: Path) -> str:
     try:
-        return path.absolute().relative_to(base.absolute()).as_posix()
+        rel = path.absolute().relative_to(base.absolute()).as_posix()
     except ValueError:
-        return path.as_posix()
+        rel = path.as_posix()
+    return "" if rel == "." else rel
