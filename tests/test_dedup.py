@@ -166,3 +166,16 @@ def test_invalid_seeds_refuse_to_build_and_leave_nothing(small: Path, tmp_path: 
     with pytest.raises(DataError, match=r"seeds/bad.txt:3: /date"):
         run(small, tmp_path)
     assert not (tmp_path / "out").exists()
+
+
+def test_near_duplicate_of_a_near_duplicate_names_what_it_resembles(small: Path, tmp_path: Path):
+    words = sentence(60, 80).split()
+    v1 = [*words[:20], "zebra", *words[21:]]
+    v2 = [*v1[:40], "yak", *v1[41:]]  # like v1 (Jaccard ~0.88) but not like the base (~0.77)
+    write_article(small / "seeds", "a", [" ".join(words)])
+    write_article(small / "seeds", "b", [" ".join(v1)])
+    write_article(small / "seeds", "c", [" ".join(v2)])
+    rows = ledger(run(small, tmp_path))
+    assert (rows[("b", 0)]["reason"], rows[("b", 0)]["duplicate_of_doc"]) == ("near_duplicate", "a")
+    assert (rows[("c", 0)]["reason"], rows[("c", 0)]["duplicate_of_doc"]) == ("near_duplicate", "b")
+    assert rows[("a", 0)]["cluster_id"] == rows[("b", 0)]["cluster_id"] == rows[("c", 0)]["cluster_id"]

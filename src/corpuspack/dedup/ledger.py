@@ -59,19 +59,18 @@ def decide(
     reason = np.zeros(n, dtype=np.int8)
     dup = np.full(n, -1, dtype=np.int64)
     similarity = np.full(n, np.nan)
-    cluster = np.full(n, -1, dtype=np.int64)
     key63 = (cols.key & np.uint64(0x7FFFFFFFFFFFFFFF)).astype(np.int64)
 
     boiler = cols.pattern | boilerplate.recurring(cols.key, cols.doc, config.boilerplate_min_docs)
     reason[boiler] = BOILERPLATE
 
     _duplicate_documents(cols, boiler, reason, dup)
-    copied = np.flatnonzero(reason == DUPLICATE_DOCUMENT)
-    cluster[copied] = key63[dup[copied]]
-    cluster[dup[copied]] = key63[dup[copied]]
 
+    # origin: the paragraph whose text each one is a copy of (itself when it is no copy).
+    origin = np.arange(n, dtype=np.int64)
     live = np.flatnonzero(reason == 0)
     first = first_of_groups(cols.key[live], live)
+    origin[live] = first
     doc_first = first_of_groups(_pair_key(cols.key[live], cols.doc[live]), live)
     within = doc_first != live
     across = ~within & (first != live)
@@ -79,30 +78,31 @@ def decide(
     dup[live[within]] = doc_first[within]
     reason[live[across]] = EXACT
     dup[live[across]] = first[across]
-    grouped = live[first != live]
-    cluster[grouped] = key63[first[first != live]]
-    cluster[first[first != live]] = key63[first[first != live]]
+    copied = np.flatnonzero(reason == DUPLICATE_DOCUMENT)
+    origin[copied] = origin[dup[copied]]
+    group = origin
 
     if config.near:
-        candidates = np.flatnonzero(cols.eligible & (reason == 0))
+        # Boilerplate stays in the pool so that a reworded notice is caught; exact copies do not
+        # need to be there, their representative is.
+        boiler_pos = np.flatnonzero(reason == BOILERPLATE)
+        boiler_first = boiler_pos[first_of_groups(cols.key[boiler_pos], boiler_pos) == boiler_pos]
+        in_pool = reason == 0
+        in_pool[boiler_first] = True
+        pool = np.flatnonzero(cols.eligible & in_pool)
         eligible_pos = np.flatnonzero(cols.eligible)
-        keep_rows = np.isin(eligible_pos, candidates)
-        columns = (column[keep_rows] for column in bands())
-        pairs = near.candidate_pairs(columns, candidates, config.max_bucket_pairs)
+        in_pool = np.isin(eligible_pos, pool)
+        columns = (column[in_pool] for column in bands())
+        pairs = near.candidate_pairs(columns, pool, config.max_bucket_pairs)
         sims = near.jaccard(pairs, sets_for)
-        later, earlier, sim = near.assign(pairs, sims, config.threshold, reason != 0)
+        confirmed, later, earlier, sim = near.assign(pairs, sims, config.threshold, reason == 0)
         reason[later] = NEAR
         dup[later] = earlier
         similarity[later] = sim
-        root = key63[earlier]  # kept, so an exact group it leads already carries this id
-        cluster[earlier] = root
-        cluster[later] = root
-        # Exact copies of a near duplicate join its cluster.
-        copies = np.flatnonzero((reason == EXACT) | (reason == EXACT_WITHIN))
-        moved = np.isin(dup[copies], later)
-        if moved.any():
-            by_later = dict(zip(later.tolist(), root.tolist(), strict=True))
-            cluster[copies[moved]] = [by_later[d] for d in dup[copies[moved]].tolist()]
+        group = near.components(confirmed, n)[origin]
+    # A cluster: every copy and near duplicate of one first paragraph; its id is that paragraph's key.
+    size = np.bincount(group, minlength=n)
+    cluster = np.where(size[group] > 1, key63[group], -1)
     return Ledger(reason, dup, similarity, cluster)
 
 

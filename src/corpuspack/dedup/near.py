@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable
 
 import numpy as np
@@ -63,26 +64,53 @@ def _jaccard_batch(a: np.ndarray, b: np.ndarray, flat: np.ndarray, offsets: np.n
     return np.divide(inter, union, out=np.zeros(len(a)), where=union > 0)
 
 
-def assign(pairs: np.ndarray, similarity: np.ndarray, threshold: float, dropped: np.ndarray):
-    """Keep-first near-duplicate decisions from confirmed pairs.
+def assign(pairs: np.ndarray, similarity: np.ndarray, threshold: float, kept: np.ndarray):
+    """Near-duplicate decisions from candidate pairs and their exact similarity.
 
-    A paragraph is a near duplicate when it reaches `threshold` with an earlier paragraph that is
-    itself kept; it names the earliest such one. Walking in order makes "kept" well defined, and
-    no paragraph is dropped for resembling something that is not in the output.
-    Returns (later positions, the earlier position each duplicates, similarity).
+    A kept paragraph is a near duplicate when it reaches `threshold` with an earlier paragraph. It
+    names the earliest such paragraph still kept, or failing that the earliest such paragraph, so
+    every flag points at a paragraph it truly resembles, preferably one in the output.
+    Returns (confirmed pairs, later positions dropped, the earlier position each names, similarity).
     """
     good = similarity >= threshold
     pairs, similarity = pairs[good], similarity[good]
     order = np.lexsort((pairs[:, 0], pairs[:, 1]))
-    gone = set(np.flatnonzero(dropped).tolist())
+    pairs, similarity = pairs[order], similarity[order]
+    status = kept.copy()
     out_later, out_earlier, out_sim = [], [], []
-    last = -1
-    for (earlier, later), sim in zip(pairs[order].tolist(), similarity[order].tolist(), strict=True):
-        if later == last or earlier in gone:
-            continue
-        last = later
-        gone.add(later)
+    starts = np.flatnonzero(np.concatenate([[True], pairs[1:, 1] != pairs[:-1, 1]])) if len(pairs) else []
+    bounds = [*list(starts), len(pairs)]
+    for lo, hi in itertools.pairwise(bounds):
+        later = int(pairs[lo, 1])
+        if not status[later]:
+            continue  # already dropped for another reason (boilerplate)
+        earlier = pairs[lo:hi, 0]
+        alive = np.flatnonzero(status[earlier])
+        pick = lo + (int(alive[0]) if len(alive) else 0)
+        status[later] = False
         out_later.append(later)
-        out_earlier.append(earlier)
-        out_sim.append(sim)
-    return np.array(out_later, dtype=np.int64), np.array(out_earlier, dtype=np.int64), np.array(out_sim)
+        out_earlier.append(int(pairs[pick, 0]))
+        out_sim.append(float(similarity[pick]))
+    return (
+        pairs,
+        np.array(out_later, dtype=np.int64),
+        np.array(out_earlier, dtype=np.int64),
+        np.array(out_sim, dtype=np.float64),
+    )
+
+
+def components(pairs: np.ndarray, n: int) -> np.ndarray:
+    """For each of n positions, the smallest position of its connected component over `pairs`
+    (itself when it is in no pair). Label propagation with pointer jumping, all in numpy."""
+    label = np.arange(n, dtype=np.int64)
+    if len(pairs) == 0:
+        return label
+    a, b = pairs[:, 0], pairs[:, 1]
+    while True:
+        before = label.copy()
+        low = np.minimum(label[a], label[b])
+        np.minimum.at(label, a, low)
+        np.minimum.at(label, b, low)
+        label = label[label]
+        if np.array_equal(label, before):
+            return label
