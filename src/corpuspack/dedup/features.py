@@ -22,7 +22,7 @@ def feature_schema(config: DedupConfig) -> pa.Schema:
         pa.field("pattern", pa.bool_(), nullable=False),
     ]
     if config.near:
-        fields.append(pa.field("shingles", pa.large_list(pa.uint64())))
+        fields.append(pa.field("shingles", pa.large_list(pa.uint32())))
         fields += [pa.field(band_column(b), pa.uint64(), nullable=False) for b in range(config.lsh[0])]
     return pa.schema(fields)
 
@@ -52,15 +52,16 @@ def paragraph_features(paragraphs: list[str], texts: pa.Array, config: DedupConf
 def _shingle_sets(hashes: np.ndarray, counts: np.ndarray, eligible: np.ndarray, n: int) -> pa.Array:
     """Sorted distinct shingle hashes per paragraph (empty lists for paragraphs too short).
 
-    One sort of (paragraph << 40 | top 40 bits of the hash) instead of a two-key lexsort: 40 bits
-    make a false shared shingle between two paragraphs of 100 shingles a 1-in-10^8 event.
+    One sort of (paragraph << 32 | top 32 bits of the hash) instead of a two-key lexsort. 32 bits
+    make a false shared shingle between two paragraphs of 100 shingles a 1-in-400,000 event, worth
+    at most 1% of Jaccard, and halve what the confirmation step reads back.
     """
     owner = np.repeat(np.arange(len(counts), dtype=np.uint64), counts)
-    combined = np.sort((owner << np.uint64(40)) | (hashes >> np.uint64(24)))
+    combined = np.sort((owner << np.uint64(32)) | (hashes >> np.uint64(32)))
     combined = combined[np.concatenate([[True], combined[1:] != combined[:-1]])] if len(combined) else combined
-    h = combined & np.uint64((1 << 40) - 1)
-    o = (combined >> np.uint64(40)).astype(np.int64)
+    h = (combined & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+    o = (combined >> np.uint64(32)).astype(np.int64)
     per_paragraph = np.zeros(n, dtype=np.int64)
     per_paragraph[eligible] = np.bincount(o, minlength=len(counts))
     offsets = np.concatenate([[0], np.cumsum(per_paragraph)])
-    return pa.LargeListArray.from_arrays(pa.array(offsets, pa.int64()), pa.array(h, pa.uint64()))
+    return pa.LargeListArray.from_arrays(pa.array(offsets, pa.int64()), pa.array(h, pa.uint32()))

@@ -32,7 +32,7 @@ def candidate_pairs(band_columns: Iterable[np.ndarray], positions: np.ndarray, m
     return np.stack([codes // n, codes % n], axis=1)
 
 
-def jaccard(pairs: np.ndarray, sets_for: SetsFor, batch: int = 1 << 21) -> np.ndarray:
+def jaccard(pairs: np.ndarray, sets_for: SetsFor, batch: int = 1 << 19) -> np.ndarray:
     """Exact Jaccard of the shingle sets of each pair, in batches of bounded size."""
     out = np.zeros(len(pairs), dtype=np.float64)
     if len(pairs) == 0:

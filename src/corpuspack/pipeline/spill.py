@@ -23,6 +23,8 @@ class Spill:
         para_tables = [_open(p) for _, p in paths]
         self.documents = pa.concat_tables(doc_tables)
         self.paragraphs = pa.concat_tables(para_tables)
+        lengths = [len(c) for c in self.paragraphs.column("pidx").chunks]
+        self._chunk_starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
         doc_offsets = np.cumsum([0] + [t.num_rows for t in doc_tables])[:-1]
         counts = [t.num_rows for t in para_tables]
         local = self.column("doc").astype(np.int64)
@@ -32,7 +34,24 @@ class Spill:
         return self.paragraphs.column(name).to_numpy()
 
     def take(self, name: str, rows: np.ndarray) -> pa.Array:
-        return self.paragraphs.column(name).take(pa.array(rows, pa.int64())).combine_chunks()
+        """Rows of one column, chunk by chunk: taking from the chunked column as a whole would first
+        concatenate it, copying the whole memory-mapped column into memory."""
+        column = self.paragraphs.column(name)
+        if len(rows) == 0:
+            return pa.array([], column.type)
+        chunk = np.searchsorted(self._chunk_starts, rows, side="right") - 1
+        order = np.argsort(chunk, kind="stable")
+        pieces = []
+        sorted_chunks = chunk[order]
+        bounds = np.flatnonzero(np.diff(sorted_chunks)) + 1
+        for part in np.split(order, bounds):
+            c = int(chunk[part[0]])
+            local = rows[part] - self._chunk_starts[c]
+            pieces.append(column.chunk(c).take(pa.array(local, pa.int64())))
+        taken = pa.concat_arrays(pieces)
+        inverse = np.empty(len(rows), dtype=np.int64)
+        inverse[order] = np.arange(len(rows))
+        return taken.take(pa.array(inverse, pa.int64()))
 
     def shingle_sets(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         lists = self.take("shingles", rows)

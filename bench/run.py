@@ -1,0 +1,122 @@
+"""Every measurement side by side in one run, on one generated corpus.
+
+    python bench/run.py [--docs 10000] [--corpus DIR] [--out bench/out]
+
+Runs, each as its own process on the same corpus: the floor (read, split, xxh3, one Parquet file),
+`corpuspack validate`, `corpuspack build --exact-only`, `corpuspack build` (exact + near, both
+tables, Hugging Face artifacts), and datasketch's MinHashLSH on the same paragraphs. Reports wall
+time, MB/s of seed text and peak memory of each process tree (PSS, sampled every 20 ms), the ratios to the
+floor, and the dedup quality of the full build against the oracle in evaluate.py. Writes
+`results.md` and `results.json` into --out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+from evaluate import evaluate
+from generate import generate
+
+HERE = Path(__file__).resolve().parent
+
+
+def measure(name: str, argv: list[str], cwd: Path) -> dict:
+    """Wall seconds and peak memory (MB, proportional set size) of a command and all its children."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    root = psutil.Process(proc.pid)
+    peak = 0
+    while proc.poll() is None:
+        try:
+            tree = [root, *root.children(recursive=True)]
+            # PSS, not RSS: forked workers share the parent's pages, which RSS would count twice.
+            peak = max(peak, sum(p.memory_full_info().pss for p in tree if p.is_running()))
+        except psutil.Error:
+            pass
+        time.sleep(0.02)
+    seconds = time.perf_counter() - start
+    out, err = proc.communicate()
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"{name} failed ({proc.returncode}):\n{err[-2000:]}")
+    return {
+        "name": name,
+        "seconds": round(seconds, 3),
+        "peak_rss_mb": round(peak / 2**20, 1),
+        "stdout": out.strip()[-500:],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--docs", type=int, default=10000)
+    parser.add_argument("--corpus", type=Path, default=Path("/tmp/corpuspack-bench-10k"))
+    parser.add_argument("--out", type=Path, default=HERE / "out")
+    args = parser.parse_args()
+    if not (args.corpus / "seeds").is_dir():
+        generate(args.docs, args.corpus)
+    mb = sum(p.stat().st_size for p in (args.corpus / "seeds").iterdir()) / 1e6
+    py = sys.executable
+    cli = [py, "-m", "corpuspack", "--root", str(args.corpus)]
+    work = Path(tempfile.mkdtemp(prefix="corpuspack-bench-"))
+    try:
+        rows = [
+            measure(
+                "floor", [py, str(HERE / "floor.py"), str(args.corpus / "seeds"), str(work / "floor.parquet")], work
+            ),
+            measure("corpuspack validate", [*cli, "validate", "-q"], work),
+            measure(
+                "corpuspack build --exact-only",
+                [*cli, "build", "-q", "--exact-only", "--out", str(work / "exact")],
+                work,
+            ),
+            measure("corpuspack build (full)", [*cli, "build", "-q", "--out", str(work / "full")], work),
+        ]
+        peer = measure(
+            "datasketch MinHashLSH", [py, str(HERE / "peers.py"), "datasketch", str(work / "full" / "paragraphs")], work
+        )
+        timed = json.loads(peer["stdout"].splitlines()[-1])
+        peer["lsh_seconds"] = timed["seconds"]
+        rows.append(peer)
+        quality = evaluate(args.corpus, work / "full")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    floor = rows[0]["seconds"]
+    for row in rows:
+        row["mb_per_s"] = round(mb / row["seconds"], 1)
+        row["x_floor"] = round(row["seconds"] / floor, 2)
+    full = rows[3]["seconds"]
+    result = {
+        "corpus": {"documents": args.docs, "megabytes": round(mb, 1), "path": str(args.corpus)},
+        "machine": {"cores": psutil.cpu_count(), "memory_gb": round(psutil.virtual_memory().total / 2**30, 1)},
+        "runs": [{k: v for k, v in r.items() if k != "stdout"} for r in rows],
+        "ratios": {
+            "full_build_over_floor": round(full / floor, 2),
+            "exact_only_build_over_floor": round(rows[2]["seconds"] / floor, 2),
+            "datasketch_lsh_alone_over_full_build": round(peer["lsh_seconds"] / full, 2),
+        },
+        "quality": quality,
+    }
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "results.json").write_text(json.dumps(result, indent=2) + "\n")
+    table = ["| run | seconds | MB/s | x floor | peak PSS MB |", "|---|---|---|---|---|"]
+    table += [f"| {r['name']} | {r['seconds']} | {r['mb_per_s']} | {r['x_floor']} | {r['peak_rss_mb']} |" for r in rows]
+    text = (
+        f"Corpus: {args.docs} documents, {mb:.1f} MB; machine: {result['machine']['cores']} cores.\n\n"
+        + "\n".join(table)
+        + f"\n\ndatasketch MinHash+LSH alone (excluding reading): {peer['lsh_seconds']} s.\n\n"
+        + f"Ratios: {json.dumps(result['ratios'])}\n\nQuality: {json.dumps(quality)}\n"
+    )
+    (args.out / "results.md").write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
