@@ -179,3 +179,20 @@ def test_near_duplicate_of_a_near_duplicate_names_what_it_resembles(small: Path,
     assert (rows[("b", 0)]["reason"], rows[("b", 0)]["duplicate_of_doc"]) == ("near_duplicate", "a")
     assert (rows[("c", 0)]["reason"], rows[("c", 0)]["duplicate_of_doc"]) == ("near_duplicate", "b")
     assert rows[("a", 0)]["cluster_id"] == rows[("b", 0)]["cluster_id"] == rows[("c", 0)]["cluster_id"]
+
+
+def test_no_seed_documents_is_a_clear_error(small: Path, tmp_path: Path):
+    from corpuspack.errors import DataError
+
+    with pytest.raises(DataError, match="no seed documents to build"):
+        run(small, tmp_path)
+
+
+def test_a_corpus_left_empty_still_publishes_loadable_empty_tables(small: Path, tmp_path: Path):
+    import datasets
+
+    write_article(small / "seeds", "only", ["Subscribe to our newsletter now"])
+    out = run(small, tmp_path)
+    assert pq.read_table(out / "documents").num_rows == 0
+    assert pq.read_table(out / "paragraphs").column("reason").to_pylist() == ["boilerplate"]
+    assert datasets.load_from_disk(str(out / "arrow" / "documents")).num_rows == 0

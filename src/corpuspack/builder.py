@@ -79,6 +79,8 @@ def build(
         ids = [Document(i, {}, (), p, Location(p, line)) for r in results for i, p, line in r.ids]
         findings.extend(cross_document_findings(ids))
         _refuse_invalid(findings)
+        if not ids:
+            raise DataError(f"{config.seeds_dir}: no seed documents to build")
         spill = Spill(spill_dir, len(chunks))
         order = global_order(spill)
         ledger = _dedup(spill, order, config)

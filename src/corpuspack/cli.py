@@ -174,6 +174,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CorpuspackError as exc:
         print(f"corpuspack: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except OSError as exc:  # a disk full, a permission refused: say which file, not a traceback
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"corpuspack: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("corpuspack: interrupted", file=sys.stderr)
         return 130

@@ -13,13 +13,18 @@ class ArrowSink:
 
     def __init__(self, path: Path, schema: pa.Schema) -> None:
         self.path = path
+        self.rows = 0
+        self._schema = schema
         self._file = pa.OSFile(str(path), "wb")
         self._writer = pa.ipc.new_stream(self._file, schema)
 
     def __call__(self, batch: pa.RecordBatch) -> None:
         self._writer.write_batch(batch)
+        self.rows += batch.num_rows
 
     def close(self) -> None:
+        if self.rows == 0:  # datasets cannot open a stream without a batch
+            self._writer.write_batch(pa.RecordBatch.from_pylist([], self._schema))
         self._writer.close()
         self._file.close()
 

@@ -68,6 +68,8 @@ def write_shards(
             store_schema=True,
         ) as writer:
             for lo, hi in pairwise(cuts):
+                if hi == lo:
+                    continue
                 rows = batch(lo, hi)
                 writer.write_table(pa.Table.from_batches([rows], schema), row_group_size=max(hi - lo, 1))
                 if also is not None:
