@@ -116,9 +116,10 @@ def diff_versions(old: Path | None, new: Path) -> Diff:
         result.paragraphs_added = len(new_pars)
         return result
     old_docs = _table(old, "documents", ["id", "text_sha256", *METADATA])
-    old_schema = ds.dataset(old / "documents", format="parquet").schema
-    new_schema = ds.dataset(new / "documents", format="parquet").schema
-    result.schema_changed = not old_schema.remove_metadata().equals(new_schema.remove_metadata())
+    result.schema_changed = any(
+        not ds.dataset(old / table, format="parquet").schema.equals(ds.dataset(new / table, format="parquet").schema)
+        for table in ("documents", "paragraphs")
+    )
     a, b = _by_id(old_docs), _by_id(new_docs)
     result.documents_added = sorted(set(b) - set(a))
     result.documents_removed = sorted(set(a) - set(b))

@@ -131,6 +131,8 @@ def _rerelease(config: Config, version: Version, release_date: str | None, worke
         raise DataError(
             f"v{version} exists and the seeds now build different bytes; release a new version:\n" + "\n".join(problems)
         )
+    # A release killed between its rename and its card leaves the card behind: bring it up to date.
+    card.write(config.corpus_dir, [manifest.read(config.corpus_dir / v.folder) for v in versions(config.corpus_dir)])
     return ReleaseResult(str(version), folder, False)
 
 
