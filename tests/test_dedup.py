@@ -196,3 +196,33 @@ def test_a_corpus_left_empty_still_publishes_loadable_empty_tables(small: Path, 
     assert pq.read_table(out / "documents").num_rows == 0
     assert pq.read_table(out / "paragraphs").column("reason").to_pylist() == ["boilerplate"]
     assert datasets.load_from_disk(str(out / "arrow" / "documents")).num_rows == 0
+
+
+def test_an_interrupted_build_resumes_without_redoing_finished_chunks(planted: Path, tmp_path: Path, monkeypatch):
+    from corpuspack.pipeline import chunk as chunk_module
+
+    monkeypatch.setattr(local, "CHUNK_FILES", 3)
+    clean = run(planted, tmp_path, "clean")
+    real = chunk_module.process_chunk
+    done = []
+
+    def interrupted(index, key, seeds, config, spill):
+        if len(done) == 2:
+            raise KeyboardInterrupt
+        done.append(index)
+        return real(index, key, seeds, config, spill)
+
+    monkeypatch.setattr(local, "process_chunk", interrupted)
+    out, work = tmp_path / "resumed", tmp_path / "work"
+    with pytest.raises(KeyboardInterrupt):
+        build(out=out, work=work, config=load_config(planted), workers=1)
+    assert not out.exists() and len(list(work.glob("chunk-*.done"))) == 2
+    monkeypatch.setattr(local, "process_chunk", real)
+    result = build(out=out, work=work, config=load_config(planted), workers=1)
+    assert result.reused_chunks == 2
+    for path in clean.rglob("*"):
+        if path.is_file():
+            assert path.read_bytes() == (out / path.relative_to(clean)).read_bytes(), path
+    (planted / "seeds" / "doc00.txt").write_text((planted / "seeds" / "doc00.txt").read_text() + "\nMore.\n")
+    again = build(out=tmp_path / "after-edit", work=work, config=load_config(planted), workers=1)
+    assert again.reused_chunks == len(list(work.glob("chunk-*.done"))) - 1  # only the edited chunk is redone

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import resource
 import shutil
 import tempfile
 import time
@@ -20,7 +22,7 @@ from .engines.local import plan_chunks, run_chunks
 from .errors import DataError, UsageError
 from .model import Document, Location
 from .pipeline.assemble import document_batch, document_bytes, paragraph_batch, text_bytes
-from .pipeline.chunk import file_facts
+from .pipeline.chunk import chunk_key, file_facts, load_finished
 from .pipeline.order import Order, global_order
 from .pipeline.spill import Spill
 from .progress import progress
@@ -41,6 +43,9 @@ class BuildResult:
     out: Path
     manifest: dict[str, Any]
     seconds: dict[str, float] = field(default_factory=dict)
+    reused_chunks: int = 0
+    megabytes: float = 0.0
+    peak_memory_mb: dict[str, float] = field(default_factory=dict)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -53,64 +58,96 @@ def build(
     *,
     config: Config | None = None,
     workers: int | None = None,
+    work: Path | str | None = None,
     version: str | None = None,
     release_date: str | None = None,
     parent: dict[str, Any] | None = None,
     show_progress: bool = False,
 ) -> BuildResult:
-    """Run the whole pipeline and write one version folder into `out` (default: a new temporary folder)."""
+    """Run the whole pipeline and write one version folder into `out` (default: a new temporary folder).
+
+    Chunks spill into `work` (default: `.<out>.work` beside `out`, removed after success). A build
+    that was interrupted is started again by the same call: chunks whose inputs and settings have
+    not changed are taken as they are. `out` appears complete or not at all.
+    """
     config = (config or load_config()).replace(seeds=Path(seeds) if seeds else None, workers=workers)
     out = Path(out) if out is not None else Path(tempfile.mkdtemp(prefix="corpuspack-build-"))
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise UsageError(f"{out}: output folder is not empty")
     schema = load_schema(config.schema_path)
     clock = _Clock()
-    with tempfile.TemporaryDirectory(prefix="corpuspack-spill-") as tmp:
-        spill_dir = Path(tmp)
-        seed_files, findings = discover([config.seeds_dir], config.root)
-        chunks = plan_chunks(seed_files)
-        results = sorted(
-            progress(run_chunks(chunks, config, spill_dir), "read", "chunk", show_progress, len(chunks)),
-            key=lambda r: r.index,
+    keep_work = work is not None
+    work = Path(work) if work is not None else out.parent / f".{out.name}.work"
+    work.mkdir(parents=True, exist_ok=True)
+    partial = out.parent / f".{out.name}.partial"
+    shutil.rmtree(partial, ignore_errors=True)
+
+    seed_files, findings = discover([config.seeds_dir], config.root)
+    chunks = plan_chunks(seed_files)
+    keys = [chunk_key(chunk, config, schema.sha256) for chunk in chunks]
+    _forget_other_chunks(work, keys)
+    reused = sum(load_finished(work, key) is not None for key in keys)
+    sizes = [len(chunk) for chunk in chunks]
+    results = list(progress(run_chunks(chunks, keys, config, work), "read", "file", show_progress, weights=sizes))
+    clock.lap("read")
+    for r in results:
+        findings.extend(r.findings)
+    ids = [Document(i, {}, (), p, Location(p, line)) for r in results for i, p, line in r.ids]
+    findings.extend(cross_document_findings(ids))
+    _refuse_invalid(findings)
+    if not ids:
+        raise DataError(f"{config.seeds_dir}: no seed documents to build")
+    spill = Spill(work, keys)
+    order = global_order(spill)
+    ledger = _dedup(spill, order, config)
+    clock.lap("dedup")
+    partial.mkdir(parents=True)
+    try:
+        _write(spill, order, ledger, config, partial, work)
+        clock.lap("write")
+        inputs = sorted([s for r in results for s in r.seeds], key=lambda s: s["path"])
+        doc = manifest.compose(
+            config=config,
+            schema=schema,
+            schema_facts=file_facts(_rel(config.schema_path, config.root), schema.raw),
+            inputs=inputs,
+            ledger=ledger,
+            spill=spill,
+            order=order,
+            version=version,
+            release_date=release_date,
+            parent=parent,
         )
-        clock.lap("read")
-        for r in results:
-            findings.extend(r.findings)
-        ids = [Document(i, {}, (), p, Location(p, line)) for r in results for i, p, line in r.ids]
-        findings.extend(cross_document_findings(ids))
-        _refuse_invalid(findings)
-        if not ids:
-            raise DataError(f"{config.seeds_dir}: no seed documents to build")
-        spill = Spill(spill_dir, len(chunks))
-        order = global_order(spill)
-        ledger = _dedup(spill, order, config)
-        clock.lap("dedup")
-        out.mkdir(parents=True, exist_ok=True)
-        try:
-            _write(spill, order, ledger, config, out, spill_dir)
-            clock.lap("write")
-            inputs = sorted([s for r in results for s in r.seeds], key=lambda s: s["path"])
-            schema_rel = _rel(config.schema_path, config.root)
-            doc = manifest.compose(
-                out=out,
-                config=config,
-                schema=schema,
-                schema_facts=file_facts(schema_rel, schema.raw),
-                inputs=inputs,
-                ledger=ledger,
-                spill=spill,
-                order=order,
-                version=version,
-                release_date=release_date,
-                parent=parent,
-            )
-            croissant.write(out, doc)
-            manifest.write(out, doc)
-        except BaseException:
-            shutil.rmtree(out, ignore_errors=True)
-            raise
+        croissant.write(partial, doc)
+        manifest.write(partial, doc)
         del spill
-    return BuildResult(out, doc, clock.laps)
+        if out.exists():
+            out.rmdir()
+        os.rename(partial, out)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    if not keep_work:
+        shutil.rmtree(work, ignore_errors=True)
+    megabytes = sum(s["size"] for s in inputs) / 1e6
+    return BuildResult(out, doc, clock.laps, reused, round(megabytes, 1), _peak_memory_mb())
+
+
+def _forget_other_chunks(work: Path, keys: list[str]) -> None:
+    """Drop spill files of chunks that no longer exist (inputs or settings changed since)."""
+    wanted = set(keys)
+    for path in work.glob("*"):
+        stem = path.name.split(".", 1)[0]
+        key = stem.split("-", 1)[1] if "-" in stem else None
+        if key not in wanted:
+            path.unlink(missing_ok=True)
+
+
+def _peak_memory_mb() -> dict[str, float]:
+    """Peak resident memory of this process and of the largest worker, in MB."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return {"main": round(own, 1), "largest_worker": round(workers, 1)}
 
 
 def _refuse_invalid(findings: list) -> None:
@@ -167,6 +204,7 @@ def _write(spill: Spill, order: Order, ledger: Ledger, config: Config, out: Path
         finally:
             sink.close()
         save_hf(sink.path, shards, out / "arrow" / table)
+        sink.path.unlink()
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         for future in [pool.submit(write_one, table) for table in jobs]:

@@ -49,9 +49,17 @@ def run_validate(args: argparse.Namespace) -> int:
 
 @command
 def run_build(args: argparse.Namespace) -> int:
-    result = api.build(config=_config(args), out=args.out, show_progress=not args.quiet)
+    result = api.build(config=_config(args), out=args.out, work=args.work, show_progress=not args.quiet)
     print(result.out)
     _summary(result.manifest, result.seconds)
+    total = sum(result.seconds.values())
+    rate = result.manifest["counts"]["documents_read"] / total if total else 0.0
+    print(
+        f"{result.megabytes} MB of seeds in {total:.2f} s ({rate:.0f} documents/s); "
+        f"peak memory {result.peak_memory_mb['main']} MB (largest worker {result.peak_memory_mb['largest_worker']} MB)"
+        + (f"; {result.reused_chunks} chunks reused from an interrupted build" if result.reused_chunks else ""),
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -137,6 +145,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("build", help="build one complete version folder from the seeds (corpus/ is not touched)")
     p.add_argument("--out", type=Path, default=None, help="empty or new folder (default: a new temporary one)")
     p.add_argument("--exact-only", action="store_true", help="skip near-duplicate detection")
+    p.add_argument(
+        "--work", type=Path, default=None, help="spill folder, kept for resuming (default: beside --out, removed)"
+    )
     _add_common(p)
 
     p = sub.add_parser("release", help="build and publish corpus/vX.Y.Z with its card and changelog entry")

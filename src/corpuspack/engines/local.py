@@ -9,7 +9,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from ..config import Config
-from ..pipeline.chunk import ChunkResult, process_chunk
+from ..pipeline.chunk import ChunkResult, load_finished, process_chunk
 from ..sources import SeedFile
 
 CHUNK_BYTES = 8 * 1024 * 1024
@@ -33,17 +33,20 @@ def plan_chunks(seeds: list[SeedFile]) -> list[list[SeedFile]]:
     return chunks
 
 
-def run_chunks(chunks: list[list[SeedFile]], config: Config, spill: Path) -> Iterator[ChunkResult]:
-    """Results in completion order; with one worker (or one chunk) everything runs in this process."""
-    workers = min(config.worker_count, len(chunks))
+def run_chunks(chunks: list[list[SeedFile]], keys: list[str], config: Config, spill: Path) -> Iterator[ChunkResult]:
+    """Results in chunk order. Chunks an interrupted build finished are taken from `spill` as they
+    are; with one worker (or one chunk to do) everything runs in this process."""
+    finished = {key: load_finished(spill, key) for key in keys}
+    todo = [i for i, key in enumerate(keys) if finished[key] is None]
+    workers = min(config.worker_count, len(todo))
     if workers <= 1:
-        for i, chunk in enumerate(chunks):
-            yield process_chunk(i, chunk, config, spill)
+        for i, (chunk, key) in enumerate(zip(chunks, keys, strict=True)):
+            yield finished[key] or process_chunk(i, key, chunk, config, spill)
         return
     # fork: workers start at once with everything imported, and a caller's script is not re-run in
     # each worker as spawn and forkserver do (a build from a notebook or `python -` just works).
     context = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = [pool.submit(process_chunk, i, chunk, config, spill) for i, chunk in enumerate(chunks)]
-        for future in futures:
-            yield future.result()
+        futures = {i: pool.submit(process_chunk, i, keys[i], chunks[i], config, spill) for i in todo}
+        for i, key in enumerate(keys):
+            yield finished[key] or futures[i].result()

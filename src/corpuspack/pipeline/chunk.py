@@ -6,7 +6,10 @@ its own files and writes its own spill; only findings and small counts travel ba
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import json
+import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +20,7 @@ from ..dedup.features import feature_schema, paragraph_features
 from ..model import Document, Finding
 from ..schema import load_schema
 from ..sources import SeedFile
+from ..sources.sidecar import sidecar_path
 from ..validation import read_valid
 
 DOC_SPILL = pa.schema(
@@ -46,6 +50,7 @@ class ChunkResult:
     """What a worker sends back: findings, the documents it read (ids and where), seed file facts."""
 
     index: int
+    key: str
     findings: list[Finding] = field(default_factory=list)
     ids: list[tuple[str, str, int | None]] = field(default_factory=list)  # (id, path, line) of every document
     seeds: list[dict] = field(default_factory=list)  # path, size, sha256
@@ -59,14 +64,46 @@ def file_facts(rel: str, raw: bytes) -> dict:
     return {"path": rel, "size": len(raw), "sha256": hashlib.sha256(raw).hexdigest(), "git_blob": blob}
 
 
-def spill_paths(spill: Path, index: int) -> tuple[Path, Path]:
-    return spill / f"docs-{index:06d}.arrow", spill / f"paragraphs-{index:06d}.arrow"
+def spill_paths(spill: Path, key: str) -> tuple[Path, Path]:
+    return spill / f"docs-{key}.arrow", spill / f"paragraphs-{key}.arrow"
 
 
-def process_chunk(index: int, seeds: list[SeedFile], config: Config, spill: Path) -> ChunkResult:
-    """Read and validate `seeds`; spill the valid documents and their paragraphs with features."""
+def marker_path(spill: Path, key: str) -> Path:
+    return spill / f"chunk-{key}.done"
+
+
+def chunk_key(seeds: list[SeedFile], config: Config, schema_sha256: str) -> str:
+    """What a chunk's spill depends on: the software, the settings, and each file's path, size and
+    modification time (with its sidecar's), so a changed input or setting redoes the chunk."""
+    from ..api import __version__
+
+    digest = hashlib.sha256()
+    settings = [__version__, config.language, config.license, config.max_file_bytes, config.strict, schema_sha256]
+    digest.update(json.dumps([settings, config.dedup.describe()], sort_keys=True).encode())
+    for seed in seeds:
+        for path in (seed.path, sidecar_path(seed.path)):
+            with contextlib.suppress(OSError):
+                st = path.stat()
+                digest.update(f"{path.name}\0{seed.rel}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    return digest.hexdigest()[:32]
+
+
+def load_finished(spill: Path, key: str) -> ChunkResult | None:
+    """The result of a chunk an earlier, interrupted build finished, if its files are all there."""
+    marker = marker_path(spill, key)
+    if not marker.is_file() or not all(p.is_file() for p in spill_paths(spill, key)):
+        return None
+    try:
+        return pickle.loads(marker.read_bytes())
+    except (pickle.UnpicklingError, EOFError, AttributeError, ValueError):
+        return None
+
+
+def process_chunk(index: int, key: str, seeds: list[SeedFile], config: Config, spill: Path) -> ChunkResult:
+    """Read and validate `seeds`; spill the valid documents and their paragraphs with features;
+    write the completion marker last."""
     schema = load_schema(config.schema_path)
-    result = ChunkResult(index)
+    result = ChunkResult(index, key)
     docs: list[Document] = []
     for seed, good, bad, found in read_valid(seeds, config, schema):
         result.findings.extend(found)
@@ -102,10 +139,13 @@ def process_chunk(index: int, seeds: list[SeedFile], config: Config, spill: Path
         **paragraph_features(paragraphs, texts, config.dedup),
     }
     para_table = pa.table(columns, schema=paragraph_spill_schema(config))
-    doc_path, para_path = spill_paths(spill, index)
+    doc_path, para_path = spill_paths(spill, key)
     _write_ipc(doc_table, doc_path)
     _write_ipc(para_table, para_path)
     result.documents, result.paragraphs = len(docs), len(texts)
+    marker = marker_path(spill, key)
+    marker.with_suffix(".tmp").write_bytes(pickle.dumps(result))
+    marker.with_suffix(".tmp").replace(marker)
     return result
 
 

@@ -17,8 +17,8 @@ def _open(path: Path) -> pa.Table:
 class Spill:
     """All chunks of one build as two memory-mapped tables (documents, paragraphs) in chunk order."""
 
-    def __init__(self, folder: Path, chunks: int) -> None:
-        paths = [spill_paths(folder, i) for i in range(chunks)]
+    def __init__(self, folder: Path, keys: list[str]) -> None:
+        paths = [spill_paths(folder, key) for key in keys]
         doc_tables = [_open(d) for d, _ in paths]
         para_tables = [_open(p) for _, p in paths]
         self.documents = pa.concat_tables(doc_tables)

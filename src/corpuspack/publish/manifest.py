@@ -28,7 +28,6 @@ NAME = "manifest.json"
 
 def compose(
     *,
-    out: Path,
     config: Config,
     schema: Schema,
     schema_facts: dict,
