@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 
 METADATA = ("title", "source", "url", "date", "language", "license", "authors", "tags")
 
@@ -103,7 +103,7 @@ class Diff:
 
 
 def _table(folder: Path, name: str, columns: list[str]) -> pa.Table:
-    return ds.dataset(folder / name, format="parquet").to_table(columns=columns)
+    return pq.read_table(folder / name, columns=columns)
 
 
 def diff_versions(old: Path | None, new: Path) -> Diff:
@@ -116,10 +116,7 @@ def diff_versions(old: Path | None, new: Path) -> Diff:
         result.paragraphs_added = len(new_pars)
         return result
     old_docs = _table(old, "documents", ["id", "text_sha256", *METADATA])
-    result.schema_changed = any(
-        not ds.dataset(old / table, format="parquet").schema.equals(ds.dataset(new / table, format="parquet").schema)
-        for table in ("documents", "paragraphs")
-    )
+    result.schema_changed = any(_schema(old, table) != _schema(new, table) for table in ("documents", "paragraphs"))
     a, b = _by_id(old_docs), _by_id(new_docs)
     result.documents_added = sorted(set(b) - set(a))
     result.documents_removed = sorted(set(a) - set(b))
@@ -133,6 +130,10 @@ def diff_versions(old: Path | None, new: Path) -> Diff:
     result.paragraphs_removed = len(set(old_pars) - set(new_pars))
     result.paragraphs_changed = sum(1 for k in set(old_pars) & set(new_pars) if old_pars[k] != new_pars[k])
     return result
+
+
+def _schema(folder: Path, table: str) -> pa.Schema:
+    return pq.read_schema(next(iter(sorted((folder / table).glob("*.parquet")))))
 
 
 def _by_id(table: pa.Table) -> dict[str, tuple[str, tuple]]:

@@ -62,7 +62,7 @@ def write_shards(
             path,
             schema,
             compression="zstd",
-            compression_level=3,
+            compression_level=1,
             write_page_index=True,
             write_statistics=True,
             store_schema=True,
