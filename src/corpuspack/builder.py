@@ -28,6 +28,7 @@ from .pipeline.spill import Spill
 from .progress import progress
 from .publish import croissant, manifest
 from .publish.hf import ArrowSink
+from .publish.hf import quiet as quiet_hf
 from .publish.hf import save as save_hf
 from .publish.parquet import write_shards
 from .publish.tables import DOCUMENTS, PARAGRAPHS
@@ -206,7 +207,7 @@ def _write(spill: Spill, order: Order, ledger: Ledger, config: Config, out: Path
         save_hf(sink.path, shards, out / "arrow" / table)
         sink.path.unlink()
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    with quiet_hf(), ThreadPoolExecutor(max_workers=2) as pool:
         for future in [pool.submit(write_one, table) for table in jobs]:
             future.result()
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow as pa
@@ -42,11 +44,19 @@ def save(stream: Path, parquet: list[Path], out: Path) -> None:
         digest.update(path.read_bytes())
     dataset = datasets.Dataset.from_file(str(stream), in_memory=False)
     dataset._fingerprint = digest.hexdigest()[:16]
+    dataset.save_to_disk(str(out), num_shards=len(parquet))
+    del dataset
+
+
+@contextlib.contextmanager
+def quiet() -> Iterator[None]:
+    """No `datasets` progress bars (a global switch: set it once, around all saves)."""
+    import datasets
+
     previous = datasets.is_progress_bar_enabled()
     datasets.disable_progress_bars()
     try:
-        dataset.save_to_disk(str(out), num_shards=len(parquet))
+        yield
     finally:
         if previous:
             datasets.enable_progress_bars()
-    del dataset
