@@ -202,7 +202,8 @@ def _message(error: ValidationError) -> str:
     if error.validator == "pattern":
         return f"{shown} does not match the pattern {error.validator_value}"
     if error.validator == "minLength" and value == "":
-        return "must not be empty"
+        pointer = _pointer(error.absolute_path)
+        return "no body paragraphs: nothing follows the header" if pointer == "/text" else "must not be empty"
     if error.validator == "additionalProperties" and isinstance(value, dict):
         extra = sorted(set(value) - set(schema.get("properties", {})))
         return f"unknown field{'s' if len(extra) > 1 else ''}: {', '.join(map(repr, extra))}"

@@ -28,7 +28,7 @@ def record_document(record: Any, path: str, line: int, defaults: Mapping[str, An
         result.findings.append(Finding(path, line, "/id", "every record needs a non-empty string 'id'"))
         return
     if not isinstance(text, str):
-        what = "missing" if text is None else f"a {type(text).__name__}, not a string"
+        what = "missing" if text is None else f"of type {type(text).__name__}, not a string"
         result.findings.append(Finding(path, line, "/text", f"'text' is {what}"))
         return
     where = {key: Location(path, line) for key in record}
