@@ -12,7 +12,7 @@ from ..config import Config
 from ..pipeline.chunk import ChunkResult, load_finished, process_chunk
 from ..sources import SeedFile
 
-CHUNK_BYTES = 8 * 1024 * 1024
+CHUNK_BYTES = 4 * 1024 * 1024
 CHUNK_FILES = 2000
 
 
