@@ -42,10 +42,10 @@ def main() -> None:
             peaks["tree PSS"] = max(peaks.get("tree PSS", 0), (info.pss + kids) / 2**20)
             time.sleep(0.01)
 
-    for name in ("_dedup", "_write"):
+    for name, label in (("_dedup", "dedup"), ("_write", "write")):
         original = getattr(builder, name)
 
-        def staged(*a, _original=original, _name=name.strip("_"), **k):
+        def staged(*a, _original=original, _name=label, **k):
             stage["name"] = _name
             try:
                 return _original(*a, **k)
