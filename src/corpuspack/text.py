@@ -32,20 +32,6 @@ def lines(text: str) -> list[str]:
     return text.split("\n")
 
 
-def blocks(rows: list[str], first_line: int = 1) -> Iterator[tuple[int, list[str]]]:
-    """Yield (1-based line number, lines) for each block of non-blank lines."""
-    start: int | None = None
-    for number, row in enumerate(rows, first_line):
-        if row.strip():
-            if start is None:
-                start = number
-        elif start is not None:
-            yield start, rows[start - first_line : number - first_line]
-            start = None
-    if start is not None:
-        yield start, rows[start - first_line :]
-
-
 # A block: a run of lines each holding something other than whitespace.
 _BLOCK = re.compile(r"[^\S\n]*\S[^\n]*(?:\n[^\S\n]*\S[^\n]*)*")
 

@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from ..model import Finding, Location, ReadResult
-from ..text import blocks, clean, lines
+from ..text import lines, text_blocks
 from .records import make_document
 
 FENCE = "---"
@@ -60,10 +60,10 @@ def read_front_matter(
         return ReadResult(findings=[Finding(path, 2, "", "front matter must be a mapping of fields", code="yaml")])
     meta = {str(k): _plain(v) for k, v in meta.items()}
     where = {key: Location(path, _key_line(rows, end, key)) for key in meta}
-    body = list(blocks(rows[end + 1 :], first_line=end + 2))
+    body = list(text_blocks("\n".join(rows[end + 1 :]), first_line=end + 2))
     where["text"] = Location(path, body[0][0] if body else end + 1)
     doc_id = meta["id"] if isinstance(meta.get("id"), str) else doc_id
-    paras = [clean(" ".join(block)) for _, block in body]
+    paras = [block for _, block in body]
     return ReadResult(documents=[make_document(doc_id, meta, paras, path, 1, where, defaults, sidecar)])
 
 
