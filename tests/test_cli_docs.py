@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import corpuspack
 from conftest import REPO
+
+import corpuspack
 from corpuspack.cli import COMMANDS, build_parser
 
 
