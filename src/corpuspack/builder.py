@@ -100,7 +100,8 @@ def build(
         raise DataError(f"{config.seeds_dir}: no seed documents to build")
     spill = Spill(work, keys)
     order = global_order(spill)
-    ledger = _dedup(spill, order, config)
+    with spill.held():
+        ledger = _dedup(spill, order, config)
     clock.lap("dedup")
     partial.mkdir(parents=True)
     try:

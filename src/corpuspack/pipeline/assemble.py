@@ -16,7 +16,7 @@ from .spill import Spill
 
 def text_bytes(spill: Spill, order: Order) -> np.ndarray:
     """UTF-8 length of every paragraph in global order."""
-    return pc.binary_length(spill.paragraphs.column("text")).to_numpy()[order.rows].astype(np.int64)
+    return spill.text_lengths()[order.rows]
 
 
 def document_bytes(lengths: np.ndarray, ledger: Ledger, order: Order) -> np.ndarray:

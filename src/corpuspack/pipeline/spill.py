@@ -1,57 +1,101 @@
-"""Reading the spilled chunks back, memory-mapped: key columns for dedup, texts for writing."""
+"""Reading the spilled chunks back: key columns for dedup, rows of texts for writing.
+
+Each read maps a chunk's file, copies what it needs and unmaps it again, so pages of text and
+shingles read once do not stay in this process's resident memory for the rest of the build.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from .chunk import spill_paths
 
 
-def _open(path: Path) -> pa.Table:
-    return pa.ipc.open_file(pa.memory_map(str(path), "r")).read_all()
+@contextmanager
+def _mapped(path: Path) -> Iterator[pa.Table]:
+    with pa.memory_map(str(path), "r") as source:
+        yield pa.ipc.open_file(source).read_all()
 
 
 class Spill:
-    """All chunks of one build as two memory-mapped tables (documents, paragraphs) in chunk order."""
+    """All chunks of one build: the documents table in memory, the paragraphs read on demand."""
 
     def __init__(self, folder: Path, keys: list[str]) -> None:
         paths = [spill_paths(folder, key) for key in keys]
-        doc_tables = [_open(d) for d, _ in paths]
-        para_tables = [_open(p) for _, p in paths]
-        self.documents = pa.concat_tables(doc_tables)
-        self.paragraphs = pa.concat_tables(para_tables)
-        lengths = [len(c) for c in self.paragraphs.column("pidx").chunks]
-        self._chunk_starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+        self._paragraph_files = [p for _, p in paths]
+        doc_tables = []
+        for doc_path, _ in paths:
+            with pa.OSFile(str(doc_path)) as source:
+                doc_tables.append(pa.ipc.open_file(source).read_all())
+        self.documents = pa.concat_tables(doc_tables).combine_chunks()
+        counts = self._per_chunk(lambda table: table.num_rows)
+        self._chunk_starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
         doc_offsets = np.cumsum([0] + [t.num_rows for t in doc_tables])[:-1]
-        counts = [t.num_rows for t in para_tables]
         local = self.column("doc").astype(np.int64)
         self.doc_of_paragraph = local + np.repeat(doc_offsets, counts).astype(np.int64)
 
+    def __len__(self) -> int:
+        return len(self.doc_of_paragraph)
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """Keep every chunk mapped for a stage that reads many columns (dedup), then let go."""
+        sources = [pa.memory_map(str(p), "r") for p in self._paragraph_files]
+        self._held = [pa.ipc.open_file(source).read_all() for source in sources]
+        try:
+            yield
+        finally:
+            self._held = None
+            for source in sources:
+                source.close()
+
+    @contextmanager
+    def _chunk(self, c: int) -> Iterator[pa.Table]:
+        if getattr(self, "_held", None) is not None:
+            yield self._held[c]
+        else:
+            with _mapped(self._paragraph_files[c]) as table:
+                yield table
+
+    def _per_chunk(self, read: Callable[[pa.Table], object]) -> list:
+        out = []
+        for c in range(len(self._paragraph_files)):
+            with self._chunk(c) as table:
+                out.append(read(table))
+        return out
+
     def column(self, name: str) -> np.ndarray:
-        return self.paragraphs.column(name).to_numpy()
+        """A fixed-width column of every paragraph, copied out of the spill."""
+        parts = self._per_chunk(lambda t: np.array(t.column(name).to_numpy(), copy=True))
+        return np.concatenate(parts) if parts else np.zeros(0)
+
+    def text_lengths(self) -> np.ndarray:
+        """UTF-8 length of every paragraph's text (reads the offsets, not the texts)."""
+        parts = self._per_chunk(lambda t: np.array(pc.binary_length(t.column("text")).to_numpy(), copy=True))
+        return np.concatenate(parts).astype(np.int64)
 
     def take(self, name: str, rows: np.ndarray) -> pa.Array:
-        """Rows of one column, chunk by chunk: taking from the chunked column as a whole would first
-        concatenate it, copying the whole memory-mapped column into memory."""
-        column = self.paragraphs.column(name)
-        if len(rows) == 0:
-            return pa.array([], column.type)
+        """Rows of one column, in the order given; each chunk is mapped once and the rows copied out."""
         chunk = np.searchsorted(self._chunk_starts, rows, side="right") - 1
         order = np.argsort(chunk, kind="stable")
         pieces = []
-        sorted_chunks = chunk[order]
-        bounds = np.flatnonzero(np.diff(sorted_chunks)) + 1
-        for part in np.split(order, bounds):
+        for part in np.split(order, np.flatnonzero(np.diff(chunk[order])) + 1) if len(rows) else []:
             c = int(chunk[part[0]])
-            local = rows[part] - self._chunk_starts[c]
-            pieces.append(column.chunk(c).take(pa.array(local, pa.int64())))
-        taken = pa.concat_arrays(pieces)
+            local = pa.array(rows[part] - self._chunk_starts[c], pa.int64())
+            with self._chunk(c) as table:
+                pieces.append(table.column(name).take(local).combine_chunks())
+        if not pieces:
+            with _mapped(self._paragraph_files[0]) as table:
+                return pa.array([], table.schema.field(name).type)
         inverse = np.empty(len(rows), dtype=np.int64)
         inverse[order] = np.arange(len(rows))
-        return taken.take(pa.array(inverse, pa.int64()))
+        return pa.concat_arrays(pieces).take(pa.array(inverse, pa.int64()))
 
     def shingle_sets(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         lists = self.take("shingles", rows)

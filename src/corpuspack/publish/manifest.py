@@ -104,15 +104,16 @@ def _most_repeated(spill: Spill, order: Order, ledger: Ledger, ids: list[str], t
     best = np.lexsort((first, -counts))[:top]
     best = best[counts[best] > 1]
     texts = spill.take("text", order.rows[first[best]]).to_pylist()
+    indexes = spill.take("pidx", order.rows[first[best]]).to_pylist()
     return [
         {
             "count": int(counts[b]),
             "doc_id": ids[int(order.doc_rank[first[b]])],
-            "paragraph_index": int(spill.column("pidx")[order.rows[first[b]]]),
+            "paragraph_index": index,
             "reason": REASONS[int(ledger.reason[first[b]])] or None,
             "text": t if len(t) <= 200 else t[:197] + "...",
         }
-        for b, t in zip(best.tolist(), texts, strict=True)
+        for b, t, index in zip(best.tolist(), texts, indexes, strict=True)
     ]
 
 
