@@ -3,6 +3,7 @@
     python bench/run.py [--docs 10000] [--corpus DIR] [--out bench/out]
 
 Runs, each as its own process on the same corpus: the floor (read, split, xxh3, one Parquet file),
+exact + near dedup alone (dedup_only.py, its like-for-like counterpart),
 `corpuspack validate`, `corpuspack build --exact-only`, `corpuspack build` (exact + near, both
 tables, Hugging Face artifacts), and datasketch's MinHashLSH on the same paragraphs. Reports wall
 time, MB/s of seed text and peak memory of each process tree (PSS, sampled every 20 ms), the ratios to the
@@ -85,8 +86,10 @@ def main() -> None:
         floor_argv = [py, str(HERE / "floor.py"), str(args.corpus / "seeds"), str(work / "floor.parquet")]
         exact_argv = [*cli, "build", "-q", "--exact-only", "--out", str(work / "exact")]
         full_argv = [*cli, "build", "-q", "--out", str(work / "full")]
+        dedup_argv = [py, str(HERE / "dedup_only.py"), str(args.corpus), str(work / "ledger.parquet")]
         rows = [
             median_of(n, "floor", floor_argv, work),
+            median_of(n, "dedup only (read, validate, exact + near, ledger Parquet)", dedup_argv, work),
             median_of(n, "corpuspack validate", [*cli, "validate", "-q"], work),
             median_of(n, "corpuspack build --exact-only", exact_argv, work, clean=work / "exact"),
             median_of(n, "corpuspack build (full)", full_argv, work, clean=work / "full"),
@@ -104,14 +107,15 @@ def main() -> None:
     for row in rows:
         row["mb_per_s"] = round(mb / row["seconds"], 1)
         row["x_floor"] = round(row["seconds"] / floor, 2)
-    full = rows[3]["seconds"]
+    full = rows[4]["seconds"]
     result = {
         "corpus": {"documents": args.docs, "megabytes": round(mb, 1), "path": str(args.corpus)},
         "machine": {"cores": psutil.cpu_count(), "memory_gb": round(psutil.virtual_memory().total / 2**30, 1)},
         "runs": [{k: v for k, v in r.items() if k != "stdout"} for r in rows],
         "ratios": {
             "full_build_over_floor": round(full / floor, 2),
-            "exact_only_build_over_floor": round(rows[2]["seconds"] / floor, 2),
+            "dedup_only_over_floor": round(rows[1]["seconds"] / floor, 2),
+            "exact_only_build_over_floor": round(rows[3]["seconds"] / floor, 2),
             "datasketch_lsh_alone_over_full_build": round(peer["lsh_seconds"] / full, 2),
         },
         "quality": quality,
