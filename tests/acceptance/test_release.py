@@ -162,3 +162,14 @@ def test_bad_configuration_is_a_config_error(project: Path):
     with pytest.raises(ConfigError, match="unknown"):
         load_config(project)
     assert "unknown [tool.corpuspack] keys: colour" in run_cli("validate", cwd=project, check=3).stderr
+
+
+def test_card_and_changelog_keep_ordinary_permissions(git_project: Path):
+    assert (git_project / "corpus" / "README.md").stat().st_mode & 0o777 == 0o644 & ~_umask()
+    assert (git_project / "CHANGELOG.md").stat().st_mode & 0o044 == 0o044
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
