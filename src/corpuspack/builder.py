@@ -7,7 +7,7 @@ import resource
 import shutil
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,10 +17,11 @@ import numpy as np
 import pyarrow as pa
 
 from .config import Config, load_config
+from .dedup.features import band_column
 from .dedup.ledger import KeyColumns, Ledger, decide
 from .engines.local import plan_chunks, run_chunks
 from .errors import DataError, UsageError
-from .model import Document, Location
+from .model import Document, Finding, Location
 from .pipeline.assemble import document_batch, document_bytes, paragraph_batch, text_bytes
 from .pipeline.chunk import chunk_key, file_facts, load_finished
 from .pipeline.order import Order, global_order
@@ -152,7 +153,7 @@ def _peak_memory_mb() -> dict[str, float]:
     return {"main": round(own, 1), "largest_worker": round(workers, 1)}
 
 
-def _refuse_invalid(findings: list) -> None:
+def _refuse_invalid(findings: list[Finding]) -> None:
     errors = sorted((f for f in findings if f.severity == "error"), key=finding_order)
     if errors:
         shown = "\n".join(f"  {f}" for f in errors[:20])
@@ -167,9 +168,7 @@ def _dedup(spill: Spill, order: Order, config: Config) -> Ledger:
     cols = KeyColumns(order.doc_rank, spill.column("key")[rows], spill.column("pattern")[rows], eligible)
     eligible_rows = rows[eligible]
 
-    def bands():
-        from .dedup.features import band_column
-
+    def bands() -> Iterator[np.ndarray]:
         for b in range(dedup.lsh[0]):
             yield spill.column(band_column(b))[eligible_rows]
 
@@ -229,6 +228,3 @@ class _Clock:
         now = time.perf_counter()
         self.laps[stage] = round(now - self._last, 3)
         self._last = now
-
-
-__all__: Sequence[str] = ["BuildResult", "build"]
