@@ -319,10 +319,10 @@ def check(*, config: Config | None = None) -> list[str]:
 
 
 def _input_changes(config: Config, recorded: dict[str, Any]) -> list[str]:
-    from .pipeline.chunk import file_facts
+    from .pipeline.chunk import path_facts
 
     seeds, _ = discover([config.seeds_dir], config.root)
-    now = {s.rel: file_facts(s.rel, s.path.read_bytes())["sha256"] for s in seeds if s.kind is not None}
+    now = {s.rel: path_facts(s.rel, s.path)["sha256"] for s in seeds if s.kind is not None}
     then = {s["path"]: s["sha256"] for s in recorded["inputs"]["seeds"]}
     changes = [f"added: {p}" for p in sorted(set(now) - set(then))]
     changes += [f"removed: {p}" for p in sorted(set(then) - set(now))]

@@ -64,6 +64,18 @@ def file_facts(rel: str, raw: bytes) -> dict:
     return {"path": rel, "size": len(raw), "sha256": hashlib.sha256(raw).hexdigest(), "git_blob": blob}
 
 
+def path_facts(rel: str, path: Path) -> dict:
+    """`file_facts` of a file on disk, hashed in blocks so a multi-GB JSONL file is never held whole."""
+    size = path.stat().st_size
+    sha256 = hashlib.sha256()
+    blob = hashlib.sha1(b"blob %d\0" % size, usedforsecurity=False)
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            sha256.update(block)
+            blob.update(block)
+    return {"path": rel, "size": size, "sha256": sha256.hexdigest(), "git_blob": blob.hexdigest()}
+
+
 def spill_paths(spill: Path, key: str) -> tuple[Path, Path]:
     return spill / f"docs-{key}.arrow", spill / f"paragraphs-{key}.arrow"
 
@@ -109,9 +121,8 @@ def process_chunk(index: int, key: str, seeds: list[SeedFile], config: Config, s
         result.findings.extend(found)
         result.ids.extend((d.id, d.location.path, d.location.line) for d in good + bad)
         docs.extend(good)
-        raw = seed.path.read_bytes() if seed.kind is not None else None
-        if raw is not None:
-            result.seeds.append(file_facts(seed.rel, raw))
+        if seed.kind is not None:
+            result.seeds.append(path_facts(seed.rel, seed.path))
     sha = {s["path"]: s["sha256"] for s in result.seeds}
     doc_table = pa.table(
         {
