@@ -7,32 +7,22 @@ import resource
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import pyarrow as pa
-
 from .config import Config, load_config
-from .dedup.features import band_column
-from .dedup.ledger import KeyColumns, Ledger, decide
-from .engines.local import plan_chunks, run_chunks
+from .dedup.ledger import DedupOps, KeyColumns, Ledger, decide
+from .engines import Engine, open_engine
+from .engines.local import plan_chunks
 from .errors import DataError, UsageError
 from .model import Document, Finding, Location
-from .pipeline.assemble import document_batch, document_bytes, paragraph_batch, text_bytes
+from .pipeline.assemble import Assembly
 from .pipeline.chunk import chunk_key, file_facts, load_finished
 from .pipeline.order import Order, global_order
 from .pipeline.spill import Spill
 from .progress import progress
 from .publish import croissant, manifest
-from .publish.hf import ArrowSink
-from .publish.hf import quiet as quiet_hf
-from .publish.hf import save as save_hf
-from .publish.parquet import write_shards
-from .publish.tables import DOCUMENTS, PARAGRAPHS
 from .schema import cross_document_findings, load_schema
 from .sources import discover
 from .validation import finding_order
@@ -84,13 +74,40 @@ def build(
     partial = out.parent / f".{out.name}.partial"
     shutil.rmtree(partial, ignore_errors=True)
 
+    engine = open_engine(config)
+    try:
+        doc, inputs, reused = _run(
+            engine, config, schema, clock, out, work, partial, version, release_date, parent, show_progress
+        )
+    finally:
+        engine.close()
+    if not keep_work:
+        shutil.rmtree(work, ignore_errors=True)
+    megabytes = sum(s["size"] for s in inputs) / 1e6
+    return BuildResult(out, doc, clock.laps, reused, round(megabytes, 1), _peak_memory_mb())
+
+
+def _run(
+    engine: Engine,
+    config: Config,
+    schema: Any,
+    clock: _Clock,
+    out: Path,
+    work: Path,
+    partial: Path,
+    version: str | None,
+    release_date: str | None,
+    parent: dict[str, Any] | None,
+    show_progress: bool,
+) -> tuple[dict[str, Any], list[dict], int]:
     seed_files, findings = discover([config.seeds_dir], config.root)
     chunks = plan_chunks(seed_files)
     keys = [chunk_key(chunk, config, schema.sha256) for chunk in chunks]
     _forget_other_chunks(work, keys)
     reused = sum(load_finished(work, key) is not None for key in keys)
     sizes = [len(chunk) for chunk in chunks]
-    results = list(progress(run_chunks(chunks, keys, config, work), "read", "file", show_progress, weights=sizes))
+    read = engine.run_chunks(chunks, keys, config, work)
+    results = list(progress(read, "read", "file", show_progress, weights=sizes))
     clock.lap("read")
     for r in results:
         findings.extend(r.findings)
@@ -102,11 +119,11 @@ def build(
     spill = Spill(work, keys)
     order = global_order(spill)
     with spill.held():
-        ledger = _dedup(spill, order, config)
+        ledger = _dedup(spill, order, config, engine.dedup_ops(spill, order, config))
     clock.lap("dedup")
     partial.mkdir(parents=True)
     try:
-        _write(spill, order, ledger, config, partial, work)
+        engine.write(Assembly(spill, order, ledger), config.shard_bytes, partial, work)
         clock.lap("write")
         inputs = sorted([s for r in results for s in r.seeds], key=lambda s: s["path"])
         doc = manifest.compose(
@@ -130,10 +147,7 @@ def build(
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
-    if not keep_work:
-        shutil.rmtree(work, ignore_errors=True)
-    megabytes = sum(s["size"] for s in inputs) / 1e6
-    return BuildResult(out, doc, clock.laps, reused, round(megabytes, 1), _peak_memory_mb())
+    return doc, inputs, reused
 
 
 def _forget_other_chunks(work: Path, keys: list[str]) -> None:
@@ -161,55 +175,11 @@ def _refuse_invalid(findings: list[Finding]) -> None:
         raise DataError(f"{len(errors)} problems in the seeds; fix them first (corpuspack validate):\n{shown}{more}")
 
 
-def _dedup(spill: Spill, order: Order, config: Config) -> Ledger:
-    dedup = config.dedup
+def _dedup(spill: Spill, order: Order, config: Config, ops: DedupOps) -> Ledger:
     rows = order.rows
-    eligible = spill.column("nwords")[rows] >= dedup.min_words
+    eligible = spill.column("nwords")[rows] >= config.dedup.min_words
     cols = KeyColumns(order.doc_rank, spill.column("key")[rows], spill.column("pattern")[rows], eligible)
-    eligible_rows = rows[eligible]
-
-    def bands() -> Iterator[np.ndarray]:
-        for b in range(dedup.lsh[0]):
-            yield spill.column(band_column(b))[eligible_rows]
-
-    return decide(cols, dedup, bands, lambda positions: spill.shingle_sets(rows[positions]))
-
-
-def _write(spill: Spill, order: Order, ledger: Ledger, config: Config, out: Path, tmp: Path) -> None:
-    """Both tables at once, each to Parquet and to the Hugging Face Arrow artifacts from the same rows
-    (Parquet compression releases the GIL, so the two threads use two cores)."""
-    import datasets  # noqa: F401 - imported here, once, rather than inside two threads
-
-    lengths = text_bytes(spill, order)
-    doc_sizes = document_bytes(lengths, ledger, order)
-    published = (
-        np.flatnonzero(np.add.reduceat(ledger.kept.astype(np.int64), order.doc_start[:-1]) > 0)
-        if len(lengths)
-        else np.zeros(0, dtype=np.int64)
-    )
-    ids = spill.documents.column("id").take(pa.array(order.doc_rows, pa.int64())).combine_chunks()
-    jobs = {
-        "documents": (
-            DOCUMENTS,
-            doc_sizes[published],
-            lambda lo, hi: document_batch(spill, order, ledger, published[lo:hi]),
-        ),
-        "paragraphs": (PARAGRAPHS, lengths + 64, lambda lo, hi: paragraph_batch(spill, order, ledger, ids, lo, hi)),
-    }
-
-    def write_one(table: str) -> None:
-        schema, sizes, batch = jobs[table]
-        sink = ArrowSink(tmp / f"{table}.arrow", schema)
-        try:
-            shards = write_shards(out / table, schema, sizes, config.shard_bytes, batch, also=sink)
-        finally:
-            sink.close()
-        save_hf(sink.path, shards, out / "arrow" / table)
-        sink.path.unlink()
-
-    with quiet_hf(), ThreadPoolExecutor(max_workers=2) as pool:
-        for future in [pool.submit(write_one, table) for table in jobs]:
-            future.result()
+    return decide(cols, config.dedup, ops)
 
 
 def _rel(path: Path, root: Path) -> str:

@@ -75,6 +75,10 @@ class Config:
     strict: bool = False
     workers: int = 0
     shard_bytes: int = 256 * 1024 * 1024
+    # How the build runs, never what it produces (so not recorded in a manifest).
+    engine: str = "local"
+    ray_address: str | None = None
+    partitions: int = 0  # Ray group-by partitions; 0: chosen from the number of paragraphs
     dedup: DedupConfig = field(default_factory=DedupConfig)
 
     def path(self, p: Path | str) -> Path:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -44,16 +44,50 @@ class KeyColumns:
     eligible: np.ndarray  # bool, long enough for near-duplicate detection
 
 
-def decide(
-    cols: KeyColumns,
-    config: DedupConfig,
-    bands: Callable[[], Iterable[np.ndarray]],
-    sets_for: near.SetsFor,
-) -> Ledger:
+class DedupOps(Protocol):
+    """The grouping work of dedup, done by an engine: in this process (numpy) or on a cluster."""
+
+    def exact(self, cols: KeyColumns, min_docs: int) -> Exact:
+        """Boilerplate by recurrence and the first copy of every key (`exact_groups`)."""
+        ...
+
+    def candidate_pairs(self, pool: np.ndarray, max_pairs: int) -> np.ndarray:
+        """(earlier, later) positions sharing a band key, among the `pool` positions (`near.candidate_pairs`)."""
+        ...
+
+    def jaccard(self, pairs: np.ndarray) -> np.ndarray:
+        """Exact shingle-set Jaccard of each pair of positions (`near.jaccard`)."""
+        ...
+
+
+@dataclass
+class Exact:
+    """The group-by on the exact key: per paragraph, whether its key recurs in `min_docs` documents,
+    and among the paragraphs that are not boilerplate the first position with its key, and with its
+    key in its document (its own position for boilerplate)."""
+
+    recurring: np.ndarray
+    first: np.ndarray
+    doc_first: np.ndarray
+
+
+def exact_groups(cols: KeyColumns, min_docs: int) -> Exact:
+    """`Exact` over the whole corpus in this process, as numpy group-bys."""
+    n = len(cols.key)
+    recurring = boilerplate.recurring(cols.key, cols.doc, min_docs)
+    content = np.flatnonzero(~(cols.pattern | recurring))
+    first = np.arange(n, dtype=np.int64)
+    doc_first = np.arange(n, dtype=np.int64)
+    first[content] = first_of_groups(cols.key[content], content)
+    doc_first[content] = first_of_groups(_pair_key(cols.key[content], cols.doc[content]), content)
+    return Exact(recurring, first, doc_first)
+
+
+def decide(cols: KeyColumns, config: DedupConfig, ops: DedupOps) -> Ledger:
     """Boilerplate, then duplicate documents, then exact, then near duplicates; first in order is kept.
 
-    `bands()` yields one uint64 column of band keys per band over the eligible paragraphs (in
-    position order); `sets_for(positions)` returns their sorted shingle sets as (flat, offsets).
+    The first copy of a key that is not boilerplate is never in a duplicate document (that
+    document's original holds the same paragraph earlier), so `Exact` needs no second pass.
     """
     n = len(cols.key)
     reason = np.zeros(n, dtype=np.int8)
@@ -61,7 +95,8 @@ def decide(
     similarity = np.full(n, np.nan)
     key63 = (cols.key & np.uint64(0x7FFFFFFFFFFFFFFF)).astype(np.int64)
 
-    boiler = cols.pattern | boilerplate.recurring(cols.key, cols.doc, config.boilerplate_min_docs)
+    exact = ops.exact(cols, config.boilerplate_min_docs)
+    boiler = cols.pattern | exact.recurring
     reason[boiler] = BOILERPLATE
 
     _duplicate_documents(cols, boiler, reason, dup)
@@ -69,9 +104,8 @@ def decide(
     # origin: the paragraph whose text each one is a copy of (itself when it is no copy).
     origin = np.arange(n, dtype=np.int64)
     live = np.flatnonzero(reason == 0)
-    first = first_of_groups(cols.key[live], live)
+    first, doc_first = exact.first[live], exact.doc_first[live]
     origin[live] = first
-    doc_first = first_of_groups(_pair_key(cols.key[live], cols.doc[live]), live)
     within = doc_first != live
     across = ~within & (first != live)
     reason[live[within]] = EXACT_WITHIN
@@ -90,11 +124,8 @@ def decide(
         in_pool = reason == 0
         in_pool[boiler_first] = True
         pool = np.flatnonzero(cols.eligible & in_pool)
-        eligible_pos = np.flatnonzero(cols.eligible)
-        in_pool = np.isin(eligible_pos, pool)
-        columns = (column[in_pool] for column in bands())
-        pairs = near.candidate_pairs(columns, pool, config.max_bucket_pairs)
-        sims = near.jaccard(pairs, sets_for)
+        pairs = ops.candidate_pairs(pool, config.max_bucket_pairs)
+        sims = ops.jaccard(pairs)
         confirmed, later, earlier, sim = near.assign(pairs, sims, config.threshold, reason == 0)
         reason[later] = NEAR
         dup[later] = earlier

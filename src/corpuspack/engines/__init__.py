@@ -1,1 +1,56 @@
-"""Engines run the per-chunk stage of the pipeline: in this process, or on a local process pool."""
+"""Engines run the pipeline's stages: the per-chunk work, dedup's group-bys and the writing.
+
+`local` is a process pool on this machine; `ray` runs the same stages on Ray Data (the `ray` extra).
+Both give byte-identical output: decisions are made by one function (`dedup.ledger.decide`) from
+the engine's group-by results, and files are written by one writer (`publish.parquet.write_shard`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Protocol
+
+from ..config import Config
+from ..dedup.ledger import DedupOps
+from ..errors import ConfigError
+from ..pipeline.assemble import Assembly
+from ..pipeline.chunk import ChunkResult
+from ..pipeline.order import Order
+from ..pipeline.spill import Spill
+from ..sources import SeedFile
+
+ENGINES = ("local", "ray")
+
+
+class Engine(Protocol):
+    name: str
+
+    def run_chunks(
+        self, chunks: list[list[SeedFile]], keys: list[str], config: Config, spill: Path
+    ) -> Iterator[ChunkResult]:
+        """`process_chunk` on every chunk not already finished in `spill`; results in chunk order."""
+        ...
+
+    def dedup_ops(self, spill: Spill, order: Order, config: Config) -> DedupOps: ...
+
+    def write(self, assembly: Assembly, shard_bytes: int, out: Path, tmp: Path) -> None:
+        """Both tables as Parquet shards and Hugging Face artifacts into `out`."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def open_engine(config: Config) -> Engine:
+    """The engine `config.engine` names, started (a local Ray is started here and stopped by `close`)."""
+    if config.engine == "local":
+        from .local import LocalEngine
+
+        return LocalEngine()
+    if config.engine == "ray":
+        try:
+            from .ray import RayEngine
+        except ImportError as exc:
+            raise ConfigError(f"engine 'ray' needs Ray Data: pip install 'corpuspack[ray]' ({exc})") from exc
+        return RayEngine(config)
+    raise ConfigError(f"unknown engine {config.engine!r}; choose one of: {', '.join(ENGINES)}")

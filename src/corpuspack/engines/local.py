@@ -1,15 +1,29 @@
-"""The local engine: chunks of seed files on a process pool, each worker spilling its own Arrow files."""
+"""The local engine: chunks of seed files on a process pool, dedup as numpy group-bys, writing in two threads."""
 
 from __future__ import annotations
 
 import contextlib
 import multiprocessing as mp
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 
+import numpy as np
+
 from ..config import Config
+from ..dedup import near
+from ..dedup.features import band_column
+from ..dedup.ledger import DedupOps, Exact, KeyColumns, exact_groups
+from ..pipeline.assemble import Assembly
 from ..pipeline.chunk import ChunkResult, load_finished, process_chunk
+from ..pipeline.order import Order
+from ..pipeline.spill import Spill
+from ..publish.hf import ArrowSink
+from ..publish.hf import quiet as quiet_hf
+from ..publish.hf import save as save_hf
+from ..publish.parquet import write_shards
+from ..publish.tables import TABLES
 from ..sources import SeedFile
 
 CHUNK_BYTES = 4 * 1024 * 1024
@@ -50,3 +64,57 @@ def run_chunks(chunks: list[list[SeedFile]], keys: list[str], config: Config, sp
         futures = {i: pool.submit(process_chunk, i, keys[i], chunks[i], config, spill) for i in todo}
         for i, key in enumerate(keys):
             yield finished[key] or futures[i].result()
+
+
+class LocalDedup(DedupOps):
+    """Dedup's group-bys in this process, reading band keys and shingle sets from the spill."""
+
+    def __init__(self, spill: Spill, order: Order, config: Config) -> None:
+        self.spill, self.rows, self.bands = spill, order.rows, config.dedup.lsh[0]
+
+    def exact(self, cols: KeyColumns, min_docs: int) -> Exact:
+        return exact_groups(cols, min_docs)
+
+    def candidate_pairs(self, pool: np.ndarray, max_pairs: int) -> np.ndarray:
+        rows = self.rows[pool]
+        columns = (self.spill.column(band_column(b))[rows] for b in range(self.bands))
+        return near.candidate_pairs(columns, pool, max_pairs)
+
+    def jaccard(self, pairs: np.ndarray) -> np.ndarray:
+        return near.jaccard(pairs, lambda positions: self.spill.shingle_sets(self.rows[positions]))
+
+
+class LocalEngine:
+    """The pipeline's stages on this machine: a process pool for chunks, numpy for dedup."""
+
+    name = "local"
+
+    def run_chunks(
+        self, chunks: list[list[SeedFile]], keys: list[str], config: Config, spill: Path
+    ) -> Iterator[ChunkResult]:
+        return run_chunks(chunks, keys, config, spill)
+
+    def dedup_ops(self, spill: Spill, order: Order, config: Config) -> DedupOps:
+        return LocalDedup(spill, order, config)
+
+    def write(self, assembly: Assembly, shard_bytes: int, out: Path, tmp: Path) -> None:
+        """Both tables at once, each to Parquet and to the Hugging Face Arrow artifacts from the same
+        rows (Parquet compression releases the GIL, so the two threads use two cores)."""
+        import datasets  # noqa: F401 - imported here, once, rather than inside two threads
+
+        def write_one(table: str) -> None:
+            sink = ArrowSink(tmp / f"{table}.arrow", TABLES[table])
+            try:
+                batch = partial(assembly.batch, table)
+                shards = write_shards(out / table, TABLES[table], assembly.sizes(table), shard_bytes, batch, sink)
+            finally:
+                sink.close()
+            save_hf(sink.path, shards, out / "arrow" / table)
+            sink.path.unlink()
+
+        with quiet_hf(), ThreadPoolExecutor(max_workers=2) as pool:
+            for future in [pool.submit(write_one, table) for table in TABLES]:
+                future.result()
+
+    def close(self) -> None:
+        pass

@@ -92,3 +92,29 @@ def paragraph_batch(spill: Spill, order: Order, ledger: Ledger, ids: pa.Array, l
 
 def _flat(value: pa.Array | pa.ChunkedArray) -> pa.Array:
     return value.combine_chunks() if isinstance(value, pa.ChunkedArray) else value
+
+
+class Assembly:
+    """Everything needed to build rows of either table; picklable, so an engine can ship it to workers."""
+
+    def __init__(self, spill: Spill, order: Order, ledger: Ledger) -> None:
+        self.spill, self.order, self.ledger = spill, order, ledger
+        lengths = text_bytes(spill, order)
+        self.paragraph_sizes = lengths + 64
+        self.document_sizes = document_bytes(lengths, ledger, order)
+        self.published = (
+            np.flatnonzero(np.add.reduceat(ledger.kept.astype(np.int64), order.doc_start[:-1]) > 0)
+            if len(lengths)
+            else np.zeros(0, dtype=np.int64)
+        )
+        self.ids = spill.documents.column("id").take(pa.array(order.doc_rows, pa.int64())).combine_chunks()
+
+    def sizes(self, table: str) -> np.ndarray:
+        """Approximate bytes of each row of `table`, in order (what shards and row groups are cut by)."""
+        return self.document_sizes[self.published] if table == "documents" else self.paragraph_sizes
+
+    def batch(self, table: str, lo: int, hi: int) -> pa.RecordBatch:
+        """Rows lo..hi of `table`."""
+        if table == "documents":
+            return document_batch(self.spill, self.order, self.ledger, self.published[lo:hi])
+        return paragraph_batch(self.spill, self.order, self.ledger, self.ids, lo, hi)

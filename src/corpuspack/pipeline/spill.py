@@ -23,25 +23,16 @@ def _mapped(path: Path) -> Iterator[pa.Table]:
         yield pa.ipc.open_file(source).read_all()
 
 
-class Spill:
-    """All chunks of one build: the documents table in memory, the paragraphs read on demand."""
+class ParagraphFiles:
+    """The spilled paragraph files of a build, read by column or by rows (small enough to send to a worker)."""
 
-    def __init__(self, folder: Path, keys: list[str]) -> None:
-        paths = [spill_paths(folder, key) for key in keys]
-        self._paragraph_files = [p for _, p in paths]
-        doc_tables = []
-        for doc_path, _ in paths:
-            with pa.OSFile(str(doc_path)) as source:
-                doc_tables.append(pa.ipc.open_file(source).read_all())
-        self.documents = pa.concat_tables(doc_tables).combine_chunks()
-        counts = self._per_chunk(lambda table: table.num_rows)
-        self._chunk_starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
-        doc_offsets = np.cumsum([0] + [t.num_rows for t in doc_tables])[:-1]
-        local = self.column("doc").astype(np.int64)
-        self.doc_of_paragraph = local + np.repeat(doc_offsets, counts).astype(np.int64)
+    def __init__(self, files: list[Path], chunk_starts: np.ndarray) -> None:
+        self._paragraph_files = files
+        self._chunk_starts = chunk_starts
+        self._held: list[pa.Table] | None = None
 
-    def __len__(self) -> int:
-        return len(self.doc_of_paragraph)
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_held": None}
 
     @contextmanager
     def held(self) -> Iterator[None]:
@@ -57,7 +48,7 @@ class Spill:
 
     @contextmanager
     def _chunk(self, c: int) -> Iterator[pa.Table]:
-        if getattr(self, "_held", None) is not None:
+        if self._held is not None:
             yield self._held[c]
         else:
             with _mapped(self._paragraph_files[c]) as table:
@@ -101,3 +92,28 @@ class Spill:
         lists = self.take("shingles", rows)
         offsets = np.asarray(lists.offsets, dtype=np.int64)
         return lists.values.to_numpy()[offsets[0] : offsets[-1]], offsets - offsets[0]
+
+
+class Spill(ParagraphFiles):
+    """All chunks of one build: the documents table in memory, the paragraphs read on demand."""
+
+    def __init__(self, folder: Path, keys: list[str]) -> None:
+        paths = [spill_paths(folder, key) for key in keys]
+        doc_tables = []
+        for doc_path, _ in paths:
+            with pa.OSFile(str(doc_path)) as source:
+                doc_tables.append(pa.ipc.open_file(source).read_all())
+        super().__init__([p for _, p in paths], np.zeros(0, dtype=np.int64))
+        self.documents = pa.concat_tables(doc_tables).combine_chunks()
+        counts = self._per_chunk(lambda table: table.num_rows)
+        self._chunk_starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+        doc_offsets = np.cumsum([0] + [t.num_rows for t in doc_tables])[:-1]
+        local = self.column("doc").astype(np.int64)
+        self.doc_of_paragraph = local + np.repeat(doc_offsets, counts).astype(np.int64)
+
+    def __len__(self) -> int:
+        return len(self.doc_of_paragraph)
+
+    def paragraph_files(self) -> ParagraphFiles:
+        """The paragraph files alone, without the documents table."""
+        return ParagraphFiles(self._paragraph_files, self._chunk_starts)

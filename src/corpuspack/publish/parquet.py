@@ -53,28 +53,36 @@ def write_shards(
     """Write rows 0..len(sizes) as shards; `batch(lo, hi)` builds the rows of one row group, which
     `also` receives too (to write another format from the same rows without reading them back)."""
     folder.mkdir(parents=True, exist_ok=True)
-    shard_cuts, groups = plan(sizes, shard_bytes)
-    count = len(shard_cuts) - 1
-    paths = []
-    for index, cuts in enumerate(groups):
-        path = folder / shard_name(index, count)
-        with pq.ParquetWriter(
-            path,
-            schema,
-            compression="zstd",
-            compression_level=1,
-            write_page_index=True,
-            write_statistics=True,
-            store_schema=True,
-        ) as writer:
-            for lo, hi in pairwise(cuts):
-                if hi == lo:
-                    continue
-                rows = batch(lo, hi)
-                writer.write_table(pa.Table.from_batches([rows], schema), row_group_size=max(hi - lo, 1))
-                if also is not None:
-                    also(rows)
-            if len(cuts) < 2 or cuts[0] == cuts[-1]:
-                writer.write_table(schema.empty_table())
-        paths.append(path)
+    _, groups = plan(sizes, shard_bytes)
+    paths = [folder / shard_name(index, len(groups)) for index in range(len(groups))]
+    for path, cuts in zip(paths, groups, strict=True):
+        write_shard(path, schema, cuts, batch, also)
     return paths
+
+
+def write_shard(
+    path: Path,
+    schema: pa.Schema,
+    cuts: list[int],
+    batch: Callable[[int, int], pa.RecordBatch],
+    also: Callable[[pa.RecordBatch], None] | None = None,
+) -> None:
+    """One shard: a row group per pair of consecutive `cuts` (one shard of `plan`)."""
+    with pq.ParquetWriter(
+        path,
+        schema,
+        compression="zstd",
+        compression_level=1,
+        write_page_index=True,
+        write_statistics=True,
+        store_schema=True,
+    ) as writer:
+        for lo, hi in pairwise(cuts):
+            if hi == lo:
+                continue
+            rows = batch(lo, hi)
+            writer.write_table(pa.Table.from_batches([rows], schema), row_group_size=max(hi - lo, 1))
+            if also is not None:
+                also(rows)
+        if len(cuts) < 2 or cuts[0] == cuts[-1]:
+            writer.write_table(schema.empty_table())
