@@ -75,6 +75,8 @@ def build(
     shutil.rmtree(partial, ignore_errors=True)
 
     engine = open_engine(config)
+    if engine.name != "local":
+        clock.lap("start")
     try:
         doc, inputs, reused = _run(
             engine, config, schema, clock, out, work, partial, version, release_date, parent, show_progress

@@ -11,6 +11,7 @@ from pathlib import Path
 from . import api
 from . import releases as release_mod
 from .config import load_config
+from .engines import ENGINES
 from .errors import CorpuspackError, UsageError
 from .reporters import REPORTERS
 
@@ -30,7 +31,9 @@ class _Parser(argparse.ArgumentParser):
 
 def _config(args: argparse.Namespace):
     overrides = {
-        k: getattr(args, k) for k in ("seeds", "corpus", "workers", "strict") if getattr(args, k, None) is not None
+        k: getattr(args, k)
+        for k in ("seeds", "corpus", "workers", "strict", "engine", "ray_address", "partitions")
+        if getattr(args, k, None) is not None
     }
     for key in ("seeds", "corpus"):
         if key in overrides:
@@ -130,6 +133,12 @@ def _add_common(p: argparse.ArgumentParser, seeds: bool = True) -> None:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
 
 
+def _add_engine(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--engine", choices=ENGINES, default=None, help="where the stages run (default: local)")
+    p.add_argument("--ray-address", default=None, help="Ray cluster to connect to (default: start a local Ray)")
+    p.add_argument("--partitions", type=int, default=None, help="Ray group-by partitions (default: from the data)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="corpuspack", description="Validate, deduplicate and publish a text corpus.")
     parser.add_argument("--version", action="version", version=f"corpuspack {api.__version__}")
@@ -149,6 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--work", type=Path, default=None, help="spill folder, kept for resuming (default: beside --out, removed)"
     )
     _add_common(p)
+    _add_engine(p)
 
     p = sub.add_parser("release", help="build and publish corpus/vX.Y.Z with its card and changelog entry")
     p.add_argument("--corpus", type=Path, default=None, help="corpus folder (default: from pyproject.toml)")
@@ -157,12 +167,14 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--bump", choices=["major", "minor", "patch"], default=None)
     p.add_argument("--date", default=None, help="release date YYYY-MM-DD (default: today, UTC)")
     _add_common(p)
+    _add_engine(p)
 
     p = sub.add_parser("verify", help="check released versions against their manifests")
     p.add_argument("versions", nargs="*", help="versions (default: all)")
     p.add_argument("--rebuild", action="store_true", help="rebuild from the recorded seeds and compare bytes")
     p.add_argument("--corpus", type=Path, default=None)
     _add_common(p, seeds=False)
+    _add_engine(p)
 
     p = sub.add_parser("diff", help="what changed between two versions, or a version and the current seeds")
     p.add_argument("a", nargs="?", default=None, help="old version (default: the latest)")

@@ -73,13 +73,20 @@ class Exact:
 
 def exact_groups(cols: KeyColumns, min_docs: int) -> Exact:
     """`Exact` over the whole corpus in this process, as numpy group-bys."""
-    n = len(cols.key)
-    recurring = boilerplate.recurring(cols.key, cols.doc, min_docs)
-    content = np.flatnonzero(~(cols.pattern | recurring))
-    first = np.arange(n, dtype=np.int64)
-    doc_first = np.arange(n, dtype=np.int64)
-    first[content] = first_of_groups(cols.key[content], content)
-    doc_first[content] = first_of_groups(_pair_key(cols.key[content], cols.doc[content]), content)
+    return exact_groups_at(cols.key, cols.doc, cols.pattern, np.arange(len(cols.key), dtype=np.int64), min_docs)
+
+
+def exact_groups_at(
+    key: np.ndarray, doc: np.ndarray, pattern: np.ndarray, positions: np.ndarray, min_docs: int
+) -> Exact:
+    """`Exact` for paragraphs at ascending `positions` holding every paragraph of their keys (a
+    partition of the corpus by key does); `first` and `doc_first` are positions."""
+    recurring = boilerplate.recurring(key, doc, min_docs)
+    content = np.flatnonzero(~(pattern | recurring))
+    first = positions.copy()
+    doc_first = positions.copy()
+    first[content] = first_of_groups(key[content], positions[content])
+    doc_first[content] = first_of_groups(_pair_key(key[content], doc[content]), positions[content])
     return Exact(recurring, first, doc_first)
 
 

@@ -1,0 +1,242 @@
+"""The Ray Data engine: the same stages as the local engine, spread over a Ray cluster.
+
+What runs where:
+- workers: `process_chunk` on each chunk of seeds (`map_batches`), spilling Arrow files into the
+  work folder; the group-by on the exact key; the group-by on (band, band key) that yields
+  candidate pairs; the exact Jaccard of candidate pairs (each task reads the shingle sets it needs
+  from the spill); and the Parquet shards and Arrow parts, one task per shard;
+- the driver: key columns and counts (about 30 bytes per paragraph), the decisions that chain one
+  group-by into the next (`dedup.ledger.decide`), and the manifest.
+
+Every result comes back with its explicit position in the global (document id, paragraph index)
+order, so nothing depends on partitioning, and files are written by the local engine's writer.
+The work folder (and the output folder) must be on storage every node mounts.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+from collections.abc import Callable, Iterator
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import ray
+import ray.data
+
+from ..config import Config
+from ..dedup import near
+from ..dedup.features import band_column
+from ..dedup.ledger import DedupOps, Exact, KeyColumns, exact_groups_at
+from ..pipeline.assemble import Assembly
+from ..pipeline.chunk import ChunkResult, load_finished, process_chunk
+from ..pipeline.order import Order
+from ..pipeline.spill import ParagraphFiles, Spill
+from ..publish.hf import ArrowSink
+from ..publish.hf import quiet as quiet_hf
+from ..publish.hf import save as save_hf
+from ..publish.parquet import plan, shard_name, write_shard
+from ..publish.tables import TABLES
+from ..sources import SeedFile
+
+ROWS_PER_PARTITION = 1_000_000
+
+
+class RayEngine:
+    """Connects to `config.ray_address`, or starts a local Ray (stopped again by `close`)."""
+
+    name = "ray"
+
+    def __init__(self, config: Config) -> None:
+        self._started = False
+        if not ray.is_initialized():
+            options = {"include_dashboard": False, "log_to_driver": False, "logging_level": logging.WARNING}
+            if config.ray_address:
+                ray.init(address=config.ray_address, **options)
+            else:
+                # A throwaway local Ray: listeners on loopback only, no usage report.
+                os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+                os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+                ray.init(num_cpus=config.worker_count, _node_ip_address="127.0.0.1", **options)
+            self._started = True
+        context = ray.data.DataContext.get_current()
+        context.enable_progress_bars = False
+        context.print_on_execution_start = False
+        if config.workers > 0:
+            context.execution_options.resource_limits = ray.data.ExecutionResources.for_limits(cpu=config.workers)
+        logging.getLogger("ray.data").setLevel(logging.WARNING)
+        self.partitions = config.partitions
+
+    def close(self) -> None:
+        if self._started:
+            ray.shutdown()
+
+    def run_chunks(
+        self, chunks: list[list[SeedFile]], keys: list[str], config: Config, spill: Path
+    ) -> Iterator[ChunkResult]:
+        finished = {key: load_finished(spill, key) for key in keys}
+        todo = [i for i, key in enumerate(keys) if finished[key] is None]
+        if todo:
+            items = [{"index": i, "key": keys[i], "seeds": pickle.dumps(chunks[i])} for i in todo]
+            tasks = ray.data.from_items(items, override_num_blocks=len(items)).map_batches(
+                _read_chunks, batch_size=1, batch_format="pyarrow", fn_kwargs={"config": config, "spill": spill}
+            )
+            for row in tasks.iter_rows():
+                result: ChunkResult = pickle.loads(row["result"])
+                finished[result.key] = result
+        for key in keys:
+            result = finished[key]
+            assert result is not None
+            yield result
+
+    def dedup_ops(self, spill: Spill, order: Order, config: Config) -> DedupOps:
+        return RayDedup(spill, order, config, self.partitions)
+
+    def write(self, assembly: Assembly, shard_bytes: int, out: Path, tmp: Path) -> None:
+        """One task per shard of each table (the shards `plan` cuts from row sizes), then one task per
+        table joining the shards' Arrow parts, in order, into the Hugging Face artifacts."""
+        shared = ray.put(assembly)
+        saves = []
+        for table in TABLES:
+            _, groups = plan(assembly.sizes(table), shard_bytes)
+            (out / table).mkdir(parents=True, exist_ok=True)
+            paths = [out / table / shard_name(i, len(groups)) for i in range(len(groups))]
+            parts = [tmp / f"{table}-{i:05d}.arrow" for i in range(len(groups))]
+            jobs = zip(paths, groups, parts, strict=True)
+            tasks = [_write_shard.remote(shared, table, path, cuts, part) for path, cuts, part in jobs]
+            saves.append(_save_table.remote(table, paths, parts, out / "arrow" / table, tmp, *tasks))
+        ray.get(saves)
+
+
+class RayDedup(DedupOps):
+    """Dedup's group-bys as Ray Data shuffles over key columns sent from the driver."""
+
+    def __init__(self, spill: Spill, order: Order, config: Config, partitions: int) -> None:
+        self.spill, self.rows, self.bands = spill, order.rows, config.dedup.lsh[0]
+        self.partitions = partitions or max(1, min(64, -(-len(order.rows) // ROWS_PER_PARTITION)))
+
+    def _dataset(self, tables: Iterator[pa.Table]) -> ray.data.Dataset:
+        refs = []
+        for table in tables:
+            step = max(1, -(-table.num_rows // self.partitions))
+            refs.extend(ray.put(table.slice(lo, step)) for lo in range(0, max(table.num_rows, 1), step))
+        return ray.data.from_arrow_refs(refs)
+
+    def exact(self, cols: KeyColumns, min_docs: int) -> Exact:
+        n = len(cols.key)
+        part = (cols.key % np.uint64(self.partitions)).astype(np.int32)
+        columns = {"part": part, "key": cols.key, "doc": cols.doc, "pattern": cols.pattern, "position": np.arange(n)}
+        exact = Exact(np.zeros(n, dtype=bool), np.arange(n, dtype=np.int64), np.arange(n, dtype=np.int64))
+        for batch in self._grouped(iter([pa.table(columns)]), _exact_part, min_docs=min_docs):
+            at = batch["position"]
+            exact.recurring[at], exact.first[at], exact.doc_first[at] = (
+                batch["recurring"],
+                batch["first"],
+                batch["doc_first"],
+            )
+        return exact
+
+    def candidate_pairs(self, pool: np.ndarray, max_pairs: int) -> np.ndarray:
+        if len(pool) == 0:
+            return np.zeros((0, 2), dtype=np.int64)
+        rows = self.rows[pool]
+
+        def bands() -> Iterator[pa.Table]:
+            for b in range(self.bands):
+                keys = self.spill.column(band_column(b))[rows]
+                part = ((keys ^ np.uint64(b)) % np.uint64(self.partitions)).astype(np.int32)
+                band = np.full(len(pool), b, np.int16)
+                yield pa.table({"part": part, "band": band, "bucket": keys, "position": pool})
+
+        n = np.int64(pool.max() + 1)
+        found = self._grouped(bands(), _bucket_pairs, max_pairs=max_pairs)
+        codes = [b["earlier"] * n + b["later"] for b in found]
+        codes = np.unique(np.concatenate(codes)) if codes else np.zeros(0, dtype=np.int64)
+        return np.stack([codes // n, codes % n], axis=1)
+
+    def _grouped(self, tables: Iterator[pa.Table], fn: Callable, **kwargs: Any) -> Iterator[dict[str, np.ndarray]]:
+        """`fn` on each partition of the rows by their `part` column (a function of the group key, so
+        a partition holds whole groups): one call per partition, numpy group-bys inside."""
+        grouped = (
+            self._dataset(tables)
+            .groupby("part", num_partitions=self.partitions)
+            .map_groups(fn, batch_format="numpy", fn_kwargs=kwargs)
+        )
+        yield from grouped.iter_batches(batch_size=None, batch_format="numpy")
+
+    def jaccard(self, pairs: np.ndarray) -> np.ndarray:
+        out = np.zeros(len(pairs), dtype=np.float64)
+        if len(pairs) == 0:
+            return out
+        rows = self.rows[pairs]
+        table = pa.table({"index": np.arange(len(pairs)), "a": rows[:, 0], "b": rows[:, 1]})
+        files = self.spill.paragraph_files()
+        scored = self._dataset(iter([table])).map_batches(
+            _jaccard_batch, batch_size=None, batch_format="numpy", fn_kwargs={"files": files}
+        )
+        for batch in scored.iter_batches(batch_size=None, batch_format="numpy"):
+            out[batch["index"]] = batch["similarity"]
+        return out
+
+
+def _read_chunks(batch: pa.Table, config: Config, spill: Path) -> pa.Table:
+    results = []
+    for index, key, seeds in zip(*(batch.column(c).to_pylist() for c in ("index", "key", "seeds")), strict=True):
+        results.append(pickle.dumps(process_chunk(index, key, pickle.loads(seeds), config, spill)))
+    return pa.table({"result": pa.array(results, pa.binary())})
+
+
+def _exact_part(rows: dict[str, np.ndarray], min_docs: int) -> dict[str, np.ndarray]:
+    """The exact-key group-by on one partition (it holds every paragraph of its keys)."""
+    order = np.argsort(rows["position"], kind="stable")
+    position = rows["position"][order]
+    exact = exact_groups_at(rows["key"][order], rows["doc"][order], rows["pattern"][order], position, min_docs)
+    return {"position": position, "recurring": exact.recurring, "first": exact.first, "doc_first": exact.doc_first}
+
+
+def _bucket_pairs(rows: dict[str, np.ndarray], max_pairs: int) -> dict[str, np.ndarray]:
+    """Candidate pairs of the LSH buckets in one partition, band by band (`near.candidate_pairs`)."""
+    order = np.lexsort((rows["position"], rows["band"]))
+    band, bucket, position = rows["band"][order], rows["bucket"][order], rows["position"][order]
+    cuts = np.flatnonzero(band[1:] != band[:-1]) + 1
+    runs = zip(np.split(bucket, cuts), np.split(position, cuts), strict=True)
+    found = [near.candidate_pairs(iter([keys]), at, max_pairs) for keys, at in runs]
+    pairs = np.concatenate(found) if found else np.zeros((0, 2), dtype=np.int64)
+    return {"earlier": pairs[:, 0], "later": pairs[:, 1]}
+
+
+def _jaccard_batch(batch: dict[str, np.ndarray], files: ParagraphFiles) -> dict[str, np.ndarray]:
+    pairs = np.stack([batch["a"], batch["b"]], axis=1)
+    return {"index": batch["index"], "similarity": near.jaccard(pairs, files.shingle_sets)}
+
+
+@ray.remote
+def _write_shard(assembly: Assembly, table: str, path: Path, cuts: list[int], part: Path) -> None:
+    sink = ArrowSink(part, TABLES[table])
+    try:
+        write_shard(path, TABLES[table], cuts, partial(assembly.batch, table), also=sink)
+    finally:
+        sink.close()
+
+
+@ray.remote
+def _save_table(table: str, parquet: list[Path], parts: list[Path], out: Path, tmp: Path, *written: None) -> None:
+    """Once every shard is `written`: the shards' Arrow parts, in order, as one stream (the same
+    batches the local engine writes), saved as a `datasets` folder."""
+    sink = ArrowSink(tmp / f"{table}.arrow", TABLES[table])
+    try:
+        for part in parts:
+            with pa.OSFile(str(part)) as source:
+                for batch in pa.ipc.open_stream(source):
+                    if batch.num_rows:
+                        sink(batch)
+            part.unlink()
+    finally:
+        sink.close()
+    with quiet_hf():
+        save_hf(sink.path, parquet, out)
+    sink.path.unlink()
