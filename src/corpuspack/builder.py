@@ -68,15 +68,14 @@ def build(
         raise UsageError(f"{out}: output folder is not empty")
     schema = load_schema(config.schema_path)
     clock = _Clock()
+    engine = open_engine(config)
+    if engine.name != "local":
+        clock.lap("start")
     keep_work = work is not None
     work = Path(work) if work is not None else out.parent / f".{out.name}.work"
     work.mkdir(parents=True, exist_ok=True)
     partial = out.parent / f".{out.name}.partial"
     shutil.rmtree(partial, ignore_errors=True)
-
-    engine = open_engine(config)
-    if engine.name != "local":
-        clock.lap("start")
     try:
         doc, inputs, reused = _run(
             engine, config, schema, clock, out, work, partial, version, release_date, parent, show_progress

@@ -7,6 +7,8 @@ the engine's group-by results, and files are written by one writer (`publish.par
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
@@ -48,6 +50,11 @@ def open_engine(config: Config) -> Engine:
 
         return LocalEngine()
     if config.engine == "ray":
+        if not config.ray_address and "ray" not in sys.modules:
+            # Read by Ray at import: a throwaway local Ray listens on 127.0.0.1 only (by default
+            # it also binds the host's other addresses) and sends no usage report.
+            os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+            os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
         try:
             from .ray import RayEngine
         except ImportError as exc:

@@ -16,7 +16,6 @@ The work folder (and the output folder) must be on storage every node mounts.
 from __future__ import annotations
 
 import logging
-import os
 import pickle
 from collections.abc import Callable, Iterator
 from functools import partial
@@ -58,16 +57,13 @@ class RayEngine:
             if config.ray_address:
                 ray.init(address=config.ray_address, **options)
             else:
-                # A throwaway local Ray: listeners on loopback only, no usage report.
-                os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
-                os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
                 ray.init(num_cpus=config.worker_count, _node_ip_address="127.0.0.1", **options)
             self._started = True
         context = ray.data.DataContext.get_current()
         context.enable_progress_bars = False
         context.print_on_execution_start = False
-        if config.workers > 0:
-            context.execution_options.resource_limits = ray.data.ExecutionResources.for_limits(cpu=config.workers)
+        limits = {"cpu": config.workers} if config.workers > 0 else {}
+        context.execution_options.resource_limits = ray.data.ExecutionResources.for_limits(**limits)
         logging.getLogger("ray.data").setLevel(logging.WARNING)
         self.partitions = config.partitions
 

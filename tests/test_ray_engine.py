@@ -1,0 +1,153 @@
+"""The Ray Data engine gives the local engine's bytes, on one local Ray started once for the session.
+
+Skipped when the `ray` extra is not installed; `.ci/run` installs it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import REPO, run_cli
+
+from corpuspack import build, load_config
+from corpuspack.errors import ConfigError
+
+# Read by Ray when it is imported: a local Ray whose listeners stay on 127.0.0.1, no usage report,
+# no auth token written into the home folder.
+os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
+os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
+os.environ["RAY_AUTH_MODE"] = "disabled"
+ray = pytest.importorskip("ray")
+LOOPBACK = {"127.0.0.1", "::1", "::ffff:127.0.0.1"}
+
+
+def _listeners() -> dict[int, str]:
+    """Listening TCP sockets on this machine: inode -> local address (Linux /proc)."""
+    found = {}
+    for name, family in (("tcp", socket.AF_INET), ("tcp6", socket.AF_INET6)):
+        lines = Path(f"/proc/net/{name}").read_text().splitlines()[1:]
+        for line in lines:
+            fields = line.split()
+            if fields[3] != "0A":  # LISTEN
+                continue
+            raw = bytes.fromhex(fields[1].split(":")[0])
+            packed = b"".join(raw[i : i + 4][::-1] for i in range(0, len(raw), 4))
+            found[int(fields[9])] = socket.inet_ntop(family, packed)
+    return found
+
+
+def _descendants(pid: int) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    out, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            out.add(child)
+            todo.append(child)
+    return out
+
+
+def _socket_owners(pids: set[int]) -> dict[int, str]:
+    """Socket inode -> the command line of the process holding it."""
+    owners = {}
+    for pid in pids:
+        try:
+            links = [os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir()]
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()[:80]
+        except OSError:
+            continue
+        owners.update((int(link[8:-1]), command) for link in links if link.startswith("socket:["))
+    return owners
+
+
+@pytest.fixture(scope="session")
+def local_ray(tmp_path_factory: pytest.TempPathFactory):
+    """One local Ray for every test: 2 CPUs, a small object store, no dashboard, no usage report,
+    no auth token in the home folder, its files under the test's tmp, listeners on 127.0.0.1."""
+    temp = tmp_path_factory.mktemp("ray")
+    ray.init(
+        num_cpus=2,
+        object_store_memory=200 * 1024 * 1024,
+        include_dashboard=False,
+        _temp_dir=str(temp),
+        _node_ip_address="127.0.0.1",
+        log_to_driver=False,
+        logging_level="ERROR",
+    )
+    yield temp
+    ray.shutdown()
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A generated project with planted duplicates of every kind, and its local-engine build."""
+    root = tmp_path_factory.mktemp("generated")
+    subprocess.run(
+        [sys.executable, str(REPO / "bench" / "generate.py"), "--docs", "300", "--out", str(root)], check=True
+    )
+    build(out=root / "local", config=load_config(root), workers=2)
+    return root
+
+
+def _digests(folder: Path) -> dict[str, str]:
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads listening sockets from Linux /proc")
+def test_every_ray_listener_is_on_loopback(local_ray: Path):
+    owners = _socket_owners(_descendants(os.getpid()))
+    listening = {(address, owners[inode]) for inode, address in _listeners().items() if inode in owners}
+    assert listening, "found no listening socket of the Ray processes"
+    exposed = {(address, owner) for address, owner in listening if address not in LOOPBACK}
+    assert not exposed, exposed
+
+
+@pytest.mark.parametrize(("workers", "partitions"), [(1, 1), (2, 3)])
+def test_ray_engine_writes_the_local_engine_bytes(
+    local_ray: Path, generated: Path, tmp_path: Path, workers, partitions
+):
+    out = tmp_path / "ray"
+    config = load_config(generated, engine="ray", partitions=partitions)
+    result = build(out=out, config=config, workers=workers)
+    local = _digests(generated / "local")
+    assert _digests(out) == local
+    counts = result.counts["dropped_by_reason"]
+    assert counts["near_duplicate"] > 0 and counts["exact"] > 0 and counts["boilerplate"] > 0, counts
+    assert any(name.startswith("arrow/paragraphs/") for name in local)
+
+
+def test_ray_build_from_the_cli_connects_to_a_running_cluster(local_ray: Path, generated: Path, tmp_path: Path):
+    address = ray.get_runtime_context().gcs_address
+    out = tmp_path / "cli"
+    done = run_cli("build", "--engine", "ray", "--ray-address", address, "--out", str(out), "-q", cwd=generated)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert _digests(out) == _digests(generated / "local")
+
+
+def test_engine_without_ray_installed_is_a_config_error(generated: Path, tmp_path: Path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "corpuspack.engines.ray", None)
+    with pytest.raises(ConfigError, match=r"corpuspack\[ray\]"):
+        build(out=tmp_path / "x", config=load_config(generated, engine="ray"))
+    assert not (tmp_path / "x").exists()
+
+
+def test_unknown_engine_is_a_config_error(generated: Path, tmp_path: Path):
+    done = run_cli("build", "--engine", "spark", "--out", str(tmp_path / "x"), cwd=generated)
+    assert done.returncode == 2 and "invalid choice" in done.stderr
+    with pytest.raises(ConfigError, match="unknown engine 'spark'"):
+        build(out=tmp_path / "y", config=load_config(generated, engine="spark"))
