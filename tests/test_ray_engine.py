@@ -151,3 +151,21 @@ def test_unknown_engine_is_a_config_error(generated: Path, tmp_path: Path):
     assert done.returncode == 2 and "invalid choice" in done.stderr
     with pytest.raises(ConfigError, match="unknown engine 'spark'"):
         build(out=tmp_path / "y", config=load_config(generated, engine="spark"))
+
+
+def test_ray_engine_reads_and_writes_urls(local_ray: Path, generated: Path):
+    import fsspec
+
+    fs = fsspec.filesystem("memory")
+    for path in sorted((generated / "seeds").iterdir()):
+        fs.pipe(f"/ray-test/seeds/{path.name}", path.read_bytes())
+    try:
+        config = load_config(generated, engine="ray")
+        result = build(seeds="memory://ray-test/seeds", out="memory://ray-test/out", config=config, workers=2)
+        local = _digests(generated / "local")
+        for rel, digest in local.items():
+            if rel not in ("manifest.json", "croissant.json"):  # they name where the seeds came from
+                assert hashlib.sha256(fs.cat(f"/ray-test/out/{rel}")).hexdigest() == digest, rel
+        assert result.out == "memory://ray-test/out"
+    finally:
+        fs.rm("/ray-test", recursive=True)

@@ -25,6 +25,7 @@ from .progress import progress
 from .publish import croissant, manifest
 from .schema import cross_document_findings, load_schema
 from .sources import discover
+from .storage import check_empty, is_url, local_path, mirror, upload
 from .validation import finding_order
 
 
@@ -32,7 +33,7 @@ from .validation import finding_order
 class BuildResult:
     """A built version folder and what went into it."""
 
-    out: Path
+    out: Path | str  # a folder, or the URL it was uploaded to
     manifest: dict[str, Any]
     seconds: dict[str, float] = field(default_factory=dict)
     reused_chunks: int = 0
@@ -62,8 +63,16 @@ def build(
     that was interrupted is started again by the same call: chunks whose inputs and settings have
     not changed are taken as they are. `out` appears complete or not at all.
     """
-    config = (config or load_config()).replace(seeds=Path(seeds) if seeds else None, workers=workers)
-    out = Path(out) if out is not None else Path(tempfile.mkdtemp(prefix="corpuspack-build-"))
+    if seeds is not None and not is_url(seeds):
+        seeds = local_path(seeds)
+    config = (config or load_config()).replace(seeds=seeds, workers=workers)
+    keep_work = work is not None
+    out_url = str(out) if is_url(out) else None
+    if out_url is not None:
+        check_empty(out_url)
+        work = work if work is not None else tempfile.mkdtemp(prefix="corpuspack-work-")
+        out = Path(work) / "version"
+    out = local_path(out) if out is not None else Path(tempfile.mkdtemp(prefix="corpuspack-build-"))
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise UsageError(f"{out}: output folder is not empty")
     schema = load_schema(config.schema_path)
@@ -71,17 +80,36 @@ def build(
     engine = open_engine(config)
     if engine.name != "local":
         clock.lap("start")
-    keep_work = work is not None
     work = Path(work) if work is not None else out.parent / f".{out.name}.work"
     work.mkdir(parents=True, exist_ok=True)
     partial = out.parent / f".{out.name}.partial"
     shutil.rmtree(partial, ignore_errors=True)
     try:
+        if is_url(config.seeds):
+            seeds_dir = mirror(str(config.seeds), work / "inputs")
+            base = seeds_dir.parent
+        else:
+            seeds_dir, base = config.seeds_dir, config.root
         doc, inputs, reused = _run(
-            engine, config, schema, clock, out, work, partial, version, release_date, parent, show_progress
+            engine,
+            config,
+            schema,
+            clock,
+            (seeds_dir, base),
+            out,
+            work,
+            partial,
+            version,
+            release_date,
+            parent,
+            show_progress,
         )
     finally:
         engine.close()
+    if out_url is not None:
+        upload(out, out_url)
+        shutil.rmtree(out)
+        out = out_url
     if not keep_work:
         shutil.rmtree(work, ignore_errors=True)
     megabytes = sum(s["size"] for s in inputs) / 1e6
@@ -93,6 +121,7 @@ def _run(
     config: Config,
     schema: Any,
     clock: _Clock,
+    seeds: tuple[Path, Path],
     out: Path,
     work: Path,
     partial: Path,
@@ -101,7 +130,8 @@ def _run(
     parent: dict[str, Any] | None,
     show_progress: bool,
 ) -> tuple[dict[str, Any], list[dict], int]:
-    seed_files, findings = discover([config.seeds_dir], config.root)
+    seeds_dir, base = seeds
+    seed_files, findings = discover([seeds_dir], base)
     chunks = plan_chunks(seed_files)
     keys = [chunk_key(chunk, config, schema.sha256) for chunk in chunks]
     _forget_other_chunks(work, keys)
@@ -116,7 +146,7 @@ def _run(
     findings.extend(cross_document_findings(ids))
     _refuse_invalid(findings)
     if not ids:
-        raise DataError(f"{config.seeds_dir}: no seed documents to build")
+        raise DataError(f"{config.seeds if is_url(config.seeds) else seeds_dir}: no seed documents to build")
     spill = Spill(work, keys)
     order = global_order(spill)
     with spill.held():
@@ -154,7 +184,7 @@ def _run(
 def _forget_other_chunks(work: Path, keys: list[str]) -> None:
     """Drop spill files of chunks that no longer exist (inputs or settings changed since)."""
     wanted = set(keys)
-    for path in work.glob("*"):
+    for path in (p for p in work.glob("*") if p.is_file()):
         stem = path.name.split(".", 1)[0]
         key = stem.split("-", 1)[1] if "-" in stem else None
         if key not in wanted:

@@ -14,6 +14,7 @@ from .config import load_config
 from .engines import ENGINES
 from .errors import CorpuspackError, UsageError
 from .reporters import REPORTERS
+from .storage import is_url, local_path
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
 
@@ -36,8 +37,8 @@ def _config(args: argparse.Namespace):
         if getattr(args, k, None) is not None
     }
     for key in ("seeds", "corpus"):
-        if key in overrides:
-            overrides[key] = overrides[key].resolve()  # relative to where the user stands, not the project
+        if key in overrides and not is_url(overrides[key]):
+            overrides[key] = local_path(overrides[key]).resolve()  # relative to where the user stands
     if getattr(args, "exact_only", False):
         overrides["near"] = False
     return load_config(args.root, **overrides)
@@ -128,7 +129,7 @@ def _summary(body: dict, seconds: dict) -> None:
 
 def _add_common(p: argparse.ArgumentParser, seeds: bool = True) -> None:
     if seeds:
-        p.add_argument("--seeds", type=Path, default=None, help="seeds folder (default: from pyproject.toml)")
+        p.add_argument("--seeds", default=None, help="seeds folder or fsspec URL (default: from pyproject.toml)")
     p.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
 
@@ -146,13 +147,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     p = sub.add_parser("validate", help="check seed files against the schema; exit 1 if any is invalid")
-    p.add_argument("paths", nargs="*", type=Path, help="files or folders (default: the seeds folder)")
+    p.add_argument("paths", nargs="*", help="files, folders or fsspec URLs (default: the seeds folder)")
     p.add_argument("--format", choices=sorted(REPORTERS), default="text")
     p.add_argument("--strict", action="store_true", default=None, help="unknown file types are errors")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
     p = sub.add_parser("build", help="build one complete version folder from the seeds (corpus/ is not touched)")
-    p.add_argument("--out", type=Path, default=None, help="empty or new folder (default: a new temporary one)")
+    p.add_argument("--out", default=None, help="empty or new folder or fsspec URL (default: a new temporary folder)")
     p.add_argument("--exact-only", action="store_true", help="skip near-duplicate detection")
     p.add_argument(
         "--work", type=Path, default=None, help="spill folder, kept for resuming (default: beside --out, removed)"

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
+from .errors import ConfigError, UsageError
+from .storage import is_url, local_path
 
 PACKAGED_SCHEMA = Path(__file__).parent / "document.schema.json"
 
@@ -66,7 +67,7 @@ class Config:
 
     root: Path = field(default_factory=Path.cwd)
     name: str = "corpus"
-    seeds: Path = Path("seeds")
+    seeds: Path | str = Path("seeds")  # a folder, or an fsspec URL (str)
     corpus: Path = Path("corpus")
     schema: Path | None = None
     language: str | None = None
@@ -87,7 +88,9 @@ class Config:
 
     @property
     def seeds_dir(self) -> Path:
-        return self.path(self.seeds)
+        if is_url(self.seeds):
+            raise UsageError(f"{self.seeds}: a seeds URL is mirrored by build and validate, not read in place")
+        return self.path(local_path(self.seeds))
 
     @property
     def corpus_dir(self) -> Path:
@@ -148,7 +151,7 @@ def load_config(root: Path | str | None = None, **overrides: Any) -> Config:
     if "boilerplate_patterns" in dedup_values:
         dedup_values["boilerplate_patterns"] = tuple(dedup_values["boilerplate_patterns"])
     for key in ("seeds", "corpus", "schema"):
-        if key in values and values[key] is not None:
+        if key in values and values[key] is not None and not (key == "seeds" and is_url(values[key])):
             values[key] = Path(values[key])
     try:
         return Config(root=root, dedup=DedupConfig(**dedup_values), **values)

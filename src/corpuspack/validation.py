@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +13,7 @@ from .model import Document, Finding
 from .progress import progress
 from .schema import Schema, cross_document_findings, load_schema
 from .sources import SeedFile, discover, read_seed
+from .storage import is_url, local_path, mirror
 
 
 def finding_order(f: Finding) -> tuple:
@@ -75,11 +78,28 @@ def validate(
     if strict is not None:
         config = config.replace(strict=strict)
     schema = load_schema(config.schema_path)
-    targets = [Path(p) for p in paths] if paths else [config.seeds_dir]
-    seeds, findings = discover(targets, config.root)
-    docs: list[Document] = []
-    for _, good, bad, found in read_valid(seeds, config, schema, show_progress):
-        findings.extend(found)
-        docs.extend(good + bad)
+    targets = list(paths) if paths else [config.seeds if is_url(config.seeds) else config.seeds_dir]
+    with tempfile.TemporaryDirectory(prefix="corpuspack-validate-") as mirrors:
+        seeds, findings = discover_targets(targets, config, Path(mirrors))
+        docs: list[Document] = []
+        for _, good, bad, found in read_valid(seeds, config, schema, show_progress):
+            findings.extend(found)
+            docs.extend(good + bad)
     findings.extend(cross_document_findings(docs))
     return ValidationReport([s.rel for s in seeds], len(docs), sorted(findings, key=finding_order))
+
+
+def discover_targets(
+    targets: Sequence[Path | str], config: Config, mirrors: Path
+) -> tuple[list[SeedFile], list[Finding]]:
+    """Seed files under local paths (named relative to the project) and URLs (mirrored into
+    `mirrors`, named by their URL)."""
+    local = [local_path(t) for t in targets if not is_url(t)]
+    seeds, findings = discover(local, config.root) if local else ([], [])
+    for i, url in enumerate(str(t) for t in targets if is_url(t)):
+        folder = mirror(url, mirrors / str(i))
+        prefix = url.rstrip("/").rsplit("/", 1)[0]
+        found, problems = discover([folder], folder.parent)
+        seeds.extend(SeedFile(seed.path, f"{prefix}/{seed.rel}") for seed in found)
+        findings.extend(dataclasses.replace(f, path=f"{prefix}/{f.path}") for f in problems)
+    return seeds, findings

@@ -165,5 +165,5 @@ def read(folder: Path) -> dict[str, Any]:
     return json.loads((folder / NAME).read_text(encoding="utf-8"))
 
 
-def _posix(path: Path) -> str:
-    return Path(path).as_posix()
+def _posix(path: Path | str) -> str:
+    return path if isinstance(path, str) and "://" in path else Path(path).as_posix()
