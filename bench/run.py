@@ -52,6 +52,7 @@ def measure(name: str, argv: list[str], cwd: Path) -> dict:
         "seconds": round(seconds, 3),
         "peak_rss_mb": round(peak / 2**20, 1),
         "stdout": out.strip()[-500:],
+        "stderr": err.strip()[-500:],
     }
 
 
@@ -111,7 +112,7 @@ def main() -> None:
     result = {
         "corpus": {"documents": args.docs, "megabytes": round(mb, 1), "path": str(args.corpus)},
         "machine": {"cores": psutil.cpu_count(), "memory_gb": round(psutil.virtual_memory().total / 2**30, 1)},
-        "runs": [{k: v for k, v in r.items() if k != "stdout"} for r in rows],
+        "runs": [{k: v for k, v in r.items() if k not in ("stdout", "stderr")} for r in rows],
         "ratios": {
             "full_build_over_floor": round(full / floor, 2),
             "dedup_only_over_floor": round(rows[1]["seconds"] / floor, 2),

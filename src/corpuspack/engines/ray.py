@@ -15,6 +15,7 @@ The work folder (and the output folder) must be on storage every node mounts.
 
 from __future__ import annotations
 
+import copy
 import logging
 import pickle
 from collections.abc import Callable, Iterator
@@ -26,6 +27,7 @@ import numpy as np
 import pyarrow as pa
 import ray
 import ray.data
+from ray.data.context import ShuffleStrategy
 
 from ..config import Config
 from ..dedup import near
@@ -43,6 +45,13 @@ from ..publish.tables import TABLES
 from ..sources import SeedFile
 
 ROWS_PER_PARTITION = 1_000_000
+# Ray Data settings for our datasets, put back when the engine closes. The pull-based sort shuffle
+# costs a few seconds per group-by where the hash shuffle's actors took 5-10 s each on 10^5 rows.
+CONTEXT = {
+    "enable_progress_bars": False,
+    "print_on_execution_start": False,
+    "shuffle_strategy": ShuffleStrategy.SORT_SHUFFLE_PULL_BASED,
+}
 
 
 class RayEngine:
@@ -60,14 +69,21 @@ class RayEngine:
                 ray.init(num_cpus=config.worker_count, _node_ip_address="127.0.0.1", **options)
             self._started = True
         context = ray.data.DataContext.get_current()
-        context.enable_progress_bars = False
-        context.print_on_execution_start = False
-        limits = {"cpu": config.workers} if config.workers > 0 else {}
-        context.execution_options.resource_limits = ray.data.ExecutionResources.for_limits(**limits)
+        options = copy.copy(context.execution_options)
+        options.resource_limits = ray.data.ExecutionResources.for_limits(
+            **({"cpu": config.workers} if config.workers > 0 else {})
+        )
+        settings = {**CONTEXT, "execution_options": options}
+        self._saved = {name: getattr(context, name) for name in settings}
+        for name, value in settings.items():
+            setattr(context, name, value)
         logging.getLogger("ray.data").setLevel(logging.WARNING)
         self.partitions = config.partitions
 
     def close(self) -> None:
+        context = ray.data.DataContext.get_current()
+        for name, value in self._saved.items():
+            setattr(context, name, value)
         if self._started:
             ray.shutdown()
 
