@@ -125,25 +125,35 @@ class RayEngine:
 
 
 class RayDedup(DedupOps):
-    """Dedup's group-bys as Ray Data shuffles over key columns sent from the driver."""
+    """Dedup's group-bys as Ray Data shuffles. Workers read the key columns from the spill, one
+    task per chunk; the driver sends only each spill row's position (and document rank)."""
 
     def __init__(self, spill: Spill, order: Order, config: Config, partitions: int) -> None:
-        self.spill, self.rows, self.bands = spill, order.rows, config.dedup.lsh[0]
-        self.partitions = partitions or max(1, min(64, -(-len(order.rows) // ROWS_PER_PARTITION)))
+        n = len(order.rows)
+        self.rows, self.bands = order.rows, config.dedup.lsh[0]
+        self.files = spill.paragraph_files()
+        self.position = np.empty(n, dtype=np.int64)
+        self.position[order.rows] = np.arange(n, dtype=np.int64)
+        self.doc_rank = order.doc_rank
+        self.partitions = partitions or max(1, min(64, -(-n // ROWS_PER_PARTITION)))
 
-    def _dataset(self, tables: Iterator[pa.Table]) -> ray.data.Dataset:
-        refs = []
-        for table in tables:
-            step = max(1, -(-table.num_rows // self.partitions))
-            refs.extend(ray.put(table.slice(lo, step)) for lo in range(0, max(table.num_rows, 1), step))
-        return ray.data.from_arrow_refs(refs)
+    def _per_chunk(self, fn: Callable, **kwargs: Any) -> ray.data.Dataset:
+        """`fn(chunk=c, files=..., position=..., parts=...)` on every spill chunk `c`, in as many Ray
+        tasks as the cluster has CPUs."""
+        chunks = [{"chunk": c} for c in range(self.files.chunks)]
+        tasks = max(1, min(len(chunks), int(ray.cluster_resources().get("CPU", 1))))
+        return ray.data.from_items(chunks, override_num_blocks=tasks).map_batches(
+            _on_chunks,
+            batch_size=None,
+            batch_format="numpy",
+            fn_kwargs={"fn": fn, "files": self.files, "position": self.position, "parts": self.partitions, **kwargs},
+        )
 
     def exact(self, cols: KeyColumns, min_docs: int) -> Exact:
         n = len(cols.key)
-        part = (cols.key % np.uint64(self.partitions)).astype(np.int32)
-        columns = {"part": part, "key": cols.key, "doc": cols.doc, "pattern": cols.pattern, "position": np.arange(n)}
+        rows = self._per_chunk(_exact_rows, doc_rank=self.doc_rank)
         exact = Exact(np.zeros(n, dtype=bool), np.arange(n, dtype=np.int64), np.arange(n, dtype=np.int64))
-        for batch in self._grouped(iter([pa.table(columns)]), _exact_part, min_docs=min_docs):
+        for batch in self._grouped(rows, _exact_part, min_docs=min_docs):
             at = batch["position"]
             exact.recurring[at], exact.first[at], exact.doc_first[at] = (
                 batch["recurring"],
@@ -155,28 +165,19 @@ class RayDedup(DedupOps):
     def candidate_pairs(self, pool: np.ndarray, max_pairs: int) -> np.ndarray:
         if len(pool) == 0:
             return np.zeros((0, 2), dtype=np.int64)
-        rows = self.rows[pool]
-
-        def bands() -> Iterator[pa.Table]:
-            for b in range(self.bands):
-                keys = self.spill.column(band_column(b))[rows]
-                part = ((keys ^ np.uint64(b)) % np.uint64(self.partitions)).astype(np.int32)
-                band = np.full(len(pool), b, np.int16)
-                yield pa.table({"part": part, "band": band, "bucket": keys, "position": pool})
-
+        in_pool = np.zeros(len(self.rows), dtype=bool)
+        in_pool[pool] = True
+        rows = self._per_chunk(_band_rows, in_pool=in_pool, bands=self.bands)
         n = np.int64(pool.max() + 1)
-        found = self._grouped(bands(), _bucket_pairs, max_pairs=max_pairs)
-        codes = [b["earlier"] * n + b["later"] for b in found]
+        codes = [b["earlier"] * n + b["later"] for b in self._grouped(rows, _bucket_pairs, max_pairs=max_pairs)]
         codes = np.unique(np.concatenate(codes)) if codes else np.zeros(0, dtype=np.int64)
         return np.stack([codes // n, codes % n], axis=1)
 
-    def _grouped(self, tables: Iterator[pa.Table], fn: Callable, **kwargs: Any) -> Iterator[dict[str, np.ndarray]]:
+    def _grouped(self, rows: ray.data.Dataset, fn: Callable, **kwargs: Any) -> Iterator[dict[str, np.ndarray]]:
         """`fn` on each partition of the rows by their `part` column (a function of the group key, so
         a partition holds whole groups): one call per partition, numpy group-bys inside."""
-        grouped = (
-            self._dataset(tables)
-            .groupby("part", num_partitions=self.partitions)
-            .map_groups(fn, batch_format="numpy", fn_kwargs=kwargs)
+        grouped = rows.groupby("part", num_partitions=self.partitions).map_groups(
+            fn, batch_format="numpy", fn_kwargs=kwargs
         )
         yield from grouped.iter_batches(batch_size=None, batch_format="numpy")
 
@@ -186,9 +187,10 @@ class RayDedup(DedupOps):
             return out
         rows = self.rows[pairs]
         table = pa.table({"index": np.arange(len(pairs)), "a": rows[:, 0], "b": rows[:, 1]})
-        files = self.spill.paragraph_files()
-        scored = self._dataset(iter([table])).map_batches(
-            _jaccard_batch, batch_size=None, batch_format="numpy", fn_kwargs={"files": files}
+        step = max(1, -(-len(pairs) // max(self.partitions, self.files.chunks)))
+        blocks = [table.slice(lo, step) for lo in range(0, len(pairs), step)]
+        scored = ray.data.from_arrow(blocks).map_batches(
+            _jaccard_batch, batch_size=None, batch_format="numpy", fn_kwargs={"files": self.files}
         )
         for batch in scored.iter_batches(batch_size=None, batch_format="numpy"):
             out[batch["index"]] = batch["similarity"]
@@ -200,6 +202,36 @@ def _read_chunks(batch: pa.Table, config: Config, spill: Path) -> pa.Table:
     for index, key, seeds in zip(*(batch.column(c).to_pylist() for c in ("index", "key", "seeds")), strict=True):
         results.append(pickle.dumps(process_chunk(index, key, pickle.loads(seeds), config, spill)))
     return pa.table({"result": pa.array(results, pa.binary())})
+
+
+def _on_chunks(batch: dict[str, np.ndarray], fn: Callable, **kwargs: Any) -> dict[str, np.ndarray]:
+    parts = [fn(chunk=int(c), **kwargs) for c in batch["chunk"]]
+    return {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
+
+
+def _exact_rows(
+    chunk: int, files: ParagraphFiles, position: np.ndarray, parts: int, doc_rank: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Exact-key rows of one spill chunk, each with its position, document rank and partition."""
+    columns = files.chunk_columns(chunk, ["key", "pattern"])
+    key = columns["key"]
+    at = position[files.chunk_start(chunk) : files.chunk_start(chunk) + len(key)]
+    part = (key % np.uint64(parts)).astype(np.int32)
+    return {"part": part, "key": key, "doc": doc_rank[at], "pattern": columns["pattern"], "position": at}
+
+
+def _band_rows(
+    chunk: int, files: ParagraphFiles, position: np.ndarray, parts: int, in_pool: np.ndarray, bands: int
+) -> dict[str, np.ndarray]:
+    """(band, band key) rows of one spill chunk's paragraphs in the near-duplicate pool."""
+    columns = files.chunk_columns(chunk, [band_column(b) for b in range(bands)])
+    count = len(columns[band_column(0)]) if bands else 0
+    at = position[files.chunk_start(chunk) : files.chunk_start(chunk) + count]
+    keep = in_pool[at]
+    keys = np.concatenate([columns[band_column(b)][keep] for b in range(bands)])
+    band = np.repeat(np.arange(bands, dtype=np.int16), int(keep.sum()))
+    part = ((keys ^ band.astype(np.uint64)) % np.uint64(parts)).astype(np.int32)
+    return {"part": part, "band": band, "bucket": keys, "position": np.tile(at[keep], bands)}
 
 
 def _exact_part(rows: dict[str, np.ndarray], min_docs: int) -> dict[str, np.ndarray]:

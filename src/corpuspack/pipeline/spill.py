@@ -46,6 +46,19 @@ class ParagraphFiles:
             for source in sources:
                 source.close()
 
+    @property
+    def chunks(self) -> int:
+        return len(self._paragraph_files)
+
+    def chunk_start(self, c: int) -> int:
+        """The spill row of chunk `c`'s first paragraph."""
+        return int(self._chunk_starts[c])
+
+    def chunk_columns(self, c: int, names: list[str]) -> dict[str, np.ndarray]:
+        """Fixed-width columns of one chunk, copied out."""
+        with self._chunk(c) as table:
+            return {name: np.array(table.column(name).to_numpy(), copy=True) for name in names}
+
     @contextmanager
     def _chunk(self, c: int) -> Iterator[pa.Table]:
         if self._held is not None:
