@@ -54,12 +54,22 @@ CONTEXT = {
 }
 
 
+# Ray Data's per-dataset notes, and notices about settings this engine makes on purpose.
+QUIET_LOGGERS = {
+    "ray.data": logging.WARNING,
+    "ray._private.authentication.authentication_token_setup": logging.ERROR,  # "token authentication is enabled"
+    "ray.data._internal.progress": logging.ERROR,  # "progress bars disabled"
+}
+
+
 class RayEngine:
     """Connects to `config.ray_address`, or starts a local Ray (stopped again by `close`)."""
 
     name = "ray"
 
     def __init__(self, config: Config) -> None:
+        for name, level in QUIET_LOGGERS.items():
+            logging.getLogger(name).setLevel(level)
         self._started = False
         if not ray.is_initialized():
             options = {"include_dashboard": False, "log_to_driver": False, "logging_level": logging.WARNING}
@@ -77,7 +87,6 @@ class RayEngine:
         self._saved = {name: getattr(context, name) for name in settings}
         for name, value in settings.items():
             setattr(context, name, value)
-        logging.getLogger("ray.data").setLevel(logging.WARNING)
         self.partitions = config.partitions
 
     def close(self) -> None:
