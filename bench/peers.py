@@ -1,10 +1,15 @@
 """Peer near-duplicate tools on the same paragraphs, for side-by-side timing.
 
-    python bench/peers.py datasketch PARAGRAPHS_PARQUET_DIR
+    python bench/peers.py datasketch|datatrove PARAGRAPHS_PARQUET_DIR
 
-Reads the paragraphs table of a corpuspack build (outside the timed part), then times datasketch's
-MinHash (128 permutations) and MinHashLSH (threshold 0.8): one signature per paragraph of at least
-8 words over the same word 5-grams, inserted and queried. Prints JSON.
+Reads the paragraphs table of a corpuspack build (outside the timed part), then times a peer on the
+paragraphs of at least 8 words. Prints JSON.
+
+- datasketch: MinHash (128 permutations) and MinHashLSH (threshold 0.8) over the same word
+  5-grams, each paragraph inserted and queried.
+- datatrove: its four-stage MinHash dedup (signatures, buckets, clusters, filter; its defaults:
+  5-grams, 14 buckets x 8 hashes) with a LocalPipelineExecutor on every core, one paragraph per
+  document, reading a Parquet file and writing the kept paragraphs as JSONL.
 """
 
 from __future__ import annotations
@@ -50,7 +55,79 @@ def run_datasketch(docs: list[list[bytes]]) -> dict:
     }
 
 
+def run_datatrove(folder: Path) -> dict:
+    import os
+    import tempfile
+
+    import pyarrow as pa
+    from datatrove.executor import LocalPipelineExecutor
+    from datatrove.pipeline.dedup import (
+        MinhashDedupBuckets,
+        MinhashDedupCluster,
+        MinhashDedupFilter,
+        MinhashDedupSignature,
+    )
+    from datatrove.pipeline.dedup.minhash import MinhashConfig
+    from datatrove.pipeline.readers import ParquetReader
+    from datatrove.pipeline.writers import JsonlWriter
+
+    texts = [t for t in pq.read_table(folder, columns=["text"]).column("text").to_pylist() if len(t.split()) >= 8]
+    cores = os.cpu_count() or 1
+    with tempfile.TemporaryDirectory(prefix="datatrove-bench-") as tmp:
+        base = Path(tmp)
+        (base / "input").mkdir()
+        ids = [str(i) for i in range(len(texts))]
+        pq.write_table(pa.table({"id": ids, "text": texts}), base / "input" / "paragraphs.parquet")
+        config = MinhashConfig()
+        start = time.perf_counter()
+        common = {"workers": cores, "logging_dir": None, "skip_completed": False}
+        signatures = LocalPipelineExecutor(
+            pipeline=[
+                ParquetReader(str(base / "input")),
+                MinhashDedupSignature(output_folder=str(base / "signatures"), config=config),
+            ],
+            tasks=1,
+            **common,
+        )
+        buckets = LocalPipelineExecutor(
+            pipeline=[
+                MinhashDedupBuckets(
+                    input_folder=str(base / "signatures"), output_folder=str(base / "buckets"), config=config
+                )
+            ],
+            tasks=config.num_buckets,
+            depends=signatures,
+            **common,
+        )
+        clusters = LocalPipelineExecutor(
+            pipeline=[
+                MinhashDedupCluster(
+                    input_folder=str(base / "buckets"), output_folder=str(base / "remove_ids"), config=config
+                )
+            ],
+            tasks=1,
+            depends=buckets,
+            **common,
+        )
+        kept = LocalPipelineExecutor(
+            pipeline=[
+                ParquetReader(str(base / "input")),
+                MinhashDedupFilter(input_folder=str(base / "remove_ids")),
+                JsonlWriter(str(base / "output")),
+            ],
+            tasks=1,
+            depends=clusters,
+            **common,
+        )
+        kept.run()
+        seconds = time.perf_counter() - start
+        removed = sum(1 for _ in (base / "remove_ids").rglob("*.remove"))
+    return {"tool": "datatrove", "seconds": round(seconds, 3), "paragraphs": len(texts), "remove_files": removed}
+
+
 if __name__ == "__main__":
     tool, folder = sys.argv[1], Path(sys.argv[2])
-    docs = shingled(folder)
-    print(json.dumps({"datasketch": run_datasketch}[tool](docs)))
+    if tool == "datatrove":
+        print(json.dumps(run_datatrove(folder)))
+    else:
+        print(json.dumps(run_datasketch(shingled(folder))))

@@ -45,6 +45,7 @@ from ..publish.tables import TABLES
 from ..sources import SeedFile
 
 ROWS_PER_PARTITION = 1_000_000
+PAIRS_PER_TASK = 200_000
 # Ray Data settings for our datasets, put back when the engine closes. The pull-based sort shuffle
 # costs a few seconds per group-by where the hash shuffle's actors took 5-10 s each on 10^5 rows.
 CONTEXT = {
@@ -150,7 +151,7 @@ class RayDedup(DedupOps):
         """`fn(chunk=c, files=..., position=..., parts=...)` on every spill chunk `c`, in as many Ray
         tasks as the cluster has CPUs."""
         chunks = [{"chunk": c} for c in range(self.files.chunks)]
-        tasks = max(1, min(len(chunks), int(ray.cluster_resources().get("CPU", 1))))
+        tasks = max(1, min(len(chunks), _cpus()))
         return ray.data.from_items(chunks, override_num_blocks=tasks).map_batches(
             _on_chunks,
             batch_size=None,
@@ -196,7 +197,8 @@ class RayDedup(DedupOps):
             return out
         rows = self.rows[pairs]
         table = pa.table({"index": np.arange(len(pairs)), "a": rows[:, 0], "b": rows[:, 1]})
-        step = max(1, -(-len(pairs) // max(self.partitions, self.files.chunks)))
+        # Few, large tasks: each maps every spill file its pairs touch, so many small ones cost more.
+        step = max(PAIRS_PER_TASK, -(-len(pairs) // _cpus()))
         blocks = [table.slice(lo, step) for lo in range(0, len(pairs), step)]
         scored = ray.data.from_arrow(blocks).map_batches(
             _jaccard_batch, batch_size=None, batch_format="numpy", fn_kwargs={"files": self.files}
@@ -211,6 +213,10 @@ def _read_chunks(batch: pa.Table, config: Config, spill: Path) -> pa.Table:
     for index, key, seeds in zip(*(batch.column(c).to_pylist() for c in ("index", "key", "seeds")), strict=True):
         results.append(pickle.dumps(process_chunk(index, key, pickle.loads(seeds), config, spill)))
     return pa.table({"result": pa.array(results, pa.binary())})
+
+
+def _cpus() -> int:
+    return max(1, int(ray.cluster_resources().get("CPU", 1)))
 
 
 def _on_chunks(batch: dict[str, np.ndarray], fn: Callable, **kwargs: Any) -> dict[str, np.ndarray]:
