@@ -8,8 +8,8 @@ paragraphs of at least 8 words. Prints JSON.
 - datasketch: MinHash (128 permutations) and MinHashLSH (threshold 0.8) over the same word
   5-grams, each paragraph inserted and queried.
 - datatrove: its four-stage MinHash dedup (signatures, buckets, clusters, filter; its defaults:
-  5-grams, 14 buckets x 8 hashes) with a LocalPipelineExecutor on every core, one paragraph per
-  document, reading a Parquet file and writing the kept paragraphs as JSONL.
+  5-grams, 14 buckets x 8 hashes, its English word tokenizer) with a LocalPipelineExecutor on every
+  core, one paragraph per document, reading Parquet and writing the kept paragraphs as JSONL.
 """
 
 from __future__ import annotations
@@ -55,6 +55,19 @@ def run_datasketch(docs: list[list[bytes]]) -> dict:
     }
 
 
+def _xxhash_takes_str() -> None:
+    """datatrove 0.8 (what resolves beside our pins) hashes str, which xxhash 4 refuses; encode it
+    as UTF-8 the way xxhash 3 did. Workers are forked, so they inherit this."""
+    import datatrove.utils.hashes.xxhash as hashes
+    import xxhash
+
+    def utf8(data: str | bytes) -> bytes:
+        return data.encode() if isinstance(data, str) else data
+
+    hashes.xxhash32 = lambda data: xxhash.xxh32_intdigest(utf8(data))
+    hashes.xxhash64 = lambda data: xxhash.xxh64_intdigest(utf8(data))
+
+
 def run_datatrove(folder: Path) -> dict:
     import os
     import tempfile
@@ -71,13 +84,17 @@ def run_datatrove(folder: Path) -> dict:
     from datatrove.pipeline.readers import ParquetReader
     from datatrove.pipeline.writers import JsonlWriter
 
+    _xxhash_takes_str()
     texts = [t for t in pq.read_table(folder, columns=["text"]).column("text").to_pylist() if len(t.split()) >= 8]
     cores = os.cpu_count() or 1
     with tempfile.TemporaryDirectory(prefix="datatrove-bench-") as tmp:
         base = Path(tmp)
         (base / "input").mkdir()
         ids = [str(i) for i in range(len(texts))]
-        pq.write_table(pa.table({"id": ids, "text": texts}), base / "input" / "paragraphs.parquet")
+        table = pa.table({"id": ids, "text": texts})
+        step = -(-len(texts) // cores)
+        for i in range(cores):  # one file per task, so that every core has work
+            pq.write_table(table.slice(i * step, step), base / "input" / f"paragraphs-{i}.parquet")
         config = MinhashConfig()
         start = time.perf_counter()
         common = {"workers": cores, "logging_dir": None, "skip_completed": False}
@@ -86,7 +103,7 @@ def run_datatrove(folder: Path) -> dict:
                 ParquetReader(str(base / "input")),
                 MinhashDedupSignature(output_folder=str(base / "signatures"), config=config),
             ],
-            tasks=1,
+            tasks=cores,
             **common,
         )
         buckets = LocalPipelineExecutor(
@@ -115,7 +132,7 @@ def run_datatrove(folder: Path) -> dict:
                 MinhashDedupFilter(input_folder=str(base / "remove_ids")),
                 JsonlWriter(str(base / "output")),
             ],
-            tasks=1,
+            tasks=cores,
             depends=clusters,
             **common,
         )

@@ -5,7 +5,8 @@
 Runs, each as its own process on the same corpus: the floor (read, split, xxh3, one Parquet file),
 exact + near dedup alone (dedup_only.py, its like-for-like counterpart),
 `corpuspack validate`, `corpuspack build --exact-only`, `corpuspack build` (exact + near, both
-tables, Hugging Face artifacts), and datasketch's MinHashLSH on the same paragraphs. Reports wall
+tables, Hugging Face artifacts), datasketch's MinHashLSH and (when it is installed) datatrove's
+MinHash dedup on the same paragraphs. Reports wall
 time, MB/s of seed text and peak memory of each process tree (PSS, sampled every 20 ms), the ratios to the
 floor, and the dedup quality of the full build against the oracle in evaluate.py. Writes
 `results.md` and `results.json` into --out.
@@ -14,6 +15,7 @@ floor, and the dedup quality of the full build against the oracle in evaluate.py
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import shutil
 import subprocess
@@ -101,6 +103,11 @@ def main() -> None:
         timed = json.loads(peer["stdout"].splitlines()[-1])
         peer["lsh_seconds"] = timed["seconds"]
         rows.append(peer)
+        if importlib.util.find_spec("datatrove") is not None:
+            paragraphs = str(work / "full" / "paragraphs")
+            trove = measure("datatrove MinHash dedup", [py, str(HERE / "peers.py"), "datatrove", paragraphs], work)
+            trove["lsh_seconds"] = json.loads(trove["stdout"].splitlines()[-1])["seconds"]
+            rows.append(trove)
         quality = evaluate(args.corpus, work / "full")
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -118,6 +125,11 @@ def main() -> None:
             "dedup_only_over_floor": round(rows[1]["seconds"] / floor, 2),
             "exact_only_build_over_floor": round(rows[3]["seconds"] / floor, 2),
             "datasketch_lsh_alone_over_full_build": round(peer["lsh_seconds"] / full, 2),
+            **(
+                {"datatrove_minhash_alone_over_full_build": round(rows[6]["lsh_seconds"] / full, 2)}
+                if len(rows) > 6
+                else {}
+            ),
         },
         "quality": quality,
     }

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import Config, load_config
-from .dedup.ledger import DedupOps, KeyColumns, Ledger, decide
+from .dedup.ledger import DedupOps, KeyColumns, Ledger, decide, steps
 from .engines import Engine, open_engine
 from .engines.local import plan_chunks
 from .errors import DataError, UsageError
@@ -21,7 +21,7 @@ from .pipeline.assemble import Assembly
 from .pipeline.chunk import chunk_key, file_facts, load_finished
 from .pipeline.order import Order, global_order
 from .pipeline.spill import Spill
-from .progress import progress
+from .progress import Advance, bar, progress
 from .publish import croissant, manifest
 from .schema import cross_document_findings, load_schema
 from .sources import discover
@@ -149,12 +149,15 @@ def _run(
         raise DataError(f"{config.seeds if is_url(config.seeds) else seeds_dir}: no seed documents to build")
     spill = Spill(work, keys)
     order = global_order(spill)
-    with spill.held():
-        ledger = _dedup(spill, order, config, engine.dedup_ops(spill, order, config))
+    with spill.held(), bar("dedup", steps(config.dedup), "step", show_progress) as advance:
+        ledger = _dedup(spill, order, config, engine.dedup_ops(spill, order, config), advance)
     clock.lap("dedup")
     partial.mkdir(parents=True)
     try:
-        engine.write(Assembly(spill, order, ledger), config.shard_bytes, partial, work)
+        assembly = Assembly(spill, order, ledger)
+        rows = len(assembly.published) + len(order.rows)
+        with bar("write", rows, "row", show_progress) as advance:
+            engine.write(assembly, config.shard_bytes, partial, work, advance)
         clock.lap("write")
         inputs = sorted([s for r in results for s in r.seeds], key=lambda s: s["path"])
         doc = manifest.compose(
@@ -206,11 +209,11 @@ def _refuse_invalid(findings: list[Finding]) -> None:
         raise DataError(f"{len(errors)} problems in the seeds; fix them first (corpuspack validate):\n{shown}{more}")
 
 
-def _dedup(spill: Spill, order: Order, config: Config, ops: DedupOps) -> Ledger:
+def _dedup(spill: Spill, order: Order, config: Config, ops: DedupOps, advance: Advance) -> Ledger:
     rows = order.rows
     eligible = spill.column("nwords")[rows] >= config.dedup.min_words
     cols = KeyColumns(order.doc_rank, spill.column("key")[rows], spill.column("pattern")[rows], eligible)
-    return decide(cols, config.dedup, ops)
+    return decide(cols, config.dedup, ops, advance)
 
 
 def _rel(path: Path, root: Path) -> str:

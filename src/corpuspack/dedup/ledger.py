@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -90,7 +91,14 @@ def exact_groups_at(
     return Exact(recurring, first, doc_first)
 
 
-def decide(cols: KeyColumns, config: DedupConfig, ops: DedupOps) -> Ledger:
+def steps(config: DedupConfig) -> int:
+    """How many times `decide` calls `advance` (for a progress bar)."""
+    return 5 if config.near else 3
+
+
+def decide(
+    cols: KeyColumns, config: DedupConfig, ops: DedupOps, advance: Callable[[int], None] = lambda n: None
+) -> Ledger:
     """Boilerplate, then duplicate documents, then exact, then near duplicates; first in order is kept.
 
     The first copy of a key that is not boilerplate is never in a duplicate document (that
@@ -103,6 +111,7 @@ def decide(cols: KeyColumns, config: DedupConfig, ops: DedupOps) -> Ledger:
     key63 = (cols.key & np.uint64(0x7FFFFFFFFFFFFFFF)).astype(np.int64)
 
     exact = ops.exact(cols, config.boilerplate_min_docs)
+    advance(1)
     boiler = cols.pattern | exact.recurring
     reason[boiler] = BOILERPLATE
 
@@ -122,6 +131,7 @@ def decide(cols: KeyColumns, config: DedupConfig, ops: DedupOps) -> Ledger:
     copied = np.flatnonzero(reason == DUPLICATE_DOCUMENT)
     origin[copied] = origin[dup[copied]]
     group = origin
+    advance(1)
 
     if config.near:
         # Boilerplate stays in the pool so that a reworded notice is caught; exact copies do not
@@ -132,7 +142,9 @@ def decide(cols: KeyColumns, config: DedupConfig, ops: DedupOps) -> Ledger:
         in_pool[boiler_first] = True
         pool = np.flatnonzero(cols.eligible & in_pool)
         pairs = ops.candidate_pairs(pool, config.max_bucket_pairs)
+        advance(1)
         sims = ops.jaccard(pairs)
+        advance(1)
         confirmed, later, earlier, sim = near.assign(pairs, sims, config.threshold, reason == 0)
         reason[later] = NEAR
         dup[later] = earlier
@@ -141,6 +153,7 @@ def decide(cols: KeyColumns, config: DedupConfig, ops: DedupOps) -> Ledger:
     # A cluster: every copy and near duplicate of one first paragraph; its id is that paragraph's key.
     size = np.bincount(group, minlength=n)
     cluster = np.where(size[group] > 1, key63[group], -1)
+    advance(1)
     return Ledger(reason, dup, similarity, cluster)
 
 

@@ -20,6 +20,7 @@ from ..pipeline.assemble import Assembly
 from ..pipeline.chunk import ChunkResult
 from ..pipeline.order import Order
 from ..pipeline.spill import Spill
+from ..progress import Advance
 from ..sources import SeedFile
 
 ENGINES = ("local", "ray")
@@ -36,8 +37,8 @@ class Engine(Protocol):
 
     def dedup_ops(self, spill: Spill, order: Order, config: Config) -> DedupOps: ...
 
-    def write(self, assembly: Assembly, shard_bytes: int, out: Path, tmp: Path) -> None:
-        """Both tables as Parquet shards and Hugging Face artifacts into `out`."""
+    def write(self, assembly: Assembly, shard_bytes: int, out: Path, tmp: Path, advance: Advance) -> None:
+        """Both tables as Parquet shards and Hugging Face artifacts into `out`; `advance(rows)` as rows are written."""
         ...
 
     def close(self) -> None: ...

@@ -10,6 +10,7 @@ from functools import partial
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 
 from ..config import Config
 from ..dedup import near
@@ -19,6 +20,7 @@ from ..pipeline.assemble import Assembly
 from ..pipeline.chunk import ChunkResult, load_finished, process_chunk
 from ..pipeline.order import Order
 from ..pipeline.spill import Spill
+from ..progress import Advance
 from ..publish.hf import ArrowSink
 from ..publish.hf import quiet as quiet_hf
 from ..publish.hf import save as save_hf
@@ -97,16 +99,21 @@ class LocalEngine:
     def dedup_ops(self, spill: Spill, order: Order, config: Config) -> DedupOps:
         return LocalDedup(spill, order, config)
 
-    def write(self, assembly: Assembly, shard_bytes: int, out: Path, tmp: Path) -> None:
+    def write(self, assembly: Assembly, shard_bytes: int, out: Path, tmp: Path, advance: Advance) -> None:
         """Both tables at once, each to Parquet and to the Hugging Face Arrow artifacts from the same
         rows (Parquet compression releases the GIL, so the two threads use two cores)."""
         import datasets  # noqa: F401 - imported here, once, rather than inside two threads
 
         def write_one(table: str) -> None:
             sink = ArrowSink(tmp / f"{table}.arrow", TABLES[table])
+
+            def also(rows: pa.RecordBatch) -> None:
+                sink(rows)
+                advance(rows.num_rows)
+
             try:
                 batch = partial(assembly.batch, table)
-                shards = write_shards(out / table, TABLES[table], assembly.sizes(table), shard_bytes, batch, sink)
+                shards = write_shards(out / table, TABLES[table], assembly.sizes(table), shard_bytes, batch, also)
             finally:
                 sink.close()
             save_hf(sink.path, shards, out / "arrow" / table)

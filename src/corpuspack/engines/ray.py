@@ -37,6 +37,7 @@ from ..pipeline.assemble import Assembly
 from ..pipeline.chunk import ChunkResult, load_finished, process_chunk
 from ..pipeline.order import Order
 from ..pipeline.spill import ParagraphFiles, Spill
+from ..progress import Advance
 from ..publish.hf import ArrowSink
 from ..publish.hf import quiet as quiet_hf
 from ..publish.hf import save as save_hf
@@ -118,11 +119,11 @@ class RayEngine:
     def dedup_ops(self, spill: Spill, order: Order, config: Config) -> DedupOps:
         return RayDedup(spill, order, config, self.partitions)
 
-    def write(self, assembly: Assembly, shard_bytes: int, out: Path, tmp: Path) -> None:
+    def write(self, assembly: Assembly, shard_bytes: int, out: Path, tmp: Path, advance: Advance) -> None:
         """One task per shard of each table (the shards `plan` cuts from row sizes), then one task per
         table joining the shards' Arrow parts, in order, into the Hugging Face artifacts."""
         shared = ray.put(assembly)
-        saves = []
+        saves, rows = [], {}
         for table in TABLES:
             _, groups = plan(assembly.sizes(table), shard_bytes)
             (out / table).mkdir(parents=True, exist_ok=True)
@@ -130,7 +131,13 @@ class RayEngine:
             parts = [tmp / f"{table}-{i:05d}.arrow" for i in range(len(groups))]
             jobs = zip(paths, groups, parts, strict=True)
             tasks = [_write_shard.remote(shared, table, path, cuts, part) for path, cuts, part in jobs]
+            rows.update(zip(tasks, (cuts[-1] - cuts[0] for cuts in groups), strict=True))
             saves.append(_save_table.remote(table, paths, parts, out / "arrow" / table, tmp, *tasks))
+        pending = list(rows)
+        while pending:
+            done, pending = ray.wait(pending)
+            ray.get(done)  # raises a task's error here
+            advance(sum(rows[ref] for ref in done))
         ray.get(saves)
 
 
