@@ -94,7 +94,9 @@ class Generator:
         return " ".join(words)
 
 
-def generate(docs: int, out: Path, seed: int = 7) -> dict[str, int]:
+def generate(docs: int, out: Path, seed: int = 7, first: int = 0) -> dict[str, int]:
+    """`docs` documents numbered from `first` (parts made with other seeds and `first` can share a
+    seeds folder: run several at once to make a large corpus on every core)."""
     gen = Generator(seed)
     rng = gen.rng
     seeds = out / "seeds"
@@ -102,7 +104,7 @@ def generate(docs: int, out: Path, seed: int = 7) -> dict[str, int]:
     (out / "pyproject.toml").write_text(PROJECT, encoding="utf-8")
     corpus: list[list[str]] = []  # paragraphs of each document, in id order
     truth = {"doc_id": [], "paragraph_index": [], "planted": [], "source_doc": [], "source_index": [], "jaccard": []}
-    ids = [f"{i:07d}_{rng.integers(0, 1 << 32):08x}" for i in range(docs)]
+    ids = [f"{first + i:07d}_{rng.integers(0, 1 << 32):08x}" for i in range(docs)]
 
     def record(doc: int, index: int, planted: str, source: tuple[int, int] | None = None, j: float = float("nan")):
         truth["doc_id"].append(ids[doc])
@@ -150,7 +152,7 @@ def generate(docs: int, out: Path, seed: int = 7) -> dict[str, int]:
             record(d, i, planted, source, j)
         corpus.append(paras)
         _write(seeds, ids[d], paras, rng)
-    pq.write_table(pa.table(truth), out / "truth.parquet")
+    pq.write_table(pa.table(truth), out / ("truth.parquet" if first == 0 else f"truth-{first:07d}.parquet"))
     return {"documents": docs, "paragraphs": len(truth["doc_id"])}
 
 
@@ -171,8 +173,9 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=10000)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--first", type=int, default=0, help="number of the first document")
     args = parser.parse_args()
-    print(generate(args.docs, args.out, args.seed))
+    print(generate(args.docs, args.out, args.seed, args.first))
 
 
 if __name__ == "__main__":

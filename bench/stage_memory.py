@@ -19,6 +19,7 @@ import psutil
 
 import corpuspack.builder as builder
 from corpuspack import load_config
+from corpuspack.engines.local import LocalEngine
 
 
 def main() -> None:
@@ -40,10 +41,11 @@ def main() -> None:
             name = stage["name"]
             peaks[f"{name}: main RSS"] = max(peaks.get(f"{name}: main RSS", 0), info.rss / 2**20)
             peaks["tree PSS"] = max(peaks.get("tree PSS", 0), (info.pss + kids) / 2**20)
+            peaks[f"{name}: tree PSS"] = max(peaks.get(f"{name}: tree PSS", 0), (info.pss + kids) / 2**20)
             time.sleep(0.01)
 
-    for name, label in (("_dedup", "dedup"), ("_write", "write")):
-        original = getattr(builder, name)
+    for owner, name, label in ((builder, "_dedup", "dedup"), (LocalEngine, "write", "write")):
+        original = getattr(owner, name)
 
         def staged(*a, _original=original, _name=label, **k):
             stage["name"] = _name
@@ -52,7 +54,7 @@ def main() -> None:
             finally:
                 stage["name"] = "manifest"
 
-        setattr(builder, name, staged)
+        setattr(owner, name, staged)
     threading.Thread(target=sample, daemon=True).start()
     with tempfile.TemporaryDirectory() as tmp:
         builder.build(out=Path(tmp) / "out", config=load_config(args.corpus), workers=args.workers)
