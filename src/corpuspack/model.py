@@ -79,3 +79,4 @@ class ReadResult:
 
     documents: list[Document] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    raw: bytes | None = None  # the file's bytes, when it was read whole (so it need not be read again)

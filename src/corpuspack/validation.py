@@ -52,8 +52,9 @@ class ValidationReport:
 
 def read_valid(
     seeds: Sequence[SeedFile], config: Config, schema: Schema, show: bool = False
-) -> Iterator[tuple[SeedFile, list[Document], list[Document], list[Finding]]]:
-    """Per file: the documents that pass the schema, those that do not, and every finding."""
+) -> Iterator[tuple[SeedFile, list[Document], list[Document], list[Finding], bytes | None]]:
+    """Per file: the documents that pass the schema, those that do not, every finding, and the
+    file's bytes when it was read whole."""
     defaults = config.defaults()
     for seed in progress(seeds, "validate", unit="file", show=show):
         result = read_seed(seed, defaults, config.max_file_bytes, config.strict)
@@ -63,7 +64,7 @@ def read_valid(
             problems = schema.findings(doc)
             findings.extend(problems)
             (bad if problems else good).append(doc)
-        yield seed, good, bad, findings
+        yield seed, good, bad, findings, result.raw
 
 
 def validate(
@@ -82,7 +83,7 @@ def validate(
     with tempfile.TemporaryDirectory(prefix="corpuspack-validate-") as mirrors:
         seeds, findings = discover_targets(targets, config, Path(mirrors))
         docs: list[Document] = []
-        for _, good, bad, found in read_valid(seeds, config, schema, show_progress):
+        for _, good, bad, found, _ in read_valid(seeds, config, schema, show_progress):
             findings.extend(found)
             docs.extend(good + bad)
     findings.extend(cross_document_findings(docs))

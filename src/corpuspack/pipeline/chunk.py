@@ -117,12 +117,13 @@ def process_chunk(index: int, key: str, seeds: list[SeedFile], config: Config, s
     schema = load_schema(config.schema_path)
     result = ChunkResult(index, key)
     docs: list[Document] = []
-    for seed, good, bad, found in read_valid(seeds, config, schema):
+    for seed, good, bad, found, raw in read_valid(seeds, config, schema):
         result.findings.extend(found)
         result.ids.extend((d.id, d.location.path, d.location.line) for d in good + bad)
         docs.extend(good)
         if seed.kind is not None:
-            result.seeds.append(path_facts(seed.rel, seed.path))
+            facts = file_facts(seed.rel, raw) if raw is not None else path_facts(seed.rel, seed.path)
+            result.seeds.append(facts)
     sha = {s["path"]: s["sha256"] for s in result.seeds}
     doc_table = pa.table(
         {

@@ -37,14 +37,17 @@ def read_seed(seed: SeedFile, defaults: Mapping[str, Any], max_bytes: int, stric
             return ReadResult(
                 findings=[Finding(rel, None, "", f"file of {size} bytes is over the limit of {max_bytes}", code="size")]
             )
-        text, problem = decode(seed.path.read_bytes(), rel)
+        raw = seed.path.read_bytes()
+        text, problem = decode(raw, rel)
     except OSError as exc:
         return ReadResult(findings=[Finding(rel, None, "", f"cannot read: {exc.strerror or exc}", code="io")])
     if problem is not None:
-        return ReadResult(findings=[problem])
+        return ReadResult(findings=[problem], raw=raw)
     assert text is not None
     if kind == "json":
-        return read_json(text, rel, defaults)
+        result = read_json(text, rel, defaults)
+        result.raw = raw
+        return result
     side = sidecar_path(seed.path)
     sidecar = None
     extra: list[Finding] = []
@@ -56,6 +59,7 @@ def read_seed(seed: SeedFile, defaults: Mapping[str, Any], max_bytes: int, stric
     reader = read_front_matter if has_front_matter(text) else read_article
     result = reader(text, rel, doc_id, defaults, sidecar)
     result.findings[:0] = extra
+    result.raw = raw
     return result
 
 
