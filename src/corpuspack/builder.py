@@ -7,13 +7,9 @@ import resource
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import pyarrow as pa
 
 from .config import Config, load_config
 from .dedup.ledger import DedupOps, KeyColumns, Ledger, decide, steps
@@ -88,29 +84,28 @@ def build(
     work.mkdir(parents=True, exist_ok=True)
     partial = out.parent / f".{out.name}.partial"
     shutil.rmtree(partial, ignore_errors=True)
-    with _returning_allocator():
-        try:
-            if is_url(config.seeds):
-                seeds_dir = mirror(str(config.seeds), work / "inputs")
-                base = seeds_dir.parent
-            else:
-                seeds_dir, base = config.seeds_dir, config.root
-            doc, inputs, reused = _run(
-                engine,
-                config,
-                schema,
-                clock,
-                (seeds_dir, base),
-                out,
-                work,
-                partial,
-                version,
-                release_date,
-                parent,
-                show_progress,
-            )
-        finally:
-            engine.close()
+    try:
+        if is_url(config.seeds):
+            seeds_dir = mirror(str(config.seeds), work / "inputs")
+            base = seeds_dir.parent
+        else:
+            seeds_dir, base = config.seeds_dir, config.root
+        doc, inputs, reused = _run(
+            engine,
+            config,
+            schema,
+            clock,
+            (seeds_dir, base),
+            out,
+            work,
+            partial,
+            version,
+            release_date,
+            parent,
+            show_progress,
+        )
+    finally:
+        engine.close()
     if out_url is not None:
         upload(out, out_url)
         shutil.rmtree(out)
@@ -187,22 +182,6 @@ def _run(
         shutil.rmtree(partial, ignore_errors=True)
         raise
     return doc, inputs, reused
-
-
-@contextmanager
-def _returning_allocator() -> Iterator[None]:
-    """Arrow buffers from the C allocator while building (workers fork with it too), unless the user
-    chose a pool with ARROW_DEFAULT_MEMORY_POOL. mimalloc, pyarrow's default, keeps freed memory:
-    with it the peak on 10,000 documents was 436 MB of tree PSS, with the C allocator 366 MB."""
-    if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
-        yield
-        return
-    previous = pa.default_memory_pool()
-    pa.set_memory_pool(pa.system_memory_pool())
-    try:
-        yield
-    finally:
-        pa.set_memory_pool(previous)
 
 
 def _forget_other_chunks(work: Path, keys: list[str]) -> None:
