@@ -37,8 +37,7 @@ def dedup_only(root: Path, out: Path) -> int:
         list(run_chunks(chunks, keys, config, Path(work)))
         spill = Spill(Path(work), keys)
         order = global_order(spill)
-        with spill.held():
-            ledger = _dedup(spill, order, config, LocalDedup(spill, order, config), lambda n: None)
+        ledger = _dedup(spill, order, config, LocalDedup(spill, order, config), lambda n: None)
         ids = spill.documents.column("id").take(pa.array(order.doc_rows, pa.int64()))
         batch = paragraph_batch(spill, order, ledger, ids, 0, len(ledger.kept))
         pq.write_table(pa.Table.from_batches([batch], PARAGRAPHS), out, compression="zstd")

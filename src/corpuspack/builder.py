@@ -149,7 +149,7 @@ def _run(
         raise DataError(f"{config.seeds if is_url(config.seeds) else seeds_dir}: no seed documents to build")
     spill = Spill(work, keys)
     order = global_order(spill)
-    with spill.held(), bar("dedup", steps(config.dedup), "step", show_progress) as advance:
+    with bar("dedup", steps(config.dedup), "step", show_progress) as advance:
         ledger = _dedup(spill, order, config, engine.dedup_ops(spill, order, config), advance)
     clock.lap("dedup")
     partial.mkdir(parents=True)

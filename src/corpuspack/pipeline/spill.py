@@ -29,22 +29,6 @@ class ParagraphFiles:
     def __init__(self, files: list[Path], chunk_starts: np.ndarray) -> None:
         self._paragraph_files = files
         self._chunk_starts = chunk_starts
-        self._held: list[pa.Table] | None = None
-
-    def __getstate__(self) -> dict:
-        return {**self.__dict__, "_held": None}
-
-    @contextmanager
-    def held(self) -> Iterator[None]:
-        """Keep every chunk mapped for a stage that reads many columns (dedup), then let go."""
-        sources = [pa.memory_map(str(p), "r") for p in self._paragraph_files]
-        self._held = [pa.ipc.open_file(source).read_all() for source in sources]
-        try:
-            yield
-        finally:
-            self._held = None
-            for source in sources:
-                source.close()
 
     @property
     def chunks(self) -> int:
@@ -61,11 +45,8 @@ class ParagraphFiles:
 
     @contextmanager
     def _chunk(self, c: int) -> Iterator[pa.Table]:
-        if self._held is not None:
-            yield self._held[c]
-        else:
-            with _mapped(self._paragraph_files[c]) as table:
-                yield table
+        with _mapped(self._paragraph_files[c]) as table:
+            yield table
 
     def _per_chunk(self, read: Callable[[pa.Table], object]) -> list:
         out = []
