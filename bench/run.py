@@ -3,13 +3,12 @@
     python bench/run.py [--docs 10000] [--corpus DIR] [--out bench/out]
 
 Runs, each as its own process on the same corpus: the floor (read, split, xxh3, one Parquet file),
-exact + near dedup alone (dedup_only.py, its like-for-like counterpart),
-`corpuspack validate`, `corpuspack build --exact-only`, `corpuspack build` (exact + near, both
-tables, Hugging Face artifacts), datasketch's MinHashLSH and (when it is installed) datatrove's
-MinHash dedup on the same paragraphs. Reports wall
-time, MB/s of seed text and peak memory of each process tree (PSS, sampled every 20 ms), the ratios to the
-floor, and the dedup quality of the full build against the oracle in evaluate.py. Writes
-`results.md` and `results.json` into --out.
+exact + near dedup alone (dedup_only.py, its like-for-like counterpart), `corpuspack validate`,
+`corpuspack build --exact-only`, `corpuspack build` (exact + near, both tables, Hugging Face
+artifacts), datasketch's MinHashLSH and (when it is installed) datatrove's MinHash dedup on the
+same paragraphs. Reports wall time, MB/s of seed text and peak memory of each process tree (PSS,
+sampled every 20 ms), the ratios to the floor, and the dedup quality of the full build against the
+oracle in evaluate.py. Writes `results.md` and `results.json` into --out.
 """
 
 from __future__ import annotations
