@@ -97,7 +97,8 @@ def run_datatrove(folder: Path) -> dict:
             pq.write_table(table.slice(i * step, step), base / "input" / f"paragraphs-{i}.parquet")
         config = MinhashConfig()
         start = time.perf_counter()
-        common = {"workers": cores, "logging_dir": None, "skip_completed": False}
+        # datatrove logs into ./logs unless told otherwise: keep it in the temporary folder.
+        common = {"workers": cores, "logging_dir": str(base / "logs"), "skip_completed": False}
         signatures = LocalPipelineExecutor(
             pipeline=[
                 ParquetReader(str(base / "input")),
