@@ -85,24 +85,8 @@ def build(
     partial = out.parent / f".{out.name}.partial"
     shutil.rmtree(partial, ignore_errors=True)
     try:
-        if is_url(config.seeds):
-            seeds_dir = mirror(str(config.seeds), work / "inputs")
-            base = seeds_dir.parent
-        else:
-            seeds_dir, base = config.seeds_dir, config.root
         doc, inputs, reused = _run(
-            engine,
-            config,
-            schema,
-            clock,
-            (seeds_dir, base),
-            out,
-            work,
-            partial,
-            version,
-            release_date,
-            parent,
-            show_progress,
+            engine, config, schema, clock, out, work, partial, version, release_date, parent, show_progress
         )
     finally:
         engine.close()
@@ -121,7 +105,6 @@ def _run(
     config: Config,
     schema: Any,
     clock: _Clock,
-    seeds: tuple[Path, Path],
     out: Path,
     work: Path,
     partial: Path,
@@ -130,8 +113,12 @@ def _run(
     parent: dict[str, Any] | None,
     show_progress: bool,
 ) -> tuple[dict[str, Any], list[dict], int]:
-    seeds_dir, base = seeds
-    seed_files, findings = discover([seeds_dir], base)
+    if is_url(config.seeds):  # mirrored into the work folder, named as if it were the local seeds folder
+        seeds_dir = mirror(str(config.seeds), work / "inputs")
+        seed_files, findings = discover([seeds_dir], seeds_dir.parent)
+    else:
+        seeds_dir = config.seeds_dir
+        seed_files, findings = discover([seeds_dir], config.root)
     chunks = plan_chunks(seed_files)
     keys = [chunk_key(chunk, config, schema.sha256) for chunk in chunks]
     _forget_other_chunks(work, keys)

@@ -13,6 +13,7 @@ import pyarrow.parquet as pq
 
 from ..dedup.keys import KEY_NORMALISATION
 from ..dedup.ledger import REASONS, Ledger
+from ..storage import is_url
 from ..text import DISPLAY_NORMALISATION
 from .tables import TABLES
 
@@ -166,4 +167,4 @@ def read(folder: Path) -> dict[str, Any]:
 
 
 def _posix(path: Path | str) -> str:
-    return path if isinstance(path, str) and "://" in path else Path(path).as_posix()
+    return str(path) if is_url(path) else Path(path).as_posix()
