@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -226,3 +227,18 @@ def test_an_interrupted_build_resumes_without_redoing_finished_chunks(planted: P
     (planted / "seeds" / "doc00.txt").write_text((planted / "seeds" / "doc00.txt").read_text() + "\nMore.\n")
     again = build(out=tmp_path / "after-edit", work=work, config=load_config(planted), workers=1)
     assert again.reused_chunks == len(list(work.glob("chunk-*.done"))) - 1  # only the edited chunk is redone
+
+
+def test_an_edited_sidecar_redoes_the_chunk_of_its_seed(planted: Path, tmp_path: Path, monkeypatch):
+    monkeypatch.setattr(local, "CHUNK_FILES", 3)
+    sidecar = planted / "seeds" / "doc00.meta.json"
+    sidecar.write_text('{"title": "First title"}')
+    work = tmp_path / "work"
+    build(out=tmp_path / "first", work=work, config=load_config(planted), workers=1)
+    sidecar.write_text('{"title": "Second title"}')
+    os.utime(sidecar, ns=(sidecar.stat().st_mtime_ns + 10**9,) * 2)
+    again = build(out=tmp_path / "second", work=work, config=load_config(planted), workers=1)
+    assert again.reused_chunks == len(list(work.glob("chunk-*.done"))) - 1
+    documents = pq.read_table(tmp_path / "second" / "documents", columns=["id", "title"]).to_pydict()
+    titles = dict(zip(documents["id"], documents["title"], strict=True))
+    assert titles["doc00"] == "Second title"

@@ -7,6 +7,7 @@ import multiprocessing as mp
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from functools import partial
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -21,10 +22,8 @@ from ..pipeline.chunk import ChunkResult, load_finished, process_chunk
 from ..pipeline.order import Order
 from ..pipeline.spill import Spill
 from ..progress import Advance
-from ..publish.hf import ArrowSink
-from ..publish.hf import quiet as quiet_hf
-from ..publish.hf import save as save_hf
-from ..publish.parquet import write_shards
+from ..publish.hf import HFWriter, fingerprint
+from ..publish.parquet import plan, write_shards
 from ..publish.tables import TABLES
 from ..sources import SeedFile
 
@@ -38,8 +37,11 @@ def plan_chunks(seeds: list[SeedFile]) -> list[list[SeedFile]]:
     current: list[SeedFile] = []
     size = 0
     for seed in seeds:
-        with contextlib.suppress(OSError):
-            size += seed.path.stat().st_size
+        if seed.size >= 0:
+            size += seed.size
+        else:
+            with contextlib.suppress(OSError):
+                size += seed.path.stat().st_size
         current.append(seed)
         if size >= CHUNK_BYTES or len(current) >= CHUNK_FILES:
             chunks.append(current)
@@ -62,6 +64,9 @@ def run_chunks(chunks: list[list[SeedFile]], keys: list[str], config: Config, sp
     # fork: workers start at once with everything imported, and a caller's script is not re-run in
     # each worker as spawn and forkserver do (a build from a notebook or `python -` just works).
     context = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+    # pyarrow imports pandas, when installed, at its first conversion of Python objects (about 0.5 s).
+    # This process does one later anyway; done before forking, no worker has to.
+    pa.array([0])
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         futures = {i: pool.submit(process_chunk, i, keys[i], chunks[i], config, spill) for i in todo}
         for i, key in enumerate(keys):
@@ -102,24 +107,21 @@ class LocalEngine:
     def write(self, assembly: Assembly, shard_bytes: int, out: Path, tmp: Path, advance: Advance) -> None:
         """Both tables at once, each to Parquet and to the Hugging Face Arrow artifacts from the same
         rows (Parquet compression releases the GIL, so the two threads use two cores)."""
-        import datasets  # noqa: F401 - imported here, once, rather than inside two threads
 
         def write_one(table: str) -> None:
-            sink = ArrowSink(tmp / f"{table}.arrow", TABLES[table])
+            sizes = assembly.sizes(table)
+            _, groups = plan(sizes, shard_bytes)
+            hf = HFWriter(out / "arrow" / table, TABLES[table], len(sizes), len(groups))
 
             def also(rows: pa.RecordBatch) -> None:
-                sink(rows)
+                hf(rows)
                 advance(rows.num_rows)
 
-            try:
-                batch = partial(assembly.batch, table)
-                shards = write_shards(out / table, TABLES[table], assembly.sizes(table), shard_bytes, batch, also)
-            finally:
-                sink.close()
-            save_hf(sink.path, shards, out / "arrow" / table)
-            sink.path.unlink()
+            batch = partial(assembly.batch, table)
+            shards = write_shards(out / table, TABLES[table], groups, batch, also)
+            hf.close(fingerprint(shards), lambda: (batch(lo, hi) for cuts in groups for lo, hi in pairwise(cuts)))
 
-        with quiet_hf(), ThreadPoolExecutor(max_workers=2) as pool:
+        with ThreadPoolExecutor(max_workers=2) as pool:
             for future in [pool.submit(write_one, table) for table in TABLES]:
                 future.result()
 

@@ -38,9 +38,7 @@ from ..pipeline.chunk import ChunkResult, load_finished, process_chunk
 from ..pipeline.order import Order
 from ..pipeline.spill import ParagraphFiles, Spill
 from ..progress import Advance
-from ..publish.hf import ArrowSink
-from ..publish.hf import quiet as quiet_hf
-from ..publish.hf import save as save_hf
+from ..publish.hf import HFWriter, fingerprint
 from ..publish.parquet import plan, shard_name, write_shard
 from ..publish.tables import TABLES
 from ..sources import SeedFile
@@ -125,14 +123,16 @@ class RayEngine:
         shared = ray.put(assembly)
         saves, rows = [], {}
         for table in TABLES:
-            _, groups = plan(assembly.sizes(table), shard_bytes)
+            sizes = assembly.sizes(table)
+            _, groups = plan(sizes, shard_bytes)
             (out / table).mkdir(parents=True, exist_ok=True)
             paths = [out / table / shard_name(i, len(groups)) for i in range(len(groups))]
             parts = [tmp / f"{table}-{i:05d}.arrow" for i in range(len(groups))]
             jobs = zip(paths, groups, parts, strict=True)
             tasks = [_write_shard.remote(shared, table, path, cuts, part) for path, cuts, part in jobs]
             rows.update(zip(tasks, (cuts[-1] - cuts[0] for cuts in groups), strict=True))
-            saves.append(_save_table.remote(table, paths, parts, out / "arrow" / table, tmp, *tasks))
+            hf = out / "arrow" / table
+            saves.append(_save_table.remote(table, paths, parts, len(sizes), hf, *tasks))
         pending = list(rows)
         while pending:
             done, pending = ray.wait(pending)
@@ -282,27 +282,24 @@ def _jaccard_batch(batch: dict[str, np.ndarray], files: ParagraphFiles) -> dict[
 
 @ray.remote
 def _write_shard(assembly: Assembly, table: str, path: Path, cuts: list[int], part: Path) -> None:
-    sink = ArrowSink(part, TABLES[table])
-    try:
-        write_shard(path, TABLES[table], cuts, partial(assembly.batch, table), also=sink)
-    finally:
-        sink.close()
+    """One Parquet shard, and its rows as an Arrow stream `part` for the Hugging Face artifacts."""
+    with pa.OSFile(str(part), "wb") as sink, pa.ipc.new_stream(sink, TABLES[table]) as stream:
+        write_shard(path, TABLES[table], cuts, partial(assembly.batch, table), also=stream.write_batch)
 
 
 @ray.remote
-def _save_table(table: str, parquet: list[Path], parts: list[Path], out: Path, tmp: Path, *written: None) -> None:
-    """Once every shard is `written`: the shards' Arrow parts, in order, as one stream (the same
-    batches the local engine writes), saved as a `datasets` folder."""
-    sink = ArrowSink(tmp / f"{table}.arrow", TABLES[table])
-    try:
+def _save_table(table: str, parquet: list[Path], parts: list[Path], rows: int, out: Path, *written: None) -> None:
+    """Once every shard is `written`: the shards' Arrow parts, in order (the same batches the local
+    engine writes), streamed into the Hugging Face artifacts."""
+
+    def batches() -> Iterator[pa.RecordBatch]:
         for part in parts:
             with pa.OSFile(str(part)) as source:
-                for batch in pa.ipc.open_stream(source):
-                    if batch.num_rows:
-                        sink(batch)
-            part.unlink()
-    finally:
-        sink.close()
-    with quiet_hf():
-        save_hf(sink.path, parquet, out)
-    sink.path.unlink()
+                yield from pa.ipc.open_stream(source)
+
+    hf = HFWriter(out, TABLES[table], rows, len(parquet))
+    for batch in batches():
+        hf(batch)
+    hf.close(fingerprint(parquet), batches)
+    for part in parts:
+        part.unlink()

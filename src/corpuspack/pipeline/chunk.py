@@ -93,11 +93,18 @@ def chunk_key(seeds: list[SeedFile], config: Config, schema_sha256: str) -> str:
     settings = [__version__, config.language, config.license, config.max_file_bytes, config.strict, schema_sha256]
     digest.update(json.dumps([settings, config.dedup.describe()], sort_keys=True).encode())
     for seed in seeds:
-        for path in (seed.path, sidecar_path(seed.path)):
-            with contextlib.suppress(OSError):
-                st = path.stat()
-                digest.update(f"{path.name}\0{seed.rel}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+        digest.update(f"{seed.rel}\0{seed.stamp or _stamp(seed.path)}\n".encode())
     return digest.hexdigest()[:32]
+
+
+def _stamp(path: Path) -> str:
+    """Size and mtime of `path` and of its sidecar, for a seed that did not come from discovery."""
+    stamps = []
+    for p in (path, sidecar_path(path)):
+        with contextlib.suppress(OSError):
+            st = p.stat()
+            stamps.append(f"{st.st_size}:{st.st_mtime_ns}")
+    return "+".join(stamps)
 
 
 def load_finished(spill: Path, key: str) -> ChunkResult | None:

@@ -1,62 +1,202 @@
-"""Hugging Face `datasets` artifacts: `Dataset.save_to_disk` output, reproducible to the byte."""
+"""Hugging Face `datasets` artifacts: the folder `Dataset.save_to_disk` writes, written as rows stream by.
+
+`save_to_disk` needs the whole table as one memory-mapped Arrow file; writing its format here keeps
+the write stage streaming and spares the build importing `datasets`. The format (datasets 5):
+- `data-XXXXX-of-NNNNN.arrow`: Arrow IPC streams. Rows are cut into NNNNN contiguous shards of
+  (almost) equal row counts, each written as record batches of `writer_batch_size` rows: 1000,
+  fewer when rows average over 100 kB. The schema carries the features as `huggingface` metadata.
+- `dataset_info.json` (the features) and `state.json` (shard names and the fingerprint).
+`tests/test_hf.py` compares every byte with what `save_to_disk` itself writes.
+"""
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-from collections.abc import Iterator
+import json
+import shutil
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pyarrow as pa
 
+MAX_BATCH_ROWS = 1000  # datasets.config.DEFAULT_MAX_BATCH_SIZE
+MAX_BATCH_BYTES = 100_000_000  # datasets.config.MAX_ROW_GROUP_SIZE, "100MB"
 
-class ArrowSink:
-    """Collects the rows written to Parquet into an Arrow stream file, for `save`."""
+_DTYPES = {
+    pa.string(): "string",
+    pa.large_string(): "large_string",
+    pa.bool_(): "bool",
+    pa.int8(): "int8",
+    pa.int16(): "int16",
+    pa.int32(): "int32",
+    pa.int64(): "int64",
+    pa.uint32(): "uint32",
+    pa.uint64(): "uint64",
+    pa.float32(): "float32",
+    pa.float64(): "float64",
+    pa.date32(): "date32",
+}
 
-    def __init__(self, path: Path, schema: pa.Schema) -> None:
-        self.path = path
-        self.rows = 0
-        self._schema = schema
-        self._file = pa.OSFile(str(path), "wb")
-        self._writer = pa.ipc.new_stream(self._file, schema)
+
+def feature(type_: pa.DataType) -> dict:
+    """`asdict` of the `datasets` feature for an Arrow type."""
+    if pa.types.is_list(type_):
+        return {"feature": feature(type_.value_type), "_type": "List"}
+    if type_ not in _DTYPES:
+        raise TypeError(f"no Hugging Face feature for Arrow type {type_}")
+    return {"dtype": _DTYPES[type_], "_type": "Value"}
+
+
+def features(schema: pa.Schema) -> dict:
+    return {f.name: feature(f.type) for f in schema}
+
+
+def hf_schema(schema: pa.Schema) -> pa.Schema:
+    """The schema `datasets` writes: nullable fields, no field metadata, the features as metadata."""
+    info = json.dumps({"info": {"features": features(schema)}})
+    return pa.schema([pa.field(f.name, f.type) for f in schema], metadata={"huggingface": info})
+
+
+def shard_bounds(rows: int, shards: int) -> list[int]:
+    """First row of each shard, and `rows`: `Dataset.shard(shards, i, contiguous=True)`."""
+    div, mod = divmod(rows, shards)
+    return [div * i + min(i, mod) for i in range(shards)] + [rows]
+
+
+def batch_rows(rows: int, nbytes: int) -> int:
+    """`save_to_disk`'s writer batch size for a table of `rows` rows and `nbytes` Arrow bytes."""
+    return min(MAX_BATCH_ROWS, max(1, rows * MAX_BATCH_BYTES // nbytes)) if nbytes > 0 else MAX_BATCH_ROWS
+
+
+def shard_name(index: int, count: int) -> str:
+    return f"data-{index:05d}-of-{count:05d}.arrow"
+
+
+def fingerprint(files: list[Path]) -> str:
+    """`save_to_disk` records a fingerprint; ours comes from the content (the Parquet shards), never at random."""
+    digest = hashlib.sha256()
+    for path in files:
+        with path.open("rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()[:16]
+
+
+class HFWriter:
+    """Receives a table's rows in order, as record batches, and writes its `save_to_disk` folder.
+
+    The batch size depends on the table's total Arrow size, known only at the end. Batches of 1000
+    rows are written as the rows come; in the rare table whose rows average over 100 kB, `close`
+    writes the files again with smaller batches from `replay`, the same batches once more.
+    """
+
+    def __init__(self, folder: Path, schema: pa.Schema, rows: int, shards: int, rows_per_batch: int = MAX_BATCH_ROWS):
+        self.folder, self.rows, self.shards = folder, rows, max(shards, 1)
+        self.schema = hf_schema(schema)
+        self.rows_per_batch = rows_per_batch
+        self.nbytes = 0  # what `datasets` would measure: the bytes of the batches once read back from a file
+        self._bounds = shard_bounds(rows, self.shards)
+        self._shard = -1
+        self._position = 0
+        self._pending: list[pa.RecordBatch] = []
+        self._pending_rows = 0
+        self._file: pa.NativeFile | None = None
+        self._writer: pa.ipc.RecordBatchStreamWriter | None = None
+        folder.mkdir(parents=True, exist_ok=True)
 
     def __call__(self, batch: pa.RecordBatch) -> None:
-        self._writer.write_batch(batch)
-        self.rows += batch.num_rows
+        # `save_to_disk` slices the batches as read back from a file; their buffers, so the bytes
+        # written, can differ from the batch in memory (a bitmap of a column without nulls, say).
+        batch = _read_back(batch)
+        self.nbytes += batch.nbytes
+        batch = pa.RecordBatch.from_arrays(batch.columns, schema=self.schema)
+        start, size = 0, self.rows_per_batch
+        while start < batch.num_rows:
+            if self._writer is None or self._position == self._bounds[self._shard + 1]:
+                self._next_shard()
+            end = self._bounds[self._shard + 1]
+            rows = batch.slice(start, min(batch.num_rows - start, end - self._position))
+            # As `datasets.table.table_iter` over the shard: its chunks, cut into pieces of at most
+            # `size` rows from each chunk's start, gathered into batches of `size` rows.
+            for piece in (rows.slice(at, size) for at in range(0, rows.num_rows, size)):
+                self._gather(piece)
+            self._position += rows.num_rows
+            start += rows.num_rows
+            if self._position == end:
+                self._flush()
 
-    def close(self) -> None:
-        if self.rows == 0:  # datasets cannot open a stream without a batch
-            self._writer.write_batch(pa.RecordBatch.from_pylist([], self._schema))
-        self._writer.close()
-        self._file.close()
+    def _gather(self, piece: pa.RecordBatch) -> None:
+        room = self.rows_per_batch - self._pending_rows
+        if piece.num_rows < room:
+            self._pending.append(piece)
+            self._pending_rows += piece.num_rows
+            return
+        self._pending.append(piece.slice(0, room))
+        self._pending_rows += room
+        self._flush()
+        if piece.num_rows > room:
+            self._pending, self._pending_rows = [piece.slice(room)], piece.num_rows - room
+
+    def close(self, fingerprint: str, replay: Callable[[], Iterable[pa.RecordBatch]]) -> None:
+        self._finish()
+        wanted = batch_rows(self.rows, self.nbytes)
+        if wanted < self.rows_per_batch:
+            self._rewrite(wanted, replay())
+        files = [{"filename": shard_name(i, self.shards)} for i in range(self.shards)]
+        state = {
+            "_data_files": files,
+            "_fingerprint": fingerprint,
+            "_format_columns": None,
+            "_format_kwargs": {},
+            "_format_type": None,
+            "_output_all_columns": False,
+            "_split": None,
+        }
+        info = {"citation": "", "description": "", "features": features(self.schema), "homepage": "", "license": ""}
+        (self.folder / "state.json").write_text(json.dumps(state, indent=2, sort_keys=True), encoding="utf-8")
+        (self.folder / "dataset_info.json").write_text(json.dumps(info, indent=2), encoding="utf-8")
+
+    def _finish(self) -> None:
+        if self._position != self.rows:
+            raise ValueError(f"{self.folder}: {self._position} rows written, {self.rows} expected")
+        while self._shard + 1 < self.shards:  # a shard without rows still gets its file
+            self._next_shard()
+        self._close_shard()
+
+    def _next_shard(self) -> None:
+        self._close_shard()
+        self._shard += 1
+        self._file = pa.OSFile(str(self.folder / shard_name(self._shard, self.shards)), "wb")
+        self._writer = pa.ipc.new_stream(self._file, self.schema)
+
+    def _flush(self) -> None:
+        if self._pending_rows:
+            table = pa.Table.from_batches(self._pending, self.schema).combine_chunks()
+            self._writer.write_table(table, max_chunksize=self.rows_per_batch)
+        self._pending, self._pending_rows = [], 0
+
+    def _close_shard(self) -> None:
+        if self._writer is not None:
+            self._flush()
+            self._writer.close()
+            self._file.close()
+            self._writer = self._file = None
+
+    def _rewrite(self, rows_per_batch: int, batches: Iterable[pa.RecordBatch]) -> None:
+        """Write the shards again with smaller batches (into a sibling folder, then moved over)."""
+        again = self.folder.with_name(self.folder.name + ".rewrite")
+        writer = HFWriter(again, self.schema, self.rows, self.shards, rows_per_batch)
+        for batch in batches:
+            writer(batch)
+        writer._finish()
+        for i in range(self.shards):
+            (again / shard_name(i, self.shards)).replace(self.folder / shard_name(i, self.shards))
+        shutil.rmtree(again)
 
 
-def save(stream: Path, parquet: list[Path], out: Path) -> None:
-    """Save the rows in `stream` as a `datasets.Dataset` folder with as many shards as `parquet`.
-
-    `save_to_disk` records the dataset's fingerprint; a random one would change the bytes on every
-    build, so it is derived from the Parquet shards' content.
-    """
-    import datasets
-
-    digest = hashlib.sha256()
-    for path in parquet:
-        digest.update(path.read_bytes())
-    dataset = datasets.Dataset.from_file(str(stream), in_memory=False)
-    dataset._fingerprint = digest.hexdigest()[:16]
-    dataset.save_to_disk(str(out), num_shards=len(parquet))
-    del dataset
-
-
-@contextlib.contextmanager
-def quiet() -> Iterator[None]:
-    """No `datasets` progress bars (a global switch: set it once, around all saves)."""
-    import datasets
-
-    previous = datasets.is_progress_bar_enabled()
-    datasets.disable_progress_bars()
-    try:
-        yield
-    finally:
-        if previous:
-            datasets.enable_progress_bars()
+def _read_back(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """`batch` written to an Arrow stream and read again (`serialize` aligns buffers differently)."""
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, batch.schema) as writer:
+        writer.write_batch(batch)
+    return pa.ipc.open_stream(sink.getvalue()).read_next_batch()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,8 +41,6 @@ def compose(
     release_date: str | None,
     parent: dict[str, Any] | None,
 ) -> dict[str, Any]:
-    import datasets
-
     from ..api import __version__
 
     counts = ledger.counts()
@@ -54,7 +53,7 @@ def compose(
         "version": version,
         "release_date": release_date,
         "parent": parent["version"] if parent else None,
-        "software": {"corpuspack": __version__, "pyarrow": pa.__version__, "datasets": datasets.__version__},
+        "software": {"corpuspack": __version__, "pyarrow": pa.__version__, "datasets": metadata.version("datasets")},
         "schema": {"$id": schema.id, "sha256": schema.sha256, "path": schema_facts["path"]},
         "normalisation": {"display": DISPLAY_NORMALISATION, "key": KEY_NORMALISATION},
         "config": {

@@ -45,15 +45,13 @@ def _cuts(sizes: np.ndarray, lo: int, hi: int, max_bytes: int, max_rows: int) ->
 def write_shards(
     folder: Path,
     schema: pa.Schema,
-    sizes: np.ndarray,
-    shard_bytes: int,
+    groups: list[list[int]],
     batch: Callable[[int, int], pa.RecordBatch],
     also: Callable[[pa.RecordBatch], None] | None = None,
 ) -> list[Path]:
-    """Write rows 0..len(sizes) as shards; `batch(lo, hi)` builds the rows of one row group, which
-    `also` receives too (to write another format from the same rows without reading them back)."""
+    """Write the shards `plan` cut (row-group boundaries per shard); `batch(lo, hi)` builds the rows
+    of one row group, which `also` receives too (to write another format from the same rows)."""
     folder.mkdir(parents=True, exist_ok=True)
-    _, groups = plan(sizes, shard_bytes)
     paths = [folder / shard_name(index, len(groups)) for index in range(len(groups))]
     for path, cuts in zip(paths, groups, strict=True):
         write_shard(path, schema, cuts, batch, also)

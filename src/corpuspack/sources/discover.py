@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,10 +17,13 @@ JSON_SUFFIXES = (".json",)
 
 @dataclass(frozen=True)
 class SeedFile:
-    """A file to read: its path on disk and the path findings and manifests use."""
+    """A file to read: its path on disk and the path findings and manifests use; from discovery,
+    its size and a stamp (size and mtime of the file and of its sidecar) that changes when they do."""
 
     path: Path
     rel: str
+    size: int = -1
+    stamp: str = ""
 
     @property
     def kind(self) -> str | None:
@@ -48,7 +52,24 @@ def discover(paths: list[Path], base: Path) -> tuple[list[SeedFile], list[Findin
             files[_rel(top, base)] = SeedFile(top, _rel(top, base))
         else:
             _walk(top, top_real, base, files, findings)
-    return [files[k] for k in sorted(files)], findings
+    return [_stamped(files[k], files) for k in sorted(files)], findings
+
+
+def _stamped(seed: SeedFile, files: dict[str, SeedFile]) -> SeedFile:
+    """`seed` with its size and stamp: one stat per file, here, rather than one per use."""
+    try:
+        st = os.stat(seed.path)
+    except OSError:
+        return seed
+    stamp = f"{st.st_size}:{st.st_mtime_ns}"
+    if seed.kind == "text":
+        name = seed.path.stem + SIDECAR_SUFFIX
+        sidecar = files.get(seed.rel[: len(seed.rel) - len(seed.path.name)] + name)
+        if sidecar is not None:
+            with contextlib.suppress(OSError):
+                side = os.stat(sidecar.path)
+                stamp += f"+{side.st_size}:{side.st_mtime_ns}"
+    return SeedFile(seed.path, seed.rel, st.st_size, stamp)
 
 
 def _walk(top: Path, top_real: Path, base: Path, files: dict[str, SeedFile], findings: list[Finding]) -> None:

@@ -1,0 +1,145 @@
+"""Our Hugging Face artifacts are the bytes `datasets.Dataset.save_to_disk` writes for the same rows."""
+
+from __future__ import annotations
+
+import datetime
+import random
+from pathlib import Path
+
+import datasets
+import pyarrow as pa
+import pytest
+
+from corpuspack.publish.hf import HFWriter, features
+from corpuspack.publish.tables import DOCUMENTS, PARAGRAPHS, TABLES
+
+
+def documents(n: int, text_bytes: int, rng: random.Random) -> pa.Table:
+    words = ["river", "Zürich", "council", "budget", "naïve", "vote", "2024", "—", "school"]
+
+    def text() -> str:
+        phrase = " ".join(rng.sample(words, len(words)))
+        return (phrase + " ") * (text_bytes // (len(phrase) + 1) + 1)
+
+    rows = {
+        "id": [f"doc-{i:06d}" for i in range(n)],
+        "title": [None if i % 7 == 0 else text()[:40] for i in range(n)],
+        "source": [rng.choice(["Herald", "Post", None]) for _ in range(n)],
+        "url": [None if i % 3 else f"https://example.org/{i}" for i in range(n)],
+        "date": [None if i % 5 == 0 else datetime.date(2020, 1, 1) + datetime.timedelta(days=i) for i in range(n)],
+        "language": ["en"] * n,
+        "license": [rng.choice(["CC-BY-4.0", "other"]) for _ in range(n)],
+        "text": [text() for _ in range(n)],
+        "n_paragraphs": [rng.randrange(10) for _ in range(n)],
+        "n_dropped": [rng.randrange(3) for _ in range(n)],
+        "text_sha256": ["0" * 64] * n,
+        "seed_path": [f"seeds/{i}.txt" for i in range(n)],
+        "seed_sha256": ["f" * 64] * n,
+        "authors": [None if i % 4 == 0 else [text()[:12] for _ in range(i % 3)] for i in range(n)],
+        "tags": [[] if i % 2 else ["a", "b"] for i in range(n)],
+    }
+    return pa.table(rows, schema=DOCUMENTS)
+
+
+def paragraphs(n: int, rng: random.Random) -> pa.Table:
+    reasons = [None, None, None, "exact", "near_duplicate", "boilerplate"]
+    reason = [rng.choice(reasons) for _ in range(n)]
+    rows = {
+        "doc_id": [f"doc-{i // 9:06d}" for i in range(n)],
+        "paragraph_index": [i % 9 for i in range(n)],
+        "text": [f"Paragraph {i} says something about the river." for i in range(n)],
+        "kept": [r is None for r in reason],
+        "reason": reason,
+        "duplicate_of_doc": [None if r is None else "doc-000001" for r in reason],
+        "duplicate_of_index": [None if r is None else 2 for r in reason],
+        "similarity": [0.83 if r == "near_duplicate" else None for r in reason],
+        "cluster_id": [None if r is None else 1234567890123 for r in reason],
+    }
+    return pa.table(rows, schema=PARAGRAPHS)
+
+
+def batches(table: pa.Table, sizes: list[int]) -> list[pa.RecordBatch]:
+    """`table` cut into batches of the given sizes (the last takes the rest), each built by `take`
+    into buffers of its own, as the build's row groups are."""
+    out, start = [], 0
+    for size in [*sizes, table.num_rows]:
+        if start >= table.num_rows:
+            break
+        rows = pa.array(range(start, min(start + size, table.num_rows)), pa.int64())
+        out.append(table.take(rows).combine_chunks().to_batches()[0])
+        start += size
+    return out
+
+
+def save_to_disk(rows: list[pa.RecordBatch], schema: pa.Schema, shards: int, fingerprint: str, out: Path) -> None:
+    """What corpuspack did before writing the format itself: one Arrow stream, then `save_to_disk`."""
+    stream = out.parent / f"{out.name}.stream.arrow"
+    with pa.OSFile(str(stream), "wb") as sink, pa.ipc.new_stream(sink, schema) as writer:
+        for batch in rows or [pa.RecordBatch.from_pylist([], schema)]:
+            writer.write_batch(batch)
+    dataset = datasets.Dataset.from_file(str(stream), in_memory=False)
+    dataset._fingerprint = fingerprint
+    datasets.disable_progress_bars()
+    dataset.save_to_disk(str(out), num_shards=shards)
+
+
+def ours(rows: list[pa.RecordBatch], schema: pa.Schema, shards: int, fingerprint: str, out: Path) -> None:
+    writer = HFWriter(out, schema, sum(b.num_rows for b in rows), shards)
+    for batch in rows:
+        writer(batch)
+    writer.close(fingerprint, lambda: iter(rows))
+
+
+def assert_same_files(a: Path, b: Path) -> None:
+    names = sorted(p.name for p in a.iterdir())
+    assert names == sorted(p.name for p in b.iterdir())
+    for name in names:
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+
+
+@pytest.mark.parametrize("table", list(TABLES))
+def test_features_are_those_datasets_derives(table: str) -> None:
+    assert features(TABLES[table]) == datasets.Features.from_arrow_schema(TABLES[table]).to_dict()
+
+
+@pytest.mark.parametrize(
+    ("make", "cuts", "shards"),
+    [
+        (lambda rng: paragraphs(3517, rng), [700, 1300, 1, 999, 1], 3),
+        (lambda rng: paragraphs(2000, rng), [1000, 1000], 1),
+        (lambda rng: paragraphs(6000, rng), [300, 2500, 2200], 1),
+        (lambda rng: documents(1200, 600, rng), [17, 400, 383], 2),
+        (lambda rng: documents(5, 100, rng), [], 5),
+        (lambda rng: paragraphs(0, rng), [], 1),
+    ],
+    ids=[
+        "paragraphs-3-shards",
+        "paragraphs-aligned",
+        "batches-over-1000-rows",
+        "documents-2-shards",
+        "a-row-per-shard",
+        "empty",
+    ],
+)
+def test_same_bytes_as_save_to_disk(tmp_path: Path, make, cuts: list[int], shards: int) -> None:
+    table = make(random.Random(1))
+    rows = batches(table, cuts)
+    save_to_disk(rows, table.schema, shards, "0123456789abcdef", tmp_path / "datasets")
+    ours(rows, table.schema, shards, "0123456789abcdef", tmp_path / "ours")
+    assert_same_files(tmp_path / "datasets", tmp_path / "ours")
+    loaded = datasets.load_from_disk(str(tmp_path / "ours"))
+    assert loaded.num_rows == table.num_rows
+    if table.num_rows:
+        assert loaded[table.num_rows - 1]["text"] == table["text"][-1].as_py()
+
+
+def test_large_rows_get_smaller_batches_as_in_save_to_disk(tmp_path: Path) -> None:
+    """Rows averaging 400 kB: `save_to_disk` writes batches of about 250 rows, not 1000."""
+    table = documents(300, 400_000, random.Random(2))
+    rows = batches(table, [120, 60])
+    save_to_disk(rows, table.schema, 1, "fedcba9876543210", tmp_path / "datasets")
+    ours(rows, table.schema, 1, "fedcba9876543210", tmp_path / "ours")
+    reader = pa.ipc.open_stream(str(tmp_path / "ours" / "data-00000-of-00001.arrow"))
+    assert len(list(reader)) > 1
+    assert_same_files(tmp_path / "datasets", tmp_path / "ours")
+    assert not (tmp_path / "ours.rewrite").exists()
