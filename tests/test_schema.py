@@ -9,8 +9,9 @@ from jsonschema import Draft202012Validator
 
 from corpuspack.config import PACKAGED_SCHEMA
 from corpuspack.errors import ConfigError
+from corpuspack.ids import id_findings, id_table
 from corpuspack.model import Document, Location
-from corpuspack.schema import cross_document_findings, load_schema
+from corpuspack.schema import load_schema
 
 SCHEMA = REPO / "schema" / "document.schema.json"
 
@@ -111,6 +112,22 @@ def test_cross_document_ids():
     a = Document("abc", {}, (), "a.txt", Location("a.txt", 1))
     b = Document("abc", {}, (), "b.jsonl", Location("b.jsonl", 4))
     c = Document("ABC", {}, (), "c.txt", Location("c.txt", 1))
-    found = cross_document_findings([c, b, a])
+    found = id_findings(id_table([c, b, a]))
     assert [(f.path, f.line, f.code) for f in found] == [("b.jsonl", 4, "duplicate-id"), ("c.txt", 1, "case-id")]
     assert "a.txt:1" in found[0].message
+
+
+def test_ids_that_differ_only_by_case_beyond_ascii():
+    docs = [
+        Document(doc_id, {}, (), path, Location(path, None))
+        for doc_id, path in [
+            ("straße", "a.txt"),
+            ("STRASSE", "b.txt"),
+            ("Ärger", "c.txt"),
+            ("ärger", "d.txt"),
+            ("x", "e.txt"),
+        ]
+    ]
+    found = id_findings(id_table(docs))
+    assert [(f.path, f.code) for f in found] == [("b.txt", "case-id"), ("d.txt", "case-id")]
+    assert "'straße' at a.txt" in found[0].message

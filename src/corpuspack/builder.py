@@ -11,19 +11,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+
 from .config import Config, load_config
 from .dedup.ledger import DedupOps, KeyColumns, Ledger, decide, steps
 from .engines import Engine, open_engine
 from .engines.local import plan_chunks
 from .errors import DataError, UsageError
-from .model import Document, Finding, Location
+from .ids import ID_SCHEMA, id_findings
+from .model import Finding
 from .pipeline.assemble import Assembly
 from .pipeline.chunk import chunk_key, file_facts, load_finished
 from .pipeline.order import Order, global_order
 from .pipeline.spill import Spill
 from .progress import Advance, bar, progress
 from .publish import croissant, manifest
-from .schema import cross_document_findings, load_schema
+from .schema import load_schema
 from .sources import discover
 from .storage import check_empty, is_url, local_path, mirror, upload
 from .validation import finding_order
@@ -129,10 +132,10 @@ def _run(
     clock.lap("read")
     for r in results:
         findings.extend(r.findings)
-    ids = [Document(i, {}, (), p, Location(p, line)) for r in results for i, p, line in r.ids]
-    findings.extend(cross_document_findings(ids))
+    ids = pa.concat_tables([ID_SCHEMA.empty_table()] + [r.ids for r in results])
+    findings.extend(id_findings(ids))
     _refuse_invalid(findings)
-    if not ids:
+    if ids.num_rows == 0:
         raise DataError(f"{config.seeds if is_url(config.seeds) else seeds_dir}: no seed documents to build")
     spill = Spill(work, keys)
     order = global_order(spill)

@@ -146,46 +146,6 @@ def _local_registry(folder: Path) -> Registry:
     return Registry(retrieve=refuse).with_resources(resources)
 
 
-def cross_document_findings(docs: Iterable[Document]) -> list[Finding]:
-    """Ids used twice, and ids that differ only by letter case (they clash on case-insensitive disks)."""
-    first: dict[str, Document] = {}
-    folded: dict[str, Document] = {}
-    out = []
-    for doc in sorted(docs, key=lambda d: (d.location.path, d.location.line or 0, d.id)):
-        if doc.id in first:
-            other = first[doc.id].location
-            out.append(
-                Finding(
-                    doc.location.path,
-                    doc.location.line,
-                    "/id",
-                    f"duplicate id '{doc.id}': already used by {_at(other)}",
-                    code="duplicate-id",
-                )
-            )
-            continue
-        first[doc.id] = doc
-        key = doc.id.casefold()
-        if key in folded:
-            other = folded[key]
-            out.append(
-                Finding(
-                    doc.location.path,
-                    doc.location.line,
-                    "/id",
-                    f"id '{doc.id}' differs only by letter case from '{other.id}' at {_at(other.location)}",
-                    code="case-id",
-                )
-            )
-        else:
-            folded[key] = doc
-    return out
-
-
-def _at(location: Any) -> str:
-    return f"{location.path}:{location.line}" if location.line else location.path
-
-
 def _pointer(parts: Iterable[Any]) -> str:
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
 

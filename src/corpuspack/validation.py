@@ -8,10 +8,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyarrow as pa
+
 from .config import Config, load_config
+from .ids import ID_SCHEMA, id_findings, id_table
 from .model import Document, Finding
 from .progress import progress
-from .schema import Schema, cross_document_findings, load_schema
+from .schema import Schema, load_schema
 from .sources import SeedFile, discover, read_seed
 from .storage import is_url, local_path, mirror
 
@@ -82,12 +85,14 @@ def validate(
     targets = list(paths) if paths else [config.seeds if is_url(config.seeds) else config.seeds_dir]
     with tempfile.TemporaryDirectory(prefix="corpuspack-validate-") as mirrors:
         seeds, findings = discover_targets(targets, config, Path(mirrors))
-        docs: list[Document] = []
+        ids: list[pa.Table] = []  # not the documents: their text would hold the whole corpus in memory
         for _, good, bad, found, _ in read_valid(seeds, config, schema, show_progress):
             findings.extend(found)
-            docs.extend(good + bad)
-    findings.extend(cross_document_findings(docs))
-    return ValidationReport([s.rel for s in seeds], len(docs), sorted(findings, key=finding_order))
+            if good or bad:
+                ids.append(id_table(good + bad))
+    table = pa.concat_tables(ids) if ids else ID_SCHEMA.empty_table()
+    findings.extend(id_findings(table))
+    return ValidationReport([s.rel for s in seeds], table.num_rows, sorted(findings, key=finding_order))
 
 
 def discover_targets(

@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from ..config import Config
 from ..dedup.features import feature_schema, paragraph_features
+from ..ids import ID_SCHEMA, id_table
 from ..model import Document, Finding
 from ..schema import load_schema
 from ..sources import SeedFile
@@ -52,7 +53,7 @@ class ChunkResult:
     index: int
     key: str
     findings: list[Finding] = field(default_factory=list)
-    ids: list[tuple[str, str, int | None]] = field(default_factory=list)  # (id, path, line) of every document
+    ids: pa.Table = field(default_factory=ID_SCHEMA.empty_table)  # id, path and line of every document read
     seeds: list[dict] = field(default_factory=list)  # path, size, sha256
     documents: int = 0
     paragraphs: int = 0
@@ -124,13 +125,16 @@ def process_chunk(index: int, key: str, seeds: list[SeedFile], config: Config, s
     schema = load_schema(config.schema_path)
     result = ChunkResult(index, key)
     docs: list[Document] = []
+    read: list[Document] = []
     for seed, good, bad, found, raw in read_valid(seeds, config, schema):
         result.findings.extend(found)
-        result.ids.extend((d.id, d.location.path, d.location.line) for d in good + bad)
+        read.extend(good + bad)
         docs.extend(good)
         if seed.kind is not None:
             facts = file_facts(seed.rel, raw) if raw is not None else path_facts(seed.rel, seed.path)
             result.seeds.append(facts)
+    result.ids = id_table(read)
+    del read
     sha = {s["path"]: s["sha256"] for s in result.seeds}
     doc_table = pa.table(
         {

@@ -1,0 +1,74 @@
+"""Document ids across the corpus: used twice, or differing only by letter case.
+
+Ids travel as an Arrow table (id, path, line), a few tens of bytes per document, so a million
+documents cost tens of megabytes, not a Python object each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .model import Document, Finding
+
+ID_SCHEMA = pa.schema([("id", pa.string()), ("path", pa.string()), ("line", pa.int32())])
+
+
+def id_table(docs: Iterable[Document]) -> pa.Table:
+    docs = list(docs)
+    columns = [[d.id for d in docs], [d.location.path for d in docs], [d.location.line for d in docs]]
+    return pa.Table.from_arrays(
+        [pa.array(c, f.type) for c, f in zip(columns, ID_SCHEMA, strict=True)], schema=ID_SCHEMA
+    )
+
+
+def id_findings(ids: pa.Table) -> list[Finding]:
+    """Ids used twice, and ids that differ only by letter case (they clash on case-insensitive disks).
+
+    Only documents whose case-folded id occurs more than once can clash; the checks below look at
+    those rows alone, in (path, line, id) order, so the first one met is the one the others cite.
+    """
+    if ids.num_rows == 0:
+        return []
+    folded = pc.dictionary_encode(_casefold(ids.column("id").combine_chunks()))
+    codes = np.asarray(folded.indices)
+    clashing = np.flatnonzero(np.bincount(codes)[codes] > 1)
+    rows = ids.take(pa.array(clashing, pa.int64())).to_pylist()
+    rows.sort(key=lambda r: (r["path"], r["line"] or 0, r["id"]))
+    first: dict[str, dict] = {}
+    folded_first: dict[str, dict] = {}
+    out = []
+    for row in rows:
+        doc_id = row["id"]
+        if doc_id in first:
+            message = f"duplicate id '{doc_id}': already used by {_at(first[doc_id])}"
+            out.append(Finding(row["path"], row["line"], "/id", message, code="duplicate-id"))
+            continue
+        first[doc_id] = row
+        key = doc_id.casefold()
+        if key in folded_first:
+            other = folded_first[key]
+            message = f"id '{doc_id}' differs only by letter case from '{other['id']}' at {_at(other)}"
+            out.append(Finding(row["path"], row["line"], "/id", message, code="case-id"))
+        else:
+            folded_first[key] = row
+    return out
+
+
+def _casefold(ids: pa.Array) -> pa.Array:
+    """`str.casefold` of every id: `ascii_lower` for ASCII ids, Python for the others."""
+    lower = pc.ascii_lower(ids)
+    other = np.flatnonzero(~np.asarray(pc.string_is_ascii(ids)))
+    if len(other) == 0:
+        return lower
+    folded = [s.casefold() for s in ids.take(pa.array(other, pa.int64())).to_pylist()]
+    mask = np.zeros(len(ids), dtype=bool)
+    mask[other] = True
+    return pc.replace_with_mask(lower, pa.array(mask), pa.array(folded, pa.string()))
+
+
+def _at(row: dict) -> str:
+    return f"{row['path']}:{row['line']}" if row["line"] else row["path"]
