@@ -7,8 +7,8 @@ exact + near dedup alone (dedup_only.py, its like-for-like counterpart), `corpus
 `corpuspack build --exact-only`, `corpuspack build` (exact + near, both tables, Hugging Face
 artifacts), datasketch's MinHashLSH and (when it is installed) datatrove's MinHash dedup on the
 same paragraphs. Reports wall time, MB/s of seed text and peak memory of each process tree (PSS,
-sampled every 20 ms), the ratios to the floor, and the dedup quality of the full build against the
-oracle in evaluate.py. Writes `results.md` and `results.json` into --out.
+sampled every 20 ms in one more run than the timed ones), the ratios to the floor, and the dedup
+quality of the full build against the oracle in evaluate.py. Writes `results.md` and `results.json` into --out.
 """
 
 from __future__ import annotations
@@ -30,14 +30,14 @@ from generate import generate
 HERE = Path(__file__).resolve().parent
 
 
-def measure(name: str, argv: list[str], cwd: Path, ok: tuple[int, ...] = (0,)) -> dict:
-    """Wall seconds and peak memory (MB, proportional set size) of a command and all its children;
-    an exit code not in `ok` stops the run."""
+def measure(name: str, argv: list[str], cwd: Path, ok: tuple[int, ...] = (0,), sample: bool = True) -> dict:
+    """Wall seconds and, with `sample`, peak memory (MB, proportional set size) of a command and all
+    its children; an exit code not in `ok` stops the run."""
     start = time.perf_counter()
     proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     root = psutil.Process(proc.pid)
     peak = 0
-    while proc.poll() is None:
+    while sample and proc.poll() is None:
         try:
             tree = [root, *root.children(recursive=True)]
             # PSS, not RSS: forked workers share the parent's pages, which RSS would count twice.
@@ -61,15 +61,19 @@ def measure(name: str, argv: list[str], cwd: Path, ok: tuple[int, ...] = (0,)) -
 def median_of(
     repeat: int, name: str, argv: list[str], cwd: Path, clean: Path | None = None, ok: tuple[int, ...] = (0,)
 ) -> dict:
-    """The run with the median wall time of `repeat` runs (the machine is shared and noisy)."""
+    """The median wall time of `repeat` runs (the machine is shared and noisy), and the peak memory
+    of one more run. Timed runs are not sampled: reading every process's smaps every 20 ms takes
+    CPU from a command that uses both cores, and not from the single-process floor."""
     runs = []
-    for _ in range(repeat):
+    for _ in range(repeat + 1):
         if clean is not None:
             shutil.rmtree(clean, ignore_errors=True)
-        runs.append(measure(name, argv, cwd, ok))
+        runs.append(measure(name, argv, cwd, ok, sample=len(runs) == repeat))
+    sampled = runs.pop()
     runs.sort(key=lambda r: r["seconds"])
     chosen = runs[len(runs) // 2]
     chosen["all_seconds"] = [r["seconds"] for r in runs]
+    chosen["peak_rss_mb"] = sampled["peak_rss_mb"]
     return chosen
 
 
