@@ -1,11 +1,11 @@
-"""The local engine: chunks of seed files on a process pool, dedup as numpy group-bys, writing in two threads."""
+"""The local engine: chunks of seed files on a process pool, dedup as numpy group-bys, then the writing."""
 
 from __future__ import annotations
 
 import contextlib
 import multiprocessing as mp
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from functools import partial
 from itertools import pairwise
 from pathlib import Path
@@ -105,25 +105,28 @@ class LocalEngine:
         return LocalDedup(spill, order, config)
 
     def write(self, assembly: Assembly, shard_bytes: int, out: Path, tmp: Path, advance: Advance) -> None:
-        """Both tables at once, each to Parquet and to the Hugging Face Arrow artifacts from the same
-        rows (Parquet compression releases the GIL, so the two threads use two cores)."""
+        """Each table in turn, to Parquet and to the Hugging Face artifacts from the same rows.
 
-        def write_one(table: str) -> None:
-            sizes = assembly.sizes(table)
-            _, groups = plan(sizes, shard_bytes)
-            hf = HFWriter(out / "arrow" / table, TABLES[table], len(sizes), len(groups))
-
-            def also(rows: pa.RecordBatch) -> None:
-                hf(rows)
-                advance(rows.num_rows)
-
-            batch = partial(assembly.batch, table)
-            shards = write_shards(out / table, TABLES[table], groups, batch, also)
-            hf.close(fingerprint(shards), lambda: (batch(lo, hi) for cuts in groups for lo, hi in pairwise(cuts)))
-
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            for future in [pool.submit(write_one, table) for table in TABLES]:
-                future.result()
+        One table at a time: two threads saved about 0.3 s of 12 on 10,000 documents (assembling
+        rows holds the GIL) and cost 100 MB of peak memory.
+        """
+        for table in TABLES:
+            write_table(assembly, table, shard_bytes, out, advance)
 
     def close(self) -> None:
         pass
+
+
+def write_table(assembly: Assembly, table: str, shard_bytes: int, out: Path, advance: Advance) -> None:
+    """One table's Parquet shards and, from the same row groups, its Hugging Face artifacts."""
+    sizes = assembly.sizes(table)
+    _, groups = plan(sizes, shard_bytes)
+    hf = HFWriter(out / "arrow" / table, TABLES[table], len(sizes), len(groups))
+
+    def also(rows: pa.RecordBatch) -> None:
+        hf(rows)
+        advance(rows.num_rows)
+
+    batch = partial(assembly.batch, table)
+    shards = write_shards(out / table, TABLES[table], groups, batch, also)
+    hf.close(fingerprint(shards), lambda: (batch(lo, hi) for cuts in groups for lo, hi in pairwise(cuts) if hi > lo))

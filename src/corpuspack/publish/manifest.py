@@ -92,8 +92,8 @@ def outputs(out: Path) -> list[dict[str, Any]]:
         if path.suffix == ".parquet":
             entry["rows"] = pq.ParquetFile(path).metadata.num_rows
         elif path.suffix == ".arrow":
-            with pa.memory_map(str(path)) as source:
-                entry["rows"] = pa.ipc.open_stream(source).read_all().num_rows
+            with pa.memory_map(str(path)) as source:  # batch by batch: no table over the whole file
+                entry["rows"] = sum(batch.num_rows for batch in pa.ipc.open_stream(source))
         rows.append(entry)
     return rows
 
