@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from .config import Config, load_config
 from .dedup.ledger import DedupOps, KeyColumns, Ledger, decide, steps
@@ -21,7 +22,7 @@ from .errors import DataError, UsageError
 from .ids import ID_SCHEMA, id_findings
 from .model import Finding
 from .pipeline.assemble import Assembly
-from .pipeline.chunk import chunk_key, file_facts, load_finished
+from .pipeline.chunk import SEED_FACTS, chunk_key, file_facts, load_finished
 from .pipeline.order import Order, global_order
 from .pipeline.spill import Spill
 from .progress import Advance, bar, progress
@@ -99,7 +100,8 @@ def build(
         out = out_url
     if not keep_work:
         shutil.rmtree(work, ignore_errors=True)
-    megabytes = sum(s["size"] for s in inputs) / 1e6
+    megabytes = (pc.sum(inputs.column("size")).as_py() or 0) / 1e6
+    doc["inputs"]["seeds"] = inputs.to_pylist()  # as written in the manifest: JSON values only
     return BuildResult(out, doc, clock.laps, reused, round(megabytes, 1), _peak_memory_mb())
 
 
@@ -115,7 +117,7 @@ def _run(
     release_date: str | None,
     parent: dict[str, Any] | None,
     show_progress: bool,
-) -> tuple[dict[str, Any], list[dict], int]:
+) -> tuple[dict[str, Any], pa.Table, int]:
     if is_url(config.seeds):  # mirrored into the work folder, named as if it were the local seeds folder
         seeds_dir = mirror(str(config.seeds), work / "inputs")
         seed_files, findings = discover([seeds_dir], seeds_dir.parent)
@@ -130,9 +132,12 @@ def _run(
     read = engine.run_chunks(chunks, keys, config, work)
     results = list(progress(read, "read", "file", show_progress, weights=sizes))
     clock.lap("read")
+    del seed_files, chunks, read  # a Path object per seed: hundreds of MB at a million seeds
     for r in results:
         findings.extend(r.findings)
     ids = pa.concat_tables([ID_SCHEMA.empty_table()] + [r.ids for r in results])
+    inputs = pa.concat_tables([SEED_FACTS.empty_table()] + [r.seeds for r in results]).sort_by("path")
+    del results
     findings.extend(id_findings(ids))
     _refuse_invalid(findings)
     if ids.num_rows == 0:
@@ -149,7 +154,6 @@ def _run(
         with bar("write", rows, "row", show_progress) as advance:
             engine.write(assembly, config.shard_bytes, partial, work, advance)
         clock.lap("write")
-        inputs = sorted([s for r in results for s in r.seeds], key=lambda s: s["path"])
         doc = manifest.compose(
             config=config,
             schema=schema,

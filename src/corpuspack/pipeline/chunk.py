@@ -41,6 +41,11 @@ DOC_SPILL = pa.schema(
 )
 
 
+SEED_FACTS = pa.schema(
+    [("path", pa.string()), ("size", pa.int64()), ("sha256", pa.string()), ("git_blob", pa.string())]
+)
+
+
 def paragraph_spill_schema(config: Config) -> pa.Schema:
     base = [pa.field("doc", pa.int32(), nullable=False), pa.field("pidx", pa.int32(), nullable=False)]
     return pa.schema([*base, pa.field("text", pa.large_string()), *feature_schema(config.dedup)])
@@ -54,7 +59,7 @@ class ChunkResult:
     key: str
     findings: list[Finding] = field(default_factory=list)
     ids: pa.Table = field(default_factory=ID_SCHEMA.empty_table)  # id, path and line of every document read
-    seeds: list[dict] = field(default_factory=list)  # path, size, sha256
+    seeds: pa.Table = field(default_factory=SEED_FACTS.empty_table)  # path, size, sha256, git_blob of every file
     documents: int = 0
     paragraphs: int = 0
 
@@ -126,16 +131,17 @@ def process_chunk(index: int, key: str, seeds: list[SeedFile], config: Config, s
     result = ChunkResult(index, key)
     docs: list[Document] = []
     read: list[Document] = []
+    facts: list[dict] = []
     for seed, good, bad, found, raw in read_valid(seeds, config, schema):
         result.findings.extend(found)
         read.extend(good + bad)
         docs.extend(good)
         if seed.kind is not None:
-            facts = file_facts(seed.rel, raw) if raw is not None else path_facts(seed.rel, seed.path)
-            result.seeds.append(facts)
+            facts.append(file_facts(seed.rel, raw) if raw is not None else path_facts(seed.rel, seed.path))
     result.ids = id_table(read)
+    result.seeds = pa.Table.from_pylist(facts, schema=SEED_FACTS)
     del read
-    sha = {s["path"]: s["sha256"] for s in result.seeds}
+    sha = {f["path"]: f["sha256"] for f in facts}
     doc_table = pa.table(
         {
             "id": [d.id for d in docs],

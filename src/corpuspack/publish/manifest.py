@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,7 +34,7 @@ def compose(
     config: Config,
     schema: Schema,
     schema_facts: dict,
-    inputs: list[dict],
+    inputs: pa.Table,
     ledger: Ledger,
     spill: Spill,
     order: Order,
@@ -128,37 +129,56 @@ def sha256_file(path: Path) -> str:
 def dumps(body: dict[str, Any]) -> str:
     """Sorted keys, two-space indents, and one line per file entry: diff-friendly, and fast for
     manifests listing millions of seeds (json's indenting encoder is pure Python)."""
-    lines = ["{"]
+    return "".join(_pieces(body))
+
+
+def _pieces(body: dict[str, Any]) -> Iterator[str]:
+    yield "{\n"
     keys = sorted(body)
     for i, key in enumerate(keys):
         comma = "," if i < len(keys) - 1 else ""
         value = body[key]
+        yield f"  {json.dumps(key)}: "
         if key in ("inputs", "outputs"):
-            lines.append(f"  {json.dumps(key)}: {_entries(value, 2)}{comma}")
+            yield from _entries(value, 2)
         else:
-            nested = json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False).replace("\n", "\n  ")
-            lines.append(f"  {json.dumps(key)}: {nested}{comma}")
-    lines.append("}")
-    return "\n".join(lines) + "\n"
+            yield json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False).replace("\n", "\n  ")
+        yield f"{comma}\n"
+    yield "}\n"
 
 
-def _entries(value: Any, depth: int) -> str:
+def _entries(value: Any, depth: int) -> Iterator[str]:
+    """`value` with one line per entry of a list; a table (the seeds) is a list of its rows."""
     pad = "  " * depth
-    if isinstance(value, list):
-        if not value:
-            return "[]"
-        rows = [pad + "  " + json.dumps(v, sort_keys=True, ensure_ascii=False) for v in value]
-        return "[\n" + ",\n".join(rows) + "\n" + pad + "]"
+    if isinstance(value, pa.Table):
+        value = (row for batch in value.to_batches(max_chunksize=10_000) for row in batch.to_pylist())
     if isinstance(value, dict):
         items = sorted(value.items())
-        rows = [f"{pad}  {json.dumps(k)}: {_entries(v, depth + 1)}" for k, v in items]
-        return "{\n" + ",\n".join(rows) + "\n" + pad + "}"
-    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+        if not items:
+            yield "{\n\n" + pad + "}"
+            return
+        yield "{\n"
+        for i, (k, v) in enumerate(items):
+            yield f"{pad}  {json.dumps(k)}: "
+            yield from _entries(v, depth + 1)
+            yield ",\n" if i < len(items) - 1 else "\n"
+        yield pad + "}"
+    elif isinstance(value, list | Iterator):
+        first = True
+        for v in value:
+            yield ("[\n" if first else ",\n") + pad + "  " + json.dumps(v, sort_keys=True, ensure_ascii=False)
+            first = False
+        yield "[]" if first else "\n" + pad + "]"
+    else:
+        yield json.dumps(value, sort_keys=True, ensure_ascii=False)
 
 
 def write(out: Path, body: dict[str, Any]) -> None:
+    """The manifest, written piece by piece (a million seeds make a file of hundreds of MB)."""
     body["outputs"] = outputs(out)
-    (out / NAME).write_text(dumps(body), encoding="utf-8")
+    with (out / NAME).open("w", encoding="utf-8") as f:
+        for piece in _pieces(body):
+            f.write(piece)
 
 
 def read(folder: Path) -> dict[str, Any]:
