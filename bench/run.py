@@ -45,8 +45,8 @@ def measure(name: str, argv: list[str], cwd: Path, ok: tuple[int, ...] = (0,), s
         except psutil.Error:
             pass
         time.sleep(0.02)
-    seconds = time.perf_counter() - start
     out, err = proc.communicate()
+    seconds = time.perf_counter() - start
     if proc.returncode not in ok:
         raise SystemExit(f"{name} failed ({proc.returncode}):\n{err[-2000:]}")
     return {
