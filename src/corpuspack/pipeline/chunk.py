@@ -6,7 +6,6 @@ its own files and writes its own spill; only findings and small counts travel ba
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import pickle
@@ -21,6 +20,7 @@ from ..ids import ID_SCHEMA, id_table
 from ..model import Document, Finding
 from ..schema import load_schema
 from ..sources import SeedFile
+from ..sources.discover import stamp
 from ..sources.sidecar import sidecar_path
 from ..validation import read_valid
 
@@ -99,18 +99,8 @@ def chunk_key(seeds: list[SeedFile], config: Config, schema_sha256: str) -> str:
     settings = [__version__, config.language, config.license, config.max_file_bytes, config.strict, schema_sha256]
     digest.update(json.dumps([settings, config.dedup.describe()], sort_keys=True).encode())
     for seed in seeds:
-        digest.update(f"{seed.rel}\0{seed.stamp or _stamp(seed.path)}\n".encode())
+        digest.update(f"{seed.rel}\0{seed.stamp or stamp(seed.path, sidecar_path(seed.path))[1]}\n".encode())
     return digest.hexdigest()[:32]
-
-
-def _stamp(path: Path) -> str:
-    """Size and mtime of `path` and of its sidecar, for a seed that did not come from discovery."""
-    stamps = []
-    for p in (path, sidecar_path(path)):
-        with contextlib.suppress(OSError):
-            st = p.stat()
-            stamps.append(f"{st.st_size}:{st.st_mtime_ns}")
-    return "+".join(stamps)
 
 
 def load_finished(spill: Path, key: str) -> ChunkResult | None:
@@ -140,7 +130,6 @@ def process_chunk(index: int, key: str, seeds: list[SeedFile], config: Config, s
             facts.append(file_facts(seed.rel, raw) if raw is not None else path_facts(seed.rel, seed.path))
     result.ids = id_table(read)
     result.seeds = pa.Table.from_pylist(facts, schema=SEED_FACTS)
-    del read
     sha = {f["path"]: f["sha256"] for f in facts}
     doc_table = pa.table(
         {

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ..model import Finding
 from .sidecar import SUFFIX as SIDECAR_SUFFIX
+from .sidecar import sidecar_path
 
 TEXT_SUFFIXES = (".txt", ".md", ".markdown")
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".jsonl.zst", ".ndjson.gz", ".ndjson.zst")
@@ -57,19 +58,25 @@ def discover(paths: list[Path], base: Path) -> tuple[list[SeedFile], list[Findin
 
 def _stamped(seed: SeedFile, files: dict[str, SeedFile]) -> SeedFile:
     """`seed` with its size and stamp: one stat per file, here, rather than one per use."""
-    try:
-        st = os.stat(seed.path)
-    except OSError:
-        return seed
-    stamp = f"{st.st_size}:{st.st_mtime_ns}"
+    sidecar = None
     if seed.kind == "text":
-        name = seed.path.stem + SIDECAR_SUFFIX
-        sidecar = files.get(seed.rel[: len(seed.rel) - len(seed.path.name)] + name)
-        if sidecar is not None:
-            with contextlib.suppress(OSError):
-                side = os.stat(sidecar.path)
-                stamp += f"+{side.st_size}:{side.st_mtime_ns}"
-    return SeedFile(seed.path, seed.rel, st.st_size, stamp)
+        name = sidecar_path(seed.path).name
+        listed = files.get(seed.rel[: len(seed.rel) - len(seed.path.name)] + name)
+        sidecar = listed.path if listed is not None else None
+    size, text = stamp(seed.path, sidecar)
+    return SeedFile(seed.path, seed.rel, size, text)
+
+
+def stamp(path: Path, sidecar: Path | None) -> tuple[int, str]:
+    """Size of a seed file, and the size and mtime of it and of its sidecar (what changes when
+    either does); (-1, "") when the file cannot be read."""
+    parts, size = [], -1
+    for i, p in enumerate((path, sidecar) if sidecar is not None else (path,)):
+        with contextlib.suppress(OSError):
+            st = os.stat(p)
+            size = st.st_size if i == 0 else size
+            parts.append(f"{st.st_size}:{st.st_mtime_ns}")
+    return size, "+".join(parts)
 
 
 def _walk(top: Path, top_real: Path, base: Path, files: dict[str, SeedFile], findings: list[Finding]) -> None:
