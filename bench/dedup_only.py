@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 from corpuspack import load_config
 from corpuspack.builder import _dedup
 from corpuspack.engines.local import LocalDedup, plan_chunks, run_chunks
-from corpuspack.pipeline.assemble import paragraph_batch
+from corpuspack.pipeline.assemble import Assembly
 from corpuspack.pipeline.chunk import chunk_key
 from corpuspack.pipeline.order import global_order
 from corpuspack.pipeline.spill import Spill
@@ -38,8 +38,7 @@ def dedup_only(root: Path, out: Path) -> int:
         spill = Spill(Path(work), keys)
         order = global_order(spill)
         ledger = _dedup(spill, order, config, LocalDedup(spill, order, config), lambda n: None)
-        ids = spill.documents.column("id").take(pa.array(order.doc_rows, pa.int64()))
-        batch = paragraph_batch(spill, order, ledger, ids, 0, len(ledger.kept))
+        batch = Assembly(spill, order, ledger).batch("paragraphs", 0, len(ledger.kept))
         pq.write_table(pa.Table.from_batches([batch], PARAGRAPHS), out, compression="zstd")
         return batch.num_rows
 

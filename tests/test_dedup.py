@@ -5,12 +5,19 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import numpy as np
 import pyarrow.parquet as pq
 import pytest
 from conftest import REPO, sentence, write_article
 
 from corpuspack import build, load_config
 from corpuspack.engines import local
+from corpuspack.pipeline import texts
+from corpuspack.pipeline.assemble import text_bytes
+from corpuspack.pipeline.order import global_order
+from corpuspack.pipeline.spill import Spill
+from corpuspack.pipeline.texts import RegroupedTexts, TextWindow
+from corpuspack.publish import parquet
 
 
 def ledger(out: Path) -> dict[tuple[str, int], dict]:
@@ -134,13 +141,16 @@ def planted(small: Path) -> Path:
 
 
 def test_same_bytes_whatever_the_workers_or_chunking(planted: Path, tmp_path: Path, monkeypatch):
+    monkeypatch.setattr(parquet, "ROW_GROUP_ROWS", 7)  # many row groups, so texts come in many windows
     one = run(planted, tmp_path, "one", workers=1)
     monkeypatch.setattr(local, "CHUNK_FILES", 3)
+    monkeypatch.setattr(texts, "RUN_BYTES", 500)  # texts regrouped a few paragraphs to a file
     many = run(planted, tmp_path, "many", workers=2)
     files = sorted(p.relative_to(one) for p in one.rglob("*") if p.is_file())
     assert files == sorted(p.relative_to(many) for p in many.rglob("*") if p.is_file())
     for rel in files:
         assert (one / rel).read_bytes() == (many / rel).read_bytes(), rel
+    assert pq.ParquetFile(one / "paragraphs" / "train-00000-of-00001.parquet").metadata.num_row_groups > 3
     reasons = {r["reason"] for r in ledger(one).values()}
     assert {"exact", "near_duplicate", "exact_within_document"} <= reasons
 
@@ -242,3 +252,48 @@ def test_an_edited_sidecar_redoes_the_chunk_of_its_seed(planted: Path, tmp_path:
     documents = pq.read_table(tmp_path / "second" / "documents", columns=["id", "title"]).to_pydict()
     titles = dict(zip(documents["id"], documents["title"], strict=True))
     assert titles["doc00"] == "Second title"
+
+
+def test_row_groups_are_greedy_cuts_by_bytes_and_rows():
+    def greedy(sizes, max_bytes, max_rows):  # the rule, one row at a time
+        cuts, total = [0], 0
+        for i, size in enumerate(sizes):
+            if i > cuts[-1] and (total + size > max_bytes or i - cuts[-1] >= max_rows):
+                cuts.append(i)
+                total = 0
+            total += size
+        return cuts if cuts[-1] == len(sizes) and sizes else [*cuts, len(sizes)]
+
+    rng = np.random.default_rng(5)
+    for _ in range(500):
+        sizes = rng.integers(0, 60, int(rng.integers(0, 40))) * rng.integers(0, 2)
+        max_bytes, max_rows = int(rng.integers(1, 100)), int(rng.integers(1, 8))
+        assert parquet._cuts(sizes, 0, len(sizes), max_bytes, max_rows) == greedy(list(sizes), max_bytes, max_rows)
+
+
+@pytest.mark.parametrize("source", ["window", "regrouped"])
+def test_texts_by_position_match_the_spill(planted: Path, tmp_path: Path, source: str, monkeypatch):
+    monkeypatch.setattr(local, "CHUNK_FILES", 2)  # a document's neighbours by id are in other chunks
+    for i in range(3):  # first by path, last by id
+        write_article(planted / "seeds" / "a", f"zz{i}", [sentence(200 + i, 60), sentence(300 + i, 60)])
+    work = tmp_path / "work"
+    build(out=tmp_path / "out", work=work, config=load_config(planted), workers=1)
+    keys = sorted(p.name[len("docs-") : -len(".arrow")] for p in work.glob("docs-*.arrow"))
+    spill = Spill(work, keys)
+    order = global_order(spill)
+    lengths = text_bytes(spill, order)
+    if source == "window":
+        texts = TextWindow(spill, order.rows, lengths, window_bytes=3000)
+    else:
+        texts = RegroupedTexts(spill, order.rows, lengths, tmp_path / "runs", run_bytes=3000)
+    expected = spill.take("text", order.rows).to_pylist()
+    n = len(expected)
+    assert n > 20 and not (np.diff(order.rows) > 0).all()
+    for table_pass in range(2):  # the writer goes through twice: documents, then paragraphs
+        lo = 0
+        for step in [1, 7, 3, 0, 11, 2, n] * n:
+            hi = min(lo + step, n)
+            assert texts(lo, hi).to_pylist() == expected[lo:hi], (table_pass, lo, hi)
+            lo = hi
+            if lo == n:
+                break

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import multiprocessing as mp
+import shutil
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from functools import partial
@@ -117,8 +118,12 @@ class LocalEngine:
         One table at a time: two threads saved little time (assembling rows holds the GIL) and
         cost 100 MB of peak memory on 10,000 documents.
         """
-        for table in TABLES:
-            write_table(assembly, table, shard_bytes, out, advance)
+        assembly.regroup_texts(tmp / "texts")
+        try:
+            for table in TABLES:
+                write_table(assembly, table, shard_bytes, out, advance)
+        finally:
+            shutil.rmtree(tmp / "texts", ignore_errors=True)
 
     def close(self) -> None:
         pass

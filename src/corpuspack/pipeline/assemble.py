@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -12,6 +14,10 @@ from ..dedup.ledger import REASONS, Ledger
 from ..publish.tables import DOCUMENTS, PARAGRAPHS
 from .order import Order
 from .spill import Spill
+from .texts import RegroupedTexts, TextWindow
+
+Texts = Callable[[int, int], pa.Array]
+ROW_OVERHEAD = 64  # bytes counted per paragraph row besides its text, for cutting row groups
 
 
 def text_bytes(spill: Spill, order: Order) -> np.ndarray:
@@ -27,13 +33,13 @@ def document_bytes(lengths: np.ndarray, ledger: Ledger, order: Order) -> np.ndar
     return np.maximum(sums - 2, 0)
 
 
-def document_batch(spill: Spill, order: Order, ledger: Ledger, ranks: np.ndarray) -> pa.RecordBatch:
+def document_batch(spill: Spill, order: Order, ledger: Ledger, texts: Texts, ranks: np.ndarray) -> pa.RecordBatch:
     """Rows of the documents table for the given document ranks (ascending)."""
     meta = spill.documents.take(pa.array(order.doc_rows[ranks], pa.int64()))
-    first, last = order.doc_start[ranks[0]], order.doc_start[ranks[-1] + 1]
+    first, last = int(order.doc_start[ranks[0]]), int(order.doc_start[ranks[-1] + 1])
     kept = ledger.kept[first:last]
     positions = np.arange(first, last)[kept]
-    parts = spill.take("text", order.rows[positions]).to_pylist()
+    parts = texts(first, last).filter(pa.array(kept)).to_pylist()
     # Each document's kept paragraphs are a contiguous run of `parts`.
     bounds = np.searchsorted(positions, order.doc_start[np.concatenate([ranks, [ranks[-1] + 1]])])
     texts, kept_counts, dropped_counts, digests = [], [], [], []
@@ -64,22 +70,21 @@ def document_batch(spill: Spill, order: Order, ledger: Ledger, ranks: np.ndarray
     return pa.RecordBatch.from_pydict({k: _flat(v) for k, v in columns.items()}, schema=DOCUMENTS)
 
 
-def paragraph_batch(spill: Spill, order: Order, ledger: Ledger, ids: pa.Array, lo: int, hi: int) -> pa.RecordBatch:
+def paragraph_batch(order: Order, ledger: Ledger, ids: pa.Array, texts: Texts, lo: int, hi: int) -> pa.RecordBatch:
     """Rows lo..hi of the paragraphs table (global positions); `ids` are document ids by rank."""
-    rows = order.rows[lo:hi]
     dup = ledger.duplicate_of[lo:hi]
     has_dup = dup >= 0
     safe = np.where(has_dup, dup, 0)
     reason_names = pa.array(REASONS, pa.string())  # a null index (kept) gives a null reason
     reason = ledger.reason[lo:hi]
     dup_doc = ids.take(pa.array(order.doc_rank[safe] if len(safe) else safe, pa.int64()))
-    dup_index = spill.take("pidx", order.rows[safe]) if len(safe) else pa.array([], pa.int32())
+    dup_index = _paragraph_index(order, safe)
     similarity = ledger.similarity[lo:hi]
     cluster = ledger.cluster[lo:hi]
     columns = {
         "doc_id": ids.take(pa.array(order.doc_rank[lo:hi], pa.int64())),
-        "paragraph_index": spill.take("pidx", rows),
-        "text": spill.take("text", rows).cast(pa.string()),
+        "paragraph_index": _paragraph_index(order, np.arange(lo, hi)),
+        "text": texts(lo, hi).cast(pa.string()),
         "kept": pa.array(reason == 0),
         "reason": reason_names.take(pa.array(reason.astype(np.int64), mask=reason == 0)),
         "duplicate_of_doc": pc.if_else(pa.array(has_dup), dup_doc, pa.scalar(None, pa.string())),
@@ -88,6 +93,11 @@ def paragraph_batch(spill: Spill, order: Order, ledger: Ledger, ids: pa.Array, l
         "cluster_id": pa.array(cluster, pa.int64(), mask=cluster < 0),
     }
     return pa.RecordBatch.from_pydict({k: _flat(v) for k, v in columns.items()}, schema=PARAGRAPHS)
+
+
+def _paragraph_index(order: Order, positions: np.ndarray) -> pa.Array:
+    """Index of each paragraph in its document: a document's paragraphs are consecutive positions."""
+    return pa.array(positions - order.doc_start[order.doc_rank[positions]], pa.int32())
 
 
 def _flat(value: pa.Array | pa.ChunkedArray) -> pa.Array:
@@ -100,7 +110,7 @@ class Assembly:
     def __init__(self, spill: Spill, order: Order, ledger: Ledger) -> None:
         self.spill, self.order, self.ledger = spill, order, ledger
         lengths = text_bytes(spill, order)
-        self.paragraph_sizes = lengths + 64
+        self.paragraph_sizes = lengths + ROW_OVERHEAD
         self.document_sizes = document_bytes(lengths, ledger, order)
         self.published = (
             np.flatnonzero(np.add.reduceat(ledger.kept.astype(np.int64), order.doc_start[:-1]) > 0)
@@ -108,6 +118,12 @@ class Assembly:
             else np.zeros(0, dtype=np.int64)
         )
         self.ids = spill.documents.column("id").take(pa.array(order.doc_rows, pa.int64())).combine_chunks()
+        self.texts: Texts = TextWindow(spill, order.rows, lengths)
+
+    def regroup_texts(self, folder: Path) -> None:
+        """Copy the texts into `folder` in position order first (`RegroupedTexts`): one pass over the
+        spill instead of one per window, for an engine that writes every row on one machine."""
+        self.texts = RegroupedTexts(self.spill, self.order.rows, self.paragraph_sizes - ROW_OVERHEAD, folder)
 
     def sizes(self, table: str) -> np.ndarray:
         """Approximate bytes of each row of `table`, in order (what shards and row groups are cut by)."""
@@ -116,5 +132,5 @@ class Assembly:
     def batch(self, table: str, lo: int, hi: int) -> pa.RecordBatch:
         """Rows lo..hi of `table`."""
         if table == "documents":
-            return document_batch(self.spill, self.order, self.ledger, self.published[lo:hi])
-        return paragraph_batch(self.spill, self.order, self.ledger, self.ids, lo, hi)
+            return document_batch(self.spill, self.order, self.ledger, self.texts, self.published[lo:hi])
+        return paragraph_batch(self.order, self.ledger, self.ids, self.texts, lo, hi)

@@ -40,18 +40,18 @@ class ParagraphFiles:
 
     def chunk_columns(self, c: int, names: list[str]) -> dict[str, np.ndarray]:
         """Fixed-width columns of one chunk, copied out."""
-        with self._chunk(c) as table:
+        with self.chunk(c) as table:
             return {name: np.array(table.column(name).to_numpy(), copy=True) for name in names}
 
     @contextmanager
-    def _chunk(self, c: int) -> Iterator[pa.Table]:
+    def chunk(self, c: int) -> Iterator[pa.Table]:
         with _mapped(self._paragraph_files[c]) as table:
             yield table
 
     def _per_chunk(self, read: Callable[[pa.Table], object]) -> list:
         out = []
         for c in range(len(self._paragraph_files)):
-            with self._chunk(c) as table:
+            with self.chunk(c) as table:
                 out.append(read(table))
         return out
 
@@ -73,7 +73,7 @@ class ParagraphFiles:
         for part in np.split(order, np.flatnonzero(np.diff(chunk[order])) + 1) if len(rows) else []:
             c = int(chunk[part[0]])
             local = pa.array(rows[part] - self._chunk_starts[c], pa.int64())
-            with self._chunk(c) as table:
+            with self.chunk(c) as table:
                 pieces.append(table.column(name).take(local).combine_chunks())
         if not pieces:
             with _mapped(self._paragraph_files[0]) as table:

@@ -30,14 +30,17 @@ def plan(sizes: np.ndarray, shard_bytes: int) -> tuple[list[int], list[list[int]
 
 
 def _cuts(sizes: np.ndarray, lo: int, hi: int, max_bytes: int, max_rows: int) -> list[int]:
+    """Greedy cuts of rows lo..hi: a group ends before the row that would take it over `max_bytes`
+    or `max_rows` (a group holds at least one row). One binary search per group, not a loop per row."""
+    ends = np.cumsum(sizes[lo:hi], dtype=np.int64)  # ends[k]: bytes of rows lo..lo+k
     cuts = [lo]
-    total = 0
-    for i in range(lo, hi):
-        if i > cuts[-1] and (total + sizes[i] > max_bytes or i - cuts[-1] >= max_rows):
-            cuts.append(i)
-            total = 0
-        total += int(sizes[i])
-    if cuts[-1] != hi or hi == lo:
+    while cuts[-1] < hi:
+        start = cuts[-1] - lo
+        before = int(ends[start - 1]) if start > 0 else 0
+        # first k > start with bytes of rows start..k above max_bytes
+        over = int(np.searchsorted(ends, before + max_bytes, side="right"))
+        cuts.append(lo + min(max(over, start + 1), start + max_rows, hi - lo))
+    if hi == lo:
         cuts.append(hi)
     return cuts
 
