@@ -4,6 +4,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
+from corpuspack.dedup import near
 from corpuspack.dedup.keys import exact_keys, key_text, key_texts, unicode_key_text, word_hashes
 from corpuspack.dedup.minhash import MinHasher, choose_bands, shingles
 
@@ -68,3 +69,25 @@ def test_band_choice_finds_pairs_at_the_threshold():
 
 def test_key_texts_is_an_arrow_string_array():
     assert key_texts(["A b"]).type == pa.large_string()
+
+
+@pytest.mark.parametrize("fetch", [None, 1, 50])
+def test_jaccard_in_fetched_batches_equals_set_jaccard(fetch):
+    rng = np.random.default_rng(3)
+    sets = [np.unique(rng.integers(0, 40, int(rng.integers(0, 30)))).astype(np.uint32) for _ in range(60)]
+    offsets = np.concatenate([[0], np.cumsum([len(s) for s in sets])])
+    fetched = []
+
+    def sets_for(positions):
+        fetched.append(len(positions))
+        chosen = [sets[p] for p in positions]
+        return np.concatenate(chosen), np.concatenate([[0], np.cumsum([len(s) for s in chosen])])
+
+    pairs = np.unique(np.sort(rng.integers(0, 60, (300, 2)), axis=1), axis=0)
+    pairs = pairs[pairs[:, 0] < pairs[:, 1]]
+    sizes_of = None if fetch is None else (lambda p: np.diff(offsets)[p])
+    got = near.jaccard(pairs, sets_for, sizes_of, fetch=fetch or 1 << 25, batch=7)
+    for (a, b), value in zip(pairs.tolist(), got, strict=True):
+        x, y = set(sets[a].tolist()), set(sets[b].tolist())
+        assert value == pytest.approx(len(x & y) / len(x | y) if x | y else 0.0)
+    assert len(fetched) == 1 if fetch is None else len(fetched) > 3

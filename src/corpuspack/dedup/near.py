@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 
 SetsFor = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
+SizesOf = Callable[[np.ndarray], np.ndarray]
 
 
 def candidate_pairs(band_columns: Iterable[np.ndarray], positions: np.ndarray, max_pairs: int) -> np.ndarray:
@@ -32,22 +33,36 @@ def candidate_pairs(band_columns: Iterable[np.ndarray], positions: np.ndarray, m
     return np.stack([codes // n, codes % n], axis=1)
 
 
-def jaccard(pairs: np.ndarray, sets_for: SetsFor, batch: int = 1 << 19) -> np.ndarray:
-    """Exact Jaccard of the shingle sets of each pair, in batches of bounded size."""
+def jaccard(
+    pairs: np.ndarray, sets_for: SetsFor, sizes_of: SizesOf | None = None, fetch: int = 1 << 23, batch: int = 1 << 19
+) -> np.ndarray:
+    """Exact Jaccard of the shingle sets of each pair, in batches of bounded size.
+
+    With `sizes_of` (set sizes by position, or bounds of them) the sets are fetched for about
+    `fetch` values at a time, so memory does not grow with the number of pairs; without it, at once.
+    """
     out = np.zeros(len(pairs), dtype=np.float64)
     if len(pairs) == 0:
         return out
-    rows = np.unique(pairs)
-    flat, offsets = sets_for(rows)
-    sizes = np.diff(offsets)
-    a = np.searchsorted(rows, pairs[:, 0])
-    b = np.searchsorted(rows, pairs[:, 1])
-    cost = np.cumsum(sizes[a] + sizes[b])
-    cuts = np.unique(np.searchsorted(cost, np.arange(batch, cost[-1], batch)))
-    for start, stop in zip(np.concatenate([[0], cuts]), np.concatenate([cuts, [len(pairs)]]), strict=True):
-        if stop > start:
-            out[start:stop] = _jaccard_batch(a[start:stop], b[start:stop], flat, offsets, sizes)
+    spans = [(0, len(pairs))] if sizes_of is None else _spans(sizes_of(pairs[:, 0]) + sizes_of(pairs[:, 1]), fetch)
+    for lo, hi in spans:
+        part = pairs[lo:hi]
+        rows = np.unique(part)
+        flat, offsets = sets_for(rows)
+        sizes = np.diff(offsets)
+        a = np.searchsorted(rows, part[:, 0])
+        b = np.searchsorted(rows, part[:, 1])
+        for start, stop in _spans(sizes[a] + sizes[b], batch):
+            out[lo + start : lo + stop] = _jaccard_batch(a[start:stop], b[start:stop], flat, offsets, sizes)
     return out
+
+
+def _spans(cost: np.ndarray, budget: int) -> list[tuple[int, int]]:
+    """Consecutive spans of items whose costs add up to about `budget` each."""
+    total = np.cumsum(cost)
+    cuts = np.unique(np.searchsorted(total, np.arange(budget, total[-1], budget))).tolist() if len(total) else []
+    bounds = [0, *cuts, len(cost)]
+    return [(lo, hi) for lo, hi in itertools.pairwise(bounds) if hi > lo]
 
 
 def _jaccard_batch(a: np.ndarray, b: np.ndarray, flat: np.ndarray, offsets: np.ndarray, sizes: np.ndarray):

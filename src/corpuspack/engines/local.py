@@ -96,7 +96,12 @@ class LocalDedup(DedupOps):
         return near.candidate_pairs(columns, pool, max_pairs)
 
     def jaccard(self, pairs: np.ndarray) -> np.ndarray:
-        return near.jaccard(pairs, lambda positions: self.spill.shingle_sets(self.rows[positions]))
+        counts = self.spill.shingle_counts()
+        return near.jaccard(
+            pairs,
+            lambda positions: self.spill.shingle_sets(self.rows[positions]),
+            lambda positions: counts[self.rows[positions]],
+        )
 
 
 class LocalEngine:

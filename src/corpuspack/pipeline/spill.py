@@ -65,6 +65,11 @@ class ParagraphFiles:
         parts = self._per_chunk(lambda t: np.array(pc.binary_length(t.column("text")).to_numpy(), copy=True))
         return np.concatenate(parts).astype(np.int64)
 
+    def shingle_counts(self) -> np.ndarray:
+        """Size of every paragraph's shingle set (reads the offsets, not the sets)."""
+        parts = self._per_chunk(lambda t: np.array(pc.list_value_length(t.column("shingles")).to_numpy(), copy=True))
+        return np.concatenate(parts).astype(np.int32)
+
     def take(self, name: str, rows: np.ndarray) -> pa.Array:
         """Rows of one column, in the order given; each chunk is mapped once and the rows copied out."""
         chunk = np.searchsorted(self._chunk_starts, rows, side="right") - 1
