@@ -12,7 +12,7 @@ DEFAULTS = {"language": "en", "license": "unknown"}
 
 
 def read(path: Path, max_bytes: int = 1 << 20, strict: bool = False):
-    return read_seed(SeedFile(path, path.name), DEFAULTS, max_bytes, strict)
+    return read_seed(SeedFile(str(path), path.name), DEFAULTS, max_bytes, strict)
 
 
 def test_repository_seed_reads_as_the_article_it_is():

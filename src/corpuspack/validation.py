@@ -106,6 +106,6 @@ def discover_targets(
         folder = mirror(url, mirrors / str(i))
         prefix = url.rstrip("/").rsplit("/", 1)[0]
         found, problems = discover([folder], folder.parent)
-        seeds.extend(SeedFile(seed.path, f"{prefix}/{seed.rel}") for seed in found)
+        seeds.extend(SeedFile(seed.file, f"{prefix}/{seed.rel}") for seed in found)
         findings.extend(dataclasses.replace(f, path=f"{prefix}/{f.path}") for f in problems)
     return seeds, findings

@@ -16,19 +16,26 @@ JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".jsonl.zst", ".ndjson.gz", 
 JSON_SUFFIXES = (".json",)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SeedFile:
-    """A file to read: its path on disk and the path findings and manifests use; from discovery,
-    its size and a stamp (size and mtime of the file and of its sidecar) that changes when they do."""
+    """A file to read: where it is on disk and the path findings and manifests use; from discovery,
+    its size and a stamp (size and mtime of the file and of its sidecar) that changes when they do.
 
-    path: Path
+    Plain strings in slots: a build holds one per seed until they are read (a million at a time).
+    """
+
+    file: str
     rel: str
     size: int = -1
     stamp: str = ""
 
     @property
+    def path(self) -> Path:
+        return Path(self.file)
+
+    @property
     def kind(self) -> str | None:
-        name = self.path.name.lower()
+        name = os.path.basename(self.file).lower()
         if name.endswith(SIDECAR_SUFFIX):
             return "sidecar"
         for kind, suffixes in (("jsonl", JSONL_SUFFIXES), ("json", JSON_SUFFIXES), ("text", TEXT_SUFFIXES)):
@@ -50,7 +57,7 @@ def discover(paths: list[Path], base: Path) -> tuple[list[SeedFile], list[Findin
         if not top.exists():
             findings.append(Finding(_rel(top, base), None, "", "no such file or folder", code="missing"))
         elif top.is_file():
-            files[_rel(top, base)] = SeedFile(top, _rel(top, base))
+            files[_rel(top, base)] = SeedFile(str(top), _rel(top, base))
         else:
             _walk(top, top_real, base, files, findings)
     return [_stamped(files[k], files) for k in sorted(files)], findings
@@ -61,13 +68,13 @@ def _stamped(seed: SeedFile, files: dict[str, SeedFile]) -> SeedFile:
     sidecar = None
     if seed.kind == "text":
         name = sidecar_path(seed.path).name
-        listed = files.get(seed.rel[: len(seed.rel) - len(seed.path.name)] + name)
-        sidecar = listed.path if listed is not None else None
-    size, text = stamp(seed.path, sidecar)
-    return SeedFile(seed.path, seed.rel, size, text)
+        listed = files.get(seed.rel[: len(seed.rel) - len(os.path.basename(seed.file))] + name)
+        sidecar = listed.file if listed is not None else None
+    size, text = stamp(seed.file, sidecar)
+    return SeedFile(seed.file, seed.rel, size, text)
 
 
-def stamp(path: Path, sidecar: Path | None) -> tuple[int, str]:
+def stamp(path: Path | str, sidecar: Path | str | None) -> tuple[int, str]:
     """Size of a seed file, and the size and mtime of it and of its sidecar (what changes when
     either does); (-1, "") when the file cannot be read."""
     parts, size = [], -1
@@ -99,8 +106,8 @@ def _walk(top: Path, top_real: Path, base: Path, files: dict[str, SeedFile], fin
         for name in filenames:
             if name.startswith("."):
                 continue
-            path = here / name
-            if os.path.islink(path) and _escapes(path, top_real, base, findings):
+            path = os.path.join(folder, name)
+            if os.path.islink(path) and _escapes(Path(path), top_real, base, findings):
                 continue
             rel = f"{rel_here}/{name}" if rel_here else name
             files[rel] = SeedFile(path, rel)
