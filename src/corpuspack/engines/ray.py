@@ -32,6 +32,7 @@ from ray.data.context import ShuffleStrategy
 from ..config import Config
 from ..dedup import near
 from ..dedup.features import band_column
+from ..dedup.grouping import distinct
 from ..dedup.ledger import DedupOps, Exact, KeyColumns, exact_groups_at
 from ..pipeline.assemble import Assembly
 from ..pipeline.chunk import ChunkResult, load_finished, process_chunk
@@ -187,7 +188,7 @@ class RayDedup(DedupOps):
         rows = self._per_chunk(_band_rows, in_pool=in_pool, bands=self.bands)
         n = np.int64(pool.max() + 1)
         codes = [b["earlier"] * n + b["later"] for b in self._grouped(rows, _bucket_pairs, max_pairs=max_pairs)]
-        codes = np.unique(np.concatenate(codes)) if codes else np.zeros(0, dtype=np.int64)
+        codes = distinct(np.concatenate(codes)) if codes else np.zeros(0, dtype=np.int64)
         return np.stack([codes // n, codes % n], axis=1)
 
     def _grouped(self, rows: ray.data.Dataset, fn: Callable, **kwargs: Any) -> Iterator[dict[str, np.ndarray]]:

@@ -21,8 +21,8 @@ import pyarrow as pa
 from .spill import Spill
 
 WINDOW_BYTES = 64 * 1024 * 1024
-RUN_BYTES = 64 * 1024 * 1024
-MAX_RUNS = 256  # files open at once while regrouping; beyond it, runs grow instead
+RUN_BYTES = 8 * 1024 * 1024
+MAX_RUNS = 512  # files open at once while regrouping; beyond it, runs grow instead
 
 
 class _ForwardTexts:
