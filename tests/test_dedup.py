@@ -11,6 +11,7 @@ import pytest
 from conftest import REPO, sentence, write_article
 
 from corpuspack import build, load_config
+from corpuspack.dedup.ledger import KeyColumns, exact_groups
 from corpuspack.engines import local
 from corpuspack.pipeline import texts
 from corpuspack.pipeline.assemble import text_bytes
@@ -297,3 +298,19 @@ def test_texts_by_position_match_the_spill(planted: Path, tmp_path: Path, source
             lo = hi
             if lo == n:
                 break
+
+
+def test_exact_groups_by_key_partitions_equal_one_group_by():
+    rng = np.random.default_rng(11)
+    n = 5000
+    distinct = rng.integers(0, 2**63, 2000, dtype=np.uint64) * np.uint64(2)  # top bits vary
+    cols = KeyColumns(
+        doc=np.sort(rng.integers(0, 400, n)),
+        key=distinct[rng.integers(0, 2000, n)],
+        pattern=rng.random(n) < 0.05,
+        eligible=np.ones(n, dtype=bool),
+    )
+    whole, parts = exact_groups(cols, 3, part_bits=0), exact_groups(cols, 3, part_bits=4)
+    assert whole.recurring.any() and (whole.first != np.arange(n)).any()
+    for name in ("recurring", "first", "doc_first"):
+        assert np.array_equal(getattr(whole, name), getattr(parts, name)), name

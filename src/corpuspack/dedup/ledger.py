@@ -72,9 +72,18 @@ class Exact:
     doc_first: np.ndarray
 
 
-def exact_groups(cols: KeyColumns, min_docs: int) -> Exact:
-    """`Exact` over the whole corpus in this process, as numpy group-bys."""
-    return exact_groups_at(cols.key, cols.doc, cols.pattern, np.arange(len(cols.key), dtype=np.int64), min_docs)
+def exact_groups(cols: KeyColumns, min_docs: int, part_bits: int = 4) -> Exact:
+    """`Exact` over the whole corpus in this process, as numpy group-bys on 2^part_bits partitions
+    by the key's top bits: a partition holds whole groups, and the sorts' scratch memory (about 50
+    bytes a paragraph) is a partition's, not the corpus's."""
+    n = len(cols.key)
+    exact = Exact(np.zeros(n, dtype=bool), np.arange(n, dtype=np.int64), np.arange(n, dtype=np.int64))
+    part = (cols.key >> np.uint64(64 - part_bits)).astype(np.uint8) if part_bits else np.zeros(n, np.uint8)
+    for p in range(1 << part_bits):
+        at = np.flatnonzero(part == p)
+        found = exact_groups_at(cols.key[at], cols.doc[at], cols.pattern[at], at, min_docs)
+        exact.recurring[at], exact.first[at], exact.doc_first[at] = found.recurring, found.first, found.doc_first
+    return exact
 
 
 def exact_groups_at(
@@ -108,7 +117,6 @@ def decide(
     reason = np.zeros(n, dtype=np.int8)
     dup = np.full(n, -1, dtype=np.int64)
     similarity = np.full(n, np.nan)
-    key63 = (cols.key & np.uint64(0x7FFFFFFFFFFFFFFF)).astype(np.int64)
 
     exact = ops.exact(cols, config.boilerplate_min_docs)
     advance(1)
@@ -121,6 +129,7 @@ def decide(
     origin = np.arange(n, dtype=np.int64)
     live = np.flatnonzero(reason == 0)
     first, doc_first = exact.first[live], exact.doc_first[live]
+    del exact  # 17 bytes a paragraph
     origin[live] = first
     within = doc_first != live
     across = ~within & (first != live)
@@ -152,6 +161,7 @@ def decide(
         group = near.components(confirmed, n)[origin]
     # A cluster: every copy and near duplicate of one first paragraph; its id is that paragraph's key.
     size = np.bincount(group, minlength=n)
+    key63 = (cols.key & np.uint64(0x7FFFFFFFFFFFFFFF)).astype(np.int64)
     cluster = np.where(size[group] > 1, key63[group], -1)
     advance(1)
     return Ledger(reason, dup, similarity, cluster)

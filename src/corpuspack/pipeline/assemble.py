@@ -117,7 +117,7 @@ class Assembly:
             if len(lengths)
             else np.zeros(0, dtype=np.int64)
         )
-        self.ids = spill.documents.column("id").take(pa.array(order.doc_rows, pa.int64())).combine_chunks()
+        self.ids = spill.ids.take(pa.array(order.doc_rows, pa.int64()))
         self.texts: Texts = TextWindow(spill, order.rows, lengths)
 
     def regroup_texts(self, folder: Path) -> None:

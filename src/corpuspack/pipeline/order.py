@@ -22,10 +22,10 @@ class Order:
 
 
 def global_order(spill: Spill) -> Order:
-    doc_rows = np.asarray(pc.sort_indices(spill.documents.column("id")), dtype=np.int64)
+    doc_rows = np.asarray(pc.sort_indices(spill.ids), dtype=np.int64)
     rank = np.empty(len(doc_rows), dtype=np.int64)
     rank[doc_rows] = np.arange(len(doc_rows))
-    par_rank = rank[spill.doc_of_paragraph]
+    par_rank = rank[spill.doc_of_paragraph()]
     rows = np.lexsort((spill.column("pidx"), par_rank))
     doc_rank = par_rank[rows]
     doc_start = np.searchsorted(doc_rank, np.arange(len(doc_rows) + 1))

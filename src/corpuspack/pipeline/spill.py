@@ -6,6 +6,7 @@ shingles read once do not stay in this process's resident memory for the rest of
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .chunk import spill_paths
+from .chunk import DOC_SPILL, spill_paths
 
 
 @contextmanager
@@ -94,24 +95,39 @@ class ParagraphFiles:
 
 
 class Spill(ParagraphFiles):
-    """All chunks of one build: the documents table in memory, the paragraphs read on demand."""
+    """All chunks of one build: document ids in memory, the rest of the documents table when the
+    writer asks for it, the paragraphs read on demand."""
 
     def __init__(self, folder: Path, keys: list[str]) -> None:
         paths = [spill_paths(folder, key) for key in keys]
-        doc_tables = []
-        for doc_path, _ in paths:
-            with pa.OSFile(str(doc_path)) as source:
-                doc_tables.append(pa.ipc.open_file(source).read_all())
         super().__init__([p for _, p in paths], np.zeros(0, dtype=np.int64))
-        self.documents = pa.concat_tables(doc_tables).combine_chunks()
-        counts = self._per_chunk(lambda table: table.num_rows)
-        self._chunk_starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
-        doc_offsets = np.cumsum([0] + [t.num_rows for t in doc_tables])[:-1]
-        local = self.column("doc").astype(np.int64)
-        self.doc_of_paragraph = local + np.repeat(doc_offsets, counts).astype(np.int64)
+        self._doc_files = [d for d, _ in paths]
+        only_id = pa.ipc.IpcReadOptions(included_fields=[DOC_SPILL.get_field_index("id")])
+        ids = []
+        for doc_path in self._doc_files:
+            with pa.OSFile(str(doc_path)) as source:
+                ids.append(pa.ipc.open_file(source, options=only_id).read_all().column("id"))
+        self.ids = pa.chunked_array(ids, pa.string()).combine_chunks()  # by spill row
+        self._doc_counts = np.array([len(chunk) for chunk in ids], dtype=np.int64)
+        self._counts = np.array(self._per_chunk(lambda table: table.num_rows), dtype=np.int64)
+        self._chunk_starts = np.concatenate([[0], np.cumsum(self._counts)[:-1]]).astype(np.int64)
+
+    @functools.cached_property
+    def documents(self) -> pa.Table:
+        """The documents table (metadata), by spill row; read when first asked for."""
+        tables = []
+        for doc_path in self._doc_files:
+            with pa.OSFile(str(doc_path)) as source:
+                tables.append(pa.ipc.open_file(source).read_all())
+        return pa.concat_tables(tables).combine_chunks()
+
+    def doc_of_paragraph(self) -> np.ndarray:
+        """The spill row of each paragraph's document."""
+        doc_offsets = np.concatenate([[0], np.cumsum(self._doc_counts)[:-1]]).astype(np.int64)
+        return self.column("doc").astype(np.int64) + np.repeat(doc_offsets, self._counts)
 
     def __len__(self) -> int:
-        return len(self.doc_of_paragraph)
+        return int(self._counts.sum())
 
     def paragraph_files(self) -> ParagraphFiles:
         """The paragraph files alone, without the documents table."""

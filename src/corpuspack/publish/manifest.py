@@ -46,8 +46,9 @@ def compose(
 
     counts = ledger.counts()
     per_doc_kept = np.add.reduceat(ledger.kept.astype(np.int64), order.doc_start[:-1]) if len(ledger.kept) else []
-    ids = spill.documents.column("id").take(pa.array(order.doc_rows, pa.int64())).to_pylist()
-    emptied = [ids[i] for i in np.flatnonzero(np.asarray(per_doc_kept) == 0)]
+    emptied_ranks = np.flatnonzero(np.asarray(per_doc_kept) == 0)
+    emptied = spill.ids.take(pa.array(order.doc_rows[emptied_ranks], pa.int64())).to_pylist()
+    documents_read = len(order.doc_rows)
     body = {
         "format_version": FORMAT_VERSION,
         "name": config.name,
@@ -69,15 +70,15 @@ def compose(
         },
         "inputs": {"seeds": inputs, "schema": schema_facts},
         "counts": {
-            "documents_read": len(ids),
-            "documents": len(ids) - len(emptied),
+            "documents_read": documents_read,
+            "documents": documents_read - len(emptied),
             "documents_emptied": len(emptied),
             "paragraphs": len(ledger.kept),
             "paragraphs_kept": counts["kept"],
             "dropped_by_reason": {r: counts[r] for r in REASONS if r},
         },
         "documents_emptied": emptied,
-        "most_repeated": _most_repeated(spill, order, ledger, ids),
+        "most_repeated": _most_repeated(spill, order, ledger),
         "schema_fields": {name: [f.name for f in schema_] for name, schema_ in TABLES.items()},
         "diff": parent.get("diff") if parent else None,
     }
@@ -99,22 +100,29 @@ def outputs(out: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def _most_repeated(spill: Spill, order: Order, ledger: Ledger, ids: list[str], top: int = 10) -> list[dict]:
+def _most_repeated(spill: Spill, order: Order, ledger: Ledger, top: int = 10) -> list[dict]:
     keys = spill.column("key")[order.rows]
-    _, first, counts = np.unique(keys, return_index=True, return_counts=True)
+    by_key = np.argsort(keys, kind="stable")  # stable: each key's first position leads its run
+    sorted_keys = keys[by_key]
+    del keys
+    starts = np.flatnonzero(np.concatenate([[True], sorted_keys[1:] != sorted_keys[:-1]])) if len(by_key) else by_key
+    del sorted_keys
+    first, counts = by_key[starts], np.diff(np.append(starts, len(by_key)))
+    del by_key
     best = np.lexsort((first, -counts))[:top]
     best = best[counts[best] > 1]
     texts = spill.take("text", order.rows[first[best]]).to_pylist()
     indexes = spill.take("pidx", order.rows[first[best]]).to_pylist()
+    ids = spill.ids.take(pa.array(order.doc_rows[order.doc_rank[first[best]]], pa.int64())).to_pylist()
     return [
         {
             "count": int(counts[b]),
-            "doc_id": ids[int(order.doc_rank[first[b]])],
+            "doc_id": doc_id,
             "paragraph_index": index,
             "reason": REASONS[int(ledger.reason[first[b]])] or None,
             "text": t if len(t) <= 200 else t[:197] + "...",
         }
-        for b, t, index in zip(best.tolist(), texts, indexes, strict=True)
+        for b, t, index, doc_id in zip(best.tolist(), texts, indexes, ids, strict=True)
     ]
 
 
