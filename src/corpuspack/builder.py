@@ -140,7 +140,9 @@ def _run(
     del results
     findings.extend(id_findings(ids))
     _refuse_invalid(findings)
-    if ids.num_rows == 0:
+    documents_read = ids.num_rows
+    del ids
+    if documents_read == 0:
         raise DataError(f"{config.seeds if is_url(config.seeds) else seeds_dir}: no seed documents to build")
     spill = Spill(work, keys)
     order = global_order(spill)

@@ -8,14 +8,16 @@ import numpy as np
 def distinct(values: np.ndarray) -> np.ndarray:
     """Sorted distinct values. A sort and a comparison: numpy 2's hash-based `np.unique` took 13 s
     on 25 M int64 codes where this takes 0.8 s."""
-    values = np.sort(values)
-    return values[np.concatenate([[True], values[1:] != values[:-1]])] if len(values) else values
+    return _drop_repeats(np.sort(values))
 
 
 def merge_distinct(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Sorted distinct values of two sorted distinct arrays (a stable sort merges the two runs)."""
-    both = np.sort(np.concatenate([a, b]), kind="stable")
-    return both[np.concatenate([[True], both[1:] != both[:-1]])] if len(both) else both
+    return _drop_repeats(np.sort(np.concatenate([a, b]), kind="stable"))
+
+
+def _drop_repeats(ordered: np.ndarray) -> np.ndarray:
+    return ordered[np.concatenate([[True], ordered[1:] != ordered[:-1]])] if len(ordered) else ordered
 
 
 def first_of_groups(keys: np.ndarray, positions: np.ndarray) -> np.ndarray:

@@ -137,6 +137,7 @@ def decide(
     dup[live[within]] = doc_first[within]
     reason[live[across]] = EXACT
     dup[live[across]] = first[across]
+    del live, first, doc_first, within, across, boiler
     copied = np.flatnonzero(reason == DUPLICATE_DOCUMENT)
     origin[copied] = origin[dup[copied]]
     group = origin

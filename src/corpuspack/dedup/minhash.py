@@ -68,17 +68,24 @@ class MinHasher:
         object.__setattr__(self, "_b", b)
 
     def signatures(self, shingle_hashes: np.ndarray, counts: np.ndarray) -> np.ndarray:
-        """MinHash signature (n_paragraphs x bands*rows, uint32) from shingles grouped by paragraph."""
+        """MinHash signature (n_paragraphs x bands*rows, uint32) from shingles grouped by paragraph.
+
+        One scratch buffer for every permutation (a fresh array each time costs page faults), and
+        each permutation's minima land in a contiguous row; the result is its transpose (a view).
+        """
         starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
         x = (shingle_hashes >> np.uint64(32)).astype(np.uint32)
         used = self.bands * self.rows
-        sig = np.empty((len(counts), used), dtype=np.uint32)
+        sig = np.empty((used, len(counts)), dtype=np.uint32)
         if len(counts) == 0:
-            return sig
+            return sig.T
+        scratch = np.empty_like(x)
         with np.errstate(over="ignore"):
             for p in range(used):
-                sig[:, p] = np.minimum.reduceat(x * self._a[p] + self._b[p], starts)
-        return sig
+                np.multiply(x, self._a[p], out=scratch)
+                np.add(scratch, self._b[p], out=scratch)
+                np.minimum.reduceat(scratch, starts, out=sig[p])
+        return sig.T
 
     def band_keys(self, sig: np.ndarray) -> np.ndarray:
         """One 64-bit key per (paragraph, band): equal keys mean the band's rows all agree."""
