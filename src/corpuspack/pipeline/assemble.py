@@ -42,11 +42,11 @@ def document_batch(spill: Spill, order: Order, ledger: Ledger, texts: Texts, ran
     parts = texts(first, last).filter(pa.array(kept)).to_pylist()
     # Each document's kept paragraphs are a contiguous run of `parts`.
     bounds = np.searchsorted(positions, order.doc_start[np.concatenate([ranks, [ranks[-1] + 1]])])
-    texts, kept_counts, dropped_counts, digests = [], [], [], []
+    joined, kept_counts, dropped_counts, digests = [], [], [], []
     for i, r in enumerate(ranks.tolist()):
         lo, hi = int(bounds[i]), int(bounds[i + 1])
         text = "\n\n".join(parts[lo:hi])
-        texts.append(text)
+        joined.append(text)
         kept_counts.append(hi - lo)
         dropped_counts.append(int(order.doc_start[r + 1] - order.doc_start[r]) - (hi - lo))
         digests.append(hashlib.sha256(text.encode()).hexdigest())
@@ -58,7 +58,7 @@ def document_batch(spill: Spill, order: Order, ledger: Ledger, texts: Texts, ran
         "date": pc.cast(meta.column("date"), pa.date32()),
         "language": meta.column("language"),
         "license": meta.column("license"),
-        "text": pa.array(texts, pa.string()),
+        "text": pa.array(joined, pa.string()),
         "n_paragraphs": pa.array(kept_counts, pa.int32()),
         "n_dropped": pa.array(dropped_counts, pa.int32()),
         "text_sha256": pa.array(digests, pa.string()),

@@ -54,9 +54,12 @@ class TextWindow(_ForwardTexts):
     def __init__(self, spill: Spill, rows: np.ndarray, lengths: np.ndarray, window_bytes: int | None = None) -> None:
         super().__init__()
         self._spill, self._rows, self._bytes = spill, rows, window_bytes or WINDOW_BYTES
-        self._ends = np.cumsum(lengths, dtype=np.int64)
+        self._lengths = lengths
+        self._ends: np.ndarray | None = None  # made when first needed: an engine may regroup instead
 
     def _fetch(self, lo: int, hi: int) -> tuple[int, int, pa.Array]:
+        if self._ends is None:
+            self._ends = np.cumsum(self._lengths, dtype=np.int64)
         start = int(self._ends[lo - 1]) if lo > 0 else 0
         stop = max(hi, int(np.searchsorted(self._ends, start + self._bytes, side="right")))
         return lo, stop, self._spill.take("text", self._rows[lo:stop])
@@ -72,7 +75,7 @@ class RegroupedTexts(_ForwardTexts):
         before = np.cumsum(lengths, dtype=np.int64) - lengths
         total = int(before[-1] + lengths[-1]) if len(lengths) else 0
         run_bytes = max(run_bytes or RUN_BYTES, -(-total // MAX_RUNS), 1)
-        run = before // run_bytes
+        run = (before // run_bytes).astype(np.int32)
         runs = int(run[-1]) + 1 if len(run) else 0
         self._bounds = np.searchsorted(run, np.arange(runs + 1))  # positions of each run
         self._run = run
