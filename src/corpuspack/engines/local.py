@@ -96,7 +96,7 @@ class LocalDedup(DedupOps):
         return near.candidate_pairs(columns, pool, max_pairs)
 
     def jaccard(self, pairs: np.ndarray) -> np.ndarray:
-        counts = self.spill.shingle_counts()
+        counts = self.spill.lengths("shingles")
         return near.jaccard(
             pairs,
             lambda positions: self.spill.shingle_sets(self.rows[positions]),

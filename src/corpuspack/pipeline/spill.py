@@ -61,15 +61,17 @@ class ParagraphFiles:
         parts = self._per_chunk(lambda t: np.array(t.column(name).to_numpy(), copy=True))
         return np.concatenate(parts) if parts else np.zeros(0)
 
-    def text_lengths(self) -> np.ndarray:
-        """UTF-8 length of every paragraph's text (reads the offsets, not the texts)."""
-        parts = self._per_chunk(lambda t: np.array(pc.binary_length(t.column("text")).to_numpy(), copy=True))
-        return np.concatenate(parts).astype(np.int64)
+    def lengths(self, name: str) -> np.ndarray:
+        """Length of every paragraph's value in a string or list column: UTF-8 bytes of a text,
+        items of a list (reads the offsets, not the values)."""
 
-    def shingle_counts(self) -> np.ndarray:
-        """Size of every paragraph's shingle set (reads the offsets, not the sets)."""
-        parts = self._per_chunk(lambda t: np.array(pc.list_value_length(t.column("shingles")).to_numpy(), copy=True))
-        return np.concatenate(parts).astype(np.int32)
+        def read(table: pa.Table) -> np.ndarray:
+            column = table.column(name)
+            length = pc.list_value_length if pa.types.is_large_list(column.type) else pc.binary_length
+            return np.array(length(column).to_numpy(), copy=True)
+
+        parts = self._per_chunk(read)
+        return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, dtype=np.int64)
 
     def take(self, name: str, rows: np.ndarray) -> pa.Array:
         """Rows of one column, in the order given; each chunk is mapped once and the rows copied out."""
