@@ -60,6 +60,24 @@ def test_minhash_estimates_jaccard_and_permutations_differ():
     assert len(set(sig[0].tolist())) > 200  # not one minimum repeated by every permutation
 
 
+@pytest.mark.parametrize("block", [1, 7, 64, 1 << 16])
+def test_signatures_in_cache_blocks_are_each_paragraphs_minimum(block):
+    rng = np.random.default_rng(3)
+    counts = rng.integers(1, 40, size=200)
+    counts[17] = 300  # one paragraph longer than several blocks
+    sh = rng.integers(0, 2**64 - 1, size=int(counts.sum()), dtype=np.uint64)
+    hasher = MinHasher(12, 4, 3, seed=5)
+    sig = hasher.signatures(sh, counts, block=block)
+    x = (sh >> np.uint64(32)).astype(np.uint32)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    with np.errstate(over="ignore"):
+        for p in (0, 17, 199):
+            for perm in (0, 11):
+                part = x[starts[p] : starts[p] + counts[p]]
+                assert sig[p, perm] == (part * hasher._a[perm] + hasher._b[perm]).min()
+    assert (sig == hasher.signatures(sh, counts, block=1 << 20)).all()
+
+
 def test_band_choice_finds_pairs_at_the_threshold():
     bands, rows = choose_bands(128, 0.8)
     assert bands * rows <= 128
