@@ -120,3 +120,23 @@ def test_bad_bytes_are_findings_with_lines(tmp_path: Path):
 def test_unknown_type_is_a_warning_unless_strict():
     assert read(DATA / "bad" / "notes.xyz").findings[0].severity == "warning"
     assert read(DATA / "bad" / "notes.xyz", strict=True).findings[0].severity == "error"
+
+
+def test_text_seed_over_the_size_limit_or_unreadable_is_a_finding(tmp_path):
+    big = tmp_path / "big.txt"
+    big.write_text("Title\nOutlet Updated on 2024-01-01\n\n" + "word " * 100)
+    [finding] = read(big, max_bytes=64).findings
+    assert finding.code == "size" and f"file of {big.stat().st_size} bytes" in finding.message
+    folder = tmp_path / "folder.txt"
+    folder.mkdir()
+    [finding] = read(folder).findings
+    assert finding.code == "io" and finding.path == "folder.txt"
+
+
+def test_document_id_is_the_name_without_its_last_suffix_and_finds_its_sidecar(tmp_path):
+    seed = tmp_path / "2024.01.story.md"
+    seed.write_text("Title\nOutlet Updated on 2024-01-01\n\nBody paragraph.\n")
+    (tmp_path / "2024.01.story.meta.json").write_text('{"url": "https://example.org/a"}')
+    [doc] = read(seed).documents
+    assert doc.id == "2024.01.story"
+    assert doc.metadata["url"] == "https://example.org/a"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,8 @@ from .decode import decode
 from .discover import TEXT_SUFFIXES, SeedFile, discover
 from .frontmatter import has_front_matter, read_front_matter
 from .jsonrecords import read_json, read_jsonl
-from .sidecar import read_sidecar, sidecar_path
+from .sidecar import SUFFIX as SIDECAR_SUFFIX
+from .sidecar import read_sidecar
 
 __all__ = ["SeedFile", "discover", "read_seed"]
 
@@ -29,18 +31,26 @@ def read_seed(seed: SeedFile, defaults: Mapping[str, Any], max_bytes: int, stric
     if kind is None:
         severity = "error" if strict else "warning"
         return ReadResult(findings=[Finding(rel, None, "", "no reader for this file type", severity, "unknown-type")])
-    try:
-        if kind == "jsonl":
+    if kind == "jsonl":
+        try:
             return read_jsonl(seed.path, rel, defaults, max_bytes)
-        size = seed.path.stat().st_size
-        if size > max_bytes:
-            return ReadResult(
-                findings=[Finding(rel, None, "", f"file of {size} bytes is over the limit of {max_bytes}", code="size")]
-            )
-        raw = seed.path.read_bytes()
-        text, problem = decode(raw, rel)
+        except OSError as exc:
+            return _unreadable(rel, exc)
+    # Plain strings and one open + fstat per file: at a million files, Path objects and extra
+    # stat calls were a fifth of the reading time.
+    try:
+        with open(seed.file, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            if size > max_bytes:
+                return ReadResult(
+                    findings=[
+                        Finding(rel, None, "", f"file of {size} bytes is over the limit of {max_bytes}", code="size")
+                    ]
+                )
+            raw = f.read()
     except OSError as exc:
-        return ReadResult(findings=[Finding(rel, None, "", f"cannot read: {exc.strerror or exc}", code="io")])
+        return _unreadable(rel, exc)
+    text, problem = decode(raw, rel)
     if problem is not None:
         return ReadResult(findings=[problem], raw=raw)
     assert text is not None
@@ -48,19 +58,25 @@ def read_seed(seed: SeedFile, defaults: Mapping[str, Any], max_bytes: int, stric
         result = read_json(text, rel, defaults)
         result.raw = raw
         return result
-    side = sidecar_path(seed.path)
+    folder, name = os.path.split(seed.file)
+    dot = name.rfind(".")
+    doc_id = name[:dot] if 0 < dot < len(name) - 1 else name  # Path.stem
+    side = os.path.join(folder, doc_id + SIDECAR_SUFFIX)
     sidecar = None
     extra: list[Finding] = []
-    if side.is_file():
-        side_rel = rel.rsplit("/", 1)[0] + "/" + side.name if "/" in rel else side.name
-        fields, where, extra = read_sidecar(side, side_rel)
+    if os.path.isfile(side):
+        side_rel = rel.rsplit("/", 1)[0] + "/" + os.path.basename(side) if "/" in rel else os.path.basename(side)
+        fields, where, extra = read_sidecar(Path(side), side_rel)
         sidecar = (fields, where)
-    doc_id = seed.path.stem
     reader = read_front_matter if has_front_matter(text) else read_article
     result = reader(text, rel, doc_id, defaults, sidecar)
     result.findings[:0] = extra
     result.raw = raw
     return result
+
+
+def _unreadable(rel: str, exc: OSError) -> ReadResult:
+    return ReadResult(findings=[Finding(rel, None, "", f"cannot read: {exc.strerror or exc}", code="io")])
 
 
 def _has_seed(side: Path) -> bool:
