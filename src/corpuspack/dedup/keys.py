@@ -65,7 +65,8 @@ def hash_strings(values: pa.Array) -> np.ndarray:
 
 def word_hashes(keys: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """(hash of every word in order, word offsets per paragraph)."""
-    words = pc.utf8_split_whitespace(keys)
+    # A key text's only whitespace is the ASCII space, so the ASCII splitter (2x faster) is exact.
+    words = pc.ascii_split_whitespace(keys)
     offsets = np.asarray(words.offsets, dtype=np.int64)
     offsets = offsets - offsets[0]
     flat = words.flatten()
@@ -85,9 +86,11 @@ def word_hashes(keys: pa.Array) -> tuple[np.ndarray, np.ndarray]:
 def exact_keys(words: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     """A 64-bit key per paragraph from its word sequence (order matters; equal key texts, equal keys)."""
     counts = np.diff(offsets)
-    position = np.arange(len(words), dtype=np.uint64) - np.repeat(offsets[:-1], counts).astype(np.uint64)
+    position = np.arange(len(words), dtype=np.int64) - np.repeat(offsets[:-1], counts)
     with np.errstate(over="ignore"):
-        mixed = fmix64(words ^ fmix64(position + np.uint64(0x2545F4914F6CDD1D)))
+        # One mix per position a paragraph can have, looked up, rather than one per word.
+        by_position = fmix64(np.arange(int(counts.max(initial=0)), dtype=np.uint64) + np.uint64(0x2545F4914F6CDD1D))
+        mixed = fmix64(words ^ by_position[position])
         sums = np.zeros(len(counts), dtype=np.uint64)
         nonempty = counts > 0
         if nonempty.any():
