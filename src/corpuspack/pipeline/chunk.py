@@ -99,7 +99,7 @@ def chunk_key(seeds: list[SeedFile], config: Config, schema_sha256: str) -> str:
     settings = [__version__, config.language, config.license, config.max_file_bytes, config.strict, schema_sha256]
     digest.update(json.dumps([settings, config.dedup.describe()], sort_keys=True).encode())
     for seed in seeds:
-        digest.update(f"{seed.rel}\0{seed.stamp or stamp(seed.path, sidecar_path(seed.path))[1]}\n".encode())
+        digest.update(f"{seed.rel}\0{seed.stamp or stamp(seed.file, sidecar_path(seed.file))[1]}\n".encode())
     return digest.hexdigest()[:32]
 
 

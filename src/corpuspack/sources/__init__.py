@@ -13,8 +13,7 @@ from .decode import decode
 from .discover import TEXT_SUFFIXES, SeedFile, discover
 from .frontmatter import has_front_matter, read_front_matter
 from .jsonrecords import read_json, read_jsonl
-from .sidecar import SUFFIX as SIDECAR_SUFFIX
-from .sidecar import read_sidecar
+from .sidecar import read_sidecar, sidecar_path, stem
 
 __all__ = ["SeedFile", "discover", "read_seed"]
 
@@ -58,10 +57,8 @@ def read_seed(seed: SeedFile, defaults: Mapping[str, Any], max_bytes: int, stric
         result = read_json(text, rel, defaults)
         result.raw = raw
         return result
-    folder, name = os.path.split(seed.file)
-    dot = name.rfind(".")
-    doc_id = name[:dot] if 0 < dot < len(name) - 1 else name  # Path.stem
-    side = os.path.join(folder, doc_id + SIDECAR_SUFFIX)
+    doc_id = stem(os.path.basename(seed.file))
+    side = sidecar_path(seed.file)
     sidecar = None
     extra: list[Finding] = []
     if os.path.isfile(side):

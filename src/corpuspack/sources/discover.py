@@ -67,7 +67,7 @@ def _stamped(seed: SeedFile, files: dict[str, SeedFile]) -> SeedFile:
     """`seed` with its size and stamp: one stat per file, here, rather than one per use."""
     sidecar = None
     if seed.kind == "text":
-        name = sidecar_path(seed.path).name
+        name = os.path.basename(sidecar_path(seed.file))
         listed = files.get(seed.rel[: len(seed.rel) - len(os.path.basename(seed.file))] + name)
         sidecar = listed.file if listed is not None else None
     size, text = stamp(seed.file, sidecar)
