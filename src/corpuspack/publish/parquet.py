@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from itertools import pairwise
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -12,6 +14,8 @@ import pyarrow.parquet as pq
 
 ROW_GROUP_BYTES = 8 * 1024 * 1024
 ROW_GROUP_ROWS = 100_000
+
+T = TypeVar("T")
 
 
 def shard_name(index: int, count: int) -> str:
@@ -69,6 +73,7 @@ def write_shard(
     also: Callable[[pa.RecordBatch], None] | None = None,
 ) -> None:
     """One shard: a row group per pair of consecutive `cuts` (one shard of `plan`)."""
+    spans = [(lo, hi) for lo, hi in pairwise(cuts) if hi > lo]
     with pq.ParquetWriter(
         path,
         schema,
@@ -78,12 +83,26 @@ def write_shard(
         write_statistics=True,
         store_schema=True,
     ) as writer:
-        for lo, hi in pairwise(cuts):
-            if hi == lo:
-                continue
-            rows = batch(lo, hi)
-            writer.write_table(pa.Table.from_batches([rows], schema), row_group_size=max(hi - lo, 1))
+        for rows in _made_ahead(batch, spans):
+            writer.write_table(pa.Table.from_batches([rows], schema), row_group_size=rows.num_rows)
             if also is not None:
                 also(rows)
-        if len(cuts) < 2 or cuts[0] == cuts[-1]:
+        if not spans:
             writer.write_table(schema.empty_table())
+
+
+def _made_ahead(make: Callable[[int, int], T], spans: list[tuple[int, int]]) -> Iterator[T]:
+    """`make(lo, hi)` of each span in order, the next one made in a thread while this one is used.
+
+    Making rows is mostly Python; compressing and writing them is C++ that releases the GIL, so the
+    two overlap. One made item waits at most: memory grows by one row group.
+    """
+    if not spans:
+        return
+    with ThreadPoolExecutor(1, thread_name_prefix="rows") as pool:
+        pending = pool.submit(make, *spans[0])
+        for span in spans[1:]:
+            done = pending.result()
+            pending = pool.submit(make, *span)
+            yield done
+        yield pending.result()
