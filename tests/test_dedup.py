@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -339,3 +340,15 @@ def test_exact_groups_by_key_partitions_equal_one_group_by():
     assert whole.recurring.any() and (whole.first != np.arange(n)).any()
     for name in ("recurring", "first", "doc_first"):
         assert np.array_equal(getattr(whole, name), getattr(parts, name)), name
+
+
+def test_build_result_holds_the_seed_facts_the_manifest_lists(planted: Path, tmp_path: Path):
+    work = tmp_path / "work"
+    result = build(config=load_config(planted), out=tmp_path / "out", work=work)
+    written = json.loads((tmp_path / "out" / "manifest.json").read_text())["inputs"]["seeds"]
+    seeds = result.manifest["inputs"]["seeds"]
+    assert seeds.to_pylist() == written
+    assert sorted(row["path"] for row in written) == sorted(
+        p.relative_to(planted).as_posix() for p in (planted / "seeds").rglob("*") if p.is_file()
+    )
+    assert result.megabytes == round(sum(row["size"] for row in written) / 1e6, 1)

@@ -38,7 +38,7 @@ class BuildResult:
     """A built version folder and what went into it."""
 
     out: Path | str  # a folder, or the URL it was uploaded to
-    manifest: dict[str, Any]
+    manifest: dict[str, Any]  # as written, but `inputs.seeds` is an Arrow table (path, size, sha256, git_blob)
     seconds: dict[str, float] = field(default_factory=dict)
     reused_chunks: int = 0
     megabytes: float = 0.0
@@ -101,7 +101,7 @@ def build(
     if not keep_work:
         shutil.rmtree(work, ignore_errors=True)
     megabytes = (pc.sum(inputs.column("size")).as_py() or 0) / 1e6
-    doc["inputs"]["seeds"] = inputs.to_pylist()  # as written in the manifest: JSON values only
+    doc["inputs"]["seeds"] = inputs  # a table, not a million dicts (500 MB at a million seeds)
     return BuildResult(out, doc, clock.laps, reused, round(megabytes, 1), _peak_memory_mb())
 
 
@@ -138,6 +138,9 @@ def _run(
     ids = pa.concat_tables([ID_SCHEMA.empty_table()] + [r.ids for r in results])
     inputs = pa.concat_tables([SEED_FACTS.empty_table()] + [r.seeds for r in results]).sort_by("path")
     del results
+    # Only the manifest needs the seed facts (150 MB at a million seeds): on disk until then.
+    _save_table(inputs, work / "inputs.arrow")
+    del inputs
     findings.extend(id_findings(ids))
     _refuse_invalid(findings)
     documents_read = ids.num_rows
@@ -156,6 +159,8 @@ def _run(
         with bar("write", rows, "row", show_progress) as advance:
             engine.write(assembly, config.shard_bytes, partial, work, advance)
         clock.lap("write")
+        del assembly
+        inputs = _load_table(work / "inputs.arrow")
         doc = manifest.compose(
             config=config,
             schema=schema,
@@ -178,6 +183,16 @@ def _run(
         shutil.rmtree(partial, ignore_errors=True)
         raise
     return doc, inputs, reused
+
+
+def _save_table(table: pa.Table, path: Path) -> None:
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
+
+
+def _load_table(path: Path) -> pa.Table:
+    with pa.OSFile(str(path)) as source:
+        return pa.ipc.open_file(source).read_all()
 
 
 def _forget_other_chunks(work: Path, keys: list[str]) -> None:
