@@ -13,7 +13,7 @@ import pytest
 from conftest import REPO, sentence, write_article
 
 from corpuspack import build, load_config
-from corpuspack.dedup.ledger import KeyColumns, exact_groups
+from corpuspack.dedup.ledger import KeyColumns, Ledger, exact_groups
 from corpuspack.engines import local
 from corpuspack.pipeline import texts
 from corpuspack.pipeline.assemble import text_bytes
@@ -352,3 +352,19 @@ def test_build_result_holds_the_seed_facts_the_manifest_lists(planted: Path, tmp
         p.relative_to(planted).as_posix() for p in (planted / "seeds").rglob("*") if p.is_file()
     )
     assert result.megabytes == round(sum(row["size"] for row in written) / 1e6, 1)
+
+
+def test_ledger_similarity_is_nan_except_at_near_duplicates():
+    n = 10
+    ledger = Ledger(
+        reason=np.zeros(n, dtype=np.int8),
+        duplicate_of=np.full(n, -1),
+        cluster=np.full(n, -1),
+        near=np.array([0, 4, 9]),
+        near_similarity=np.array([0.9, 0.85, 0.8]),
+    )
+    whole = ledger.similarity(0, n)
+    assert np.flatnonzero(~np.isnan(whole)).tolist() == [0, 4, 9]
+    assert whole[[0, 4, 9]].tolist() == [0.9, 0.85, 0.8]
+    for lo, hi in [(0, 4), (4, 5), (1, 9), (5, 10), (3, 3)]:
+        assert np.array_equal(ledger.similarity(lo, hi), whole[lo:hi], equal_nan=True)

@@ -23,12 +23,20 @@ class Ledger:
 
     reason: np.ndarray  # int8 index into REASONS; 0 = kept
     duplicate_of: np.ndarray  # int64 position of the paragraph this one duplicates, -1 for none
-    similarity: np.ndarray  # float64, NaN unless near
     cluster: np.ndarray  # int64 cluster id (the representative's key, 63 bits), -1 for none
+    near: np.ndarray  # ascending positions of the near duplicates (a few percent: not a dense column)
+    near_similarity: np.ndarray  # float64 Jaccard of each with the paragraph it names
 
     @property
     def kept(self) -> np.ndarray:
         return self.reason == 0
+
+    def similarity(self, lo: int, hi: int) -> np.ndarray:
+        """Similarity of positions lo..hi to the paragraph each duplicates: NaN unless near."""
+        out = np.full(hi - lo, np.nan)
+        a, b = np.searchsorted(self.near, [lo, hi])
+        out[self.near[a:b] - lo] = self.near_similarity[a:b]
+        return out
 
     def counts(self) -> dict[str, int]:
         tally = np.bincount(self.reason, minlength=len(REASONS))
@@ -116,7 +124,7 @@ def decide(
     n = len(cols.key)
     reason = np.zeros(n, dtype=np.int8)
     dup = np.full(n, -1, dtype=np.int64)
-    similarity = np.full(n, np.nan)
+    later, sim = np.zeros(0, dtype=np.int64), np.zeros(0)
 
     exact = ops.exact(cols, config.boilerplate_min_docs)
     advance(1)
@@ -158,14 +166,13 @@ def decide(
         confirmed, later, earlier, sim = near.assign(pairs, sims, config.threshold, reason == 0)
         reason[later] = NEAR
         dup[later] = earlier
-        similarity[later] = sim
         group = near.components(confirmed, n)[origin]
     # A cluster: every copy and near duplicate of one first paragraph; its id is that paragraph's key.
     size = np.bincount(group, minlength=n)
     key63 = (cols.key & np.uint64(0x7FFFFFFFFFFFFFFF)).astype(np.int64)
     cluster = np.where(size[group] > 1, key63[group], -1)
     advance(1)
-    return Ledger(reason, dup, similarity, cluster)
+    return Ledger(reason, dup, cluster, later, sim)
 
 
 def _pair_key(key: np.ndarray, doc: np.ndarray) -> np.ndarray:

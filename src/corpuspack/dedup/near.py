@@ -97,7 +97,8 @@ def assign(pairs: np.ndarray, similarity: np.ndarray, threshold: float, kept: np
     A kept paragraph is a near duplicate when it reaches `threshold` with an earlier paragraph. It
     names the earliest such paragraph still kept, or failing that the earliest such paragraph, so
     every flag points at a paragraph it truly resembles, preferably one in the output.
-    Returns (confirmed pairs, later positions dropped, the earlier position each names, similarity).
+    Returns (confirmed pairs, later positions dropped (ascending), the earlier position each names,
+    similarity).
     """
     good = similarity >= threshold
     pairs, similarity = pairs[good], similarity[good]

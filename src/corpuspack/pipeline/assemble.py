@@ -79,7 +79,7 @@ def paragraph_batch(order: Order, ledger: Ledger, ids: pa.Array, texts: Texts, l
     reason = ledger.reason[lo:hi]
     dup_doc = ids.take(pa.array(order.doc_rank[safe] if len(safe) else safe, pa.int64()))
     dup_index = _paragraph_index(order, safe)
-    similarity = ledger.similarity[lo:hi]
+    similarity = ledger.similarity(lo, hi)
     cluster = ledger.cluster[lo:hi]
     columns = {
         "doc_id": ids.take(pa.array(order.doc_rank[lo:hi], pa.int64())),
