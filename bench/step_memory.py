@@ -34,13 +34,13 @@ def wrap(owner: object, name: str, tag: str) -> None:
     original = getattr(owner, name)
 
     def timed(*args, **kwargs):
-        before, label[0] = label[0], tag
+        label[0] = tag
         start = time.perf_counter()
         try:
             return original(*args, **kwargs)
         finally:
             seconds[tag] = seconds.get(tag, 0) + time.perf_counter() - start
-            label[0] = before.rstrip("+") + "+"
+            label[0] = tag + "+"
 
     setattr(owner, name, timed)
 
