@@ -19,7 +19,7 @@ from corpuspack.pipeline import texts
 from corpuspack.pipeline.assemble import text_bytes
 from corpuspack.pipeline.order import global_order
 from corpuspack.pipeline.spill import Spill
-from corpuspack.pipeline.texts import RegroupedTexts, TextWindow
+from corpuspack.pipeline.texts import RegroupedDocuments, RegroupedTexts, SpillDocuments, TextWindow
 from corpuspack.publish import parquet
 
 
@@ -148,6 +148,7 @@ def test_same_bytes_whatever_the_workers_or_chunking(planted: Path, tmp_path: Pa
     one = run(planted, tmp_path, "one", workers=1)
     monkeypatch.setattr(local, "CHUNK_FILES", 3)
     monkeypatch.setattr(texts, "RUN_BYTES", 500)  # texts regrouped a few paragraphs to a file
+    monkeypatch.setattr(texts, "RUN_DOCUMENTS", 3)  # and metadata three documents to a file
     many = run(planted, tmp_path, "many", workers=2)
     files = sorted(p.relative_to(one) for p in one.rglob("*") if p.is_file())
     assert files == sorted(p.relative_to(many) for p in many.rglob("*") if p.is_file())
@@ -324,6 +325,26 @@ def test_texts_by_position_match_the_spill(planted: Path, tmp_path: Path, source
             lo = hi
             if lo == n:
                 break
+
+
+@pytest.mark.parametrize("run_rows", [1, 4, 1000])
+def test_regrouped_documents_match_the_spill_in_id_order(planted: Path, tmp_path: Path, run_rows: int, monkeypatch):
+    monkeypatch.setattr(local, "CHUNK_FILES", 2)
+    for i in range(3):  # first by path, last by id
+        write_article(planted / "seeds" / "a", f"zz{i}", [sentence(200 + i, 60)])
+    work = tmp_path / "work"
+    build(out=tmp_path / "out", work=work, config=load_config(planted), workers=1)
+    keys = sorted(p.name[len("docs-") : -len(".arrow")] for p in work.glob("docs-*.arrow"))
+    spill = Spill(work, keys)
+    order = global_order(spill)
+    assert not (np.diff(order.doc_rows) > 0).all()
+    expected = SpillDocuments(spill, order.doc_rows)
+    regrouped = RegroupedDocuments(spill, order.doc_rows, tmp_path / "runs", run_rows=run_rows)
+    n = len(order.doc_rows)
+    for ranks in ([0], [0, 1, 2], list(range(3, n, 2)), [n - 1]):
+        ranks = np.array(ranks)
+        assert regrouped(ranks).equals(expected(ranks))
+    assert regrouped(np.arange(n)).column("id").to_pylist() == sorted(spill.ids.to_pylist())
 
 
 def test_exact_groups_by_key_partitions_equal_one_group_by():

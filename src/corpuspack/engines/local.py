@@ -123,12 +123,12 @@ class LocalEngine:
         One table at a time: two threads saved little time (assembling rows holds the GIL) and
         cost 100 MB of peak memory on 10,000 documents.
         """
-        assembly.regroup_texts(tmp / "texts")
+        assembly.regroup(tmp / "regrouped")
         try:
             for table in TABLES:
                 write_table(assembly, table, shard_bytes, out, advance)
         finally:
-            shutil.rmtree(tmp / "texts", ignore_errors=True)
+            shutil.rmtree(tmp / "regrouped", ignore_errors=True)
 
     def close(self) -> None:
         pass

@@ -14,9 +14,10 @@ from ..dedup.ledger import REASONS, Ledger
 from ..publish.tables import DOCUMENTS, PARAGRAPHS
 from .order import Order
 from .spill import Spill
-from .texts import RegroupedTexts, TextWindow
+from .texts import RegroupedDocuments, RegroupedTexts, SpillDocuments, TextWindow
 
-Texts = Callable[[int, int], pa.Array]
+Texts = Callable[[int, int], pa.Array]  # texts of positions lo..hi
+Documents = Callable[[np.ndarray], pa.Table]  # metadata of ascending document ranks
 ROW_OVERHEAD = 64  # bytes counted per paragraph row besides its text, for cutting row groups
 
 
@@ -33,9 +34,11 @@ def document_bytes(lengths: np.ndarray, ledger: Ledger, order: Order) -> np.ndar
     return np.maximum(sums - 2, 0)
 
 
-def document_batch(spill: Spill, order: Order, ledger: Ledger, texts: Texts, ranks: np.ndarray) -> pa.RecordBatch:
+def document_batch(
+    documents: Documents, order: Order, ledger: Ledger, texts: Texts, ranks: np.ndarray
+) -> pa.RecordBatch:
     """Rows of the documents table for the given document ranks (ascending)."""
-    meta = spill.documents.take(pa.array(order.doc_rows[ranks], pa.int64()))
+    meta = documents(ranks)
     first, last = int(order.doc_start[ranks[0]]), int(order.doc_start[ranks[-1] + 1])
     kept = ledger.kept[first:last]
     positions = np.arange(first, last)[kept]
@@ -119,11 +122,14 @@ class Assembly:
         )
         self.ids = spill.ids.take(pa.array(order.doc_rows, pa.int64()))
         self.texts: Texts = TextWindow(spill, order.rows, lengths)
+        self.documents: Documents = SpillDocuments(spill, order.doc_rows)
 
-    def regroup_texts(self, folder: Path) -> None:
-        """Copy the texts into `folder` in position order first (`RegroupedTexts`): one pass over the
-        spill instead of one per window, for an engine that writes every row on one machine."""
-        self.texts = RegroupedTexts(self.spill, self.order.rows, self.paragraph_sizes - ROW_OVERHEAD, folder)
+    def regroup(self, folder: Path) -> None:
+        """Copy the texts and the documents' metadata into `folder` in order first (`RegroupedTexts`,
+        `RegroupedDocuments`): one pass over the spill instead of one per window, and no whole
+        metadata table in memory, for an engine that writes every row on one machine."""
+        self.texts = RegroupedTexts(self.spill, self.order.rows, self.paragraph_sizes - ROW_OVERHEAD, folder / "texts")
+        self.documents = RegroupedDocuments(self.spill, self.order.doc_rows, folder / "documents")
 
     def sizes(self, table: str) -> np.ndarray:
         """Approximate bytes of each row of `table`, in order (what shards and row groups are cut by)."""
@@ -132,5 +138,5 @@ class Assembly:
     def batch(self, table: str, lo: int, hi: int) -> pa.RecordBatch:
         """Rows lo..hi of `table`."""
         if table == "documents":
-            return document_batch(self.spill, self.order, self.ledger, self.texts, self.published[lo:hi])
+            return document_batch(self.documents, self.order, self.ledger, self.texts, self.published[lo:hi])
         return paragraph_batch(self.order, self.ledger, self.ids, self.texts, lo, hi)

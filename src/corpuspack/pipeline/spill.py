@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -122,6 +122,11 @@ class Spill(ParagraphFiles):
             with pa.OSFile(str(doc_path)) as source:
                 tables.append(pa.ipc.open_file(source).read_all())
         return pa.concat_tables(tables).combine_chunks()
+
+    def document_chunks(self) -> Iterator[tuple[int, AbstractContextManager[pa.Table]]]:
+        """(first document row, the chunk's documents table, mapped while used) for each chunk."""
+        starts = np.concatenate([[0], np.cumsum(self._doc_counts)[:-1]]).astype(np.int64)
+        return ((int(start), _mapped(path)) for start, path in zip(starts, self._doc_files, strict=True))
 
     def doc_of_paragraph(self) -> np.ndarray:
         """The spill row of each paragraph's document."""

@@ -1,4 +1,4 @@
-"""Paragraph texts by global position, for the writer: `texts(lo, hi)` with ranges that move forward.
+"""Paragraph texts and documents' metadata in global order, for the writer, read forward.
 
 Documents are spread over every chunk file, so the texts of one row group come from nearly every
 chunk. Reading them row group by row group maps every chunk once per row group: chunks x row
@@ -6,22 +6,29 @@ groups, quadratic in the corpus (440 of a 1M build's 1,240 seconds). Two ways ou
 
 - `TextWindow` reads a window of about `WINDOW_BYTES` of text at once (one mapping of each chunk
   per window) and needs nothing but the spill: what a cluster's workers, writing a shard each, use.
-- `RegroupedTexts` copies the texts once, in one pass over the chunks, into files of consecutive
-  positions, then reads each file when the writer reaches it: linear, for one machine.
+  `SpillDocuments` takes metadata from the whole documents table.
+- `RegroupedTexts` and `RegroupedDocuments` copy the texts and the metadata once, in one pass over
+  the chunks, into `Runs`: files of consecutive positions, each read when the writer reaches it.
+  Linear, for one machine, and only a run or two in memory (the metadata of a million documents
+  is 350 MB).
 """
 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 
+from .chunk import DOC_SPILL
 from .spill import Spill
 
 WINDOW_BYTES = 64 * 1024 * 1024
 RUN_BYTES = 8 * 1024 * 1024
+RUN_DOCUMENTS = 16_384  # documents' metadata per run
 MAX_RUNS = 512  # files open at once while regrouping; beyond it, runs grow instead
 
 
@@ -75,55 +82,123 @@ class RegroupedTexts(_ForwardTexts):
         before = np.cumsum(lengths, dtype=np.int64) - lengths
         total = int(before[-1] + lengths[-1]) if len(lengths) else 0
         run_bytes = max(run_bytes or RUN_BYTES, -(-total // MAX_RUNS), 1)
-        run = (before // run_bytes).astype(np.int32)
+        position = np.empty(len(rows), dtype=np.int64)
+        position[rows] = np.arange(len(rows), dtype=np.int64)
+        tables = ((spill.chunk_start(c), spill.chunk(c)) for c in range(spill.chunks))
+        self._runs = Runs(folder, (before // run_bytes).astype(np.int32), position, tables, ["text"])
+
+    def _fetch(self, lo: int, hi: int) -> tuple[int, int, pa.Array]:
+        start, stop, table = self._runs.read(lo, hi)
+        return start, stop, table.column("text").combine_chunks()
+
+
+class SpillDocuments:
+    """The documents' metadata for ascending ranks, taken from the spill's documents table."""
+
+    def __init__(self, spill: Spill, doc_rows: np.ndarray) -> None:
+        self._spill, self._doc_rows = spill, doc_rows
+
+    def __call__(self, ranks: np.ndarray) -> pa.Table:
+        return self._spill.documents.take(pa.array(self._doc_rows[ranks], pa.int64()))
+
+
+class RegroupedDocuments:
+    """The documents' metadata (the spill's documents files) copied into `folder` in id order, as
+    runs of `run_rows` documents; `documents(ranks)` for ascending ranks that move forward."""
+
+    def __init__(self, spill: Spill, doc_rows: np.ndarray, folder: Path, run_rows: int = RUN_DOCUMENTS) -> None:
+        rank = np.empty(len(doc_rows), dtype=np.int64)
+        rank[doc_rows] = np.arange(len(doc_rows), dtype=np.int64)
+        run = (np.arange(len(doc_rows)) // max(run_rows, -(-len(doc_rows) // MAX_RUNS), 1)).astype(np.int32)
+        tables = spill.document_chunks()
+        self._runs = Runs(folder, run, rank, tables, [f.name for f in DOC_SPILL])
+        self._lo = self._hi = 0
+        self._table: pa.Table | None = None
+
+    def __call__(self, ranks: np.ndarray) -> pa.Table:
+        lo, hi = int(ranks[0]), int(ranks[-1]) + 1
+        if self._table is None or not self._lo <= lo <= hi <= self._hi:
+            self._table = None
+            self._lo, self._hi, self._table = self._runs.read(lo, hi)
+        return self._table.take(pa.array(ranks - self._lo, pa.int64()))
+
+
+class Runs:
+    """Rows of chunked tables copied, in one pass over the chunks, into one file per run of
+    consecutive positions; `read(lo, hi)` gives the runs holding positions lo..hi in position order.
+
+    `run[p]` is the run of position p (ascending); `position[i]` the position of the i-th source row,
+    the sources' rows numbered across `tables`: (first row number, a context manager giving a table).
+    """
+
+    def __init__(
+        self,
+        folder: Path,
+        run: np.ndarray,
+        position: np.ndarray,
+        tables: Iterable[tuple[int, AbstractContextManager[pa.Table]]],
+        columns: list[str],
+    ) -> None:
         runs = int(run[-1]) + 1 if len(run) else 0
         self._bounds = np.searchsorted(run, np.arange(runs + 1))  # positions of each run
         self._run = run
         self._folder = folder
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
-        _regroup(spill, rows, run, runs, folder)
+        _regroup(tables, position, run, runs, folder, columns)
 
-    def _fetch(self, lo: int, hi: int) -> tuple[int, int, pa.Array]:
+    def read(self, lo: int, hi: int) -> tuple[int, int, pa.Table]:
         first, last = int(self._run[lo]), int(self._run[hi - 1])
         parts = [self._read(r) for r in range(first, last + 1)]
-        texts = parts[0] if len(parts) == 1 else pa.concat_arrays(parts)
-        return int(self._bounds[first]), int(self._bounds[last + 1]), texts
+        table = parts[0] if len(parts) == 1 else pa.concat_tables(parts)
+        return int(self._bounds[first]), int(self._bounds[last + 1]), table
 
-    def _read(self, r: int) -> pa.Array:
-        """Run `r`'s texts in position order (it holds a piece from each chunk, in chunk order)."""
+    def _read(self, r: int) -> pa.Table:
+        """Run `r`'s rows in position order (it holds a piece from each chunk, in chunk order)."""
         with pa.memory_map(str(self._folder / _run_name(r)), "r") as source:
             table = pa.ipc.open_stream(source).read_all()
             where = table.column("position").to_numpy() - self._bounds[r]
             order = np.empty(len(where), dtype=np.int64)
             order[where] = np.arange(len(where))
-            return table.column("text").take(pa.array(order)).combine_chunks()
-
-
-_RUN_SCHEMA = pa.schema([pa.field("position", pa.int64()), pa.field("text", pa.large_string())])
+            return table.drop_columns(["position"]).take(pa.array(order)).combine_chunks()
 
 
 def _run_name(r: int) -> str:
-    return f"texts-{r:05d}.arrow"
+    return f"run-{r:05d}.arrow"
 
 
-def _regroup(spill: Spill, rows: np.ndarray, run: np.ndarray, runs: int, folder: Path) -> None:
-    """One pass over the chunks, each chunk's texts split by run and appended to the run's file."""
-    position = np.empty(len(rows), dtype=np.int64)
-    position[rows] = np.arange(len(rows), dtype=np.int64)
-    writers = [pa.ipc.new_stream(str(folder / _run_name(r)), _RUN_SCHEMA) for r in range(runs)]
+def _regroup(
+    tables: Iterable[tuple[int, AbstractContextManager[pa.Table]]],
+    position: np.ndarray,
+    run: np.ndarray,
+    runs: int,
+    folder: Path,
+    columns: list[str],
+) -> None:
+    """One pass over the chunks, each chunk's rows split by run and appended to the run's file."""
+    writers: list[pa.ipc.RecordBatchStreamWriter] = []
+    schema: pa.Schema | None = None
     try:
-        for c in range(spill.chunks):
-            start = spill.chunk_start(c)
-            with spill.chunk(c) as table:
+        for start, opened in tables:
+            with opened as table:
+                if schema is None:
+                    schema = pa.schema([pa.field("position", pa.int64()), *(table.schema.field(c) for c in columns)])
+                    writers = [pa.ipc.new_stream(str(folder / _run_name(r)), schema) for r in range(runs)]
                 mine = position[start : start + table.num_rows]
                 by_run = np.argsort(run[mine], kind="stable")
-                texts = table.column("text").take(pa.array(by_run)).combine_chunks()
+                rows = (
+                    pa.RecordBatch.from_struct_array(
+                        table.select(columns).take(pa.array(by_run)).to_struct_array().combine_chunks()
+                    )
+                    if table.num_rows
+                    else None
+                )
             mine = mine[by_run]
             cuts = np.flatnonzero(np.diff(run[mine])) + 1
             for lo, hi in zip(np.concatenate([[0], cuts]), np.concatenate([cuts, [len(mine)]]), strict=True):
                 if hi > lo:
-                    batch = pa.record_batch([pa.array(mine[lo:hi]), texts.slice(lo, hi - lo)], schema=_RUN_SCHEMA)
+                    piece = rows.slice(lo, hi - lo)
+                    batch = pa.record_batch([pa.array(mine[lo:hi]), *piece.columns], schema=schema)
                     writers[int(run[mine[lo]])].write_batch(batch)
     finally:
         for writer in writers:
