@@ -102,6 +102,7 @@ def build(
         shutil.rmtree(work, ignore_errors=True)
     megabytes = (pc.sum(inputs.column("size")).as_py() or 0) / 1e6
     doc["inputs"]["seeds"] = inputs  # a table, not a million dicts (500 MB at a million seeds)
+    clock.lap("finish")  # manifest, Croissant, the folder moved into place, the work folder removed
     return BuildResult(out, doc, clock.laps, reused, round(megabytes, 1), _peak_memory_mb())
 
 
