@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import gzip
+import os
 from pathlib import Path
 
 import pyarrow as pa
+import pytest
 from conftest import DATA, SEED
 
-from corpuspack.sources import SeedFile, read_seed
+from corpuspack.sources import SeedFile, discover, read_seed
 
 DEFAULTS = {"language": "en", "license": "unknown"}
 
@@ -140,3 +142,43 @@ def test_document_id_is_the_name_without_its_last_suffix_and_finds_its_sidecar(t
     [doc] = read(seed).documents
     assert doc.id == "2024.01.story"
     assert doc.metadata["url"] == "https://example.org/a"
+
+
+def test_discovery_lists_seeds_once_with_their_sidecars_in_the_stamp(tmp_path):
+    root, outside = tmp_path / "proj", tmp_path / "outside"
+    seeds = root / "seeds"
+    for rel in ["x.txt", "x.meta.json", "a/y.TXT", "a/b/z.md", "a/q.json", ".gitkeep", ".hidden/h.txt"]:
+        (seeds / rel).parent.mkdir(parents=True, exist_ok=True)
+        (seeds / rel).write_text("Title\nOutlet Updated on 2024-01-01\n\nBody.\n")
+    outside.mkdir()
+    (outside / "o.txt").write_text("o")
+    os.symlink(seeds / "a" / "b", seeds / "b-alias")  # the same folder twice: listed once, by its first name
+    os.symlink(outside, seeds / "out")
+    found, findings = discover([seeds], root)
+    assert [s.rel for s in found] == [
+        "seeds/a/b/z.md",
+        "seeds/a/q.json",
+        "seeds/a/y.TXT",
+        "seeds/x.meta.json",
+        "seeds/x.txt",
+    ]
+    assert [f.path for f in findings] == ["seeds/out"] and "outside" in findings[0].message
+    by_rel = {s.rel: s for s in found}
+    text, side = (seeds / "x.txt").stat(), (seeds / "x.meta.json").stat()
+    assert by_rel["seeds/x.txt"].stamp == f"{text.st_size}:{text.st_mtime_ns}+{side.st_size}:{side.st_mtime_ns}"
+    assert by_rel["seeds/x.txt"].size == text.st_size
+    assert "+" not in by_rel["seeds/a/y.TXT"].stamp
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="needs a folder this user cannot list")
+def test_a_folder_that_cannot_be_listed_is_a_finding(tmp_path):
+    locked = tmp_path / "seeds" / "locked"
+    locked.mkdir(parents=True)
+    (tmp_path / "seeds" / "ok.txt").write_text("Title\nOutlet Updated on 2024-01-01\n\nBody.\n")
+    locked.chmod(0)
+    try:
+        found, findings = discover([tmp_path / "seeds"], tmp_path)
+    finally:
+        locked.chmod(0o755)
+    assert [s.rel for s in found] == ["seeds/ok.txt"]
+    assert [(f.path, f.code) for f in findings] == [("seeds/locked", "io")]
