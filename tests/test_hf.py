@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 import random
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import datasets
 import pyarrow as pa
 import pytest
 
+from corpuspack.publish.checksums import Written
 from corpuspack.publish.hf import HFWriter, features
 from corpuspack.publish.tables import DOCUMENTS, PARAGRAPHS, TABLES
 
@@ -88,6 +90,17 @@ def ours(rows: list[pa.RecordBatch], schema: pa.Schema, shards: int, fingerprint
     for batch in rows:
         writer(batch)
     writer.close(fingerprint, lambda: iter(rows))
+    assert_facts_true(writer.written, out)
+
+
+def assert_facts_true(facts: list[Written], folder: Path) -> None:
+    """The writer's facts (taken as it closed each file) are those of the files now on disk, every one."""
+    assert sorted(w.path for w in facts) == sorted(folder.iterdir())
+    for w in facts:
+        data = w.path.read_bytes()
+        assert (w.size, w.sha256) == (len(data), hashlib.sha256(data).hexdigest()), w.path
+        if w.path.suffix == ".arrow":
+            assert w.rows == sum(b.num_rows for b in pa.ipc.open_stream(data)), w.path
 
 
 def assert_same_files(a: Path, b: Path) -> None:

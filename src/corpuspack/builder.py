@@ -158,7 +158,7 @@ def _run(
         assembly = Assembly(spill, order, ledger)
         rows = len(assembly.published) + len(order.rows)
         with bar("write", rows, "row", show_progress) as advance:
-            engine.write(assembly, config.shard_bytes, partial, work, advance)
+            written = engine.write(assembly, config.shard_bytes, partial, work, advance)
         clock.lap("write")
         del assembly
         inputs = _load_table(work / "inputs.arrow")
@@ -175,7 +175,7 @@ def _run(
             parent=parent,
         )
         croissant.write(partial, doc)
-        manifest.write(partial, doc)
+        manifest.write(partial, doc, written)
         del spill
         if out.exists():
             out.rmdir()

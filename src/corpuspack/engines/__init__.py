@@ -21,6 +21,7 @@ from ..pipeline.chunk import ChunkResult
 from ..pipeline.order import Order
 from ..pipeline.spill import Spill
 from ..progress import Advance
+from ..publish.checksums import Written
 from ..sources import SeedFile
 
 ENGINES = ("local", "ray")
@@ -37,8 +38,9 @@ class Engine(Protocol):
 
     def dedup_ops(self, spill: Spill, order: Order, config: Config) -> DedupOps: ...
 
-    def write(self, assembly: Assembly, shard_bytes: int, out: Path, tmp: Path, advance: Advance) -> None:
-        """Both tables as Parquet shards and Hugging Face artifacts into `out`; `advance(rows)` as rows are written."""
+    def write(self, assembly: Assembly, shard_bytes: int, out: Path, tmp: Path, advance: Advance) -> list[Written]:
+        """Both tables as Parquet shards and Hugging Face artifacts into `out`; `advance(rows)` as rows
+        are written. Returns the facts of the files it took them of (the manifest reads the others)."""
         ...
 
     def close(self) -> None: ...
@@ -49,7 +51,7 @@ def open_engine(config: Config) -> Engine:
     if config.engine == "local":
         from .local import LocalEngine
 
-        return LocalEngine()
+        return LocalEngine(config.worker_count)
     if config.engine == "ray":
         if not config.ray_address and "ray" not in sys.modules:
             # Read by Ray at import: a throwaway local Ray listens on 127.0.0.1 only (by default

@@ -39,7 +39,8 @@ from ..pipeline.chunk import ChunkResult, load_finished, process_chunk
 from ..pipeline.order import Order
 from ..pipeline.spill import ParagraphFiles, Spill
 from ..progress import Advance
-from ..publish.hf import HFWriter, fingerprint
+from ..publish.checksums import Written, written
+from ..publish.hf import HFWriter, content_sha256
 from ..publish.parquet import plan, shard_name, write_shard
 from ..publish.tables import TABLES
 from ..sources import SeedFile
@@ -118,7 +119,7 @@ class RayEngine:
     def dedup_ops(self, spill: Spill, order: Order, config: Config) -> DedupOps:
         return RayDedup(spill, order, config, self.partitions)
 
-    def write(self, assembly: Assembly, shard_bytes: int, out: Path, tmp: Path, advance: Advance) -> None:
+    def write(self, assembly: Assembly, shard_bytes: int, out: Path, tmp: Path, advance: Advance) -> list[Written]:
         """One task per shard of each table (the shards `plan` cuts from row sizes), then one task per
         table joining the shards' Arrow parts, in order, into the Hugging Face artifacts."""
         shared = ray.put(assembly)
@@ -139,7 +140,7 @@ class RayEngine:
             done, pending = ray.wait(pending)
             ray.get(done)  # raises a task's error here
             advance(sum(rows[ref] for ref in done))
-        ray.get(saves)
+        return ray.get(list(rows)) + [w for table in ray.get(saves) for w in table]
 
 
 class RayDedup(DedupOps):
@@ -282,14 +283,17 @@ def _jaccard_batch(batch: dict[str, np.ndarray], files: ParagraphFiles) -> dict[
 
 
 @ray.remote
-def _write_shard(assembly: Assembly, table: str, path: Path, cuts: list[int], part: Path) -> None:
+def _write_shard(assembly: Assembly, table: str, path: Path, cuts: list[int], part: Path) -> Written:
     """One Parquet shard, and its rows as an Arrow stream `part` for the Hugging Face artifacts."""
     with pa.OSFile(str(part), "wb") as sink, pa.ipc.new_stream(sink, TABLES[table]) as stream:
-        write_shard(path, TABLES[table], cuts, partial(assembly.batch, table), also=stream.write_batch)
+        rows = write_shard(path, TABLES[table], cuts, partial(assembly.batch, table), also=stream.write_batch)
+    return written(path, rows)
 
 
 @ray.remote
-def _save_table(table: str, parquet: list[Path], parts: list[Path], rows: int, out: Path, *written: None) -> None:
+def _save_table(
+    table: str, parquet: list[Path], parts: list[Path], rows: int, out: Path, *shards: Written
+) -> list[Written]:
     """Once every shard is `written`: the shards' Arrow parts, in order (the same batches the local
     engine writes), streamed into the Hugging Face artifacts."""
 
@@ -301,6 +305,7 @@ def _save_table(table: str, parquet: list[Path], parts: list[Path], rows: int, o
     hf = HFWriter(out, TABLES[table], rows, len(parquet))
     for batch in batches():
         hf(batch)
-    hf.close(fingerprint(parquet), batches)
+    hf.close(content_sha256(parquet), batches)
     for part in parts:
         part.unlink()
+    return hf.written

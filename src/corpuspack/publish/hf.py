@@ -15,9 +15,12 @@ import hashlib
 import json
 import shutil
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from pathlib import Path
 
 import pyarrow as pa
+
+from .checksums import Written, feed, written
 
 MAX_BATCH_ROWS = 1000  # datasets.config.DEFAULT_MAX_BATCH_SIZE
 MAX_BATCH_BYTES = 100_000_000  # datasets.config.MAX_ROW_GROUP_SIZE, "100MB"
@@ -72,14 +75,12 @@ def shard_name(index: int, count: int) -> str:
     return f"data-{index:05d}-of-{count:05d}.arrow"
 
 
-def fingerprint(files: list[Path]) -> str:
-    """`save_to_disk` records a fingerprint; ours comes from the content (the Parquet shards), never at random."""
+def content_sha256(files: list[Path]) -> str:
+    """sha256 of the files' bytes one after the other: what the fingerprint is cut from."""
     digest = hashlib.sha256()
     for path in files:
-        with path.open("rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                digest.update(block)
-    return digest.hexdigest()[:16]
+        feed(path, digest)
+    return digest.hexdigest()
 
 
 class HFWriter:
@@ -102,6 +103,7 @@ class HFWriter:
         self._pending_rows = 0
         self._file: pa.NativeFile | None = None
         self._writer: pa.ipc.RecordBatchStreamWriter | None = None
+        self.written: list[Written] = []  # facts of every file written, once closed
         folder.mkdir(parents=True, exist_ok=True)
 
     def __call__(self, batch: pa.RecordBatch) -> None:
@@ -137,7 +139,9 @@ class HFWriter:
         if piece.num_rows > room:
             self._pending, self._pending_rows = [piece.slice(room)], piece.num_rows - room
 
-    def close(self, fingerprint: str, replay: Callable[[], Iterable[pa.RecordBatch]]) -> None:
+    def close(self, content: str, replay: Callable[[], Iterable[pa.RecordBatch]]) -> None:
+        """Finish the shards and write the two JSON files. `save_to_disk` records a random
+        fingerprint; ours is the start of `content`, the table's Parquet shards' `content_sha256`."""
         self._finish()
         wanted = batch_rows(self.rows, self.nbytes)
         if wanted < self.rows_per_batch:
@@ -145,7 +149,7 @@ class HFWriter:
         files = [{"filename": shard_name(i, self.shards)} for i in range(self.shards)]
         state = {
             "_data_files": files,
-            "_fingerprint": fingerprint,
+            "_fingerprint": content[:16],
             "_format_columns": None,
             "_format_kwargs": {},
             "_format_type": None,
@@ -153,8 +157,13 @@ class HFWriter:
             "_split": None,
         }
         info = {"citation": "", "description": "", "features": features(self.schema), "homepage": "", "license": ""}
-        (self.folder / "state.json").write_text(json.dumps(state, indent=2, sort_keys=True), encoding="utf-8")
-        (self.folder / "dataset_info.json").write_text(json.dumps(info, indent=2), encoding="utf-8")
+        bodies = {
+            "state.json": json.dumps(state, indent=2, sort_keys=True),
+            "dataset_info.json": json.dumps(info, indent=2),
+        }
+        for name, body in bodies.items():
+            (self.folder / name).write_text(body, encoding="utf-8")
+            self.written.append(written(self.folder / name))
 
     def _finish(self) -> None:
         if self._position != self.rows:
@@ -181,6 +190,9 @@ class HFWriter:
             self._writer.close()
             self._file.close()
             self._writer = self._file = None
+            path = self.folder / shard_name(self._shard, self.shards)
+            rows = self._bounds[self._shard + 1] - self._bounds[self._shard]
+            self.written.append(written(path, rows))
 
     def _rewrite(self, rows_per_batch: int, batches: Iterable[pa.RecordBatch]) -> None:
         """Write the shards again with smaller batches (into a sibling folder, then moved over)."""
@@ -192,6 +204,7 @@ class HFWriter:
         for i in range(self.shards):
             (again / shard_name(i, self.shards)).replace(self.folder / shard_name(i, self.shards))
         shutil.rmtree(again)
+        self.written = [replace(w, path=self.folder / w.path.name) for w in writer.written]
 
 
 def _read_back(batch: pa.RecordBatch) -> pa.RecordBatch:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,6 +16,7 @@ from ..dedup.keys import KEY_NORMALISATION
 from ..dedup.ledger import REASONS, Ledger
 from ..storage import is_url
 from ..text import DISPLAY_NORMALISATION
+from .checksums import Written, written
 from .tables import TABLES
 
 if TYPE_CHECKING:
@@ -85,19 +85,26 @@ def compose(
     return body
 
 
-def outputs(out: Path) -> list[dict[str, Any]]:
-    """Every file of the version except the manifest: path, size, sha256 and rows where it has rows."""
-    rows = []
+def outputs(out: Path, known: Iterable[Written] = ()) -> list[dict[str, Any]]:
+    """Every file of the version except the manifest: path, size, sha256 and rows where it has rows.
+
+    Facts of the files in `known` (taken by their writers) are used as they are; any other file is read.
+    """
+    facts = {w.path.resolve(): w for w in known}
+    entries = []
     for path in sorted(p for p in out.rglob("*") if p.is_file() and p.name != NAME):
-        rel = path.relative_to(out).as_posix()
-        entry: dict[str, Any] = {"path": rel, "size": path.stat().st_size, "sha256": sha256_file(path)}
-        if path.suffix == ".parquet":
-            entry["rows"] = pq.ParquetFile(path).metadata.num_rows
-        elif path.suffix == ".arrow":
-            with pa.memory_map(str(path)) as source:  # batch by batch: no table over the whole file
-                entry["rows"] = sum(batch.num_rows for batch in pa.ipc.open_stream(source))
-        rows.append(entry)
-    return rows
+        fact = facts.get(path.resolve()) or written(path, _rows(path))
+        entries.append(fact.entry(path.relative_to(out).as_posix()))
+    return entries
+
+
+def _rows(path: Path) -> int | None:
+    if path.suffix == ".parquet":
+        return pq.ParquetFile(path).metadata.num_rows
+    if path.suffix == ".arrow":
+        with pa.memory_map(str(path)) as source:  # batch by batch: no table over the whole file
+            return sum(batch.num_rows for batch in pa.ipc.open_stream(source))
+    return None
 
 
 def _most_repeated(spill: Spill, order: Order, ledger: Ledger, top: int = 10) -> list[dict]:
@@ -127,11 +134,7 @@ def _most_repeated(spill: Spill, order: Order, ledger: Ledger, top: int = 10) ->
 
 
 def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return written(path).sha256
 
 
 def dumps(body: dict[str, Any]) -> str:
@@ -181,9 +184,10 @@ def _entries(value: Any, depth: int) -> Iterator[str]:
         yield json.dumps(value, sort_keys=True, ensure_ascii=False)
 
 
-def write(out: Path, body: dict[str, Any]) -> None:
-    """The manifest, written piece by piece (a million seeds make a file of hundreds of MB)."""
-    body["outputs"] = outputs(out)
+def write(out: Path, body: dict[str, Any], known: Iterable[Written] = ()) -> None:
+    """The manifest, written piece by piece (a million seeds make a file of hundreds of MB);
+    `known`: facts of files already taken by their writers."""
+    body["outputs"] = outputs(out, known)
     with (out / NAME).open("w", encoding="utf-8") as f:
         for piece in _pieces(body):
             f.write(piece)

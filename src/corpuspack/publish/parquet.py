@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from itertools import pairwise
@@ -11,6 +12,8 @@ from typing import TypeVar
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from .checksums import Written, written
 
 ROW_GROUP_BYTES = 8 * 1024 * 1024
 ROW_GROUP_ROWS = 100_000
@@ -55,14 +58,19 @@ def write_shards(
     groups: list[list[int]],
     batch: Callable[[int, int], pa.RecordBatch],
     also: Callable[[pa.RecordBatch], None] | None = None,
-) -> list[Path]:
+) -> tuple[list[Written], str]:
     """Write the shards `plan` cut (row-group boundaries per shard); `batch(lo, hi)` builds the rows
-    of one row group, which `also` receives too (to write another format from the same rows)."""
+    of one row group, which `also` receives too (to write another format from the same rows).
+
+    Returns each shard's facts and the sha256 of all shards' bytes in order (`hf.content_sha256`).
+    """
     folder.mkdir(parents=True, exist_ok=True)
-    paths = [folder / shard_name(index, len(groups)) for index in range(len(groups))]
-    for path, cuts in zip(paths, groups, strict=True):
-        write_shard(path, schema, cuts, batch, also)
-    return paths
+    whole = hashlib.sha256()
+    shards = []
+    for index, cuts in enumerate(groups):
+        path = folder / shard_name(index, len(groups))
+        shards.append(written(path, write_shard(path, schema, cuts, batch, also), whole))
+    return shards, whole.hexdigest()
 
 
 def write_shard(
@@ -71,8 +79,8 @@ def write_shard(
     cuts: list[int],
     batch: Callable[[int, int], pa.RecordBatch],
     also: Callable[[pa.RecordBatch], None] | None = None,
-) -> None:
-    """One shard: a row group per pair of consecutive `cuts` (one shard of `plan`)."""
+) -> int:
+    """One shard: a row group per pair of consecutive `cuts` (one shard of `plan`); returns its rows."""
     spans = [(lo, hi) for lo, hi in pairwise(cuts) if hi > lo]
     with pq.ParquetWriter(
         path,
@@ -89,6 +97,7 @@ def write_shard(
                 also(rows)
         if not spans:
             writer.write_table(schema.empty_table())
+    return cuts[-1] - cuts[0]
 
 
 def _made_ahead(make: Callable[[int, int], T], spans: list[tuple[int, int]]) -> Iterator[T]:

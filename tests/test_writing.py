@@ -1,0 +1,74 @@
+"""The write stage: the documents table written by a forked process, file facts taken while writing."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import pytest
+from test_dedup import planted  # noqa: F401 - the fixture
+
+from corpuspack import build, load_config
+from corpuspack.engines.forked import Forked, can_fork
+from corpuspack.pipeline import assemble
+from corpuspack.publish import manifest
+
+pytestmark = pytest.mark.skipif(not can_fork(), reason="needs the fork start method")
+
+
+def test_forked_work_reports_progress_and_its_result() -> None:
+    seen: list[int] = []
+    lock = threading.Lock()
+
+    def advance(n: int) -> None:
+        with lock:
+            seen.append(n)
+
+    def work(step) -> dict:
+        for n in (3, 4, 5):
+            step(n)
+        return {"rows": 12}
+
+    assert Forked(work, advance).result() == {"rows": 12}
+    assert sorted(seen) == [3, 4, 5]
+
+
+class Unpicklable(Exception):
+    def __reduce__(self):
+        raise TypeError("not today")
+
+
+@pytest.mark.parametrize(
+    ("error", "expected", "text"),
+    [(ValueError("bad row 7"), ValueError, "bad row 7"), (Unpicklable("deep trouble"), RuntimeError, "deep trouble")],
+)
+def test_forked_work_raises_its_error_here(error: Exception, expected: type, text: str) -> None:
+    def work(step):
+        raise error
+
+    with pytest.raises(expected, match=text):
+        Forked(work, lambda n: None).result()
+
+
+def test_manifest_facts_taken_while_writing_are_those_of_the_files(planted: Path, tmp_path: Path):  # noqa: F811
+    out = tmp_path / "out"
+    build(out=out, config=load_config(planted), workers=2)
+    listed = json.loads((out / "manifest.json").read_text())["outputs"]
+    assert listed == manifest.outputs(out)  # every file read back now, nothing known
+    assert {e["path"] for e in listed} >= {"arrow/documents/state.json", "paragraphs/train-00000-of-00001.parquet"}
+
+
+def test_a_failure_in_the_forked_writer_fails_the_build_and_leaves_nothing(
+    planted: Path,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch,
+):
+    def broken(*args, **kwargs):
+        raise OSError("disk on fire")
+
+    monkeypatch.setattr(assemble, "document_batch", broken)  # the documents table is the forked one
+    out = tmp_path / "out"
+    with pytest.raises(OSError, match="disk on fire"):
+        build(out=out, config=load_config(planted), workers=2)
+    assert not out.exists() and not (tmp_path / ".out.partial").exists()
