@@ -36,7 +36,7 @@ from ..dedup.grouping import distinct
 from ..dedup.ledger import DedupOps, Exact, KeyColumns, exact_groups_at
 from ..pipeline.assemble import Assembly
 from ..pipeline.chunk import ChunkResult, load_finished, process_chunk
-from ..pipeline.order import Order
+from ..pipeline.order import Order, inverse
 from ..pipeline.spill import ParagraphFiles, Spill
 from ..progress import Advance
 from ..publish.checksums import Written, written
@@ -151,8 +151,7 @@ class RayDedup(DedupOps):
         n = len(order.rows)
         self.rows, self.bands = order.rows, config.dedup.lsh[0]
         self.files = spill.paragraph_files()
-        self.position = np.empty(n, dtype=np.int64)
-        self.position[order.rows] = np.arange(n, dtype=np.int64)
+        self.position = inverse(order.rows)
         self.doc_rank = order.doc_rank
         self.partitions = partitions or max(1, min(64, -(-n // ROWS_PER_PARTITION)))
 

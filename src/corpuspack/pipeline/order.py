@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow.compute as pc
 
-from .spill import Spill
+if TYPE_CHECKING:
+    from .spill import Spill
 
 
 @dataclass
@@ -21,11 +23,16 @@ class Order:
     doc_start: np.ndarray
 
 
+def inverse(permutation: np.ndarray) -> np.ndarray:
+    """`out[permutation[i]] = i`."""
+    out = np.empty(len(permutation), dtype=np.int64)
+    out[permutation] = np.arange(len(permutation), dtype=np.int64)
+    return out
+
+
 def global_order(spill: Spill) -> Order:
     doc_rows = np.asarray(pc.sort_indices(spill.ids), dtype=np.int64)
-    rank = np.empty(len(doc_rows), dtype=np.int64)
-    rank[doc_rows] = np.arange(len(doc_rows))
-    par_rank = rank[spill.doc_of_paragraph()]
+    par_rank = inverse(doc_rows)[spill.doc_of_paragraph()]
     rows = np.lexsort((spill.column("pidx"), par_rank))
     doc_rank = par_rank[rows]
     doc_start = np.searchsorted(doc_rank, np.arange(len(doc_rows) + 1))

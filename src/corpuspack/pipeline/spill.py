@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .chunk import DOC_SPILL, spill_paths
+from .order import inverse
 
 
 @contextmanager
@@ -86,9 +87,7 @@ class ParagraphFiles:
         if not pieces:
             with _mapped(self._paragraph_files[0]) as table:
                 return pa.array([], table.schema.field(name).type)
-        inverse = np.empty(len(rows), dtype=np.int64)
-        inverse[order] = np.arange(len(rows))
-        return pa.concat_arrays(pieces).take(pa.array(inverse, pa.int64()))
+        return pa.concat_arrays(pieces).take(pa.array(inverse(order), pa.int64()))
 
     def shingle_sets(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         lists = self.take("shingles", rows)

@@ -24,6 +24,7 @@ import numpy as np
 import pyarrow as pa
 
 from .chunk import DOC_SPILL
+from .order import inverse
 from .spill import Spill
 
 WINDOW_BYTES = 64 * 1024 * 1024
@@ -32,27 +33,35 @@ RUN_DOCUMENTS = 16_384  # documents' metadata per run
 MAX_RUNS = 512  # files open at once while regrouping; beyond it, runs grow instead
 
 
-class _ForwardTexts:
-    """Serves `texts(lo, hi)` from the last range fetched, fetching a new one when asked outside it."""
+class _Forward:
+    """Rows of positions lo..hi served from the last range fetched; a new range is fetched (and
+    the old one let go first) only when asked outside it. For readers that move forward."""
 
     def __init__(self) -> None:
         self._lo = self._hi = 0
-        self._texts: pa.Array | None = None
+        self._held: pa.Array | pa.Table | None = None
 
-    def __call__(self, lo: int, hi: int) -> pa.Array:
-        if hi == lo:
-            return pa.array([], pa.large_string())
-        if self._texts is None or not self._lo <= lo <= hi <= self._hi:
-            self._texts = None  # the old range goes before the new one comes
-            self._lo, self._hi, self._texts = self._fetch(lo, hi)
-        return self._texts.slice(lo - self._lo, hi - lo)
+    def _range(self, lo: int, hi: int) -> tuple[int, pa.Array | pa.Table]:
+        """(first position held, rows held), holding positions lo..hi."""
+        if self._held is None or not self._lo <= lo <= hi <= self._hi:
+            self._held = None
+            self._lo, self._hi, self._held = self._fetch(lo, hi)
+        return self._lo, self._held
 
-    def _fetch(self, lo: int, hi: int) -> tuple[int, int, pa.Array]:
-        """Texts of positions start..stop, a range holding lo..hi."""
+    def _fetch(self, lo: int, hi: int) -> tuple[int, int, pa.Array | pa.Table]:
+        """Rows of positions start..stop, a range holding lo..hi."""
         raise NotImplementedError
 
     def __getstate__(self) -> dict:
-        return {**self.__dict__, "_texts": None, "_lo": 0, "_hi": 0}
+        return {**self.__dict__, "_held": None, "_lo": 0, "_hi": 0}
+
+
+class _ForwardTexts(_Forward):
+    def __call__(self, lo: int, hi: int) -> pa.Array:
+        if hi == lo:
+            return pa.array([], pa.large_string())
+        start, texts = self._range(lo, hi)
+        return texts.slice(lo - start, hi - lo)
 
 
 class TextWindow(_ForwardTexts):
@@ -82,10 +91,8 @@ class RegroupedTexts(_ForwardTexts):
         before = np.cumsum(lengths, dtype=np.int64) - lengths
         total = int(before[-1] + lengths[-1]) if len(lengths) else 0
         run_bytes = max(run_bytes or RUN_BYTES, -(-total // MAX_RUNS), 1)
-        position = np.empty(len(rows), dtype=np.int64)
-        position[rows] = np.arange(len(rows), dtype=np.int64)
         tables = ((spill.chunk_start(c), spill.chunk(c)) for c in range(spill.chunks))
-        self._runs = Runs(folder, (before // run_bytes).astype(np.int32), position, tables, ["text"])
+        self._runs = Runs(folder, (before // run_bytes).astype(np.int32), inverse(rows), tables, ["text"])
 
     def _fetch(self, lo: int, hi: int) -> tuple[int, int, pa.Array]:
         start, stop, table = self._runs.read(lo, hi)
@@ -102,25 +109,21 @@ class SpillDocuments:
         return self._spill.documents.take(pa.array(self._doc_rows[ranks], pa.int64()))
 
 
-class RegroupedDocuments:
+class RegroupedDocuments(_Forward):
     """The documents' metadata (the spill's documents files) copied into `folder` in id order, as
     runs of `run_rows` documents; `documents(ranks)` for ascending ranks that move forward."""
 
     def __init__(self, spill: Spill, doc_rows: np.ndarray, folder: Path, run_rows: int = RUN_DOCUMENTS) -> None:
-        rank = np.empty(len(doc_rows), dtype=np.int64)
-        rank[doc_rows] = np.arange(len(doc_rows), dtype=np.int64)
+        super().__init__()
         run = (np.arange(len(doc_rows)) // max(run_rows, -(-len(doc_rows) // MAX_RUNS), 1)).astype(np.int32)
-        tables = spill.document_chunks()
-        self._runs = Runs(folder, run, rank, tables, [f.name for f in DOC_SPILL])
-        self._lo = self._hi = 0
-        self._table: pa.Table | None = None
+        self._runs = Runs(folder, run, inverse(doc_rows), spill.document_chunks(), [f.name for f in DOC_SPILL])
 
     def __call__(self, ranks: np.ndarray) -> pa.Table:
-        lo, hi = int(ranks[0]), int(ranks[-1]) + 1
-        if self._table is None or not self._lo <= lo <= hi <= self._hi:
-            self._table = None
-            self._lo, self._hi, self._table = self._runs.read(lo, hi)
-        return self._table.take(pa.array(ranks - self._lo, pa.int64()))
+        start, table = self._range(int(ranks[0]), int(ranks[-1]) + 1)
+        return table.take(pa.array(ranks - start, pa.int64()))
+
+    def _fetch(self, lo: int, hi: int) -> tuple[int, int, pa.Table]:
+        return self._runs.read(lo, hi)
 
 
 class Runs:
@@ -158,9 +161,7 @@ class Runs:
         with pa.memory_map(str(self._folder / _run_name(r)), "r") as source:
             table = pa.ipc.open_stream(source).read_all()
             where = table.column("position").to_numpy() - self._bounds[r]
-            order = np.empty(len(where), dtype=np.int64)
-            order[where] = np.arange(len(where))
-            return table.drop_columns(["position"]).take(pa.array(order)).combine_chunks()
+            return table.drop_columns(["position"]).take(pa.array(inverse(where))).combine_chunks()
 
 
 def _run_name(r: int) -> str:

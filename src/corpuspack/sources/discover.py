@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..model import Finding
 from .sidecar import SUFFIX as SIDECAR_SUFFIX
-from .sidecar import sidecar_path, stem
+from .sidecar import stem
 
 TEXT_SUFFIXES = (".txt", ".md", ".markdown")
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".jsonl.zst", ".ndjson.gz", ".ndjson.zst")
@@ -68,30 +68,43 @@ def discover(paths: list[Path], base: Path) -> tuple[list[SeedFile], list[Findin
 
 
 def _stamped(seed: SeedFile, files: dict[str, SeedFile]) -> SeedFile:
-    """`seed` with its size and stamp."""
-    sidecar = None
-    if seed.kind == "text":
-        name = os.path.basename(sidecar_path(seed.file))
-        listed = files.get(seed.rel[: len(seed.rel) - len(os.path.basename(seed.file))] + name)
-        sidecar = listed.file if listed is not None else None
-    size, text = stamp(seed.file, sidecar)
-    return SeedFile(seed.file, seed.rel, size, text)
+    """`seed`, named directly, with its size and stamp (its sidecar found among `files`)."""
+    folder = seed.rel[: len(seed.rel) - len(os.path.basename(seed.file))]
+
+    def sidecar(name: str) -> str:
+        listed = files.get(folder + name)
+        return _stat_text(listed.file) if listed is not None else ""
+
+    own = _stat_text(seed.file)
+    return SeedFile(seed.file, seed.rel, _size(own), _stamp_text(os.path.basename(seed.file), own, sidecar))
 
 
-def stamp(path: Path | str, sidecar: Path | str | None) -> tuple[int, str]:
-    """Size of a seed file, and the size and mtime of it and of its sidecar (what changes when
-    either does); (-1, "") when the file cannot be read."""
-    parts, size = [], -1
-    for i, p in enumerate((path, sidecar) if sidecar is not None else (path,)):
-        with contextlib.suppress(OSError):
-            st = os.stat(p)
-            size = st.st_size if i == 0 else size
-            parts.append(_stat_text(st))
-    return size, "+".join(parts)
+def stamp(path: str, sidecar: str | None = None) -> tuple[int, str]:
+    """Size of a seed file (-1 when it cannot be stat-ed) and its stamp (`_stamp_text`)."""
+    own = _stat_text(path)
+    return _size(own), _stamp_text(os.path.basename(path), own, lambda _: _stat_text(sidecar) if sidecar else "")
 
 
-def _stat_text(st: os.stat_result) -> str:
+def _stamp_text(name: str, own: str, sidecar: Callable[[str], str | None]) -> str:
+    """What changes when a seed or its sidecar does: the seed's "size:mtime" and, for a text seed,
+    its sidecar's, looked up by name ("" or None when there is none)."""
+    if own and name.lower().endswith(TEXT_SUFFIXES):
+        side = sidecar(stem(name) + SIDECAR_SUFFIX)
+        return f"{own}+{side}" if side else own
+    return own
+
+
+def _stat_text(path: str | os.DirEntry) -> str:
+    """ "size:mtime" of a file, "" when it cannot be stat-ed."""
+    try:
+        st = path.stat() if isinstance(path, os.DirEntry) else os.stat(path)
+    except OSError:
+        return ""
     return f"{st.st_size}:{st.st_mtime_ns}"
+
+
+def _size(stat_text: str) -> int:
+    return int(stat_text[: stat_text.index(":")]) if stat_text else -1
 
 
 def _walk(top: Path, top_real: Path, base: Path, files: dict[str, SeedFile], findings: list[Finding]) -> None:
@@ -122,20 +135,15 @@ def _walk(top: Path, top_real: Path, base: Path, files: dict[str, SeedFile], fin
                         if entry.is_dir():
                             folders.append((name, entry.path))
                             continue
-                        st = entry.stat()
-                        stamps[name] = f"{st.st_size}:{st.st_mtime_ns}"
                     except OSError:
-                        stamps[name] = ""
+                        pass
+                    stamps[name] = _stat_text(entry)
         except OSError as exc:
             findings.append(Finding(rel_here or ".", None, "", f"cannot list folder: {exc.strerror or exc}", code="io"))
             continue
-        for name, text in stamps.items():
+        for name, own in stamps.items():
             rel = f"{rel_here}/{name}" if rel_here else name
-            size = int(text[: text.index(":")]) if text else -1
-            if text and name.lower().endswith(TEXT_SUFFIXES):
-                side = stamps.get(stem(name) + SIDECAR_SUFFIX)
-                text = f"{text}+{side}" if side else text
-            files[rel] = SeedFile(os.path.join(folder, name), rel, size, text)
+            files[rel] = SeedFile(os.path.join(folder, name), rel, _size(own), _stamp_text(name, own, stamps.get))
         del stamps
         for name, path in sorted(folders, reverse=True):
             pending.append((path, f"{rel_here}/{name}" if rel_here else name))
