@@ -109,3 +109,14 @@ def test_jaccard_in_fetched_batches_equals_set_jaccard(fetch):
         x, y = set(sets[a].tolist()), set(sets[b].tolist())
         assert value == pytest.approx(len(x & y) / len(x | y) if x | y else 0.0)
     assert len(fetched) == 1 if fetch is None else len(fetched) > 3
+
+
+def test_candidate_pairs_of_bands_taken_apart_union_to_those_of_all_bands():
+    rng = np.random.default_rng(5)
+    positions = np.sort(rng.choice(5000, 800, replace=False))
+    bands = [rng.integers(0, 60, len(positions)).astype(np.uint64) for _ in range(6)]
+    whole = near.candidate_pairs(iter(bands), positions, max_pairs=4)
+    parts = [near.candidate_pairs(iter(bands[lo:hi]), positions, max_pairs=4) for lo, hi in [(0, 2), (2, 5), (5, 6)]]
+    assert len(whole) > 300
+    assert np.array_equal(near.union_pairs(parts), whole)
+    assert np.array_equal(near.union_pairs([whole[:0], whole]), whole)

@@ -10,7 +10,7 @@ import pytest
 from test_dedup import planted  # noqa: F401 - the fixture
 
 from corpuspack import build, load_config
-from corpuspack.engines.forked import Forked, can_fork
+from corpuspack.engines.forked import Forked, can_fork, split
 from corpuspack.pipeline import assemble
 from corpuspack.publish import manifest
 
@@ -72,3 +72,13 @@ def test_a_failure_in_the_forked_writer_fails_the_build_and_leaves_nothing(
     with pytest.raises(OSError, match="disk on fire"):
         build(out=out, config=load_config(planted), workers=2)
     assert not out.exists() and not (tmp_path / ".out.partial").exists()
+
+
+def test_split_work_comes_back_in_order_and_a_child_error_surfaces() -> None:
+    assert split([lambda: "here", lambda: "child 1", lambda: "child 2"], workers=3) == ["here", "child 1", "child 2"]
+
+    def broken() -> None:
+        raise KeyError("band 3")
+
+    with pytest.raises(KeyError, match="band 3"):
+        split([lambda: 1, broken], workers=2)

@@ -45,6 +45,15 @@ def candidate_pairs(band_columns: Iterable[np.ndarray], positions: np.ndarray, m
     return np.stack([codes // n, codes % n], axis=1)
 
 
+def union_pairs(parts: list[np.ndarray]) -> np.ndarray:
+    """The distinct pairs of every part (each as `candidate_pairs` returns them), in the same order."""
+    n = max((int(p.max()) + 1 for p in parts if len(p)), default=1)
+    codes = np.zeros(0, dtype=np.int64)
+    for p in parts:
+        codes = merge_distinct(codes, p[:, 0] * n + p[:, 1])
+    return np.stack([codes // n, codes % n], axis=1)
+
+
 def jaccard(
     pairs: np.ndarray, sets_for: SetsFor, sizes_of: SizesOf | None = None, fetch: int = 1 << 23, batch: int = 1 << 19
 ) -> np.ndarray:

@@ -10,7 +10,7 @@ import gc
 import multiprocessing as mp
 import threading
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
 from ..progress import Advance
@@ -69,6 +69,20 @@ class Forked(Generic[T]):
             self._process.terminate()
         self._process.join()
         self._listener.join()
+
+
+def split(parts: Sequence[Callable[[], T]], workers: int) -> list[T]:
+    """The results of `parts`, in order; with `workers` > 1, the first runs here while the others
+    run at once in forked processes."""
+    if workers < 2 or len(parts) < 2 or not can_fork():
+        return [part() for part in parts]
+    children = [Forked(lambda advance, part=part: part(), lambda n: None) for part in parts[1:]]
+    try:
+        return [parts[0](), *(child.result() for child in children)]
+    except BaseException:
+        for child in children:
+            child.stop()
+        raise
 
 
 def _child(work: Callable[[Advance], T], send: mp.connection.Connection) -> None:

@@ -29,10 +29,11 @@ from ..publish.hf import HFWriter
 from ..publish.parquet import plan, write_shards
 from ..publish.tables import TABLES
 from ..sources import SeedFile
-from .forked import Forked, can_fork
+from .forked import Forked, can_fork, split
 
 CHUNK_BYTES = 4 * 1024 * 1024
 CHUNK_FILES = 2000
+SPLIT_FROM = 50_000  # paragraphs in the near-duplicate pool, or candidate pairs, worth a fork
 
 
 def plan_chunks(seeds: list[SeedFile]) -> list[list[SeedFile]]:
@@ -84,26 +85,37 @@ def run_chunks(chunks: list[list[SeedFile]], keys: list[str], config: Config, sp
 
 
 class LocalDedup(DedupOps):
-    """Dedup's group-bys in this process, reading band keys and shingle sets from the spill."""
+    """Dedup's group-bys, reading band keys and shingle sets from the spill; candidate pairs (band
+    by band) and their Jaccard (pair by pair) split between this process and forked ones."""
 
     def __init__(self, spill: Spill, order: Order, config: Config) -> None:
         self.spill, self.rows, self.bands = spill, order.rows, config.dedup.lsh[0]
+        self.workers = config.worker_count
 
     def exact(self, cols: KeyColumns, min_docs: int) -> Exact:
         return exact_groups(cols, min_docs)
 
     def candidate_pairs(self, pool: np.ndarray, max_pairs: int) -> np.ndarray:
         rows = self.rows[pool]
-        columns = (self.spill.column(band_column(b))[rows] for b in range(self.bands))
-        return near.candidate_pairs(columns, pool, max_pairs)
+
+        def of_bands(bands: np.ndarray) -> np.ndarray:
+            return near.candidate_pairs((self.spill.column(band_column(b))[rows] for b in bands), pool, max_pairs)
+
+        parts = np.array_split(np.arange(self.bands), min(self.workers, self.bands) if len(pool) >= SPLIT_FROM else 1)
+        return near.union_pairs(split([partial(of_bands, bands) for bands in parts], self.workers))
 
     def jaccard(self, pairs: np.ndarray) -> np.ndarray:
         counts = self.spill.lengths("shingles")
-        return near.jaccard(
-            pairs,
-            lambda positions: self.spill.shingle_sets(self.rows[positions]),
-            lambda positions: counts[self.rows[positions]],
-        )
+
+        def of_pairs(part: np.ndarray) -> np.ndarray:
+            return near.jaccard(
+                part,
+                lambda positions: self.spill.shingle_sets(self.rows[positions]),
+                lambda positions: counts[self.rows[positions]],
+            )
+
+        parts = np.array_split(pairs, self.workers if len(pairs) >= SPLIT_FROM else 1)
+        return np.concatenate([np.zeros(0), *split([partial(of_pairs, part) for part in parts], self.workers)])
 
 
 class LocalEngine:
