@@ -14,7 +14,25 @@ SizesOf = Callable[[np.ndarray], np.ndarray]
 
 
 def candidate_pairs(band_columns: Iterable[np.ndarray], positions: np.ndarray, max_pairs: int) -> np.ndarray:
-    """Unique (earlier, later) position pairs sharing a band key in any band, as an (n, 2) array.
+    """Unique (earlier, later) position pairs sharing a band key in any band, as an (n, 2) array
+    sorted by earlier, then later (`candidate_codes`)."""
+    return pairs_of(candidate_codes(band_columns, positions, max_pairs), positions)
+
+
+def pairs_of(codes: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """The (earlier, later) pairs of `candidate_codes`."""
+    n = _base(positions)
+    return np.stack([codes // n, codes % n], axis=1)
+
+
+def _base(positions: np.ndarray) -> np.int64:
+    return np.int64(positions.max() + 1 if len(positions) else 1)
+
+
+def candidate_codes(band_columns: Iterable[np.ndarray], positions: np.ndarray, max_pairs: int) -> np.ndarray:
+    """The pairs of positions sharing a band key in any band, as sorted distinct codes earlier * n
+    + later (n: the largest position + 1): half the memory of pairs, and the codes of bands taken
+    apart merge into those of all bands with `merge_distinct`.
 
     Inside a bucket each member pairs with up to `max_pairs` members before it, so a huge bucket
     costs linear, not quadratic, work; clusters that big are reached through many buckets anyway.
@@ -23,16 +41,20 @@ def candidate_pairs(band_columns: Iterable[np.ndarray], positions: np.ndarray, m
     share their top 64 - log2(members) bits (then their members interleave by index, still compared
     on the whole key).
     """
-    codes = np.zeros(0, dtype=np.int64)  # earlier * n + later, merged band by band
-    n = np.int64(positions.max() + 1 if len(positions) else 1)
+    codes = np.zeros(0, dtype=np.int64)  # merged band by band
+    n = _base(positions)
     low = np.uint64((1 << max((len(positions) - 1).bit_length(), 1)) - 1)
     index = np.arange(len(positions), dtype=np.uint64)
     for keys in band_columns:
-        packed = (keys & ~low) | index
+        packed = keys & ~low
+        packed |= index
         packed.sort()
-        order = (packed & low).astype(np.int64)
-        del packed
-        k, p = keys[order], positions[order]
+        packed &= low
+        order = packed.view(np.int64)  # the members' indexes, in bucket order
+        k = keys[order]
+        del keys  # each array goes as soon as it is used: with a process per worker, peaks add up
+        p = positions[order]
+        del order, packed
         found = []
         for d in range(1, max_pairs + 1):
             same = k[d:] == k[:-d]
@@ -42,16 +64,7 @@ def candidate_pairs(band_columns: Iterable[np.ndarray], positions: np.ndarray, m
         if found:
             # Near duplicates share most bands: merged per band, the pairs stay ~bands times fewer.
             codes = merge_distinct(codes, distinct(np.concatenate(found)))
-    return np.stack([codes // n, codes % n], axis=1)
-
-
-def union_pairs(parts: list[np.ndarray]) -> np.ndarray:
-    """The distinct pairs of every part (each as `candidate_pairs` returns them), in the same order."""
-    n = max((int(p.max()) + 1 for p in parts if len(p)), default=1)
-    codes = np.zeros(0, dtype=np.int64)
-    for p in parts:
-        codes = merge_distinct(codes, p[:, 0] * n + p[:, 1])
-    return np.stack([codes // n, codes % n], axis=1)
+    return codes
 
 
 def jaccard(

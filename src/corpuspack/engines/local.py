@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import multiprocessing as mp
 import shutil
@@ -18,6 +19,7 @@ import pyarrow as pa
 from ..config import Config
 from ..dedup import near
 from ..dedup.features import band_column
+from ..dedup.grouping import merge_distinct
 from ..dedup.ledger import DedupOps, Exact, KeyColumns, exact_groups
 from ..pipeline.assemble import Assembly
 from ..pipeline.chunk import ChunkResult, load_finished, process_chunk
@@ -99,10 +101,12 @@ class LocalDedup(DedupOps):
         rows = self.rows[pool]
 
         def of_bands(bands: np.ndarray) -> np.ndarray:
-            return near.candidate_pairs((self.spill.column(band_column(b))[rows] for b in bands), pool, max_pairs)
+            return near.candidate_codes((self.spill.column(band_column(b))[rows] for b in bands), pool, max_pairs)
 
-        parts = np.array_split(np.arange(self.bands), min(self.workers, self.bands) if len(pool) >= SPLIT_FROM else 1)
-        return near.union_pairs(split([partial(of_bands, bands) for bands in parts], self.workers))
+        workers = self.workers if len(pool) >= SPLIT_FROM else 1
+        parts = np.array_split(np.arange(self.bands), min(workers, self.bands))
+        codes = split([partial(of_bands, bands) for bands in parts], workers)
+        return near.pairs_of(functools.reduce(merge_distinct, codes), pool)
 
     def jaccard(self, pairs: np.ndarray) -> np.ndarray:
         counts = self.spill.lengths("shingles")
@@ -114,8 +118,9 @@ class LocalDedup(DedupOps):
                 lambda positions: counts[self.rows[positions]],
             )
 
-        parts = np.array_split(pairs, self.workers if len(pairs) >= SPLIT_FROM else 1)
-        return np.concatenate([np.zeros(0), *split([partial(of_pairs, part) for part in parts], self.workers)])
+        workers = self.workers if len(pairs) >= SPLIT_FROM else 1
+        parts = np.array_split(pairs, workers)
+        return np.concatenate([np.zeros(0), *split([partial(of_pairs, part) for part in parts], workers)])
 
 
 class LocalEngine:
