@@ -104,11 +104,11 @@ def _jaccard_batch(a: np.ndarray, b: np.ndarray, flat: np.ndarray, offsets: np.n
     lengths = sizes[which]
     pair = np.repeat(np.concatenate([np.arange(len(a)), np.arange(len(a))]), lengths)
     starts = np.repeat(offsets[which] - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
-    values = flat[starts + np.arange(lengths.sum())]
-    order = np.lexsort((values, pair))
-    v, p = values[order], pair[order]
-    both = (p[1:] == p[:-1]) & (v[1:] == v[:-1])
-    inter = np.bincount(p[1:][both], minlength=len(a)).astype(np.float64)
+    # (pair << 32 | shingle), sorted: a shingle both sets hold is a repeat (a set holds each once).
+    packed = (pair.astype(np.uint64) << np.uint64(32)) | flat[starts + np.arange(lengths.sum())].astype(np.uint64)
+    packed.sort()
+    repeats = packed[1:][packed[1:] == packed[:-1]]
+    inter = np.bincount((repeats >> np.uint64(32)).astype(np.int64), minlength=len(a)).astype(np.float64)
     union = sizes[a] + sizes[b] - inter
     return np.divide(inter, union, out=np.zeros(len(a)), where=union > 0)
 
