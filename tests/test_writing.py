@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 from pathlib import Path
 
@@ -48,6 +49,14 @@ def test_forked_work_raises_its_error_here(error: Exception, expected: type, tex
         raise error
 
     with pytest.raises(expected, match=text):
+        Forked(work, lambda n: None).result()
+
+
+def test_a_forked_process_that_dies_is_an_error_naming_its_exit_code() -> None:
+    def work(step):
+        os._exit(3)
+
+    with pytest.raises(RuntimeError, match="exit code 3"):
         Forked(work, lambda n: None).result()
 
 

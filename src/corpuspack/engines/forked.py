@@ -37,7 +37,7 @@ class Forked(Generic[T]):
         finally:
             gc.unfreeze()
         send.close()
-        self._outcome: tuple[str, object] = ("error", RuntimeError("the forked process sent nothing"))
+        self._outcome: tuple[str, object] | None = None
         self._listener = threading.Thread(target=self._listen, args=(advance,), daemon=True)
         self._listener.start()
 
@@ -56,11 +56,11 @@ class Forked(Generic[T]):
     def result(self) -> T:
         self._listener.join()
         self._process.join()
+        if self._outcome is None:  # killed (out of memory, say) before it could say anything
+            raise RuntimeError(f"a forked process ended without a result (exit code {self._process.exitcode})")
         kind, value = self._outcome
         if kind == "error":
             raise value if isinstance(value, BaseException) else RuntimeError(value)
-        if self._process.exitcode != 0:
-            raise RuntimeError(f"the forked process exited with code {self._process.exitcode}")
         return value
 
     def stop(self) -> None:
