@@ -150,6 +150,7 @@ def test_same_bytes_whatever_the_workers_or_chunking(planted: Path, tmp_path: Pa
     monkeypatch.setattr(texts, "RUN_BYTES", 500)  # texts regrouped a few paragraphs to a file
     monkeypatch.setattr(texts, "RUN_DOCUMENTS", 3)  # and metadata three documents to a file
     monkeypatch.setattr(local, "SPLIT_FROM", 1)  # bands and pairs split between processes
+    monkeypatch.setattr(local, "FORK_WRITER_FROM", 1)  # and the tables written by two
     many = run(planted, tmp_path, "many", workers=2)
     files = sorted(p.relative_to(one) for p in one.rglob("*") if p.is_file())
     assert files == sorted(p.relative_to(many) for p in many.rglob("*") if p.is_file())

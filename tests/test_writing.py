@@ -11,6 +11,7 @@ import pytest
 from test_dedup import planted  # noqa: F401 - the fixture
 
 from corpuspack import build, load_config
+from corpuspack.engines import local
 from corpuspack.engines.forked import Forked, can_fork, split
 from corpuspack.pipeline import assemble
 from corpuspack.publish import manifest
@@ -60,7 +61,8 @@ def test_a_forked_process_that_dies_is_an_error_naming_its_exit_code() -> None:
         Forked(work, lambda n: None).result()
 
 
-def test_manifest_facts_taken_while_writing_are_those_of_the_files(planted: Path, tmp_path: Path):  # noqa: F811
+def test_manifest_facts_taken_while_writing_are_those_of_the_files(planted: Path, tmp_path: Path, monkeypatch):  # noqa: F811
+    monkeypatch.setattr(local, "FORK_WRITER_FROM", 1)
     out = tmp_path / "out"
     build(out=out, config=load_config(planted), workers=2)
     listed = json.loads((out / "manifest.json").read_text())["outputs"]
@@ -76,6 +78,7 @@ def test_a_failure_in_the_forked_writer_fails_the_build_and_leaves_nothing(
     def broken(*args, **kwargs):
         raise OSError("disk on fire")
 
+    monkeypatch.setattr(local, "FORK_WRITER_FROM", 1)
     monkeypatch.setattr(assemble, "document_batch", broken)  # the documents table is the forked one
     out = tmp_path / "out"
     with pytest.raises(OSError, match="disk on fire"):

@@ -35,7 +35,10 @@ from .forked import Forked, can_fork, split
 
 CHUNK_BYTES = 4 * 1024 * 1024
 CHUNK_FILES = 2000
-SPLIT_FROM = 50_000  # paragraphs in the near-duplicate pool, or candidate pairs, worth a fork
+# Forking costs memory (pages copied on write, the child's own buffers: ~200 MB while writing a
+# 10,000-document build) and saves time only on large work: below these sizes, one process.
+SPLIT_FROM = 50_000  # paragraphs in the near-duplicate pool, or candidate pairs
+FORK_WRITER_FROM = 1_000_000  # paragraphs in the build
 
 
 def plan_chunks(seeds: list[SeedFile]) -> list[list[SeedFile]]:
@@ -142,12 +145,13 @@ class LocalEngine:
     def write(self, assembly: Assembly, shard_bytes: int, out: Path, tmp: Path, advance: Advance) -> list[Written]:
         """Both tables, to Parquet and to the Hugging Face artifacts from the same rows.
 
-        With two workers or more, the documents table is written by a forked process while this
-        one writes the paragraphs: assembling rows is mostly Python, so threads would share one core.
+        With two workers or more and a large build, the documents table is written by a forked
+        process while this one writes the paragraphs (threads would share one core: assembling
+        rows holds the GIL).
         """
         assembly.regroup(tmp / "regrouped")
         try:
-            if self.workers < 2 or not can_fork():
+            if self.workers < 2 or len(assembly.order.rows) < FORK_WRITER_FROM or not can_fork():
                 return [w for table in TABLES for w in write_table(assembly, table, shard_bytes, out, advance)]
             documents = Forked(partial(write_table, assembly, "documents", shard_bytes, out), advance)
             try:
