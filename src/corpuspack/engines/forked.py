@@ -1,7 +1,9 @@
 """One piece of work in a forked process, reporting progress and its result back through a pipe.
 
 Forked, the child starts with this process's memory as it is (copy-on-write): nothing is pickled
-on the way in, only progress counts and a small result come back.
+on the way in; progress counts and the pickled result (file facts, candidate-pair codes,
+similarities) come back. Pages either process writes afterwards are copied, which is why callers
+fork only for large work.
 """
 
 from __future__ import annotations
