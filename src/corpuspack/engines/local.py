@@ -97,6 +97,10 @@ class LocalDedup(DedupOps):
         self.spill, self.rows, self.bands = spill, order.rows, config.dedup.lsh[0]
         self.workers = config.worker_count
 
+    def _workers_for(self, items: int) -> int:
+        """Processes to split `items` between: one below `SPLIT_FROM`."""
+        return self.workers if items >= SPLIT_FROM else 1
+
     def exact(self, cols: KeyColumns, min_docs: int) -> Exact:
         return exact_groups(cols, min_docs)
 
@@ -106,7 +110,7 @@ class LocalDedup(DedupOps):
         def of_bands(bands: np.ndarray) -> np.ndarray:
             return near.candidate_codes((self.spill.column(band_column(b))[rows] for b in bands), pool, max_pairs)
 
-        workers = self.workers if len(pool) >= SPLIT_FROM else 1
+        workers = self._workers_for(len(pool))
         parts = np.array_split(np.arange(self.bands), min(workers, self.bands))
         codes = split([partial(of_bands, bands) for bands in parts], workers)
         return near.pairs_of(functools.reduce(merge_distinct, codes), pool)
@@ -121,7 +125,7 @@ class LocalDedup(DedupOps):
                 lambda positions: counts[self.rows[positions]],
             )
 
-        workers = self.workers if len(pairs) >= SPLIT_FROM else 1
+        workers = self._workers_for(len(pairs))
         parts = np.array_split(pairs, workers)
         return np.concatenate([np.zeros(0), *split([partial(of_pairs, part) for part in parts], workers)])
 

@@ -18,10 +18,10 @@ from ..config import Config
 from ..dedup.features import feature_schema, paragraph_features
 from ..ids import ID_SCHEMA, id_table
 from ..model import Document, Finding
+from ..publish.checksums import feed
 from ..schema import load_schema
 from ..sources import SeedFile
 from ..sources.discover import stamp
-from ..sources.sidecar import sidecar_path
 from ..validation import read_valid
 
 DOC_SPILL = pa.schema(
@@ -75,10 +75,7 @@ def path_facts(rel: str, path: Path) -> dict:
     size = path.stat().st_size
     sha256 = hashlib.sha256()
     blob = hashlib.sha1(b"blob %d\0" % size, usedforsecurity=False)
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            sha256.update(block)
-            blob.update(block)
+    feed(path, sha256, blob)
     return {"path": rel, "size": size, "sha256": sha256.hexdigest(), "git_blob": blob.hexdigest()}
 
 
@@ -99,7 +96,7 @@ def chunk_key(seeds: list[SeedFile], config: Config, schema_sha256: str) -> str:
     settings = [__version__, config.language, config.license, config.max_file_bytes, config.strict, schema_sha256]
     digest.update(json.dumps([settings, config.dedup.describe()], sort_keys=True).encode())
     for seed in seeds:
-        digest.update(f"{seed.rel}\0{seed.stamp or stamp(seed.file, sidecar_path(seed.file))[1]}\n".encode())
+        digest.update(f"{seed.rel}\0{seed.stamp or stamp(seed.file)[1]}\n".encode())
     return digest.hexdigest()[:32]
 
 

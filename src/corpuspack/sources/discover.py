@@ -79,10 +79,12 @@ def _stamped(seed: SeedFile, files: dict[str, SeedFile]) -> SeedFile:
     return SeedFile(seed.file, seed.rel, _size(own), _stamp_text(os.path.basename(seed.file), own, sidecar))
 
 
-def stamp(path: str, sidecar: str | None = None) -> tuple[int, str]:
-    """Size of a seed file (-1 when it cannot be stat-ed) and its stamp (`_stamp_text`)."""
+def stamp(path: str) -> tuple[int, str]:
+    """Size of a seed file (-1 when it cannot be stat-ed) and its stamp (`_stamp_text`), its
+    sidecar looked for beside it."""
+    folder, name = os.path.split(path)
     own = _stat_text(path)
-    return _size(own), _stamp_text(os.path.basename(path), own, lambda _: _stat_text(sidecar) if sidecar else "")
+    return _size(own), _stamp_text(name, own, lambda sidecar: _stat_text(os.path.join(folder, sidecar)))
 
 
 def _stamp_text(name: str, own: str, sidecar: Callable[[str], str | None]) -> str:
