@@ -66,6 +66,8 @@ def main() -> None:
         (texts, "_regroup", "regroup texts"),
         (local, "write_table", "write table"),
         (builder.manifest, "compose", "manifest"),
+        (builder.croissant, "write", "croissant"),
+        (builder.manifest, "write", "manifest write"),
     ):
         wrap(owner, name, tag)
     threading.Thread(target=sample, daemon=True).start()
