@@ -92,6 +92,15 @@ def test_key_texts_is_an_arrow_string_array():
     assert key_texts(["A b"]).type == pa.large_string()
 
 
+@pytest.mark.parametrize("ascii_only", [True, False])
+def test_key_texts_of_an_array_equal_key_text_of_each(ascii_only):
+    texts = ["  Hello, World 2024!  ", "", "   ", "a\tb\nc", "x", "Ça va? Été 1999", "ＦＵＬＬ width", "end."]
+    texts = [t for t in texts if t.isascii()] if ascii_only else texts
+    array = pa.array(["drop me", *texts], pa.string()).slice(1)  # a slice: offsets not starting at 0
+    assert key_texts(array).to_pylist() == [key_text(t).decode() for t in texts]
+    assert key_texts(texts).to_pylist() == [key_text(t).decode() for t in texts]
+
+
 @pytest.mark.parametrize("fetch", [None, 1, 50])
 def test_jaccard_in_fetched_batches_equals_set_jaccard(fetch):
     rng = np.random.default_rng(3)

@@ -40,11 +40,22 @@ def text_blocks(text: str, first_line: int = 1) -> Iterator[tuple[int, str]]:
     """Yield (1-based line number, cleaned text) for each blank-line-separated block (any line ending)."""
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
+    tidy = is_tidy(text)
     line, last = first_line, 0
     for match in _BLOCK.finditer(text):
         line += text.count("\n", last, match.start())
         last = match.start()
-        yield line, clean(match.group())
+        block = match.group()
+        yield line, block if tidy and "\n" not in block else clean(block)
+
+
+_UNTIDY = ("  ", "\n ", " \n", "\t", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x1f")
+
+
+def is_tidy(text: str) -> bool:
+    """ASCII text whose one-line blocks `clean` would leave as they are: no whitespace but single
+    spaces inside lines and line breaks (most seed files; checked once per file, not per block)."""
+    return text.isascii() and text[:1] != " " and text[-1:] != " " and not any(u in text for u in _UNTIDY)
 
 
 def paragraphs(text: str) -> list[str]:

@@ -52,8 +52,28 @@ def unicode_key_text(text: str) -> bytes:
     return _NOT_ALNUM.sub(" ", _DIGIT.sub("0", stripped)).strip().encode("utf-8")
 
 
-def key_texts(texts: Sequence[str]) -> pa.Array:
-    return pa.array([key_text(t) for t in texts], pa.large_binary()).cast(pa.large_string())
+def key_texts(texts: pa.Array | Sequence[str]) -> pa.Array:
+    """`key_text` of every paragraph, as a large_string array.
+
+    ASCII paragraphs take one `bytes.translate` of the array's whole data buffer (the offsets stay
+    the same), then one vectorised trim; only the others go through `unicode_key_text` one by one.
+    """
+    if not isinstance(texts, pa.Array):
+        texts = pa.array(texts, pa.large_string())
+    elif texts.type != pa.large_string():
+        texts = texts.cast(pa.large_string())
+    if len(texts) == 0:
+        return pa.array([], pa.large_string())
+    _, offsets, data = texts.buffers()
+    translated = pa.py_buffer(data.to_pybytes().translate(_ASCII_TABLE) if data is not None else b"")
+    keys = pa.LargeStringArray.from_buffers(len(texts), offsets, translated, offset=texts.offset)
+    keys = pc.utf8_trim(keys, " ")
+    ascii = pc.string_is_ascii(texts)
+    if pc.all(ascii).as_py():
+        return keys
+    pairs = zip(ascii.to_pylist(), texts.to_pylist(), strict=True)
+    others = [None if fast else unicode_key_text(t) for fast, t in pairs]
+    return pc.if_else(ascii, keys, pa.array(others, pa.large_binary()).cast(pa.large_string()))
 
 
 def hash_strings(values: pa.Array) -> np.ndarray:
