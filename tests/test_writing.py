@@ -7,6 +7,7 @@ import os
 import threading
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 from test_dedup import planted  # noqa: F401 - the fixture
 
@@ -94,3 +95,18 @@ def test_split_work_comes_back_in_order_and_a_child_error_surfaces() -> None:
 
     with pytest.raises(KeyError, match="band 3"):
         split([lambda: 1, broken], workers=2)
+
+
+@pytest.mark.parametrize("odd", [False, True])
+def test_manifest_lines_of_a_table_are_json_dumps_of_its_rows(odd):
+    rows = [
+        {"path": "seeds/a.txt", "size": 12, "sha256": "ab" * 32, "git_blob": "cd" * 20},
+        {"path": "seeds/été/ü.md", "size": 0, "sha256": "ef" * 32, "git_blob": None},
+        {"path": 'seeds/say "hi"\\.txt' if odd else "seeds/z.txt", "size": 2**40, "sha256": "00", "git_blob": "1"},
+    ]
+    schema = pa.schema(
+        [("path", pa.string()), ("size", pa.int64()), ("sha256", pa.string()), ("git_blob", pa.string())]
+    )
+    table = pa.concat_tables([pa.Table.from_pylist([row], schema=schema) for row in rows])  # three batches
+    assert manifest.dumps({"inputs": {"seeds": table}}) == manifest.dumps({"inputs": {"seeds": rows}})
+    assert json.loads(manifest.dumps({"inputs": {"seeds": table}}))["inputs"]["seeds"] == rows

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -150,8 +151,11 @@ def _run(
         raise DataError(f"{config.seeds if is_url(config.seeds) else seeds_dir}: no seed documents to build")
     spill = Spill(work, keys)
     order = global_order(spill)
+    keys = spill.column("key")[order.rows]
     with bar("dedup", steps(config.dedup), "step", show_progress) as advance:
-        ledger = _dedup(spill, order, config, engine.dedup_ops(spill, order, config), advance)
+        ledger = _dedup(spill, order, keys, config, engine.dedup_ops(spill, order, config), advance)
+    repeated = manifest.most_repeated(keys, spill, order, ledger)  # now: the key column is gone by the end
+    del keys
     clock.lap("dedup")
     partial.mkdir(parents=True)
     try:
@@ -170,6 +174,7 @@ def _run(
             ledger=ledger,
             spill=spill,
             order=order,
+            repeated=repeated,
             version=version,
             release_date=release_date,
             parent=parent,
@@ -221,10 +226,10 @@ def _refuse_invalid(findings: list[Finding]) -> None:
         raise DataError(f"{len(errors)} problems in the seeds; fix them first (corpuspack validate):\n{shown}{more}")
 
 
-def _dedup(spill: Spill, order: Order, config: Config, ops: DedupOps, advance: Advance) -> Ledger:
+def _dedup(spill: Spill, order: Order, keys: np.ndarray, config: Config, ops: DedupOps, advance: Advance) -> Ledger:
     rows = order.rows
     eligible = spill.column("nwords")[rows] >= config.dedup.min_words
-    cols = KeyColumns(order.doc_rank, spill.column("key")[rows], spill.column("pattern")[rows], eligible)
+    cols = KeyColumns(order.doc_rank, keys, spill.column("pattern")[rows], eligible)
     return decide(cols, config.dedup, ops, advance)
 
 
