@@ -23,6 +23,7 @@ from corpuspack.dedup import near
 from corpuspack.engines import local, open_engine
 from corpuspack.pipeline.order import global_order
 from corpuspack.pipeline.spill import Spill
+from corpuspack.publish import manifest
 
 seconds: dict[str, float] = {}
 peak = {"tree PSS MB": 0.0, "main RSS MB": 0.0}
@@ -61,6 +62,7 @@ def main() -> None:
         (local.LocalDedup, "jaccard"),
         (near, "assign"),
         (near, "components"),
+        (manifest, "most_repeated"),
     ):
         timed(owner, name)
     threading.Thread(target=sample, daemon=True).start()
@@ -71,7 +73,9 @@ def main() -> None:
     spill = Spill(work, keys)
     order = global_order(spill)
     ordered = time.perf_counter()
-    ledger = _dedup(spill, order, config, open_engine(config).dedup_ops(spill, order, config), lambda n: None)
+    keys = spill.column("key")[order.rows]
+    ledger = _dedup(spill, order, keys, config, open_engine(config).dedup_ops(spill, order, config), lambda n: None)
+    manifest.most_repeated(keys, spill, order, ledger)  # in the build's dedup lap too
     done = time.perf_counter()
     print(
         json.dumps(

@@ -7,6 +7,7 @@ shingles read once do not stay in this process's resident memory for the rest of
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -59,8 +60,59 @@ class ParagraphFiles:
 
     def column(self, name: str) -> np.ndarray:
         """A fixed-width column of every paragraph, copied out of the spill."""
+        if name in self._places:
+            return self._read_places(name)
         parts = self._per_chunk(lambda t: np.array(t.column(name).to_numpy(), copy=True))
         return np.concatenate(parts) if parts else np.zeros(0)
+
+    @functools.cached_property
+    def _places(self) -> dict[str, tuple[np.dtype, list[list[tuple[int, int]]]]]:
+        """Where each numeric column's values lie in the chunk files: (dtype, per chunk the (byte
+        offset, rows) of each record batch). Found once, by mapping every file; a column is then
+        read with one `preadv` per batch (3x faster than mapping and parsing every file again for
+        each of the 25 band columns). Columns with nulls or compressed buffers are left out."""
+        places: dict[str, tuple[np.dtype, list[list[tuple[int, int]]]]] = {}
+        broken: set[str] = set()
+        for path in self._paragraph_files:
+            with pa.memory_map(str(path), "r") as source:
+                size = source.size()
+                base = source.read_buffer(1).address if size else 0
+                reader = pa.ipc.open_file(source)
+                numeric = [f.name for f in reader.schema if pa.types.is_integer(f.type) or pa.types.is_floating(f.type)]
+                for name in numeric:
+                    places.setdefault(name, (np.dtype(reader.schema.field(name).type.to_pandas_dtype()), []))
+                    places[name][1].append([])
+                for b in range(reader.num_record_batches):
+                    batch = reader.get_batch(b)
+                    for name in numeric if batch.num_rows else ():
+                        column = batch.column(name)
+                        width = places[name][0].itemsize
+                        data = column.buffers()[1]
+                        start = data.address - base + column.offset * width if data is not None else -1
+                        if column.null_count or not 0 <= start <= start + len(column) * width <= size:
+                            broken.add(name)
+                        else:
+                            places[name][1][-1].append((start, len(column)))
+        return {k: v for k, v in places.items() if k not in broken and len(v[1]) == len(self._paragraph_files)}
+
+    def _read_places(self, name: str) -> np.ndarray:
+        dtype, chunks = self._places[name]
+        out = np.empty(sum(rows for runs in chunks for _, rows in runs), dtype=dtype)
+        bytes_out = memoryview(out.view(np.uint8))
+        at = 0
+        for path, runs in zip(self._paragraph_files, chunks, strict=True):
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                for start, rows in runs:
+                    end = at + rows * dtype.itemsize
+                    while at < end:
+                        got = os.preadv(fd, [bytes_out[at:end]], start)
+                        if got <= 0:
+                            raise OSError(f"{path}: spill file shorter than its own index")
+                        at, start = at + got, start + got
+            finally:
+                os.close(fd)
+        return out
 
     def lengths(self, name: str) -> np.ndarray:
         """Length of every paragraph's value in a string or list column: UTF-8 bytes of a text,

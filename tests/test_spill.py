@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+from corpuspack.pipeline.spill import ParagraphFiles
+
+SCHEMA = pa.schema([("key", pa.uint64()), ("nwords", pa.int32()), ("score", pa.float64()), ("text", pa.large_string())])
+
+
+def write(path, tables, chunk_rows):
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, SCHEMA) as writer:
+        for table in tables:
+            writer.write_table(table, max_chunksize=chunk_rows)
+
+
+def test_numeric_columns_read_by_place_equal_the_mapped_files(tmp_path):
+    rng = np.random.default_rng(5)
+    files, expected = [], {"key": [], "nwords": [], "score": []}
+    for i, rows in enumerate([1000, 0, 7, 2500]):
+        table = pa.table(
+            {
+                "key": rng.integers(0, 2**63, rows, dtype=np.uint64),
+                "nwords": rng.integers(-5, 500, rows, dtype=np.int32),
+                "score": pa.array(rng.random(rows), mask=np.arange(rows) == 3),  # a null: not by place
+                "text": [f"t{j}" * (j % 5) for j in range(rows)],
+            },
+            schema=SCHEMA,
+        )
+        files.append(tmp_path / f"paragraphs-{i}.arrow")
+        write(files[-1], [table, SCHEMA.empty_table()], chunk_rows=333)  # several batches, one empty
+        for name in expected:
+            expected[name].append(table.column(name).to_numpy(zero_copy_only=False))
+    spill = ParagraphFiles(files, np.zeros(0))
+    assert set(spill._places) == {"key", "nwords"}
+    for name, parts in expected.items():
+        got = spill.column(name)
+        want = np.concatenate(parts)
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
