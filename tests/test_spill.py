@@ -5,7 +5,15 @@ import pyarrow as pa
 
 from corpuspack.pipeline.spill import ParagraphFiles
 
-SCHEMA = pa.schema([("key", pa.uint64()), ("nwords", pa.int32()), ("score", pa.float64()), ("text", pa.large_string())])
+SCHEMA = pa.schema(
+    [
+        ("key", pa.uint64()),
+        ("nwords", pa.int32()),
+        ("score", pa.float64()),
+        ("text", pa.large_string()),
+        ("shingles", pa.large_list(pa.uint32())),
+    ]
+)
 
 
 def write(path, tables, chunk_rows):
@@ -17,6 +25,7 @@ def write(path, tables, chunk_rows):
 def test_numeric_columns_read_by_place_equal_the_mapped_files(tmp_path):
     rng = np.random.default_rng(5)
     files, expected = [], {"key": [], "nwords": [], "score": []}
+    lengths = {"text": [], "shingles": []}
     for i, rows in enumerate([1000, 0, 7, 2500]):
         table = pa.table(
             {
@@ -24,6 +33,7 @@ def test_numeric_columns_read_by_place_equal_the_mapped_files(tmp_path):
                 "nwords": rng.integers(-5, 500, rows, dtype=np.int32),
                 "score": pa.array(rng.random(rows), mask=np.arange(rows) == 3),  # a null: not by place
                 "text": [f"t{j}" * (j % 5) for j in range(rows)],
+                "shingles": [list(range(j % 7)) for j in range(rows)],
             },
             schema=SCHEMA,
         )
@@ -31,10 +41,16 @@ def test_numeric_columns_read_by_place_equal_the_mapped_files(tmp_path):
         write(files[-1], [table, SCHEMA.empty_table()], chunk_rows=333)  # several batches, one empty
         for name in expected:
             expected[name].append(table.column(name).to_numpy(zero_copy_only=False))
+        lengths["text"].append([len(t.encode()) for t in table.column("text").to_pylist()])
+        lengths["shingles"].append([len(s) for s in table.column("shingles").to_pylist()])
     spill = ParagraphFiles(files, np.zeros(0))
-    assert set(spill._places) == {"key", "nwords"}
+    assert set(spill._places) == {"key", "nwords", "text.offsets", "shingles.offsets"}
     for name, parts in expected.items():
         got = spill.column(name)
         want = np.concatenate(parts)
         assert got.dtype == want.dtype
         np.testing.assert_array_equal(got, want)
+    for name, parts in lengths.items():
+        got = spill.lengths(name)
+        assert got.dtype == np.int64
+        np.testing.assert_array_equal(got, np.concatenate(parts))
