@@ -7,6 +7,7 @@ import os
 import threading
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pytest
 from test_dedup import planted  # noqa: F401 - the fixture
@@ -110,3 +111,19 @@ def test_manifest_lines_of_a_table_are_json_dumps_of_its_rows(odd):
     table = pa.concat_tables([pa.Table.from_pylist([row], schema=schema) for row in rows])  # three batches
     assert manifest.dumps({"inputs": {"seeds": table}}) == manifest.dumps({"inputs": {"seeds": rows}})
     assert json.loads(manifest.dumps({"inputs": {"seeds": table}}))["inputs"]["seeds"] == rows
+
+
+@pytest.mark.parametrize("few", [0, 3, 10_000])
+def test_most_repeated_keys_are_those_of_a_full_stable_sort(few):
+    rng = np.random.default_rng(few)
+    for _ in range(25):
+        n = int(rng.integers(0, 3000))
+        keys = rng.integers(0, int(rng.integers(1, 4000)), n).astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+        first, counts = manifest._top_keys(keys, 10, few)
+        by_key = np.argsort(keys, kind="stable")
+        starts = np.flatnonzero(np.concatenate([[True], np.diff(keys[by_key]) != 0])) if n else by_key
+        want_first, want_counts = by_key[starts], np.diff(np.append(starts, n))
+        got = np.lexsort((first, -counts))[:10]
+        want = np.lexsort((want_first, -want_counts))[:10]
+        assert first[got].tolist() == want_first[want].tolist()
+        assert counts[got].tolist() == want_counts[want].tolist()
