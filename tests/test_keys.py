@@ -7,7 +7,7 @@ import pyarrow as pa
 import pytest
 
 from corpuspack.dedup import near
-from corpuspack.dedup.grouping import merge_distinct
+from corpuspack.dedup.grouping import distinct_count, first_of_groups, key_order, merge_distinct
 from corpuspack.dedup.keys import exact_keys, key_text, key_texts, unicode_key_text, word_hashes
 from corpuspack.dedup.minhash import MinHasher, choose_bands, shingles
 
@@ -132,3 +132,26 @@ def test_candidate_pairs_of_bands_taken_apart_union_to_those_of_all_bands():
     assert len(whole) > 300 and (whole[:, 0] < whole[:, 1]).all()
     assert np.array_equal(near.pairs_of(functools.reduce(merge_distinct, parts), positions), whole)
     assert {tuple(p) for p in whole} == {tuple(p) for part in parts for p in near.pairs_of(part, positions)}
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_key_order_is_a_stable_argsort_even_when_top_bits_clash(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 5000))
+    keys = rng.integers(0, 2**64, n, dtype=np.uint64)
+    # Keys equal but for their low bits (the bits the index takes): blocks of clashing keys.
+    keys[rng.integers(0, n, n // 3)] = rng.integers(0, 8, n // 3, dtype=np.uint64) | np.uint64(0xABCD << 40)
+    keys[rng.integers(0, n, n // 4)] = keys[rng.integers(0, n, n // 4)]  # and plain repeats
+    assert key_order(keys).tolist() == np.argsort(keys, kind="stable").tolist()
+    positions = np.arange(n, dtype=np.int64) * 3
+    first = first_of_groups(keys, positions)
+    assert all(first[i] == positions[np.flatnonzero(keys == keys[i])[0]] for i in range(0, n, max(n // 50, 1)))
+
+
+@pytest.mark.parametrize("ascending", [True, False])
+def test_distinct_count_counts_distinct_members_per_key(ascending):
+    rng = np.random.default_rng(11)
+    keys = rng.integers(0, 40, 3000).astype(np.uint64) | np.uint64(1 << 50)  # equal top bits: all clash
+    members = np.sort(rng.integers(0, 300, 3000)) if ascending else rng.integers(0, 300, 3000)
+    want = [len(set(members[keys == k].tolist())) for k in keys.tolist()]
+    assert distinct_count(keys, members).tolist() == want
