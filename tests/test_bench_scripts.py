@@ -1,0 +1,40 @@
+"""The bench scripts call into corpuspack's internals: they run here on a small corpus so that a
+change of an internal signature breaks a test, not the next benchmark."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from test_dedup import planted  # noqa: F401 - the fixture
+
+from corpuspack import build, load_config
+
+BENCH = Path(__file__).resolve().parents[1] / "bench"
+
+
+def run(script: str, *args: Path) -> str:
+    done = subprocess.run(
+        [sys.executable, str(BENCH / script), *map(str, args)], capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_dedup_only_gives_every_paragraph_with_its_decision(planted: Path, tmp_path: Path):  # noqa: F811
+    out = tmp_path / "paragraphs.parquet"
+    printed = run("dedup_only.py", planted, out)
+    built = build(out=tmp_path / "built", config=load_config(planted), workers=1)
+    table = pq.read_table(out)
+    assert printed.split()[0] == str(table.num_rows) == str(built.counts["paragraphs"])
+    assert table.column("kept").to_pylist().count(True) == built.counts["paragraphs_kept"]
+
+
+def test_dedup_stage_decides_on_a_kept_work_folder(planted: Path, tmp_path: Path):  # noqa: F811
+    pytest.importorskip("psutil")
+    built = build(out=tmp_path / "built", work=tmp_path / "work", config=load_config(planted), workers=1)
+    report = run("dedup_stage.py", planted, tmp_path / "work")
+    assert f'"kept": {built.counts["paragraphs_kept"]}' in report
