@@ -37,8 +37,7 @@ def dedup_only(root: Path, out: Path) -> int:
         list(run_chunks(chunks, keys, config, Path(work)))
         spill = Spill(Path(work), keys)
         order = global_order(spill)
-        key_column = spill.column("key")[order.rows]
-        ledger = _dedup(spill, order, key_column, config, LocalDedup(spill, order, config), lambda n: None)
+        ledger, _ = _dedup(spill, order, config, LocalDedup(spill, order, config), lambda n: None)
         batch = Assembly(spill, order, ledger).batch("paragraphs", 0, len(ledger.kept))
         pq.write_table(pa.Table.from_batches([batch], PARAGRAPHS), out, compression="zstd")
         return batch.num_rows

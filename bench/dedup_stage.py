@@ -73,9 +73,7 @@ def main() -> None:
     spill = Spill(work, keys)
     order = global_order(spill)
     ordered = time.perf_counter()
-    keys = spill.column("key")[order.rows]
-    ledger = _dedup(spill, order, keys, config, open_engine(config).dedup_ops(spill, order, config), lambda n: None)
-    manifest.most_repeated(keys, spill, order, ledger)  # in the build's dedup lap too
+    ledger, _ = _dedup(spill, order, config, open_engine(config).dedup_ops(spill, order, config), lambda n: None)
     done = time.perf_counter()
     print(
         json.dumps(

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -151,11 +150,8 @@ def _run(
         raise DataError(f"{config.seeds if is_url(config.seeds) else seeds_dir}: no seed documents to build")
     spill = Spill(work, keys)
     order = global_order(spill)
-    keys = spill.column("key")[order.rows]
     with bar("dedup", steps(config.dedup), "step", show_progress) as advance:
-        ledger = _dedup(spill, order, keys, config, engine.dedup_ops(spill, order, config), advance)
-    repeated = manifest.most_repeated(keys, spill, order, ledger)  # now: the key column is gone by the end
-    del keys
+        ledger, repeated = _dedup(spill, order, config, engine.dedup_ops(spill, order, config), advance)
     clock.lap("dedup")
     partial.mkdir(parents=True)
     try:
@@ -226,11 +222,16 @@ def _refuse_invalid(findings: list[Finding]) -> None:
         raise DataError(f"{len(errors)} problems in the seeds; fix them first (corpuspack validate):\n{shown}{more}")
 
 
-def _dedup(spill: Spill, order: Order, keys: np.ndarray, config: Config, ops: DedupOps, advance: Advance) -> Ledger:
+def _dedup(
+    spill: Spill, order: Order, config: Config, ops: DedupOps, advance: Advance
+) -> tuple[Ledger, list[dict[str, Any]]]:
+    """The ledger, and the manifest's most repeated paragraphs taken from the same key column (read
+    again at the end, it would come from files the write stage pushed out of the page cache)."""
     rows = order.rows
     eligible = spill.column("nwords")[rows] >= config.dedup.min_words
-    cols = KeyColumns(order.doc_rank, keys, spill.column("pattern")[rows], eligible)
-    return decide(cols, config.dedup, ops, advance)
+    cols = KeyColumns(order.doc_rank, spill.column("key")[rows], spill.column("pattern")[rows], eligible)
+    ledger = decide(cols, config.dedup, ops, advance)
+    return ledger, manifest.most_repeated(cols.key, spill, order, ledger)
 
 
 def _rel(path: Path, root: Path) -> str:

@@ -71,8 +71,10 @@ def key_texts(texts: pa.Array | Sequence[str]) -> pa.Array:
     ascii = pc.string_is_ascii(texts)
     if pc.all(ascii).as_py():
         return keys
-    pairs = zip(ascii.to_pylist(), texts.to_pylist(), strict=True)
-    others = [None if fast else unicode_key_text(t) for fast, t in pairs]
+    others: list[bytes | None] = [None] * len(texts)
+    slow = np.flatnonzero(~np.asarray(ascii))
+    for i, text in zip(slow.tolist(), texts.take(pa.array(slow)).to_pylist(), strict=True):
+        others[i] = unicode_key_text(text)
     return pc.if_else(ascii, keys, pa.array(others, pa.large_binary()).cast(pa.large_string()))
 
 

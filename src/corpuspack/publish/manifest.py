@@ -13,6 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from ..dedup.grouping import key_order
 from ..dedup.keys import KEY_NORMALISATION
 from ..dedup.ledger import REASONS, Ledger
 from ..storage import is_url
@@ -113,7 +114,7 @@ def _rows(path: Path) -> int | None:
 def most_repeated(keys: np.ndarray, spill: Spill, order: Order, ledger: Ledger, top: int = 10) -> list[dict]:
     """The `top` paragraphs whose exact key recurs most (ties: the earlier first); `keys` in global
     order (dedup's key column)."""
-    first, counts = _top_keys(keys, top)
+    first, counts = _key_groups(keys)
     best = np.lexsort((first, -counts))[:top]
     best = best[counts[best] > 1]
     texts = spill.take("text", order.rows[first[best]]).to_pylist()
@@ -131,23 +132,12 @@ def most_repeated(keys: np.ndarray, spill: Spill, order: Order, ledger: Ledger, 
     ]
 
 
-def _top_keys(keys: np.ndarray, top: int, few: int = 10_000) -> tuple[np.ndarray, np.ndarray]:
-    """(first position, count) of keys that may be among the `top` most frequent: those counted at
-    least as often as the `top`-th. A plain sort counts them (10x faster than a stable argsort of
-    every key); first positions are then found for those keys only, unless over `few` keys tie."""
-    ordered = np.sort(keys)
-    starts = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]])) if len(keys) else np.zeros(0, int)
-    values, tally = ordered[starts], np.diff(np.append(starts, len(keys)))
-    del ordered
-    if len(tally) > top:
-        values = values[tally >= np.partition(tally, len(tally) - top)[len(tally) - top]]
-    if len(values) <= few:
-        at = np.flatnonzero(np.isin(keys, values))
-        _, where, counts = np.unique(keys[at], return_index=True, return_counts=True)
-        return at[where], counts
-    by_key = np.argsort(keys, kind="stable")  # stable: each key's first position leads its run
-    starts = np.flatnonzero(np.concatenate([[True], np.diff(keys[by_key]) != 0]))
-    return by_key[starts], np.diff(np.append(starts, len(by_key)))
+def _key_groups(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(first position, count) of each distinct key."""
+    order = key_order(keys)
+    ordered = keys[order]
+    starts = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]])) if len(keys) else order
+    return order[starts], np.diff(np.append(starts, len(keys)))
 
 
 def sha256_file(path: Path) -> str:
