@@ -15,7 +15,7 @@ from conftest import REPO, sentence, write_article
 from corpuspack import build, load_config
 from corpuspack.dedup.ledger import KeyColumns, Ledger, exact_groups
 from corpuspack.engines import local
-from corpuspack.pipeline import texts
+from corpuspack.pipeline import assemble, texts
 from corpuspack.pipeline.assemble import text_bytes
 from corpuspack.pipeline.order import global_order
 from corpuspack.pipeline.spill import Spill
@@ -143,14 +143,18 @@ def planted(small: Path) -> Path:
     return small
 
 
-def test_same_bytes_whatever_the_workers_or_chunking(planted: Path, tmp_path: Path, monkeypatch):
+@pytest.mark.parametrize("texts_in_order", [False, True])
+def test_same_bytes_whatever_the_workers_or_chunking(planted: Path, tmp_path: Path, monkeypatch, texts_in_order):
     monkeypatch.setattr(parquet, "ROW_GROUP_ROWS", 7)  # many row groups, so texts come in many windows
     one = run(planted, tmp_path, "one", workers=1)
+    # texts regrouped into runs, or read window by window from the chunk files
+    monkeypatch.setattr(assemble, "in_spill_order", lambda spill, rows: texts_in_order)
     monkeypatch.setattr(local, "CHUNK_FILES", 3)
     monkeypatch.setattr(texts, "RUN_BYTES", 500)  # texts regrouped a few paragraphs to a file
     monkeypatch.setattr(texts, "RUN_DOCUMENTS", 3)  # and metadata three documents to a file
     monkeypatch.setattr(local, "SPLIT_FROM", 1)  # bands and pairs split between processes
     monkeypatch.setattr(local, "FORK_WRITER_FROM", 1)  # and the tables written by two
+    monkeypatch.setattr(local, "too_large_to_keep", lambda seed_bytes: True)  # seeds' pages let go once read
     many = run(planted, tmp_path, "many", workers=2)
     files = sorted(p.relative_to(one) for p in one.rglob("*") if p.is_file())
     assert files == sorted(p.relative_to(many) for p in many.rglob("*") if p.is_file())
@@ -327,6 +331,23 @@ def test_texts_by_position_match_the_spill(planted: Path, tmp_path: Path, source
             lo = hi
             if lo == n:
                 break
+
+
+@pytest.mark.parametrize("folders", [1, 4])
+def test_texts_regrouped_only_when_out_of_spill_order(small: Path, tmp_path: Path, monkeypatch, folders: int):
+    monkeypatch.setattr(local, "CHUNK_FILES", 4)
+    for i in range(32):  # one folder: found in id order; four: each next id in another folder
+        write_article(small / "seeds" / f"f{i % folders}", f"d{i:02d}", [sentence(i, 30), sentence(100 + i, 30)])
+    work = tmp_path / "work"
+    build(out=tmp_path / "out", work=work, config=load_config(small), workers=1)
+    keys = sorted(p.name[len("docs-") : -len(".arrow")] for p in work.glob("docs-*.arrow"))
+    spill = Spill(work, keys)
+    rows = global_order(spill).rows
+    assert spill.chunks == 8
+    in_order = folders == 1
+    assert assemble.in_spill_order(spill, rows) == in_order
+    assert assemble.in_spill_order(spill, rows, block=5) == in_order  # counted across blocks too
+    assert assemble.in_spill_order(spill, rows[::-1]) == in_order  # backwards: each chunk once, or not
 
 
 @pytest.mark.parametrize("run_rows", [1, 4, 1000])

@@ -31,6 +31,7 @@ from ..publish.hf import HFWriter
 from ..publish.parquet import plan, write_shards
 from ..publish.tables import TABLES
 from ..sources import SeedFile
+from ..sources.readahead import Readahead, too_large_to_keep
 from .forked import Forked, can_fork, split
 
 CHUNK_BYTES = 4 * 1024 * 1024
@@ -39,6 +40,7 @@ CHUNK_FILES = 2000
 # 10,000-document build) and saves time only on large work: below these sizes, one process.
 SPLIT_FROM = 50_000  # paragraphs in the near-duplicate pool, or candidate pairs
 FORK_WRITER_FROM = 1_000_000  # paragraphs in the build
+READAHEAD_CHUNKS = 2  # chunks whose files are asked for beyond those the workers are on
 
 
 def plan_chunks(seeds: list[SeedFile]) -> list[list[SeedFile]]:
@@ -80,11 +82,23 @@ def run_chunks(chunks: list[list[SeedFile]], keys: list[str], config: Config, sp
     # Out of the garbage collector's sight before forking: a collection in a worker would otherwise
     # touch, so copy, every page of this process's objects (600 MB per worker at a million seeds).
     gc.freeze()
+    todo_chunks = [chunks[i] for i in todo]
+    seed_bytes = sum(max(seed.size, 0) for chunk in todo_chunks for seed in chunk)
     try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        with (
+            ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool,
+            Readahead(todo_chunks, ahead=workers + READAHEAD_CHUNKS, forget=too_large_to_keep(seed_bytes)) as readahead,
+        ):
             futures = {i: pool.submit(process_chunk, i, keys[i], chunks[i], config, spill) for i in todo}
+            done = 0
             for i, key in enumerate(keys):
-                yield finished[key] or futures[i].result()
+                if finished[key] is not None:
+                    yield finished[key]
+                    continue
+                result = futures[i].result()
+                done += 1
+                readahead.finished(done)
+                yield result
     finally:
         gc.unfreeze()
 

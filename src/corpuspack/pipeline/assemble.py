@@ -107,6 +107,16 @@ def _flat(value: pa.Array | pa.ChunkedArray) -> pa.Array:
     return value.combine_chunks() if isinstance(value, pa.ChunkedArray) else value
 
 
+def in_spill_order(spill: Spill, rows: np.ndarray, block: int = 1 << 20) -> bool:
+    """Whether reading spill `rows` in turn moves from chunk to chunk fewer than twice per chunk."""
+    moves, last = 0, None
+    for lo in range(0, len(rows), block):  # in blocks: `rows` can hold tens of millions
+        chunk = spill.chunk_of(rows[lo : lo + block])
+        moves += np.count_nonzero(np.diff(chunk)) + (last is not None and chunk[0] != last)
+        last = chunk[-1]
+    return moves < 2 * spill.chunks
+
+
 class Assembly:
     """Everything needed to build rows of either table; picklable, so an engine can ship it to workers."""
 
@@ -127,8 +137,14 @@ class Assembly:
     def regroup(self, folder: Path) -> None:
         """Copy the texts and the documents' metadata into `folder` in order first (`RegroupedTexts`,
         `RegroupedDocuments`): one pass over the spill instead of one per window, and no whole
-        metadata table in memory, for an engine that writes every row on one machine."""
-        self.texts = RegroupedTexts(self.spill, self.order.rows, self.paragraph_sizes - ROW_OVERHEAD, folder / "texts")
+        metadata table in memory, for an engine that writes every row on one machine.
+
+        Texts already in about that order in the spill (seeds named by their ids, so found in id
+        order) stay where they are: windows read straight from the chunk files map each about once.
+        """
+        if not in_spill_order(self.spill, self.order.rows):
+            lengths = self.paragraph_sizes - ROW_OVERHEAD
+            self.texts = RegroupedTexts(self.spill, self.order.rows, lengths, folder / "texts")
         self.documents = RegroupedDocuments(self.spill, self.order.doc_rows, folder / "documents")
 
     def sizes(self, table: str) -> np.ndarray:

@@ -41,6 +41,10 @@ class ParagraphFiles:
         """The spill row of chunk `c`'s first paragraph."""
         return int(self._chunk_starts[c])
 
+    def chunk_of(self, rows: np.ndarray) -> np.ndarray:
+        """The chunk holding each spill row."""
+        return np.searchsorted(self._chunk_starts, rows, side="right") - 1
+
     def chunk_columns(self, c: int, names: list[str]) -> dict[str, np.ndarray]:
         """Fixed-width columns of one chunk, copied out."""
         with self.chunk(c) as table:
@@ -132,7 +136,7 @@ class ParagraphFiles:
 
     def take(self, name: str, rows: np.ndarray) -> pa.Array:
         """Rows of one column, in the order given; each chunk is mapped once and the rows copied out."""
-        chunk = np.searchsorted(self._chunk_starts, rows, side="right") - 1
+        chunk = self.chunk_of(rows)
         order = np.argsort(chunk, kind="stable")
         pieces = []
         for part in np.split(order, np.flatnonzero(np.diff(chunk[order])) + 1) if len(rows) else []:
