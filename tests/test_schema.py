@@ -92,6 +92,24 @@ def test_broken_schema_is_a_config_error(tmp_path: Path):
         load_schema(broken)
 
 
+def test_a_loaded_schema_is_reused_until_a_schema_file_changes(tmp_path: Path):
+    common = tmp_path / "common.json"
+    common.write_text(json.dumps({"$id": "https://example.test/common", "type": "string"}))
+    main = tmp_path / "main.schema"
+    main.write_text(json.dumps({"properties": {"title": {"$ref": "https://example.test/common"}}}))
+    first = load_schema(main)
+    assert load_schema(main) is first and first.validator.is_valid({"title": "x"})
+    common.write_text(json.dumps({"$id": "https://example.test/common", "type": "integer"}))
+    second = load_schema(main)
+    assert second is not first and second.validator.is_valid({"title": 3})
+    assert not second.validator.is_valid({"title": "x"})
+    main.write_text(json.dumps({"properties": {"title": {"type": "boolean"}}}))
+    assert load_schema(main).validator.is_valid({"title": True})
+    main.write_text("{not json")
+    with pytest.raises(ConfigError, match="not valid JSON"):
+        load_schema(main)
+
+
 def test_refs_resolve_locally_and_never_from_the_network(tmp_path: Path):
     (tmp_path / "common.json").write_text(json.dumps({"$id": "https://example.test/common", "type": "string"}))
     main = tmp_path / "main.json"

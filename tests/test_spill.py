@@ -54,3 +54,37 @@ def test_numeric_columns_read_by_place_equal_the_mapped_files(tmp_path):
         got = spill.lengths(name)
         assert got.dtype == np.int64
         np.testing.assert_array_equal(got, np.concatenate(parts))
+
+
+def test_take_gives_the_rows_asked_for_in_their_order(tmp_path):
+    files, texts, shingles = [], [], []
+    for i, rows in enumerate([1000, 0, 7, 2500]):
+        text = [f"c{i}r{j}" * (j % 4) for j in range(rows)]
+        lists = [list(range(j % 5)) for j in range(rows)]
+        table = pa.table(
+            {"key": np.zeros(rows, np.uint64), "nwords": np.zeros(rows, np.int32), "score": np.zeros(rows)}
+            | {"text": text, "shingles": lists},
+            schema=SCHEMA,
+        )
+        files.append(tmp_path / f"paragraphs-{i}.arrow")
+        write(files[-1], [table], chunk_rows=333)  # runs of rows cross record batches
+        texts += text
+        shingles += lists
+    starts = np.concatenate([[0], np.cumsum([1000, 0, 7, 2500])[:-1]])
+    spill = ParagraphFiles(files, starts)
+    rng = np.random.default_rng(7)
+    n = len(texts)
+    cases = {
+        "all in order": np.arange(n),
+        "a run inside a chunk": np.arange(300, 700),
+        "a run across chunks": np.arange(990, 1300),
+        "backwards": np.arange(n)[::-1],
+        "scattered": rng.permutation(n)[:900],
+        "in chunk order, gaps": np.sort(rng.choice(n, 600, replace=False)),
+        "repeats": np.array([5, 5, 1004, 5, 3000, 3000]),
+        "one row": np.array([1006]),
+        "none": np.zeros(0, dtype=np.int64),
+    }
+    for case, rows in cases.items():
+        assert spill.take("text", rows).to_pylist() == [texts[r] for r in rows], case
+        assert spill.take("shingles", rows).to_pylist() == [shingles[r] for r in rows], case

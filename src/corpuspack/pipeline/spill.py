@@ -135,19 +135,29 @@ class ParagraphFiles:
         return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, dtype=np.int64)
 
     def take(self, name: str, rows: np.ndarray) -> pa.Array:
-        """Rows of one column, in the order given; each chunk is mapped once and the rows copied out."""
+        """Rows of one column, in the order given; each chunk is mapped once and the rows copied out.
+
+        A run of consecutive rows (texts in a spill already in order, say) is sliced and copied
+        once, with the others; rows that visit the chunks in order are not reordered at the end.
+        """
         chunk = self.chunk_of(rows)
-        order = np.argsort(chunk, kind="stable")
-        pieces = []
+        in_order = bool(np.all(chunk[1:] >= chunk[:-1]))
+        order = np.arange(len(rows)) if in_order else np.argsort(chunk, kind="stable")
+        pieces: list[pa.Array] = []
         for part in np.split(order, np.flatnonzero(np.diff(chunk[order])) + 1) if len(rows) else []:
             c = int(chunk[part[0]])
-            local = pa.array(rows[part] - self._chunk_starts[c], pa.int64())
+            local = rows[part] - self._chunk_starts[c]
             with self.chunk(c) as table:
-                pieces.append(table.column(name).take(local).combine_chunks())
+                column = table.column(name)
+                if local[-1] - local[0] == len(local) - 1 and np.all(np.diff(local) == 1):
+                    pieces += column.slice(int(local[0]), len(local)).chunks  # a slice outlives the mapping
+                else:
+                    pieces.append(column.take(pa.array(local, pa.int64())).combine_chunks())
         if not pieces:
             with _mapped(self._paragraph_files[0]) as table:
                 return pa.array([], table.schema.field(name).type)
-        return pa.concat_arrays(pieces).take(pa.array(inverse(order), pa.int64()))
+        taken = pa.concat_arrays(pieces)  # a copy, even of one piece: nothing still points into a mapping
+        return taken if in_order else taken.take(pa.array(inverse(order), pa.int64()))
 
     def shingle_sets(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         lists = self.take("shingles", rows)
