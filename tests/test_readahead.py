@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from corpuspack.sources import SeedFile, readahead
+from corpuspack.sources import SeedFile, read_seed, readahead
 from corpuspack.sources.readahead import Readahead, advise, too_large_to_keep
 
 pytestmark = pytest.mark.skipif(not readahead.CAN_ADVISE, reason="no posix_fadvise on this platform")
@@ -78,16 +78,17 @@ def test_too_large_to_keep_compares_with_the_machine_memory():
     assert too_large_to_keep(memory // 4)
 
 
-def test_readahead_stays_a_few_chunks_ahead_and_forgets_finished_ones(tmp_path: Path, monkeypatch):
-    calls: list[tuple[str, int]] = []
+def test_readahead_stays_a_few_chunks_ahead(tmp_path: Path, monkeypatch):
+    calls: list[str] = []
     moved = threading.Condition()
 
     def record(seeds, advice, stop=None):
+        assert advice == os.POSIX_FADV_WILLNEED
         with moved:
-            calls.append((seeds[0].rel, advice))
+            calls.append(seeds[0].rel)
             moved.notify_all()
 
-    def settle(count: int) -> list[tuple[str, int]]:
+    def settle(count: int) -> list[str]:
         with moved:
             assert moved.wait_for(lambda: len(calls) >= count, timeout=10)
         time.sleep(0.05)  # nothing more comes until the window moves
@@ -95,23 +96,35 @@ def test_readahead_stays_a_few_chunks_ahead_and_forgets_finished_ones(tmp_path: 
 
     monkeypatch.setattr(readahead, "advise", record)
     chunks = [[SeedFile(str(tmp_path / f"c{i}"), f"c{i}")] for i in range(6)]
-    want, drop = os.POSIX_FADV_WILLNEED, os.POSIX_FADV_DONTNEED
-    with Readahead(chunks, ahead=2, forget=True) as ahead:
-        assert settle(2) == [("c0", want), ("c1", want)]
+    with Readahead(chunks, ahead=2) as ahead:
+        assert settle(2) == ["c0", "c1"]
         ahead.finished(3)
-        got = settle(8)[2:]
-        assert sorted(got) == sorted([(f"c{i}", drop) for i in range(3)] + [(f"c{i}", want) for i in range(2, 5)])
-        assert [c for c in got if c[1] == drop] == [("c0", drop), ("c1", drop), ("c2", drop)]
+        assert settle(5) == ["c0", "c1", "c2", "c3", "c4"]
         ahead.finished(6)
-    # a normal exit waits until every finished chunk is let go of
-    assert sorted(calls) == sorted([(f"c{i}", a) for i in range(6) for a in (want, drop)])
+        assert settle(6) == [f"c{i}" for i in range(6)]
 
 
-def test_readahead_stops_at_once_on_an_error(tmp_path: Path, monkeypatch):
+def test_readahead_stops_at_once(tmp_path: Path, monkeypatch):
     calls: list[str] = []
     monkeypatch.setattr(readahead, "advise", lambda seeds, advice, stop=None: calls.append(seeds[0].rel))
     chunks = [[SeedFile(str(tmp_path / f"c{i}"), f"c{i}")] for i in range(100)]
-    with pytest.raises(KeyboardInterrupt), Readahead(chunks, ahead=1, forget=True) as ahead:
+    with pytest.raises(KeyboardInterrupt), Readahead(chunks, ahead=1) as ahead:
         ahead.finished(1)
         raise KeyboardInterrupt
-    assert len(calls) <= 3  # c0, c1 and perhaps c0 let go: not the other 98 chunks
+    assert len(calls) <= 2  # c0 and perhaps c1: not the other 98 chunks
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="looks into the page cache with Linux's mincore")
+@pytest.mark.parametrize("forget", [False, True])
+def test_a_seed_read_with_forget_leaves_the_page_cache(tmp_path: Path, forget: bool):
+    path = tmp_path / "a.txt"
+    with open(path, "wb") as f:
+        f.write(b"Title\n\nSource Updated on 2024-01-02\n\n" + b"Some words here. " * 20000 + b"\n")
+        f.flush()
+        os.fsync(f.fileno())
+    advise([seed(path)], os.POSIX_FADV_DONTNEED)  # start from the disk
+    if resident(path):
+        pytest.skip("this file system keeps its pages (tmpfs)")
+    result = read_seed(seed(path), {"language": "en", "license": "CC0-1.0"}, 1 << 30, forget=forget)
+    assert [len(d.paragraphs) for d in result.documents] == [1]
+    assert resident(path) == (0 if forget else -(-path.stat().st_size // mmap.PAGESIZE))

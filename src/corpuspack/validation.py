@@ -54,13 +54,13 @@ class ValidationReport:
 
 
 def read_valid(
-    seeds: Sequence[SeedFile], config: Config, schema: Schema, show: bool = False
+    seeds: Sequence[SeedFile], config: Config, schema: Schema, show: bool = False, forget: bool = False
 ) -> Iterator[tuple[SeedFile, list[Document], list[Document], list[Finding], bytes | None]]:
     """Per file: the documents that pass the schema, those that do not, every finding, and the
-    file's bytes when it was read whole."""
+    file's bytes when it was read whole (`forget`: see `read_seed`)."""
     defaults = config.defaults()
     for seed in progress(seeds, "validate", unit="file", show=show):
-        result = read_seed(seed, defaults, config.max_file_bytes, config.strict)
+        result = read_seed(seed, defaults, config.max_file_bytes, config.strict, forget)
         findings = list(result.findings)
         good, bad = [], []
         for doc in result.documents:

@@ -87,9 +87,10 @@ def run_chunks(chunks: list[list[SeedFile]], keys: list[str], config: Config, sp
     try:
         with (
             ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool,
-            Readahead(todo_chunks, ahead=workers + READAHEAD_CHUNKS, forget=too_large_to_keep(seed_bytes)) as readahead,
+            Readahead(todo_chunks, ahead=workers + READAHEAD_CHUNKS) as readahead,
         ):
-            futures = {i: pool.submit(process_chunk, i, keys[i], chunks[i], config, spill) for i in todo}
+            forget = too_large_to_keep(seed_bytes)
+            futures = {i: pool.submit(process_chunk, i, keys[i], chunks[i], config, spill, forget) for i in todo}
             done = 0
             for i, key in enumerate(keys):
                 if finished[key] is not None:

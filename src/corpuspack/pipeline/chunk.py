@@ -111,15 +111,17 @@ def load_finished(spill: Path, key: str) -> ChunkResult | None:
         return None
 
 
-def process_chunk(index: int, key: str, seeds: list[SeedFile], config: Config, spill: Path) -> ChunkResult:
+def process_chunk(
+    index: int, key: str, seeds: list[SeedFile], config: Config, spill: Path, forget: bool = False
+) -> ChunkResult:
     """Read and validate `seeds`; spill the valid documents and their paragraphs with features;
-    write the completion marker last."""
+    write the completion marker last. `forget`: let the page cache go of each seed once read."""
     schema = load_schema(config.schema_path)
     result = ChunkResult(index, key)
     docs: list[Document] = []
     read: list[Document] = []
     facts: list[dict] = []
-    for seed, good, bad, found, raw in read_valid(seeds, config, schema):
+    for seed, good, bad, found, raw in read_valid(seeds, config, schema, forget=forget):
         result.findings.extend(found)
         read.extend(good + bad)
         docs.extend(good)

@@ -13,13 +13,17 @@ from .decode import decode
 from .discover import TEXT_SUFFIXES, SeedFile, discover
 from .frontmatter import has_front_matter, read_front_matter
 from .jsonrecords import read_json, read_jsonl
+from .readahead import CAN_ADVISE
 from .sidecar import read_sidecar, sidecar_path, stem
 
 __all__ = ["SeedFile", "discover", "read_seed"]
 
 
-def read_seed(seed: SeedFile, defaults: Mapping[str, Any], max_bytes: int, strict: bool = False) -> ReadResult:
-    """Read one seed file into documents and findings."""
+def read_seed(
+    seed: SeedFile, defaults: Mapping[str, Any], max_bytes: int, strict: bool = False, forget: bool = False
+) -> ReadResult:
+    """Read one seed file into documents and findings; with `forget`, the page cache lets go of a
+    file read whole once it is read (`readahead.too_large_to_keep`)."""
     kind, rel = seed.kind, seed.rel
     if kind == "sidecar":
         if not _has_seed(seed.path):
@@ -47,6 +51,8 @@ def read_seed(seed: SeedFile, defaults: Mapping[str, Any], max_bytes: int, stric
                     ]
                 )
             raw = f.read()
+            if forget and CAN_ADVISE:
+                os.posix_fadvise(f.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
     except OSError as exc:
         return _unreadable(rel, exc)
     text, problem = decode(raw, rel)

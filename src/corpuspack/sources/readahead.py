@@ -8,8 +8,9 @@ and the call returns, so the disk has many requests to serve at once and a worke
 in the page cache. Nothing is read into this process and no bytes change.
 
 A build reads each seed once. When the seeds and their spill (about twice their size) could not
-stay in the page cache together, the seeds' pages are let go once their chunk is done, so that
-dedup and the writer find the spill there instead of reading it from disk again.
+stay in the page cache together (`too_large_to_keep`), the worker that read a seed lets go of its
+pages (`read_seed(forget=True)`), so that dedup and the writer find the spill there instead of
+reading it from disk again.
 """
 
 from __future__ import annotations
@@ -58,15 +59,14 @@ def too_large_to_keep(seed_bytes: int) -> bool:
 
 class Readahead:
     """A thread advising the files of chunk `i` once fewer than `ahead` chunks before it are
-    unfinished and, with `forget`, letting go of the pages of finished chunks; `finished(n)` says
-    the first `n` chunks are done, `close()` stops the thread.
+    unfinished; `finished(n)` says the first `n` chunks are done, `close()` stops the thread.
 
     It runs in the process that hands out chunks and waits for results, which is idle meanwhile,
     so its few Python steps per file take no time from the workers.
     """
 
-    def __init__(self, chunks: Sequence[Sequence[SeedFile]], ahead: int, forget: bool = False) -> None:
-        self._chunks, self._ahead, self._forget = chunks, ahead, forget
+    def __init__(self, chunks: Sequence[Sequence[SeedFile]], ahead: int) -> None:
+        self._chunks, self._ahead = chunks, ahead
         self._done = 0
         self._moved = threading.Condition()
         self._stop = threading.Event()
@@ -74,29 +74,17 @@ class Readahead:
         if CAN_ADVISE and chunks:
             self._thread.start()
 
-    def _due(self, advised: int, forgotten: int) -> bool:
-        """Whether there is a chunk to let go of or to advise, or the thread is to stop."""
-        return (
-            self._stop.is_set()
-            or (self._forget and forgotten < self._done)
-            or advised < min(len(self._chunks), self._done + self._ahead)
-        )
+    def _due(self, advised: int) -> bool:
+        """Whether there is a chunk to advise, or the thread is to stop."""
+        return self._stop.is_set() or advised < min(len(self._chunks), self._done + self._ahead)
 
     def _run(self) -> None:
-        advised = forgotten = 0
-        total = len(self._chunks)
-        while advised < total or (self._forget and forgotten < total):
+        for advised, chunk in enumerate(self._chunks):
             with self._moved:
-                self._moved.wait_for(partial(self._due, advised, forgotten))
-                done = self._done
+                self._moved.wait_for(partial(self._due, advised))
             if self._stop.is_set():
                 return
-            if self._forget and forgotten < done:
-                advise(self._chunks[forgotten], os.POSIX_FADV_DONTNEED, self._stop)
-                forgotten += 1
-            else:
-                advise(self._chunks[advised], os.POSIX_FADV_WILLNEED, self._stop)
-                advised += 1
+            advise(chunk, os.POSIX_FADV_WILLNEED, self._stop)
 
     def finished(self, count: int) -> None:
         """The first `count` chunks are done."""
@@ -104,10 +92,8 @@ class Readahead:
             self._done = count
             self._moved.notify()
 
-    def close(self, wait: bool = False) -> None:
-        """Stop the thread; with `wait`, once it has let go of every finished chunk's pages."""
-        if not wait:
-            self._stop.set()
+    def close(self) -> None:
+        self._stop.set()
         with self._moved:
             self._moved.notify()
         if self._thread.is_alive():
@@ -116,5 +102,5 @@ class Readahead:
     def __enter__(self) -> Readahead:
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
-        self.close(wait=kind is None)
+    def __exit__(self, *exc: object) -> None:
+        self.close()
