@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -52,7 +53,8 @@ def read_seed(
                 )
             raw = f.read()
             if forget and CAN_ADVISE:
-                os.posix_fadvise(f.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
+                with contextlib.suppress(OSError):  # advice: the file was read all the same
+                    os.posix_fadvise(f.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
     except OSError as exc:
         return _unreadable(rel, exc)
     text, problem = decode(raw, rel)
