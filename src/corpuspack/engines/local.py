@@ -83,13 +83,12 @@ def run_chunks(chunks: list[list[SeedFile]], keys: list[str], config: Config, sp
     # touch, so copy, every page of this process's objects (600 MB per worker at a million seeds).
     gc.freeze()
     todo_chunks = [chunks[i] for i in todo]
-    seed_bytes = sum(max(seed.size, 0) for chunk in todo_chunks for seed in chunk)
+    forget = too_large_to_keep(sum(max(seed.size, 0) for chunk in todo_chunks for seed in chunk))
     try:
         with (
             ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool,
             Readahead(todo_chunks, ahead=workers + READAHEAD_CHUNKS) as readahead,
         ):
-            forget = too_large_to_keep(seed_bytes)
             futures = {i: pool.submit(process_chunk, i, keys[i], chunks[i], config, spill, forget) for i in todo}
             done = 0
             for i, key in enumerate(keys):
