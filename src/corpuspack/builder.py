@@ -15,20 +15,22 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .config import Config, load_config
+from .containment import is_within
 from .dedup.ledger import DedupOps, KeyColumns, Ledger, decide, steps
 from .engines import Engine, open_engine
 from .engines.local import plan_chunks
 from .errors import DataError, UsageError
 from .ids import ID_SCHEMA, id_findings
 from .model import Finding
+from .pipeline import workdir
 from .pipeline.assemble import Assembly
-from .pipeline.chunk import SEED_FACTS, chunk_key, file_facts, load_finished
+from .pipeline.chunk import SEED_FACTS, ChunkResult, chunk_key, file_facts, load_finished
 from .pipeline.order import Order, global_order
 from .pipeline.spill import Spill
 from .progress import Advance, bar, progress
 from .publish import croissant, manifest
 from .schema import load_schema
-from .sources import discover
+from .sources import SeedFile, discover
 from .storage import check_empty, is_url, local_path, mirror, upload
 from .validation import finding_order
 
@@ -56,41 +58,63 @@ def build(
     config: Config | None = None,
     workers: int | None = None,
     work: Path | str | None = None,
+    show_progress: bool = False,
+) -> BuildResult:
+    """Run the whole pipeline and write one version folder into `out` (default: a new temporary folder).
+
+    Chunks spill into `work`, a folder corpuspack makes and marks (default: `.<out>.work` beside
+    `out`, removed after success); an existing folder is taken only if it is empty or already
+    corpuspack's. A build that was interrupted is started again by the same call: chunks whose
+    inputs (by content) and settings have not changed are taken as they are. `out` appears
+    complete or not at all, and may not lie inside the seeds or the corpus folder.
+    """
+    if seeds is not None and not is_url(seeds):
+        seeds = local_path(seeds)
+    config = (config or load_config()).replace(seeds=seeds, workers=workers)
+    for place, what in ((out, "--out"), (work, "--work")):
+        if place is not None and not is_url(place):
+            _refuse_inside_inputs(local_path(place), config, what)
+    return build_version(config, out, work=work, show_progress=show_progress)
+
+
+def build_version(
+    config: Config,
+    out: Path | str | None,
+    *,
+    work: Path | str | None = None,
     version: str | None = None,
     release_date: str | None = None,
     parent: dict[str, Any] | None = None,
     show_progress: bool = False,
 ) -> BuildResult:
-    """Run the whole pipeline and write one version folder into `out` (default: a new temporary folder).
-
-    Chunks spill into `work` (default: `.<out>.work` beside `out`, removed after success). A build
-    that was interrupted is started again by the same call: chunks whose inputs and settings have
-    not changed are taken as they are. `out` appears complete or not at all.
-    """
-    if seeds is not None and not is_url(seeds):
-        seeds = local_path(seeds)
-    config = (config or load_config()).replace(seeds=seeds, workers=workers)
+    """`build` without the checks of where `out` is (a release builds inside the corpus folder)."""
     keep_work = work is not None
     out_url = str(out) if is_url(out) else None
     if out_url is not None:
         check_empty(out_url)
-        work = work if work is not None else tempfile.mkdtemp(prefix="corpuspack-work-")
-        out = Path(work) / "version"
+        work = workdir.claim(local_path(work)) if work is not None else workdir.fresh("corpuspack-work-")
+        out = work / "version"
+    fresh_out = out is None
     out = local_path(out) if out is not None else Path(tempfile.mkdtemp(prefix="corpuspack-build-"))
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise UsageError(f"{out}: output folder is not empty")
+    if work is not None:
+        work = workdir.claim(local_path(work))
+    elif fresh_out:
+        work = workdir.fresh("corpuspack-work-")
+    else:
+        work = workdir.claim(out.parent / f".{out.name}.work")
+    if (is_within(out, work) and out_url is None) or is_within(work, out):
+        raise UsageError(f"{out}: the output and the work folder must not lie inside each other")
     schema = load_schema(config.schema_path)
     clock = _Clock()
     engine = open_engine(config)
     if engine.name != "local":
         clock.lap("start")
-    work = Path(work) if work is not None else out.parent / f".{out.name}.work"
-    work.mkdir(parents=True, exist_ok=True)
-    partial = out.parent / f".{out.name}.partial"
-    shutil.rmtree(partial, ignore_errors=True)
+    out.parent.mkdir(parents=True, exist_ok=True)
     try:
         doc, inputs, reused = _run(
-            engine, config, schema, clock, out, work, partial, version, release_date, parent, show_progress
+            engine, config, schema, clock, out, work, version, release_date, parent, show_progress
         )
     finally:
         engine.close()
@@ -99,7 +123,7 @@ def build(
         shutil.rmtree(out)
         out = out_url
     if not keep_work:
-        shutil.rmtree(work, ignore_errors=True)
+        workdir.remove(work)
     megabytes = (pc.sum(inputs.column("size")).as_py() or 0) / 1e6
     doc["inputs"]["seeds"] = inputs  # a table, not a million dicts (500 MB at a million seeds)
     clock.lap("finish")  # manifest, Croissant, the folder moved into place, the work folder removed
@@ -113,7 +137,6 @@ def _run(
     clock: _Clock,
     out: Path,
     work: Path,
-    partial: Path,
     version: str | None,
     release_date: str | None,
     parent: dict[str, Any] | None,
@@ -127,10 +150,11 @@ def _run(
         seed_files, findings = discover([seeds_dir], config.root)
     chunks = plan_chunks(seed_files)
     keys = [chunk_key(chunk, config, schema.sha256) for chunk in chunks]
-    _forget_other_chunks(work, keys)
-    reused = sum(load_finished(work, key) is not None for key in keys)
+    workdir.forget_chunks_except(work, keys)
+    finished = _finished(work, chunks, keys)
+    reused = len(finished)
     sizes = [len(chunk) for chunk in chunks]
-    read = engine.run_chunks(chunks, keys, config, work)
+    read = engine.run_chunks(chunks, keys, config, work, finished)
     results = list(progress(read, "read", "file", show_progress, weights=sizes))
     clock.lap("read")
     del seed_files, chunks, read  # a Path object per seed: hundreds of MB at a million seeds
@@ -153,7 +177,9 @@ def _run(
     with bar("dedup", steps(config.dedup), "step", show_progress) as advance:
         ledger, repeated = _dedup(spill, order, config, engine.dedup_ops(spill, order, config), advance)
     clock.lap("dedup")
-    partial.mkdir(parents=True)
+    # A fresh name (never one that may already exist, or be a planted symlink), with the usual mode.
+    partial = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    os.chmod(partial, 0o777 & ~_umask())
     try:
         assembly = Assembly(spill, order, ledger)
         rows = len(assembly.published) + len(order.rows)
@@ -197,14 +223,31 @@ def _load_table(path: Path) -> pa.Table:
         return pa.ipc.open_file(source).read_all()
 
 
-def _forget_other_chunks(work: Path, keys: list[str]) -> None:
-    """Drop spill files of chunks that no longer exist (inputs or settings changed since)."""
-    wanted = set(keys)
-    for path in (p for p in work.glob("*") if p.is_file()):
-        stem = path.name.split(".", 1)[0]
-        key = stem.split("-", 1)[1] if "-" in stem else None
-        if key not in wanted:
-            path.unlink(missing_ok=True)
+def _finished(work: Path, chunks: list[list[SeedFile]], keys: list[str]) -> dict[str, ChunkResult]:
+    """Chunks an interrupted build finished whose inputs still hold the same bytes: decided once, here."""
+    found = {}
+    for chunk, key in zip(chunks, keys, strict=True):
+        result = load_finished(work, key, chunk)
+        if result is not None:
+            found[key] = result
+    return found
+
+
+def _refuse_inside_inputs(place: Path, config: Config, what: str) -> None:
+    """A build writes neither into the seeds (it would read its own output) nor into the corpus
+    folder (only `release` puts versions there)."""
+    folders = [("the corpus folder", config.corpus_dir)]
+    if not is_url(config.seeds):
+        folders.append(("the seeds folder", config.seeds_dir))
+    for name, folder in folders:
+        if is_within(place, folder) or is_within(folder, place):
+            raise UsageError(f"{place}: {what} may not lie inside {name} ({folder}) or hold it")
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _peak_memory_mb() -> dict[str, float]:

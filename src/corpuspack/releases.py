@@ -15,7 +15,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from .builder import build
+from .builder import build, build_version
 from .config import Config, DedupConfig, load_config
 from .diffing import Diff, diff_versions
 from .errors import DataError, UsageError
@@ -74,7 +74,7 @@ def release(
             return _rerelease(config, wanted, release_date, workers)
         staged = new_staging(corpus_dir)
         try:
-            result = build(out=staged, config=config, workers=workers, show_progress=show_progress)
+            result = build_version(config.replace(workers=workers), staged, show_progress=show_progress)
             parent_dir = corpus_dir / latest.folder if latest else None
             delta = diff_versions(parent_dir, staged)
             target = _choose(latest, wanted, bump, delta, confirm)

@@ -31,9 +31,14 @@ class Engine(Protocol):
     name: str
 
     def run_chunks(
-        self, chunks: list[list[SeedFile]], keys: list[str], config: Config, spill: Path
+        self,
+        chunks: list[list[SeedFile]],
+        keys: list[str],
+        config: Config,
+        spill: Path,
+        finished: dict[str, ChunkResult],
     ) -> Iterator[ChunkResult]:
-        """`process_chunk` on every chunk not already finished in `spill`; results in chunk order."""
+        """`process_chunk` on every chunk whose key is not in `finished`; results in chunk order."""
         ...
 
     def dedup_ops(self, spill: Spill, order: Order, config: Config) -> DedupOps: ...

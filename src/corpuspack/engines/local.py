@@ -22,7 +22,7 @@ from ..dedup.features import band_column
 from ..dedup.grouping import merge_distinct
 from ..dedup.ledger import DedupOps, Exact, KeyColumns, exact_groups
 from ..pipeline.assemble import Assembly
-from ..pipeline.chunk import ChunkResult, load_finished, process_chunk
+from ..pipeline.chunk import ChunkResult, process_chunk
 from ..pipeline.order import Order
 from ..pipeline.spill import Spill
 from ..progress import Advance
@@ -63,15 +63,21 @@ def plan_chunks(seeds: list[SeedFile]) -> list[list[SeedFile]]:
     return chunks
 
 
-def run_chunks(chunks: list[list[SeedFile]], keys: list[str], config: Config, spill: Path) -> Iterator[ChunkResult]:
-    """Results in chunk order. Chunks an interrupted build finished are taken from `spill` as they
+def run_chunks(
+    chunks: list[list[SeedFile]],
+    keys: list[str],
+    config: Config,
+    spill: Path,
+    finished: dict[str, ChunkResult] | None = None,
+) -> Iterator[ChunkResult]:
+    """Results in chunk order. Chunks in `finished` (an interrupted build's) are taken as they
     are; with one worker (or one chunk to do) everything runs in this process."""
-    finished = {key: load_finished(spill, key) for key in keys}
-    todo = [i for i, key in enumerate(keys) if finished[key] is None]
+    finished = finished or {}
+    todo = [i for i, key in enumerate(keys) if key not in finished]
     workers = min(config.worker_count, len(todo))
     if workers <= 1:
         for i, (chunk, key) in enumerate(zip(chunks, keys, strict=True)):
-            yield finished[key] or process_chunk(i, key, chunk, config, spill)
+            yield finished.get(key) or process_chunk(i, key, chunk, config, spill)
         return
     # fork: workers start at once with everything imported, and a caller's script is not re-run in
     # each worker as spawn and forkserver do (a build from a notebook or `python -` just works).
@@ -92,7 +98,7 @@ def run_chunks(chunks: list[list[SeedFile]], keys: list[str], config: Config, sp
             futures = {i: pool.submit(process_chunk, i, keys[i], chunks[i], config, spill, forget) for i in todo}
             done = 0
             for i, key in enumerate(keys):
-                if finished[key] is not None:
+                if key in finished:
                     yield finished[key]
                     continue
                 result = futures[i].result()
@@ -153,9 +159,14 @@ class LocalEngine:
         self.workers = workers
 
     def run_chunks(
-        self, chunks: list[list[SeedFile]], keys: list[str], config: Config, spill: Path
+        self,
+        chunks: list[list[SeedFile]],
+        keys: list[str],
+        config: Config,
+        spill: Path,
+        finished: dict[str, ChunkResult],
     ) -> Iterator[ChunkResult]:
-        return run_chunks(chunks, keys, config, spill)
+        return run_chunks(chunks, keys, config, spill, finished)
 
     def dedup_ops(self, spill: Spill, order: Order, config: Config) -> DedupOps:
         return LocalDedup(spill, order, config)

@@ -35,7 +35,7 @@ from ..dedup.features import band_column
 from ..dedup.grouping import distinct
 from ..dedup.ledger import DedupOps, Exact, KeyColumns, exact_groups_at
 from ..pipeline.assemble import Assembly
-from ..pipeline.chunk import ChunkResult, load_finished, process_chunk
+from ..pipeline.chunk import ChunkResult, process_chunk
 from ..pipeline.order import Order, inverse
 from ..pipeline.spill import ParagraphFiles, Spill
 from ..progress import Advance
@@ -99,10 +99,15 @@ class RayEngine:
             ray.shutdown()
 
     def run_chunks(
-        self, chunks: list[list[SeedFile]], keys: list[str], config: Config, spill: Path
+        self,
+        chunks: list[list[SeedFile]],
+        keys: list[str],
+        config: Config,
+        spill: Path,
+        finished: dict[str, ChunkResult],
     ) -> Iterator[ChunkResult]:
-        finished = {key: load_finished(spill, key) for key in keys}
-        todo = [i for i, key in enumerate(keys) if finished[key] is None]
+        finished = dict(finished)
+        todo = [i for i, key in enumerate(keys) if key not in finished]
         if todo:
             items = [{"index": i, "key": keys[i], "seeds": pickle.dumps(chunks[i])} for i in todo]
             tasks = ray.data.from_items(items, override_num_blocks=len(items)).map_batches(
@@ -112,9 +117,7 @@ class RayEngine:
                 result: ChunkResult = pickle.loads(row["result"])
                 finished[result.key] = result
         for key in keys:
-            result = finished[key]
-            assert result is not None
-            yield result
+            yield finished[key]
 
     def dedup_ops(self, spill: Spill, order: Order, config: Config) -> DedupOps:
         return RayDedup(spill, order, config, self.partitions)

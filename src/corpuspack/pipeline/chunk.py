@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import pickle
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +22,7 @@ from ..publish.checksums import feed
 from ..schema import load_schema
 from ..sources import SeedFile
 from ..sources.discover import stamp
+from ..sources.sidecar import sidecar_path
 from ..validation import read_valid
 
 DOC_SPILL = pa.schema(
@@ -100,15 +101,88 @@ def chunk_key(seeds: list[SeedFile], config: Config, schema_sha256: str) -> str:
     return digest.hexdigest()[:32]
 
 
-def load_finished(spill: Path, key: str) -> ChunkResult | None:
-    """The result of a chunk an earlier, interrupted build finished, if its files are all there."""
+MAX_MARKER_BYTES = 1 << 28
+
+
+def load_finished(spill: Path, key: str, seeds: list[SeedFile]) -> ChunkResult | None:
+    """The result of a chunk an earlier, interrupted build finished, if its files are all there,
+    its marker is sound data and every input file still has the content it had (a file restored
+    with its old size and mtime is caught here, not trusted)."""
     marker = marker_path(spill, key)
     if not marker.is_file() or not all(p.is_file() for p in spill_paths(spill, key)):
         return None
     try:
-        return pickle.loads(marker.read_bytes())
-    except (pickle.UnpicklingError, EOFError, AttributeError, ValueError):
+        if marker.stat().st_size > MAX_MARKER_BYTES:
+            return None
+        body = json.loads(marker.read_bytes())
+        result = _result_from(body, key)
+    except (OSError, ValueError, TypeError, KeyError, pa.ArrowException):
         return None
+    if body.get("contents") != _contents(seeds, _hashes_from(result.seeds), hash_missing=True):
+        return None
+    return result
+
+
+def _hashes_from(seeds: pa.Table) -> dict[str, str]:
+    return dict(zip(seeds.column("path").to_pylist(), seeds.column("sha256").to_pylist(), strict=True))
+
+
+def _contents(seeds: list[SeedFile], known: dict[str, str], hash_missing: bool = False) -> dict[str, str]:
+    """sha256 of every file the chunk read: its seeds and their sidecars. `known` gives hashes
+    already taken (at build time, those of the chunk's own files); the others are read here, and
+    with `hash_missing` every file is read again."""
+    out: dict[str, str] = {}
+    for seed in seeds:
+        files = [(seed.rel, seed.file)]
+        if seed.kind == "text":
+            side = sidecar_path(seed.file)
+            folder = seed.rel.rsplit("/", 1)[0] + "/" if "/" in seed.rel else ""
+            if os.path.isfile(side):
+                files.append((folder + os.path.basename(side), side))
+        for rel, file in files:
+            if rel in out:
+                continue
+            if rel in known and not hash_missing:
+                out[rel] = known[rel]
+            elif os.path.isfile(file):
+                out[rel] = path_facts(rel, Path(file))["sha256"]
+    return out
+
+
+def _marker_body(result: ChunkResult, contents: dict[str, str]) -> dict:
+    return {
+        "format": 1,
+        "key": result.key,
+        "index": result.index,
+        "documents": result.documents,
+        "paragraphs": result.paragraphs,
+        "findings": [f.to_dict() for f in result.findings],
+        "ids": result.ids.to_pydict(),
+        "seeds": result.seeds.to_pydict(),
+        "contents": contents,
+    }
+
+
+def _result_from(body: dict, key: str) -> ChunkResult:
+    """A marker's body checked field by field (any mismatch raises: the chunk is done again)."""
+    if body["format"] != 1 or body["key"] != key:
+        raise ValueError("not this chunk's marker")
+    counts = [body["index"], body["documents"], body["paragraphs"]]
+    if not all(type(c) is int and c >= 0 for c in counts):
+        raise ValueError("bad counts")
+    findings = []
+    for f in body["findings"]:
+        fields = (f["path"], f["pointer"], f["message"], f["code"])
+        if not all(isinstance(v, str) for v in fields) or f["severity"] not in ("error", "warning"):
+            raise ValueError("bad finding")
+        if f["line"] is not None and type(f["line"]) is not int:
+            raise ValueError("bad finding line")
+        findings.append(Finding(f["path"], f["line"], f["pointer"], f["message"], f["severity"], f["code"]))
+    if not isinstance(body["contents"], dict):
+        raise ValueError("bad contents")
+    ids = pa.Table.from_pydict(body["ids"], schema=ID_SCHEMA)
+    seeds = pa.Table.from_pydict(body["seeds"], schema=SEED_FACTS)
+    return ChunkResult(counts[0], key, findings, ids, seeds, counts[1], counts[2])
 
 
 def process_chunk(
@@ -161,7 +235,8 @@ def process_chunk(
     _write_ipc(para_table, para_path)
     result.documents, result.paragraphs = len(docs), len(texts)
     marker = marker_path(spill, key)
-    marker.with_suffix(".tmp").write_bytes(pickle.dumps(result))
+    body = _marker_body(result, _contents(seeds, sha))
+    marker.with_suffix(".tmp").write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
     marker.with_suffix(".tmp").replace(marker)
     return result
 

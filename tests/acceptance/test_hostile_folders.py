@@ -1,0 +1,129 @@
+"""Hostile use of the folders a build writes: nothing outside corpuspack's own folders changes."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from tests.conftest import run_cli, sentence, write_article
+
+
+def tree(root: Path) -> dict[str, str]:
+    """Every file, folder and symlink under `root` with a hash of its content (or its target)."""
+    out = {}
+    for folder, dirs, files in os.walk(root):
+        for name in dirs + files:
+            path = Path(folder, name)
+            rel = path.relative_to(root).as_posix()
+            if path.is_symlink():
+                out[rel] = "-> " + os.readlink(path)
+            elif path.is_file():
+                out[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+            else:
+                out[rel] = "dir"
+    return out
+
+
+def test_work_folder_holding_project_files_is_refused(project: Path, tmp_path: Path):
+    before = tree(project)
+    done = run_cli("build", "-q", "--work", ".", "--out", str(tmp_path / "x"), cwd=project, check=2)
+    assert "work folder" in done.stderr or "--work" in done.stderr
+    assert tree(project) == before
+    assert not (tmp_path / "x").exists()
+
+
+def test_work_folder_inside_seeds_is_refused(project: Path, tmp_path: Path):
+    before = tree(project)
+    done = run_cli("build", "-q", "--work", "seeds", "--out", str(tmp_path / "x"), cwd=project, check=2)
+    assert "seeds folder" in done.stderr
+    assert tree(project) == before
+
+
+def test_a_home_like_folder_with_dotfiles_is_refused(project: Path, tmp_path: Path):
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".bashrc").write_text("alias ll='ls -l'\n")
+    (home / ".ssh").mkdir()
+    (home / ".ssh" / "id_ed25519").write_text("secret\n")
+    before = tree(home)
+    done = run_cli("build", "-q", "--work", str(home), "--out", str(tmp_path / "x"), cwd=project, check=2)
+    assert "did not make" in done.stderr
+    assert tree(home) == before
+
+
+def test_planted_symlink_as_the_default_work_folder_is_refused(project: Path, tmp_path: Path):
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "thesis.tex").write_text("years of work\n")
+    out = tmp_path / "out"
+    (tmp_path / ".out.work").symlink_to(victim)
+    before = tree(victim)
+    done = run_cli("build", "-q", "--out", str(out), cwd=project, check=2)
+    assert "symlink" in done.stderr
+    assert tree(victim) == before
+
+
+def test_out_inside_corpus_or_seeds_is_refused(project: Path):
+    before = tree(project)
+    for out in ("corpus/v9.9.9", "seeds/built", "."):
+        done = run_cli("build", "-q", "--out", out, cwd=project, check=2)
+        assert "may not lie inside" in done.stderr or "not empty" in done.stderr, done.stderr
+    assert tree(project) == before
+
+
+def test_kept_work_folder_keeps_foreign_files_and_resumes(project: Path, tmp_path: Path):
+    work = tmp_path / "work"
+    run_cli("build", "-q", "--work", str(work), "--out", str(tmp_path / "a"), cwd=project, check=0)
+    assert (work / ".corpuspack-work").is_file()
+    (work / "notes.txt").write_text("mine\n")
+    (work / "chunk-notes.done").write_text("mine too\n")
+    done = run_cli("build", "-q", "--work", str(work), "--out", str(tmp_path / "b"), cwd=project, check=0)
+    assert "1 chunks reused" in done.stderr
+    assert (work / "notes.txt").read_text() == "mine\n"
+    assert (work / "chunk-notes.done").read_text() == "mine too\n"
+    assert tree(tmp_path / "a") == tree(tmp_path / "b")
+
+
+def test_default_work_folder_is_removed_and_nothing_else(project: Path, tmp_path: Path):
+    run_cli("build", "-q", "--out", str(tmp_path / "out"), cwd=project, check=0)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "project"]
+
+
+def test_a_pickled_completion_marker_is_never_loaded(project: Path, tmp_path: Path):
+    work = tmp_path / "work"
+    run_cli("build", "-q", "--work", str(work), "--out", str(tmp_path / "a"), cwd=project, check=0)
+    pwned = tmp_path / "pwned"
+
+    class Payload:
+        def __reduce__(self):
+            return (Path.touch, (pwned,))
+
+    for marker in work.glob("chunk-*.done"):
+        marker.write_bytes(pickle.dumps(Payload()))
+    done = run_cli("build", "-q", "--work", str(work), "--out", str(tmp_path / "b"), cwd=project, check=0)
+    assert not pwned.exists()
+    assert "reused" not in done.stderr  # the chunk was read again
+    assert tree(tmp_path / "a") == tree(tmp_path / "b")
+
+
+def test_resume_sees_a_seed_restored_with_the_old_size_and_mtime(tmp_path: Path):
+    root = tmp_path / "p"
+    (root / "seeds").mkdir(parents=True)
+    (root / "pyproject.toml").write_text("[tool.corpuspack]\nlanguage = 'en'\nlicense = 'CC0-1.0'\n")
+    seed = write_article(root / "seeds", "doc", [sentence(1), sentence(2)])
+    work = tmp_path / "work"
+    run_cli("build", "-q", "--work", str(work), "--out", str(tmp_path / "a"), cwd=root, check=0)
+    st = seed.stat()
+    text = seed.read_text()
+    swapped = text.replace(sentence(2)[:20], sentence(2)[:20][::-1])
+    assert len(swapped) == len(text) and swapped != text
+    seed.write_text(swapped)
+    os.utime(seed, ns=(st.st_atime_ns, st.st_mtime_ns))
+    done = run_cli("build", "-q", "--work", str(work), "--out", str(tmp_path / "b"), cwd=root, check=0)
+    assert "reused" not in done.stderr
+    texts = pq.read_table(tmp_path / "b" / "documents").column("text").to_pylist()
+    assert sentence(2)[:20][::-1] in texts[0]
