@@ -147,7 +147,7 @@ def _run(
         seed_files, findings = discover([seeds_dir], seeds_dir.parent)
     else:
         seeds_dir = config.seeds_dir
-        seed_files, findings = discover([seeds_dir], config.root)
+        seed_files, findings = discover([seeds_dir], config.seeds_base)
     chunks = plan_chunks(seed_files)
     keys = [chunk_key(chunk, config, schema.sha256) for chunk in chunks]
     workdir.forget_chunks_except(work, keys)

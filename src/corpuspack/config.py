@@ -93,6 +93,20 @@ class Config:
         return self.path(local_path(self.seeds))
 
     @property
+    def seeds_base(self) -> Path:
+        """What seed paths are relative to: the project folder, or for seeds kept outside it the
+        seeds folder's parent, so that no published byte holds an absolute path."""
+        seeds, root = self.seeds_dir.resolve(), self.root.resolve()
+        return self.root if seeds == root or root in seeds.parents else seeds.parent
+
+    @property
+    def seeds_label(self) -> str:
+        """The seeds folder as a manifest records it: relative to `seeds_base`, or the URL."""
+        if is_url(self.seeds):
+            return str(self.seeds)
+        return self.seeds_dir.resolve().relative_to(self.seeds_base.resolve()).as_posix()
+
+    @property
     def corpus_dir(self) -> Path:
         return self.path(self.corpus)
 

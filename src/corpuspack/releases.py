@@ -17,8 +17,9 @@ import pyarrow.parquet as pq
 
 from .builder import build, build_version
 from .config import Config, DedupConfig, load_config
+from .containment import Escape, join_inside
 from .diffing import Diff, diff_versions
-from .errors import DataError, UsageError
+from .errors import ConfigError, DataError, UsageError
 from .publish import card, changelog, croissant, manifest
 from .publish.layout import (
     Version,
@@ -200,7 +201,7 @@ def _rebuild_problems(
         if use_current:
             root, rebuild_config = config.root, config
         else:
-            _materialise(config.root, root, recorded)
+            _materialise(config, root, recorded)
             rebuild_config = config_from_manifest(root, recorded)
         out = Path(tmp) / "out"
         result = build(out=out, config=rebuild_config, workers=workers)
@@ -222,38 +223,57 @@ def _rebuild_problems(
 
 
 def config_from_manifest(root: Path, recorded: dict[str, Any]) -> Config:
+    """The settings a version was built with, its folders inside `root` whatever the manifest says."""
     c = recorded["config"]
-    dedup = {k: v for k, v in c["dedup"].items() if k != "rows"}
-    dedup["boilerplate_patterns"] = tuple(dedup["boilerplate_patterns"])
+    try:
+        dedup = {k: v for k, v in c["dedup"].items() if k != "rows"}
+        dedup["boilerplate_patterns"] = tuple(dedup["boilerplate_patterns"])
+        seeds = join_inside(root, c["seeds"]).relative_to(root)
+        schema = join_inside(root, recorded["inputs"]["schema"]["path"]).relative_to(root)
+        return _config_of(root, c, seeds, schema, DedupConfig(**dedup))
+    except (KeyError, TypeError, AttributeError, ConfigError) as exc:
+        raise DataError(f"manifest of v{recorded['version']}: /config: {exc}") from None
+
+
+def _config_of(root: Path, c: dict[str, Any], seeds: Path, schema: Path, dedup: DedupConfig) -> Config:
     return Config(
         root=root,
         name=c["name"],
-        seeds=Path(c["seeds"]),
-        schema=Path(recorded["inputs"]["schema"]["path"]),
+        seeds=seeds,
+        schema=schema,
         language=c["language"],
         license=c["license"],
         max_file_bytes=c["max_file_bytes"],
         strict=c["strict"],
         shard_bytes=c["shard_bytes"],
-        dedup=DedupConfig(**dedup),
+        dedup=dedup,
     )
 
 
-def _materialise(repo: Path, root: Path, recorded: dict[str, Any]) -> None:
-    """Lay out the recorded inputs under `root`: from the working tree when unchanged, else from git."""
-    for facts in [*recorded["inputs"]["seeds"], recorded["inputs"]["schema"]]:
-        target = root / facts["path"]
+def _materialise(config: Config, root: Path, recorded: dict[str, Any]) -> None:
+    """Lay out the recorded inputs under `root` (a fresh folder: nothing outside it is ever written,
+    whatever path a manifest names): from the files as they are now when unchanged, else from git."""
+    schema = recorded["inputs"]["schema"]
+    for facts in [*recorded["inputs"]["seeds"], schema]:
+        target = join_inside(root, facts["path"])
         target.parent.mkdir(parents=True, exist_ok=True)
-        current = repo / facts["path"]
-        if current.is_file() and hashlib.sha256(current.read_bytes()).hexdigest() == facts["sha256"]:
+        current = _current(config.root if facts is schema else config.seeds_base, facts["path"])
+        if current is not None and current.is_file() and manifest.sha256_file(current) == facts["sha256"]:
             shutil.copyfile(current, target)
             continue
-        blob = _git_blob(repo, facts["git_blob"])
+        blob = _git_blob(config.root, facts["git_blob"])
         if blob is None or hashlib.sha256(blob).hexdigest() != facts["sha256"]:
             raise DataError(
                 f"{facts['path']}: changed since the release and its recorded version is not in git history"
             )
         target.write_bytes(blob)
+
+
+def _current(base: Path, rel: str) -> Path | None:
+    try:
+        return join_inside(base, rel)
+    except Escape:
+        return None
 
 
 def _git_blob(repo: Path, blob: str) -> bytes | None:
@@ -321,7 +341,7 @@ def check(*, config: Config | None = None) -> list[str]:
 def _input_changes(config: Config, recorded: dict[str, Any]) -> list[str]:
     from .pipeline.chunk import path_facts
 
-    seeds, _ = discover([config.seeds_dir], config.root)
+    seeds, _ = discover([config.seeds_dir], config.seeds_base)
     now = {s.rel: path_facts(s.rel, s.path)["sha256"] for s in seeds if s.kind is not None}
     then = {s["path"]: s["sha256"] for s in recorded["inputs"]["seeds"]}
     changes = [f"added: {p}" for p in sorted(set(now) - set(then))]

@@ -12,7 +12,8 @@ import filecmp
 import shutil
 from pathlib import Path
 
-from .errors import UsageError
+from .containment import Escape, join_inside
+from .errors import DataError, UsageError
 
 Location = Path | str
 
@@ -46,12 +47,17 @@ def mirror(url: str, folder: Path) -> Path:
     root = root.rstrip("/")
     if not fs.exists(root):
         raise UsageError(f"{url}: no such file or folder")
-    target = folder / (root.rsplit("/", 1)[-1] or "seeds")
+    name = root.rsplit("/", 1)[-1]
+    target = folder / (name if name not in ("", ".", "..") else "seeds")
+    target.mkdir(parents=True, exist_ok=True)
     wanted = set()
     for path in sorted(fs.find(root)) if fs.isdir(root) else [root]:
         rel = path[len(root) :].lstrip("/") or path.rsplit("/", 1)[-1]
+        try:
+            dest = join_inside(target, rel)  # a store key may hold `..` (S3 and GCS allow it)
+        except Escape:
+            raise DataError(f"{url}: the key {path!r} leads outside the folder being mirrored") from None
         wanted.add(rel)
-        dest = target / rel
         dest.parent.mkdir(parents=True, exist_ok=True)
         tmp = dest.with_name(dest.name + ".download")
         with fs.open(path, "rb") as source, tmp.open("wb") as sink:

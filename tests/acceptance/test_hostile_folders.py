@@ -8,8 +8,7 @@ import pickle
 from pathlib import Path
 
 import pyarrow.parquet as pq
-
-from tests.conftest import run_cli, sentence, write_article
+from conftest import run_cli, sentence, write_article
 
 
 def tree(root: Path) -> dict[str, str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator
 from importlib import metadata
 from pathlib import Path
@@ -16,7 +17,7 @@ import pyarrow.parquet as pq
 from ..dedup.grouping import key_order
 from ..dedup.keys import KEY_NORMALISATION
 from ..dedup.ledger import REASONS, Ledger
-from ..storage import is_url
+from ..errors import DataError
 from ..text import DISPLAY_NORMALISATION
 from .checksums import Written, written
 from .tables import TABLES
@@ -69,7 +70,7 @@ def compose(
             "max_file_bytes": config.max_file_bytes,
             "strict": config.strict,
             "shard_bytes": config.shard_bytes,
-            "seeds": _posix(config.seeds),
+            "seeds": config.seeds_label,
             "dedup": config.dedup.describe(),
         },
         "inputs": {"seeds": inputs, "schema": schema_facts},
@@ -239,9 +240,56 @@ def write(out: Path, body: dict[str, Any], known: Iterable[Written] = ()) -> Non
             f.write(piece)
 
 
+MAX_BYTES = 4 << 30
+_HEX = re.compile(r"^[0-9a-f]+$")
+
+
 def read(folder: Path) -> dict[str, Any]:
-    return json.loads((folder / NAME).read_text(encoding="utf-8"))
+    """A version's manifest, checked for the shape every command relies on (a hand-edited or
+    hostile one is a DataError naming the file and the field, never a traceback)."""
+    path = folder / NAME
+    try:
+        if not path.is_file():
+            raise DataError(f"{path}: missing")
+        if path.stat().st_size > MAX_BYTES:
+            raise DataError(f"{path}: over {MAX_BYTES} bytes")
+        body = json.loads(path.read_bytes())
+    except (ValueError, RecursionError) as exc:
+        raise DataError(f"{path}: not a JSON manifest ({str(exc)[:200]})") from None
+    problem = _shape_problem(body)
+    if problem:
+        raise DataError(f"{path}: {problem}")
+    return body
 
 
-def _posix(path: Path | str) -> str:
-    return str(path) if is_url(path) else Path(path).as_posix()
+def _shape_problem(body: Any) -> str | None:
+    if not isinstance(body, dict):
+        return "not a JSON object"
+    for key in ("version", "release_date"):
+        if not isinstance(body.get(key), str | None):
+            return f"/{key}: not a string"
+    for key, kind in (
+        ("outputs", list), ("inputs", dict), ("config", dict),
+        ("counts", dict), ("schema_fields", dict),
+    ):  # fmt: skip
+        if not isinstance(body.get(key), kind):
+            return f"/{key}: missing or not a {kind.__name__}"
+    for i, entry in enumerate(body["outputs"]):
+        if not (isinstance(entry, dict) and isinstance(entry.get("path"), str) and _is_hex(entry.get("sha256"), 64)):
+            return f"/outputs/{i}: needs a path and a sha256"
+        if type(entry.get("size")) is not int:
+            return f"/outputs/{i}/size: not an integer"
+    seeds, schema = body["inputs"].get("seeds"), body["inputs"].get("schema")
+    if not isinstance(seeds, list) or not isinstance(schema, dict):
+        return "/inputs: needs seeds (a list) and schema"
+    for i, facts in enumerate([*seeds, schema]):
+        where = f"/inputs/seeds/{i}" if i < len(seeds) else "/inputs/schema"
+        if not isinstance(facts, dict) or not isinstance(facts.get("path"), str):
+            return f"{where}/path: missing"
+        if not (_is_hex(facts.get("sha256"), 64) and _is_hex(facts.get("git_blob"), 40)):
+            return f"{where}: needs a sha256 and a git_blob in hexadecimal"
+    return None
+
+
+def _is_hex(value: Any, length: int) -> bool:
+    return isinstance(value, str) and len(value) == length and _HEX.match(value) is not None
