@@ -82,7 +82,7 @@ def run_release(args: argparse.Namespace) -> int:
         print(f"released v{result.version} in {result.path}")
         _summary(release_mod.manifest.read(result.path), {})
     else:
-        print(f"v{result.version} exists and rebuilds byte for byte: nothing to do")
+        print(f"v{result.version} exists and rebuilds byte for byte; its checksum, changelog entry and card are set")
     return 0
 
 

@@ -20,6 +20,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     project = (REPO / "pyproject.toml").read_text().replace('license = "unknown"', 'license = "CC-BY-4.0"')
     (root / "pyproject.toml").write_text(project)
     shutil.copytree(REPO / "schema", root / "schema")
+    (root / "CHANGELOG.md").write_text("# Changelog\n\n## [Unreleased]\n")
     shutil.copy(REPO / "seeds" / "000_54be32d82c67160f.txt", root / "seeds")
     for i in range(4):
         write_article(root / "seeds", f"article-{i}", [sentence(i), sentence(i + 10), sentence(0)])
@@ -106,6 +107,8 @@ def test_card_has_one_default_config_and_info_from_the_schema(corpus: Path):
 
 
 def test_changelog_has_an_entry_per_release(corpus: Path):
-    text = (corpus.parent / "CHANGELOG.md").read_text()
-    assert text.index("## [Unreleased]") < text.index("## [1.1.0] - 2026-02-01") < text.index("## [1.0.0] - 2026-01-01")
+    text = (corpus / "CHANGELOG.md").read_text()
+    assert text.index("## [1.1.0] - 2026-02-01") < text.index("## [1.0.0] - 2026-01-01")
     assert "Documents: 1 added, 0 removed, 0 changed" in text
+    # the project's own changelog (the software's notes) is never touched by a release
+    assert (corpus.parent / "CHANGELOG.md").read_text() == "# Changelog\n\n## [Unreleased]\n"

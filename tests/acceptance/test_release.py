@@ -166,7 +166,8 @@ def test_bad_configuration_is_a_config_error(project: Path):
 
 def test_card_and_changelog_keep_ordinary_permissions(git_project: Path):
     assert (git_project / "corpus" / "README.md").stat().st_mode & 0o777 == 0o644 & ~_umask()
-    assert (git_project / "CHANGELOG.md").stat().st_mode & 0o044 == 0o044
+    assert (git_project / "corpus" / "CHANGELOG.md").stat().st_mode & 0o044 == 0o044
+    assert (git_project / "corpus" / "SHA256SUMS").stat().st_mode & 0o044 == 0o044
 
 
 def _umask() -> int:

@@ -1,4 +1,8 @@
-"""`CHANGELOG.md` (Keep a Changelog): a release moves the Unreleased notes under a new version heading."""
+"""`corpus/CHANGELOG.md`: the dataset's own changelog (Keep a Changelog), an entry per release.
+
+It lives beside the versions it describes, apart from any changelog of the software or the project
+around it: a release adds its entry here and never moves anybody else's notes.
+"""
 
 from __future__ import annotations
 
@@ -8,17 +12,17 @@ from typing import Any
 
 from .layout import write_atomic
 
-HEADER = """# Changelog
+NAME = "CHANGELOG.md"
+HEADER = """# Changelog of the dataset
 
-All notable changes to this project and every release of the dataset in `corpus/` are recorded here.
-The format follows [Keep a Changelog](https://keepachangelog.com/en/1.1.0/); versions follow
+Every release of the dataset in this folder, newest first. The format follows
+[Keep a Changelog](https://keepachangelog.com/en/1.1.0/); versions follow
 [Semantic Versioning](https://semver.org/).
 """
-_UNRELEASED = re.compile(r"^## \[Unreleased\][^\n]*\n", re.MULTILINE)
-_NEXT = re.compile(r"^## \[", re.MULTILINE)
+_ENTRY = re.compile(r"^## \[", re.MULTILINE)
 
 
-def entry(manifest: dict[str, Any], diff: dict[str, Any] | None, notes: str) -> str:
+def entry(manifest: dict[str, Any], diff: dict[str, Any] | None) -> str:
     counts = manifest["counts"]
     dropped = ", ".join(f"{reason} {n}" for reason, n in counts["dropped_by_reason"].items())
     if diff is None:
@@ -39,25 +43,19 @@ def entry(manifest: dict[str, Any], diff: dict[str, Any] | None, notes: str) -> 
         f"- Paragraphs: {counts['paragraphs']} read, {counts['paragraphs_kept']} kept; dropped: {dropped}.",
         f"- Schema: {schema}.",
     ]
-    if notes.strip():
-        body += ["", notes.strip()]
     return "\n".join(body) + "\n"
 
 
+def has_entry(path: Path, version: str) -> bool:
+    return path.is_file() and f"## [{version}]" in path.read_text(encoding="utf-8")
+
+
 def add_release(path: Path, manifest: dict[str, Any], diff: dict[str, Any] | None) -> None:
-    """Insert the version's entry under an emptied Unreleased section (created if missing)."""
+    """Put the version's entry above the newest one (the file is made if missing); idempotent."""
     text = path.read_text(encoding="utf-8") if path.exists() else HEADER
     if f"## [{manifest['version']}]" in text:
         return
-    match = _UNRELEASED.search(text)
-    if match is None:
-        first = _NEXT.search(text)
-        at = first.start() if first else len(text)
-        text = text[:at].rstrip("\n") + "\n\n## [Unreleased]\n\n" + text[at:]
-        match = _UNRELEASED.search(text)
-        assert match is not None
-    following = _NEXT.search(text, match.end())
-    end = following.start() if following else len(text)
-    notes = text[match.end() : end]
-    new = text[: match.end()] + "\n" + entry(manifest, diff, notes) + "\n" + text[end:]
+    first = _ENTRY.search(text)
+    at = first.start() if first else len(text)
+    new = text[:at].rstrip("\n") + "\n\n" + entry(manifest, diff) + "\n" + text[at:]
     write_atomic(path, new.rstrip("\n") + "\n")

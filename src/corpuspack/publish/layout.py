@@ -1,14 +1,16 @@
-"""The corpus folder: versions, a release lock, staging folders and atomic renames."""
+"""The corpus folder: versions, a release lock, staging folders, atomic renames, and the
+checksums of every version's manifest (`SHA256SUMS`, as `sha256sum -c` reads it)."""
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +18,9 @@ from ..errors import UsageError
 
 _VERSION = re.compile(r"^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 STAGING_PREFIX = ".staging-"
+JOURNAL = "release.json"  # in a staging folder: the version it is publishing, once its files are complete
+SUMS = "SHA256SUMS"
+_SUM_LINE = re.compile(r"^([0-9a-f]{64})  (v\d+\.\d+\.\d+)/manifest\.json$")
 
 
 @dataclass(frozen=True, order=True)
@@ -49,13 +54,14 @@ class Version:
 
 
 def versions(corpus: Path) -> list[Version]:
-    """Released versions in `corpus`, oldest first."""
+    """Version folders in `corpus`, oldest first (a folder whose manifest was lost still counts:
+    it is damaged, not absent, and no new version may go below it)."""
     if not corpus.is_dir():
         return []
     found = []
     for entry in corpus.iterdir():
         match = _VERSION.match(entry.name)
-        if entry.is_dir() and entry.name.startswith("v") and match and (entry / "manifest.json").is_file():
+        if entry.is_dir() and entry.name.startswith("v") and match:
             found.append(Version(*(int(g) for g in match.groups())))
     return sorted(found)
 
@@ -89,16 +95,54 @@ def release_lock(corpus: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def clear_stale_staging(corpus: Path) -> list[Path]:
-    """Remove staging folders a killed release left behind (call with the lock held)."""
-    stale = [p for p in corpus.glob(STAGING_PREFIX + "*") if p.is_dir()]
-    for path in stale:
-        shutil.rmtree(path, ignore_errors=True)
-    return stale
+def recover(corpus: Path, finish: Callable[[Version], None]) -> list[Version]:
+    """Settle what a killed release left (call with the lock held): a release whose version folder
+    is in place is finished (`finish` writes its card, changelog entry and checksum); any other
+    staging folder is removed, so the release never happened. Returns the versions finished."""
+    finished = []
+    for staging in sorted(p for p in corpus.glob(STAGING_PREFIX + "*") if p.is_dir() and not p.is_symlink()):
+        version = _journal_version(staging / JOURNAL)
+        if version is not None and (corpus / version.folder).is_dir() and not (staging / "version").exists():
+            finish(version)
+            finished.append(version)
+        shutil.rmtree(staging, ignore_errors=True)
+    return finished
+
+
+def interrupted(corpus: Path) -> bool:
+    """Whether a killed release left a staging folder behind."""
+    return corpus.is_dir() and any(p.is_dir() for p in corpus.glob(STAGING_PREFIX + "*"))
+
+
+def _journal_version(path: Path) -> Version | None:
+    try:
+        with path.open("rb") as f:
+            return Version.parse(json.loads(f.read(4096))["version"])
+    except (OSError, ValueError, KeyError, TypeError, UsageError):
+        return None
 
 
 def new_staging(corpus: Path) -> Path:
     return Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=corpus)) / "version"
+
+
+def read_sums(corpus: Path) -> dict[Version, str]:
+    """The manifest checksums `SHA256SUMS` lists, by version (lines that are not such are ignored
+    here and reported by `verify`)."""
+    path = corpus / SUMS
+    if not path.is_file():
+        return {}
+    sums = {}
+    with path.open("rb") as f:
+        for line in f.read(1 << 24).decode("utf-8", "replace").splitlines():
+            match = _SUM_LINE.match(line)
+            if match:
+                sums[Version.parse(match.group(2))] = match.group(1)
+    return sums
+
+
+def write_sums(corpus: Path, sums: dict[Version, str]) -> None:
+    write_atomic(corpus / SUMS, "".join(f"{sums[v]}  {v.folder}/manifest.json\n" for v in sorted(sums)))
 
 
 def fsync_tree(folder: Path) -> None:
@@ -107,14 +151,18 @@ def fsync_tree(folder: Path) -> None:
     _fsync(folder)
 
 
-def publish(staged: Path, target: Path) -> None:
-    """Move a complete, synced folder into place in one rename; refuse to replace anything."""
+def publish(staged: Path, target: Path, version: Version) -> None:
+    """Move a complete, synced folder into place in one rename; refuse to replace anything. The
+    journal written first lets the next command finish this release if it is killed after the rename."""
     if target.exists():
         raise UsageError(f"{target} already exists; a released version is never rewritten")
     fsync_tree(staged)
+    journal = staged.parent / JOURNAL
+    journal.write_text(json.dumps({"version": str(version)}), encoding="utf-8")
+    _fsync(journal)
+    _fsync(staged.parent)
     os.rename(staged, target)
     _fsync(target.parent)
-    shutil.rmtree(staged.parent, ignore_errors=True)
 
 
 def write_atomic(path: Path, text: str) -> None:
