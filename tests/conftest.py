@@ -93,3 +93,22 @@ def small(tmp_path: Path) -> Path:
     (root / "pyproject.toml").write_text(SMALL_PROJECT, encoding="utf-8")
     shutil.copytree(REPO / "schema", root / "schema")
     return root
+
+
+@pytest.fixture
+def git_project(project: Path) -> Path:
+    """The repository's project files, committed to a fresh git repository, released as v1.0.0."""
+    subprocess.run(["git", "init", "-q"], cwd=project, check=True)
+    subprocess.run(["git", "add", "-A"], cwd=project, check=True)
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@t",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@t",
+    }
+    subprocess.run(["git", "commit", "-qm", "seeds"], cwd=project, check=True, env=env)
+    from corpuspack import load_config, release
+
+    release(config=load_config(project), version="1.0.0", date="2026-11-28", workers=1)
+    return project

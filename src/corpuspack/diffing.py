@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,11 +25,13 @@ class Diff:
     paragraphs_removed: int = 0
     paragraphs_changed: int = 0
     schema_changed: bool = False
+    inputs_changed: list[str] = field(default_factory=list)  # seed files, schema, settings ("changed: path")
 
     @property
     def changed(self) -> bool:
         return bool(
-            self.documents_added
+            self.inputs_changed
+            or self.documents_added
             or self.documents_removed
             or self.documents_changed
             or self.metadata_changed
@@ -46,8 +49,8 @@ class Diff:
             return "minor"
         if self.paragraphs_added or self.paragraphs_removed:
             return "minor"
-        if self.metadata_changed:
-            return "patch"
+        if self.metadata_changed or self.inputs_changed:
+            return "patch"  # e.g. a seed re-saved with other whitespace: its seed_sha256 changes
         return None
 
     def summary(self) -> dict[str, Any]:
@@ -64,12 +67,14 @@ class Diff:
                 "changed": self.paragraphs_changed,
             },
             "schema_changed": self.schema_changed,
+            "inputs_changed": len(self.inputs_changed),
             "suggested_bump": self.bump(),
         }
 
     def to_dict(self) -> dict[str, Any]:
         return {
             **self.summary(),
+            "inputs": self.inputs_changed,
             "ids": {
                 "added": self.documents_added,
                 "removed": self.documents_removed,
@@ -89,6 +94,9 @@ class Diff:
         rows.append(f"paragraphs: {p['added']} added, {p['removed']} removed, {p['changed']} changed")
         if self.schema_changed:
             rows.append("schema: changed")
+        if self.inputs_changed:
+            rows.append(f"inputs: {len(self.inputs_changed)} changed")
+            rows.extend(f"  {c}" for c in self.inputs_changed[:50])
         for label, ids in (
             ("+", self.documents_added),
             ("-", self.documents_removed),
@@ -100,6 +108,31 @@ class Diff:
                 rows.append(f"  {label} ... and {len(ids) - 50} more")
         rows.append(f"suggested bump: {self.bump() or 'none'}")
         return "\n".join(rows) + "\n"
+
+
+def input_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """What differs between the inputs two manifests record (seed files by content, the schema,
+    the settings): the one definition of "changed" that `diff`, `check` and `release` share.
+    `new["inputs"]["seeds"]` may be a list of facts or an Arrow table of them."""
+    then = {s["path"]: s["sha256"] for s in old["inputs"]["seeds"]}
+    seeds = new["inputs"]["seeds"]
+    if isinstance(seeds, pa.Table):
+        now = dict(zip(seeds.column("path").to_pylist(), seeds.column("sha256").to_pylist(), strict=True))
+    else:
+        now = {s["path"]: s["sha256"] for s in seeds}
+    changes = [f"added: {p}" for p in sorted(set(now) - set(then))]
+    changes += [f"removed: {p}" for p in sorted(set(then) - set(now))]
+    changes += [f"changed: {p}" for p in sorted(set(now) & set(then)) if now[p] != then[p]]
+    if old["inputs"]["schema"]["sha256"] != new["inputs"]["schema"]["sha256"]:
+        changes.append(f"changed: {new['inputs']['schema']['path']}")
+    if _settings(old) != _settings(new):
+        changes.append("changed: [tool.corpuspack] configuration")
+    return changes
+
+
+def _settings(body: dict[str, Any]) -> Any:
+    """The recorded settings that shape the output (not where the seeds were), as JSON has them."""
+    return json.loads(json.dumps({k: v for k, v in body["config"].items() if k != "seeds"}, sort_keys=True))
 
 
 def _table(folder: Path, name: str, columns: list[str]) -> pa.Table:

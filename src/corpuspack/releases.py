@@ -17,8 +17,8 @@ import pyarrow.parquet as pq
 
 from .builder import build, build_version
 from .config import Config, DedupConfig, load_config
-from .containment import Escape, join_inside
-from .diffing import Diff, diff_versions
+from .containment import Escape, is_within, join_inside
+from .diffing import Diff, diff_versions, input_changes
 from .errors import ConfigError, DataError, UsageError
 from .publish import card, changelog, croissant, manifest
 from .publish.layout import (
@@ -85,7 +85,7 @@ def release(
         try:
             result = build_version(config.replace(workers=workers), staged, show_progress=show_progress)
             parent_dir = corpus_dir / latest.folder if latest else None
-            delta = diff_versions(parent_dir, staged)
+            delta = _delta(parent_dir, staged, result.manifest)
             target = _choose(latest, wanted, bump, delta, confirm)
             body = result.manifest
             body.update(
@@ -359,10 +359,19 @@ def diff(
     old = resolve(corpus_dir, a)
     if b is not None:
         new = resolve(corpus_dir, b)
-        return f"v{old}", f"v{new}", diff_versions(corpus_dir / old.folder, corpus_dir / new.folder)
+        new_dir = corpus_dir / new.folder
+        return f"v{old}", f"v{new}", _delta(corpus_dir / old.folder, new_dir, manifest.read(new_dir))
     with tempfile.TemporaryDirectory(prefix="corpuspack-diff-") as tmp:
-        build(out=Path(tmp) / "seeds", config=config, workers=workers)
-        return f"v{old}", "seeds", diff_versions(corpus_dir / old.folder, Path(tmp) / "seeds")
+        built = build(out=Path(tmp) / "seeds", config=config, workers=workers)
+        return f"v{old}", "seeds", _delta(corpus_dir / old.folder, Path(tmp) / "seeds", built.manifest)
+
+
+def _delta(old: Path | None, new: Path, new_manifest: dict[str, Any]) -> Diff:
+    """The tables' differences and the inputs' (`input_changes`)."""
+    delta = diff_versions(old, new)
+    if old is not None:
+        delta.inputs_changed = input_changes(manifest.read(old), new_manifest)
+    return delta
 
 
 def check(*, config: Config | None = None) -> list[str]:
@@ -385,7 +394,7 @@ def check(*, config: Config | None = None) -> list[str]:
     passed.append(f"versions intact ({', '.join(checked.checked)})")
     latest = known[-1]
     recorded = manifest.read(config.corpus_dir / latest.folder)
-    changes = _input_changes(config, recorded)
+    changes = input_changes(recorded, _current_inputs(config))
     if changes:
         shown = "\n".join(f"  {c}" for c in changes[:20])
         raise DataError(
@@ -400,26 +409,16 @@ def check(*, config: Config | None = None) -> list[str]:
     return passed
 
 
-def _input_changes(config: Config, recorded: dict[str, Any]) -> list[str]:
+def _current_inputs(config: Config) -> dict[str, Any]:
+    """The inputs and settings a build would record now, without building (each seed is hashed)."""
     from .pipeline.chunk import path_facts
 
     seeds, _ = discover([config.seeds_dir], config.seeds_base)
-    now = {s.rel: path_facts(s.rel, s.path)["sha256"] for s in seeds if s.kind is not None}
-    then = {s["path"]: s["sha256"] for s in recorded["inputs"]["seeds"]}
-    changes = [f"added: {p}" for p in sorted(set(now) - set(then))]
-    changes += [f"removed: {p}" for p in sorted(set(then) - set(now))]
-    changes += [f"changed: {p}" for p in sorted(set(now) & set(then)) if now[p] != then[p]]
-    schema_sha = hashlib.sha256(config.schema_path.read_bytes()).hexdigest()
-    if schema_sha != recorded["inputs"]["schema"]["sha256"]:
-        changes.append(f"changed: {recorded['inputs']['schema']['path']}")
-    current = config_from_manifest(config.root, recorded)
-    if current.dedup.describe() != config.dedup.describe() or (current.name, current.language, current.license) != (
-        config.name,
-        config.language,
-        config.license,
-    ):
-        changes.append("changed: [tool.corpuspack] configuration")
-    return changes
+    facts = [path_facts(s.rel, s.path) for s in seeds if s.kind is not None]
+    path = config.schema_path
+    rel = path.resolve().relative_to(config.root.resolve()).as_posix() if is_within(path, config.root) else path.name
+    schema = {"path": rel, "sha256": manifest.sha256_file(path)}
+    return {"inputs": {"seeds": facts, "schema": schema}, "config": manifest.settings(config)}
 
 
 def _check_date(text: str) -> str:

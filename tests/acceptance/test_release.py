@@ -26,23 +26,6 @@ def digests(folder: Path) -> dict[str, str]:
     }
 
 
-@pytest.fixture
-def git_project(project: Path) -> Path:
-    """The repository's project files, committed to a fresh git repository, released as v1.0.0."""
-    subprocess.run(["git", "init", "-q"], cwd=project, check=True)
-    subprocess.run(["git", "add", "-A"], cwd=project, check=True)
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@t",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@t",
-    }
-    subprocess.run(["git", "commit", "-qm", "seeds"], cwd=project, check=True, env=env)
-    release(config=load_config(project), version="1.0.0", date="2026-11-28", workers=1)
-    return project
-
-
 def test_two_builds_in_different_folders_are_byte_identical(project: Path, tmp_path: Path):
     for i in range(3):
         write_article(project / "seeds", f"extra-{i}", [sentence(i), sentence(7)])

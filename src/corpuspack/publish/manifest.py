@@ -63,16 +63,7 @@ def compose(
         "software": {"corpuspack": __version__, "pyarrow": pa.__version__, "datasets": metadata.version("datasets")},
         "schema": {"$id": schema.id, "sha256": schema.sha256, "path": schema_facts["path"]},
         "normalisation": {"display": DISPLAY_NORMALISATION, "key": KEY_NORMALISATION},
-        "config": {
-            "name": config.name,
-            "language": config.language,
-            "license": config.license,
-            "max_file_bytes": config.max_file_bytes,
-            "strict": config.strict,
-            "shard_bytes": config.shard_bytes,
-            "seeds": config.seeds_label,
-            "dedup": config.dedup.describe(),
-        },
+        "config": settings(config),
         "inputs": {"seeds": inputs, "schema": schema_facts},
         "counts": {
             "documents_read": documents_read,
@@ -88,6 +79,20 @@ def compose(
         "diff": parent.get("diff") if parent else None,
     }
     return body
+
+
+def settings(config: Config) -> dict[str, Any]:
+    """The configuration as a manifest records it."""
+    return {
+        "name": config.name,
+        "language": config.language,
+        "license": config.license,
+        "max_file_bytes": config.max_file_bytes,
+        "strict": config.strict,
+        "shard_bytes": config.shard_bytes,
+        "seeds": config.seeds_label,
+        "dedup": config.dedup.describe(),
+    }
 
 
 def outputs(out: Path, known: Iterable[Written] = ()) -> list[dict[str, Any]]:
