@@ -13,6 +13,7 @@ from . import releases as release_mod
 from .config import load_config
 from .engines import ENGINES
 from .errors import CorpuspackError, UsageError
+from .printable import json_safe, printable, printable_lines
 from .reporters import REPORTERS
 from .storage import is_url, local_path
 
@@ -27,7 +28,7 @@ def command(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Nam
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
-        raise UsageError(f"{self.prog}: {message}")
+        raise UsageError(f"{self.prog.removeprefix('corpuspack').strip() or 'corpuspack'}: {message}")
 
 
 def _config(args: argparse.Namespace):
@@ -54,7 +55,7 @@ def run_validate(args: argparse.Namespace) -> int:
 @command
 def run_build(args: argparse.Namespace) -> int:
     result = api.build(config=_config(args), out=args.out, work=args.work, show_progress=not args.quiet)
-    print(result.out)
+    print(printable_lines(str(result.out)))
     _summary(result.manifest, result.seconds)
     total = sum(result.seconds.values())
     rate = result.manifest["counts"]["documents_read"] / total if total else 0.0
@@ -90,7 +91,7 @@ def run_release(args: argparse.Namespace) -> int:
 def run_verify(args: argparse.Namespace) -> int:
     report = api.verify(args.versions or None, rebuild=args.rebuild, config=_config(args))
     for problem in report.problems:
-        print(problem)
+        print(printable_lines(problem))
     what = "rebuilt byte for byte and checked" if args.rebuild else "checked"
     print(f"{len(report.checked)} versions {what}: {'ok' if report.ok else f'{len(report.problems)} problems'}")
     return 0 if report.ok else 1
@@ -100,16 +101,16 @@ def run_verify(args: argparse.Namespace) -> int:
 def run_diff(args: argparse.Namespace) -> int:
     old, new, delta = api.diff(args.a, args.b, config=_config(args))
     if args.format == "json":
-        print(json.dumps({"from": old, "to": new, **delta.to_dict()}, indent=2, sort_keys=True))
+        print(json_safe(json.dumps({"from": old, "to": new, **delta.to_dict()}, indent=2, sort_keys=True)))
     else:
-        sys.stdout.write(delta.text(old, new))
+        sys.stdout.write(printable_lines(delta.text(old, new)))
     return 1 if args.exit_code and delta.changed else 0
 
 
 @command
 def run_check(args: argparse.Namespace) -> int:
     for line in api.check(config=_config(args)):
-        print(f"ok: {line}")
+        print(f"ok: {printable_lines(line)}")
     return 0
 
 
@@ -122,7 +123,8 @@ def _summary(body: dict, seconds: dict) -> None:
         file=sys.stderr,
     )
     for item in body.get("most_repeated", [])[:5]:
-        print(f"  x{item['count']}: {item['text'][:80]!r} ({item['reason'] or 'kept once'})", file=sys.stderr)
+        text = printable(item["text"], 80)
+        print(f"  x{item['count']}: {text} ({item['reason'] or 'kept once'})", file=sys.stderr)
     if seconds:
         print("seconds: " + ", ".join(f"{k} {v:.2f}" for k, v in seconds.items()), file=sys.stderr)
 
@@ -196,11 +198,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         return COMMANDS[args.command](args)
     except CorpuspackError as exc:
-        print(f"corpuspack: error: {exc}", file=sys.stderr)
+        print(f"corpuspack: error: {printable_lines(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except OSError as exc:  # a disk full, a permission refused: say which file, not a traceback
         where = f"{exc.filename}: " if exc.filename else ""
-        print(f"corpuspack: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        print(printable_lines(f"corpuspack: error: {where}{exc.strerror or exc}"), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("corpuspack: interrupted", file=sys.stderr)

@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from .printable import printable
+
 Severity = Literal["error", "warning"]
+MESSAGE_LIMIT = 1000  # characters of a message printed; the JSON report keeps it whole
 
 
 @dataclass(frozen=True, order=True)
@@ -20,9 +23,11 @@ class Finding:
     code: str = "invalid"
 
     def __str__(self) -> str:
-        where = self.path if self.line is None else f"{self.path}:{self.line}"
+        """One line, whatever the path, pointer or message hold (escaped, the message cut)."""
+        path = printable(self.path)
+        where = path if self.line is None else f"{path}:{self.line}"
         tag = "" if self.severity == "error" else "warning: "
-        return f"{where}: {self.pointer or '/'}: {tag}{self.message}"
+        return f"{where}: {printable(self.pointer or '/')}: {tag}{printable(self.message, MESSAGE_LIMIT)}"
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -7,6 +7,9 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from .model import MESSAGE_LIMIT
+from .printable import json_safe, printable
+
 if TYPE_CHECKING:
     from .validation import ValidationReport
 
@@ -30,15 +33,16 @@ def as_json(report: ValidationReport) -> str:
         "summary": {**report.summary, "valid": report.ok},
         "findings": [f.to_dict() for f in report.findings],
     }
-    return json.dumps(body, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return json_safe(json.dumps(body, indent=2, sort_keys=True, ensure_ascii=False)) + "\n"
 
 
 def github(report: ValidationReport) -> str:
     """GitHub Actions workflow commands: one annotation per finding, shown on the pull request's diff."""
     rows = []
     for f in report.findings:
-        props = f"file={_prop(f.path)}" + (f",line={f.line}" if f.line else "") + ",title=corpuspack"
-        rows.append(f"::{f.severity} {props}::{_data(f.pointer or '/')}: {_data(f.message)}")
+        props = f"file={_prop(printable(f.path))}" + (f",line={f.line}" if f.line else "") + ",title=corpuspack"
+        message = printable(f.message, MESSAGE_LIMIT)
+        rows.append(f"::{f.severity} {props}::{_data(printable(f.pointer or '/'))}: {_data(message)}")
     return "\n".join([*rows, text(report).splitlines()[-1]]) + "\n"
 
 
@@ -52,7 +56,7 @@ def junit(report: ValidationReport) -> str:
         "testsuite", name="corpuspack.validate", tests=str(len(by_file)), failures=str(errors), errors="0", skipped="0"
     )
     for path in sorted(by_file):
-        case = ET.SubElement(suite, "testcase", classname="corpuspack.validate", name=path)
+        case = ET.SubElement(suite, "testcase", classname="corpuspack.validate", name=printable(path))
         problems = [f for f in by_file[path] if f.severity == "error"]
         if problems:
             failure = ET.SubElement(case, "failure", message=f"{len(problems)} problem(s)", type="invalid")
