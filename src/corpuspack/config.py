@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .dedup.boilerplate import pattern_matcher
 from .errors import ConfigError, UsageError
 from .storage import is_url, local_path
 
@@ -163,11 +164,19 @@ def load_config(root: Path | str | None = None, **overrides: Any) -> Config:
     values = {**table, **{k: v for k, v in overrides.items() if v is not None}}
     dedup_values = {k: values.pop(k) for k in list(values) if k in _DEDUP_FIELDS}
     if "boilerplate_patterns" in dedup_values:
-        dedup_values["boilerplate_patterns"] = tuple(dedup_values["boilerplate_patterns"])
+        patterns = dedup_values["boilerplate_patterns"]
+        if not isinstance(patterns, list | tuple):  # a string would become one pattern per letter
+            raise ConfigError(f"{pyproject}: boilerplate_patterns must be a list of strings, got {patterns!r}")
+        dedup_values["boilerplate_patterns"] = tuple(patterns)
     for key in ("seeds", "corpus", "schema"):
         if key in values and values[key] is not None and not (key == "seeds" and is_url(values[key])):
             values[key] = Path(values[key])
     try:
-        return Config(root=root, dedup=DedupConfig(**dedup_values), **values)
+        config = Config(root=root, dedup=DedupConfig(**dedup_values), **values)
     except TypeError as exc:
         raise ConfigError(f"{pyproject}: {exc}") from exc
+    try:
+        pattern_matcher(config.dedup.boilerplate_patterns)
+    except ConfigError as exc:
+        raise ConfigError(f"{pyproject}: {exc}") from None
+    return config

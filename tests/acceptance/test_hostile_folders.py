@@ -126,3 +126,22 @@ def test_resume_sees_a_seed_restored_with_the_old_size_and_mtime(tmp_path: Path)
     assert "reused" not in done.stderr
     texts = pq.read_table(tmp_path / "b" / "documents").column("text").to_pylist()
     assert sentence(2)[:20][::-1] in texts[0]
+
+
+def test_boilerplate_patterns_that_would_drop_everything_are_config_errors(project: Path, tmp_path: Path):
+    pyproject = project / "pyproject.toml"
+    original = pyproject.read_text()
+    start = original.index("boilerplate_patterns = [")
+    end = original.index("]", start) + 1
+    for value, says in (
+        ('"Disclaimer"', "must be a list of strings"),
+        ('[""]', "not a non-empty string"),
+        ("[5]", "not a non-empty string"),
+        ('["x*"]', "matches every paragraph"),
+        ('["(unclosed"]', "invalid pattern"),
+    ):
+        pyproject.write_text(original[:start] + f"boilerplate_patterns = {value}" + original[end:])
+        before = tree(tmp_path)
+        done = run_cli("build", "-q", "--out", str(tmp_path / "out"), cwd=project, check=3)
+        assert says in done.stderr, (value, done.stderr)
+        assert tree(tmp_path) == before

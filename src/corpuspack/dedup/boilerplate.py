@@ -20,12 +20,16 @@ def pattern_matcher(patterns: tuple[str, ...]) -> str | None:
     """One RE2 alternation of the configured patterns, checked once so a bad one is a config error."""
     if not patterns:
         return None
-    combined = "|".join(f"(?:{p})" for p in patterns)
-    try:
-        pc.match_substring_regex(pa.array([""]), combined)
-    except pa.ArrowInvalid as exc:
-        raise ConfigError(f"invalid boilerplate pattern (RE2 syntax): {exc}") from exc
-    return combined
+    for p in patterns:
+        if not isinstance(p, str) or not p:
+            raise ConfigError(f"boilerplate_patterns: {p!r} is not a non-empty string")
+        try:
+            hits = pc.match_substring_regex(pa.array(["", "Zq9 an ordinary paragraph."]), p).to_pylist()
+        except pa.ArrowInvalid as exc:
+            raise ConfigError(f"boilerplate_patterns: invalid pattern {p!r} (RE2 syntax): {exc}") from exc
+        if all(hits):
+            raise ConfigError(f"boilerplate_patterns: {p!r} matches every paragraph (anchor it, e.g. '^Disclaimer:')")
+    return "|".join(f"(?:{p})" for p in patterns)
 
 
 def matches(texts: pa.Array, combined: str | None) -> np.ndarray:
