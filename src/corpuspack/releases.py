@@ -319,8 +319,13 @@ def _materialise(config: Config, root: Path, recorded: dict[str, Any]) -> None:
     for facts in [*recorded["inputs"]["seeds"], schema]:
         target = join_inside(root, facts["path"])
         target.parent.mkdir(parents=True, exist_ok=True)
-        current = _current(config.root if facts is schema else config.seeds_base, facts["path"])
-        if current is not None and current.is_file() and manifest.sha256_file(current) == facts["sha256"]:
+        if facts is schema:  # the project's schema, or the packaged default a project without one used
+            candidates = [_current(config.root, facts["path"]), config.schema_path]
+        else:
+            candidates = [_current(config.seeds_base, facts["path"])]
+        same = (c for c in candidates if c is not None and c.is_file() and manifest.sha256_file(c) == facts["sha256"])
+        current = next(same, None)
+        if current is not None:
             shutil.copyfile(current, target)
             continue
         blob = _git_blob(config.root, facts["git_blob"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import subprocess
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -145,3 +146,42 @@ def test_boilerplate_patterns_that_would_drop_everything_are_config_errors(proje
         done = run_cli("build", "-q", "--out", str(tmp_path / "out"), cwd=project, check=3)
         assert says in done.stderr, (value, done.stderr)
         assert tree(tmp_path) == before
+
+
+def _outside_project(tmp_path: Path, where: str) -> tuple[Path, Path]:
+    root = tmp_path / "project"
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "pyproject.toml").write_text("[tool.corpuspack]\nlanguage = 'en'\nlicense = 'CC0-1.0'\n")
+    seeds = tmp_path / where / "seeds"
+    write_article(seeds, "doc", [sentence(1), sentence(2)])
+    return root, seeds
+
+
+def test_seeds_outside_the_project_publish_no_absolute_path(tmp_path: Path):
+    root, seeds = _outside_project(tmp_path, "far/away")
+    _, other = _outside_project(tmp_path, "elsewhere")
+    run_cli("build", "-q", "--seeds", str(seeds), "--out", str(tmp_path / "a"), cwd=root, check=0)
+    run_cli("build", "-q", "--seeds", str(other), "--out", str(tmp_path / "b"), cwd=root, check=0)
+    assert tree(tmp_path / "a") == tree(tmp_path / "b")  # the bytes do not depend on where the seeds were
+    docs = pq.read_table(tmp_path / "a" / "documents").to_pylist()
+    assert docs[0]["seed_path"] == "seeds/doc.txt"
+    manifest = (tmp_path / "a" / "manifest.json").read_text()
+    assert str(tmp_path) not in manifest
+
+
+def test_verify_rebuild_never_writes_over_a_users_seed(tmp_path: Path):
+    """Seeds beside the project folder, in the same git repository: the rebuild takes the released
+    bytes from git into its own folder and leaves the user's edit alone."""
+    repo = tmp_path / "repo"
+    root, seeds = _outside_project(repo, ".")
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
+    subprocess.run([*git, "commit", "-qm", "seeds"], cwd=repo, check=True)
+    run_cli("release", "-q", "--seeds", str(seeds), "--version", "1.0.0", "--date", "2026-12-01", cwd=root, check=0)
+    seed = seeds / "doc.txt"
+    seed.write_text(seed.read_text().replace("Title of doc", "My edited title"))
+    before = tree(tmp_path)
+    run_cli("verify", "--rebuild", "-q", cwd=root, check=0)
+    assert "My edited title" in seed.read_text()
+    assert tree(tmp_path) == before
