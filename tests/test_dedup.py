@@ -412,3 +412,28 @@ def test_ledger_similarity_is_nan_except_at_near_duplicates():
     assert whole[[0, 4, 9]].tolist() == [0.9, 0.85, 0.8]
     for lo, hi in [(0, 4), (4, 5), (1, 9), (5, 10), (3, 3)]:
         assert np.array_equal(ledger.similarity(lo, hi), whole[lo:hi], equal_nan=True)
+
+
+def _token(i: int) -> str:
+    letters = ""
+    while True:
+        letters += "bcdfghjklmnpqrstvwxz"[i % 20]
+        i //= 20
+        if i == 0:
+            return "vox" + letters
+
+
+def test_every_near_duplicate_of_a_large_cluster_names_a_kept_paragraph(small: Path, tmp_path: Path):
+    """200 variants of one paragraph (one word each, Jaccard ~0.88 with the original and with each
+    other): the LSH buckets pair each with only some others, yet each names a kept paragraph."""
+    words = sentence(70, 80).split()
+    write_article(small / "seeds", "d000", [" ".join(words)])
+    for i in range(1, 200):
+        write_article(small / "seeds", f"d{i:03d}", [" ".join([*words[:40], _token(i), *words[41:]])])
+    rows = ledger(run(small, tmp_path))
+    near = [r for r in rows.values() if r["reason"] == "near_duplicate"]
+    assert len(near) == 199
+    for r in near:
+        named = rows[(r["duplicate_of_doc"], r["duplicate_of_index"])]
+        assert named["kept"], (r["doc_id"], r["duplicate_of_doc"])
+        assert r["similarity"] >= 0.8

@@ -165,8 +165,10 @@ def decide(
         advance(1)
         confirmed, later, earlier, sim = near.assign(pairs, sims, config.threshold, reason == 0)
         reason[later] = NEAR
+        label = near.components(confirmed, n)
+        near.repoint(later, earlier, sim, label, reason == 0, ops.jaccard, config.threshold)
         dup[later] = earlier
-        group = near.components(confirmed, n)[origin]
+        group = label[origin]
     # A cluster: every copy and near duplicate of one first paragraph; its id is that paragraph's key.
     size = np.bincount(group, minlength=n)
     key63 = (cols.key & np.uint64(0x7FFFFFFFFFFFFFFF)).astype(np.int64)

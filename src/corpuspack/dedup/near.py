@@ -149,6 +149,43 @@ def assign(pairs: np.ndarray, similarity: np.ndarray, threshold: float, kept: np
     )
 
 
+def repoint(
+    later: np.ndarray,
+    earlier: np.ndarray,
+    similarity: np.ndarray,
+    label: np.ndarray,
+    kept: np.ndarray,
+    jaccard: Callable[[np.ndarray], np.ndarray],
+    threshold: float,
+    reach: int = 64,
+) -> None:
+    """Near duplicates whose named paragraph was itself dropped are pointed, in place, at the
+    earliest kept paragraph of their cluster (`label`: components) that they reach `threshold`
+    with, looking at up to `reach` kept members before them: in a large cluster the LSH buckets
+    pair each member with only some of the others, so the kept one may not be among its candidates.
+    `kept`: the final decision of every position."""
+    todo = np.flatnonzero(~kept[earlier])
+    if len(todo) == 0:
+        return
+    n = np.int64(len(label))
+    members = np.flatnonzero(kept & (np.bincount(label, minlength=len(label))[label] > 1))
+    keys = np.sort(label[members].astype(np.int64) * n + members)
+    targets = later[todo]
+    lo = np.searchsorted(keys, label[targets].astype(np.int64) * n)
+    hi = np.minimum(np.searchsorted(keys, label[targets].astype(np.int64) * n + targets), lo + reach)
+    counts = np.maximum(hi - lo, 0)
+    if counts.sum() == 0:
+        return
+    owner = np.repeat(np.arange(len(todo)), counts)
+    slot = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    candidates = keys[np.repeat(lo, counts) + slot] % n
+    sims = jaccard(np.stack([candidates, targets[owner]], axis=1))
+    good = np.flatnonzero(sims >= threshold)
+    owners, first = np.unique(owner[good], return_index=True)  # pairs run earliest first per owner
+    earlier[todo[owners]] = candidates[good[first]]
+    similarity[todo[owners]] = sims[good[first]]
+
+
 def components(pairs: np.ndarray, n: int) -> np.ndarray:
     """For each of n positions, the smallest position of its connected component over `pairs`
     (itself when it is in no pair). Label propagation with pointer jumping, all in numpy."""
