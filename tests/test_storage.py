@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import fsspec
 import pyarrow.parquet as pq
 import pytest
 from conftest import run_cli, sentence, write_article
 
 from corpuspack import build, load_config, validate
-from corpuspack.errors import UsageError
+from corpuspack.errors import DataError, UsageError
 
 
 @pytest.fixture
@@ -86,3 +88,13 @@ def test_cli_takes_file_urls(small, tmp_path):
     assert (out / "manifest.json").is_file() and (out / "paragraphs").is_dir()
     done = run_cli("validate", f"file://{small / 'seeds'}", cwd=small)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_a_store_key_climbing_out_of_the_mirror_is_refused(small, tmp_path, memory):
+    _upload(memory, _seeds(small) / "seeds", "memory://bucket/seeds")
+    memory.pipe("/bucket/seeds/sub/../../../../../../../../tmp/corpuspack-escape.txt", b"planted\n")
+    target = Path("/tmp/corpuspack-escape.txt")
+    target.unlink(missing_ok=True)
+    with pytest.raises(DataError, match="leads outside the folder being mirrored"):
+        build(seeds="memory://bucket/seeds", out=tmp_path / "out", config=load_config(small), workers=1)
+    assert not target.exists() and not (tmp_path / "out").exists()
