@@ -32,7 +32,7 @@ from .publish import croissant, manifest
 from .schema import load_schema
 from .sources import SeedFile, discover
 from .storage import check_empty, is_url, local_path, mirror, upload
-from .validation import finding_order
+from .validation import finding_order, require_seeds
 
 
 @dataclass
@@ -146,6 +146,7 @@ def _run(
         seeds_dir = mirror(str(config.seeds), work / "inputs")
         seed_files, findings = discover([seeds_dir], seeds_dir.parent)
     else:
+        require_seeds(config)
         seeds_dir = config.seeds_dir
         seed_files, findings = discover([seeds_dir], config.seeds_base)
     chunks = plan_chunks(seed_files)

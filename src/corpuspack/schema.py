@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
+import itertools
 import json
 import os
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
@@ -20,7 +23,7 @@ from referencing.exceptions import NoSuchResource, Unresolvable
 from referencing.jsonschema import DRAFT202012
 
 from .errors import ConfigError
-from .model import Document, Finding
+from .model import MESSAGE_LIMIT, Document, Finding
 
 
 @dataclass(frozen=True)
@@ -64,18 +67,25 @@ class Schema:
         """Every schema violation of one document, each at the line of the field it concerns."""
         record = doc.record()
         if self.gate.is_valid(record):
-            return []
+            return [self._finding(doc, pointer, message, "content") for pointer, message in _content_problems(record)]
         out = []
-        for error in self.validator.iter_errors(record):
+        for error in itertools.islice(self.validator.iter_errors(record), MAX_ERRORS):
             out.append(self._finding(doc, _pointer(error.absolute_path), _message(error), f"schema:{error.validator}"))
         if not out:  # the two implementations disagree: report what the gate saw rather than nothing
             for fast in self.gate.iter_errors(record):
                 out.append(self._finding(doc, _pointer(fast.instance_path), fast.message, "schema"))
         return sorted(out, key=lambda f: (f.line or 0, f.pointer, f.message))
 
+    def is_valid(self, doc: Document) -> bool:
+        """`findings(doc) == []`, without explaining anything (for files past their findings cap)."""
+        record = doc.record()
+        return self.gate.is_valid(record) and next(_content_problems(record), None) is None
+
     @staticmethod
     def _finding(doc: Document, pointer: str, message: str, code: str) -> Finding:
         where = doc.where(pointer)
+        if len(message) > MESSAGE_LIMIT:  # the reference quotes whole values: a 12 MB title made a 12 MB line
+            message = message[:MESSAGE_LIMIT] + f"... ({len(message)} characters)"
         return Finding(where.path, where.line, pointer, message, code=code)
 
 
@@ -104,14 +114,16 @@ def _load_schema(path: Path, stamp: tuple[tuple[str, int, int], ...]) -> Schema:
         document = json.loads(raw)
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read schema: {exc.strerror or exc}") from exc
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: schema is not valid JSON: {exc}") from exc
+    except (ValueError, RecursionError) as exc:  # not JSON, not UTF-8, nested too deeply, a huge number
+        raise ConfigError(f"{path}: schema is not valid JSON: {str(exc)[:200]}") from None
     if not isinstance(document, dict):
         raise ConfigError(f"{path}: schema must be a JSON object")
     try:
         Draft202012Validator.check_schema(document)
     except SchemaError as exc:
-        raise ConfigError(f"{path}: {_pointer(exc.absolute_path)}: broken schema: {exc.message}") from exc
+        raise ConfigError(f"{path}: {_pointer(exc.absolute_path)}: broken schema: {exc.message[:500]}") from exc
+    except RecursionError:
+        raise ConfigError(f"{path}: broken schema: nested too deeply") from None
     schema = Schema(path, raw, document)
     base = str(document.get("$id", ""))
     resource = Resource.from_contents(document, default_specification=DRAFT202012)
@@ -168,6 +180,27 @@ def _local_registry(folder: Path) -> Registry:
 
 def _pointer(parts: Iterable[Any]) -> str:
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+MAX_ERRORS = 50  # schema errors explained per document
+_VISIBLE = re.compile(r"[^\s\u200b-\u200f\u2060-\u2064\ufeff\u00ad\u034f\u180e]")
+
+
+def _content_problems(record: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """What the schema's formats let through but the published tables cannot hold: a year 0 (no
+    `datetime`, pandas or `datasets` reads it) and a text of nothing but invisible characters."""
+    date = record.get("date")
+    if isinstance(date, str) and _ISO_DATE.match(date):
+        try:
+            dt.date.fromisoformat(date)
+        except ValueError:
+            yield "/date", f"{date!r} is not a real calendar date written YYYY-MM-DD (years run from 0001)"
+    text = record.get("text")
+    if isinstance(text, str) and text and not _VISIBLE.search(text):
+        yield "/text", "the text holds no visible character (only spaces or zero-width characters)"
+
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def _message(error: ValidationError) -> str:

@@ -11,11 +11,13 @@ from pathlib import Path
 import pyarrow as pa
 
 from .config import Config, load_config
+from .errors import UsageError
 from .ids import ID_SCHEMA, id_findings, id_table
 from .model import Document, Finding
 from .progress import progress
 from .schema import Schema, load_schema
 from .sources import SeedFile, discover, read_seed
+from .sources.bounded import MAX_FINDINGS
 from .storage import is_url, local_path, mirror
 
 
@@ -63,10 +65,19 @@ def read_valid(
         result = read_seed(seed, defaults, config.max_file_bytes, config.strict, forget)
         findings = list(result.findings)
         good, bad = [], []
+        hidden = 0
         for doc in result.documents:
-            problems = schema.findings(doc)
-            findings.extend(problems)
-            (bad if problems else good).append(doc)
+            if len(findings) < MAX_FINDINGS:
+                problems = schema.findings(doc)
+                findings.extend(problems)
+                valid = not problems
+            else:  # past the cap: decided, not explained, so a file of a million bad records stays small
+                valid = schema.is_valid(doc)
+                hidden += not valid
+            (good if valid else bad).append(doc)
+        if hidden:
+            message = f"... and {hidden} more invalid records in this file (run on a smaller file to see them)"
+            findings.append(Finding(seed.rel, None, "", message, code="more"))
         yield seed, good, bad, findings, result.raw
 
 
@@ -82,6 +93,8 @@ def validate(
     if strict is not None:
         config = config.replace(strict=strict)
     schema = load_schema(config.schema_path)
+    if not paths:
+        require_seeds(config)
     targets = list(paths) if paths else [config.seeds if is_url(config.seeds) else config.seeds_dir]
     with tempfile.TemporaryDirectory(prefix="corpuspack-validate-") as mirrors:
         seeds, findings = discover_targets(targets, config, Path(mirrors))
@@ -93,6 +106,12 @@ def validate(
     table = pa.concat_tables(ids) if ids else ID_SCHEMA.empty_table()
     findings.extend(id_findings(table))
     return ValidationReport([s.rel for s in seeds], table.num_rows, sorted(findings, key=finding_order))
+
+
+def require_seeds(config: Config) -> None:
+    """The configured seeds folder exists (a missing one is a usage error, not bad data)."""
+    if not is_url(config.seeds) and not config.seeds_dir.is_dir():
+        raise UsageError(f"{config.seeds_dir}: no seeds folder (set `seeds` in [tool.corpuspack] or pass --seeds)")
 
 
 def discover_targets(

@@ -10,6 +10,7 @@ from typing import Any
 
 from ..model import Finding, ReadResult
 from .article import read_article
+from .bounded import Refused, open_regular, too_large
 from .decode import decode
 from .discover import TEXT_SUFFIXES, SeedFile, discover
 from .frontmatter import has_front_matter, read_front_matter
@@ -35,26 +36,23 @@ def read_seed(
     if kind is None:
         severity = "error" if strict else "warning"
         return ReadResult(findings=[Finding(rel, None, "", "no reader for this file type", severity, "unknown-type")])
-    if kind == "jsonl":
-        try:
-            return read_jsonl(seed.path, rel, defaults, max_bytes)
-        except OSError as exc:
-            return _unreadable(rel, exc)
     # Plain strings and one open + fstat per file: at a million files, Path objects and extra
     # stat calls were a fifth of the reading time.
     try:
-        with open(seed.file, "rb") as f:
+        with open_regular(seed.file, rel) as f:
+            if kind == "jsonl":
+                return read_jsonl(f, rel, defaults, max_bytes)
             size = os.fstat(f.fileno()).st_size
             if size > max_bytes:
-                return ReadResult(
-                    findings=[
-                        Finding(rel, None, "", f"file of {size} bytes is over the limit of {max_bytes}", code="size")
-                    ]
-                )
-            raw = f.read()
+                return ReadResult(findings=[too_large(rel, size, max_bytes)])
+            raw = f.read(max_bytes + 1)
+            if len(raw) > max_bytes:  # grew while being read
+                return ReadResult(findings=[too_large(rel, len(raw), max_bytes)])
             if forget and CAN_ADVISE:
                 with contextlib.suppress(OSError):  # advice: the file was read all the same
                     os.posix_fadvise(f.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
+    except Refused as refused:
+        return ReadResult(findings=[refused.finding])
     except OSError as exc:
         return _unreadable(rel, exc)
     text, problem = decode(raw, rel)

@@ -11,7 +11,8 @@ from ..model import Finding, Location, ReadResult
 from ..text import clean, lines, text_blocks
 from .records import make_document
 
-DATELINE = re.compile(r"^(?P<source>.+?)\s+(?:Updated|Published)\s+on\s+(?P<date>\S+)$", re.IGNORECASE)
+# Any date text is taken, so that a date in another format is reported as a bad date, not as no dateline.
+DATELINE = re.compile(r"^(?P<source>.+?)\s+(?:Updated|Published)\s+on\s+(?P<date>\S.*?)\s*$", re.IGNORECASE)
 EXPECTED = "expected a dateline such as 'Mondo Education Updated on 2024-01-29'"
 
 

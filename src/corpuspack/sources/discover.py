@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..model import Finding
+from ..printable import printable
 from .sidecar import SUFFIX as SIDECAR_SUFFIX
 from .sidecar import stem
 
@@ -129,6 +130,11 @@ def _walk(top: Path, top_real: Path, base: Path, files: dict[str, SeedFile], fin
             with os.scandir(folder) as listing:
                 for entry in listing:
                     name = entry.name
+                    if not _valid_name(name):
+                        shown = printable(os.fsencode(name).decode("utf-8", "backslashreplace"))
+                        where = f"{rel_here}/{shown}" if rel_here else shown
+                        findings.append(Finding(where, None, "", "file name is not valid UTF-8: not read", code="name"))
+                        continue
                     if name.startswith(".") or (
                         entry.is_symlink() and _escapes(Path(entry.path), top_real, base, findings)
                     ):
@@ -151,15 +157,25 @@ def _walk(top: Path, top_real: Path, base: Path, files: dict[str, SeedFile], fin
             pending.append((path, f"{rel_here}/{name}" if rel_here else name))
 
 
+def _valid_name(name: str) -> bool:
+    """Names that are not UTF-8 reach Python with surrogate escapes; no table or JSON can hold them."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _escapes(path: Path, top_real: Path, base: Path, findings: list[Finding]) -> bool:
     if not path.is_symlink():
         return False
-    target = path.resolve()
-    if target == top_real or top_real in target.parents:
-        if target.exists():
-            return False
-        findings.append(Finding(_rel(path, base), None, "", "broken symlink", code="symlink"))
+    try:
+        target = path.resolve(strict=True)
+    except (OSError, RuntimeError):  # a loop, or nothing at the end
+        findings.append(Finding(_rel(path, base), None, "", "broken symlink or symlink loop", code="symlink"))
         return True
+    if target == top_real or top_real in target.parents:
+        return False
     findings.append(
         Finding(_rel(path, base), None, "", f"symlink leads outside the seeds folder (to {target})", code="symlink")
     )

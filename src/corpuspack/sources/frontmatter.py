@@ -10,15 +10,33 @@ from typing import Any
 import yaml
 
 from ..model import Finding, Location, ReadResult
+from ..printable import printable
 from ..text import lines, text_blocks
+from .bounded import shape_problem
 from .records import make_document
 
 FENCE = "---"
 
 
 class _Loader(yaml.SafeLoader):
-    """Safe loading, with dates left as the strings the author wrote (so 2024-13-45 is reported, not raised)."""
+    """Safe loading, with dates left as the strings the author wrote (so 2024-13-45 is reported, not
+    raised), and no aliases (a few lines of them expand into gigabytes wherever the value is copied
+    or printed; metadata never needs them)."""
 
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed", event.start_mark)
+        return super().compose_node(parent, index)
+
+
+def _refuse(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    raise yaml.constructor.ConstructorError(None, None, f"the tag {node.tag} is not allowed", node.start_mark)
+
+
+# Values JSON cannot carry: bytes, sets, ordered pairs.
+for _tag in ("binary", "set", "omap", "pairs"):
+    _Loader.add_constructor(f"tag:yaml.org,2002:{_tag}", _refuse)
 
 _Loader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
@@ -46,6 +64,8 @@ def read_front_matter(
     header = "\n".join(rows[1:end])
     try:
         meta = yaml.load(header, Loader=_Loader)
+    except (ValueError, RecursionError) as exc:  # an integer of thousands of digits, deep nesting
+        return ReadResult(findings=[Finding(path, 2, "", f"invalid YAML front matter: {str(exc)[:200]}", code="yaml")])
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1
@@ -59,10 +79,16 @@ def read_front_matter(
     if not isinstance(meta, dict):
         return ReadResult(findings=[Finding(path, 2, "", "front matter must be a mapping of fields", code="yaml")])
     meta = {str(k): _plain(v) for k, v in meta.items()}
+    problem = shape_problem(meta)
+    if problem is not None:
+        return ReadResult(findings=[Finding(path, 2, "", f"front matter {problem}", code="yaml")])
     where = {key: Location(path, _key_line(rows, end, key)) for key in meta}
     body = list(text_blocks("\n".join(rows[end + 1 :]), first_line=end + 2))
     where["text"] = Location(path, body[0][0] if body else end + 1)
-    doc_id = meta["id"] if isinstance(meta.get("id"), str) else doc_id
+    if "id" in meta and not isinstance(meta["id"], str):
+        shown = printable(repr(meta["id"]), 60)
+        return ReadResult(findings=[Finding(path, where["id"].line, "/id", f"{shown} is not a string id", code="yaml")])
+    doc_id = meta.get("id", doc_id)
     paras = [block for _, block in body]
     return ReadResult(documents=[make_document(doc_id, meta, paras, path, 1, where, defaults, sidecar)])
 

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from pathlib import Path
 from typing import Any
 
 from ..model import Finding, Location
+from .bounded import Refused, open_regular, shape_problem, too_large
 from .decode import decode
 
 SUFFIX = ".meta.json"
+MAX_SIDECAR_BYTES = 1 << 20  # metadata only: a megabyte is already far more than any needs
 _FORBIDDEN = ("id", "text")
 
 
@@ -29,16 +30,29 @@ def sidecar_path(seed: str) -> str:
 
 def read_sidecar(path: Path, rel: str) -> tuple[dict[str, Any], dict[str, Location], list[Finding]]:
     """The sidecar's fields and where each stands, or findings explaining why it cannot be used."""
-    text, problem = decode(path.read_bytes(), rel)
+    from .jsonrecords import parse_json
+
+    try:
+        with open_regular(str(path), rel) as f:
+            raw = f.read(MAX_SIDECAR_BYTES + 1)
+    except Refused as refused:
+        return {}, {}, [refused.finding]
+    except OSError as exc:
+        return {}, {}, [Finding(rel, None, "", f"cannot read: {exc.strerror or exc}", code="io")]
+    if len(raw) > MAX_SIDECAR_BYTES:
+        return {}, {}, [too_large(rel, len(raw), MAX_SIDECAR_BYTES, "sidecar")]
+    text, problem = decode(raw, rel)
     if problem is not None:
         return {}, {}, [problem]
     assert text is not None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        return {}, {}, [Finding(rel, exc.lineno, "", f"invalid JSON: {exc.msg} (column {exc.colno})", code="json")]
+    data, problem = parse_json(text, rel)
+    if problem is not None:
+        return {}, {}, [problem]
     if not isinstance(data, dict):
         return {}, {}, [Finding(rel, 1, "", f"a sidecar must be a JSON object, not {type(data).__name__}")]
+    shape = shape_problem(data)
+    if shape is not None:
+        return {}, {}, [Finding(rel, 1, "", f"sidecar {shape}", code="shape")]
     findings = [
         Finding(rel, key_line(text, key), f"/{key}", f"'{key}' cannot be set in a sidecar")
         for key in _FORBIDDEN
