@@ -20,20 +20,17 @@ from .config import Config, DedupConfig, load_config
 from .containment import Escape, is_within, join_inside
 from .diffing import Diff, diff_versions, input_changes
 from .errors import ConfigError, DataError, UsageError
-from .publish import card, changelog, croissant, manifest
+from .publish import card, croissant, manifest
+from .publish.integrity import finish, settle, settle_locked, version_problems
 from .publish.layout import (
     JOURNAL,
-    SUMS,
     Version,
-    interrupted,
     new_staging,
     publish,
     read_sums,
-    recover,
     release_lock,
     resolve,
     versions,
-    write_sums,
 )
 from .sources import discover
 from .validation import validate
@@ -72,15 +69,16 @@ def release(
     release_date = _check_date(date) if date else None
     corpus_dir = config.corpus_dir
     with release_lock(corpus_dir):
-        recover(corpus_dir, lambda v: _finish(config, v))
+        settle_locked(corpus_dir)
         known = versions(corpus_dir)
         latest = known[-1] if known else None
         wanted = Version.parse(version) if version else None
-        if wanted is not None and wanted in known:
-            return _rerelease(config, wanted, release_date, workers)
-        damaged = _version_problems(corpus_dir, known)
+        rebuilding = wanted if wanted in known else None
+        damaged = version_problems(corpus_dir, known, curable=rebuilding)
         if damaged:
             raise DataError("released versions are damaged; nothing was released:\n" + "\n".join(damaged))
+        if rebuilding is not None:
+            return _rerelease(config, rebuilding, release_date, workers)
         staged = new_staging(corpus_dir)
         try:
             result = build_version(config.replace(workers=workers), staged, show_progress=show_progress)
@@ -101,54 +99,9 @@ def release(
             if staged.exists() or not (staged.parent / JOURNAL).exists():  # not moved into place: undone
                 shutil.rmtree(staged.parent, ignore_errors=True)
             raise  # moved into place: the next command finishes it
-        _finish(config, target)
+        finish(corpus_dir, target)
         shutil.rmtree(staged.parent, ignore_errors=True)
         return ReleaseResult(str(target), corpus_dir / target.folder, True, body["diff"])
-
-
-def _finish(config: Config, version: Version) -> None:
-    """What completes a release once its folder is in place; each step may run again safely."""
-    corpus_dir = config.corpus_dir
-    folder = corpus_dir / version.folder
-    body = manifest.read(folder)
-    sums = read_sums(corpus_dir)
-    sums[version] = manifest.sha256_file(folder / manifest.NAME)
-    write_sums(corpus_dir, sums)
-    changelog.add_release(corpus_dir / changelog.NAME, body, body["diff"])
-    card.write(corpus_dir, [manifest.read(corpus_dir / v.folder) for v in versions(corpus_dir)])
-
-
-def _version_problems(corpus_dir: Path, known: list[Version]) -> list[str]:
-    """Each version folder has a sound manifest of its own version, covered by `SHA256SUMS`; every
-    version `SHA256SUMS` lists has its folder."""
-    sums = read_sums(corpus_dir)
-    problems = [f"v{v}: listed in {SUMS} but its folder is missing" for v in sorted(set(sums) - set(known))]
-    for version in known:
-        folder = corpus_dir / version.folder
-        try:
-            recorded = manifest.read(folder)
-        except DataError as exc:
-            problems.append(f"v{version}: {exc}")
-            continue
-        if recorded["version"] != str(version):
-            problems.append(f"v{version}: its manifest is of version {recorded['version']!r} (folder renamed?)")
-        if not changelog.has_entry(corpus_dir / changelog.NAME, str(version)):
-            problems.append(f"v{version}: no entry in {corpus_dir / changelog.NAME}")
-        if version not in sums:
-            problems.append(
-                f"v{version}: manifest not covered by {corpus_dir / SUMS}; if it is genuine, "
-                f"`corpuspack release --version {version}` rebuilds it and records its checksum"
-            )
-        elif manifest.sha256_file(folder / manifest.NAME) != sums[version]:
-            problems.append(f"v{version}: manifest.json differs from its checksum in {SUMS} (edited after release?)")
-    return problems
-
-
-def settle(config: Config) -> None:
-    """Finish or undo a release that was killed, before anything reads the corpus folder."""
-    if interrupted(config.corpus_dir):
-        with release_lock(config.corpus_dir):
-            recover(config.corpus_dir, lambda v: _finish(config, v))
 
 
 def _choose(latest: Version | None, wanted: Version | None, bump: str | None, delta: Diff, confirm) -> Version:
@@ -188,7 +141,7 @@ def _rerelease(config: Config, version: Version, release_date: str | None, worke
             f"v{version} exists and the seeds now build different bytes; release a new version:\n" + "\n".join(problems)
         )
     # Rebuilt byte for byte: the manifest is genuine, so its checksum, entry and card can be (re)written.
-    _finish(config, version)
+    finish(config.corpus_dir, version)
     return ReleaseResult(str(version), folder, False)
 
 
@@ -213,13 +166,13 @@ def verify(
     """Checksums, row counts and schemas against each manifest; with `rebuild`, rebuild and compare bytes."""
     config = (config or load_config()).replace(corpus=Path(corpus) if corpus else None)
     corpus_dir = config.corpus_dir
-    settle(config)
+    settle(corpus_dir)
     known = versions(corpus_dir)
     targets = [resolve(corpus_dir, n) for n in names] if names else known
     if not targets and not read_sums(corpus_dir):
         raise UsageError(f"{corpus_dir}: no released version to verify")
     report = VerifyReport()
-    structural = _version_problems(corpus_dir, known)
+    structural = version_problems(corpus_dir, known)
     report.problems += [p for p in structural if not names or any(p.startswith(f"v{v}:") for v in targets)]
     for version in targets:
         folder = corpus_dir / version.folder
@@ -391,7 +344,7 @@ def check(*, config: Config | None = None) -> list[str]:
         raise DataError(f"{len(report.errors)} problems in the seeds:\n{shown}")
     passed.append(f"seeds valid ({report.summary['documents']} documents)")
     known = versions(config.corpus_dir)
-    if not known:
+    if not known and not read_sums(config.corpus_dir):
         raise DataError(f"{config.corpus_dir}: no release yet: run corpuspack release")
     checked = verify(config=config)
     if not checked.ok:

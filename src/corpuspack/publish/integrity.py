@@ -1,0 +1,81 @@
+"""Whether the corpus folder is whole: every version folder with a sound manifest of its own
+version, covered by `SHA256SUMS`, with its changelog entry; and how a release is completed, or
+settled after being killed."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ..errors import DataError
+from . import card, changelog, manifest
+from .layout import SUMS, Version, interrupted, read_sums, recover, release_lock, versions, write_sums
+
+_SUM_LINE = re.compile(r"^[0-9a-f]{64}  v\d+\.\d+\.\d+/manifest\.json$")
+# Temporary siblings `write_atomic` makes (mkstemp: ".<name>." and 8 characters).
+_ATOMIC_TEMP = re.compile(rf"^\.(?:{re.escape(SUMS)}|CHANGELOG\.md|README\.md)\.[a-z0-9_]{{8}}$")
+
+
+def finish(corpus_dir: Path, version: Version) -> None:
+    """What completes a release once its folder is in place; each step may run again safely."""
+    folder = corpus_dir / version.folder
+    body = manifest.read(folder)
+    sums = read_sums(corpus_dir)
+    sums[version] = manifest.sha256_file(folder / manifest.NAME)
+    write_sums(corpus_dir, sums)
+    changelog.add_release(corpus_dir / changelog.NAME, body, body["diff"])
+    card.write(corpus_dir, [manifest.read(corpus_dir / v.folder) for v in versions(corpus_dir)])
+
+
+def settle(corpus_dir: Path) -> None:
+    """Finish or undo a release that was killed (and drop the temporary files it was writing),
+    before anything reads the corpus folder. Call without the lock; it takes it if needed."""
+    if interrupted(corpus_dir):
+        with release_lock(corpus_dir):
+            settle_locked(corpus_dir)
+
+
+def settle_locked(corpus_dir: Path) -> None:
+    recover(corpus_dir, lambda v: finish(corpus_dir, v))
+    for path in corpus_dir.iterdir():
+        if _ATOMIC_TEMP.match(path.name) and path.is_file() and not path.is_symlink():
+            path.unlink()
+
+
+def version_problems(corpus_dir: Path, known: list[Version], curable: Version | None = None) -> list[str]:
+    """What is wrong with the corpus folder's versions, one line each. For `curable` (a version
+    about to be rebuilt byte for byte), a missing checksum or changelog entry is no problem: a
+    matching rebuild proves the manifest genuine and `finish` writes them."""
+    sums = read_sums(corpus_dir)
+    problems = [f"v{v}: listed in {SUMS} but its folder is missing" for v in sorted(set(sums) - set(known))]
+    problems += [f"{SUMS}:{n}: not a line `sha256  vX.Y.Z/manifest.json`" for n in _malformed_lines(corpus_dir)]
+    for version in known:
+        folder = corpus_dir / version.folder
+        try:
+            recorded = manifest.read(folder)
+        except DataError as exc:
+            problems.append(f"v{version}: {exc}")
+            continue
+        if recorded["version"] != str(version):
+            problems.append(f"v{version}: its manifest is of version {recorded['version']!r} (folder renamed?)")
+        if version in sums and manifest.sha256_file(folder / manifest.NAME) != sums[version]:
+            problems.append(f"v{version}: manifest.json differs from its checksum in {SUMS} (edited after release?)")
+        if version == curable:
+            continue
+        if not changelog.has_entry(corpus_dir / changelog.NAME, str(version)):
+            problems.append(f"v{version}: no entry in {corpus_dir / changelog.NAME}")
+        if version not in sums:
+            problems.append(
+                f"v{version}: manifest not covered by {corpus_dir / SUMS}; if it is genuine, "
+                f"`corpuspack release --version {version}` rebuilds it and records its checksum"
+            )
+    return problems
+
+
+def _malformed_lines(corpus_dir: Path) -> list[int]:
+    path = corpus_dir / SUMS
+    if not path.is_file():
+        return []
+    with path.open("rb") as f:
+        text = f.read(1 << 24).decode("utf-8", "replace")
+    return [n for n, line in enumerate(text.splitlines(), 1) if not _SUM_LINE.match(line)]
