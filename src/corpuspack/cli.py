@@ -166,7 +166,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("release", help="build and publish corpus/vX.Y.Z with its card and changelog entry")
     p.add_argument("--corpus", type=Path, default=None, help="corpus folder (default: from pyproject.toml)")
     which = p.add_mutually_exclusive_group()
-    which.add_argument("--version", dest="version_", default=None, help="the version to publish, X.Y.Z")
+    which.add_argument(
+        "--version", dest="version_", metavar="VERSION", default=None, help="the version to publish, X.Y.Z"
+    )
     which.add_argument("--bump", choices=["major", "minor", "patch"], default=None)
     p.add_argument("--date", default=None, help="release date YYYY-MM-DD (default: today, UTC)")
     _add_common(p)

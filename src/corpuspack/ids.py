@@ -33,6 +33,21 @@ def id_findings(ids: pa.Table) -> list[Finding]:
     """
     if ids.num_rows == 0:
         return []
+    return _reserved(ids) + _clashes(ids)
+
+
+# Names Windows reserves for devices, with or without an extension: no file can be called so there.
+_RESERVED = r"(?i)^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\.|$)"
+
+
+def _reserved(ids: pa.Table) -> list[Finding]:
+    hits = np.flatnonzero(np.asarray(pc.match_substring_regex(ids.column("id"), _RESERVED).fill_null(False)))
+    rows = ids.take(pa.array(hits, pa.int64())).to_pylist()
+    message = "id {!r} is a device name on Windows, so it is not safe as a file name"
+    return [Finding(r["path"], r["line"], "/id", message.format(r["id"]), code="reserved-id") for r in rows]
+
+
+def _clashes(ids: pa.Table) -> list[Finding]:
     folded = pc.dictionary_encode(_casefold(ids.column("id").combine_chunks()))
     codes = np.asarray(folded.indices)
     clashing = np.flatnonzero(np.bincount(codes)[codes] > 1)
