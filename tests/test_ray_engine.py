@@ -149,7 +149,7 @@ def test_engine_without_ray_installed_is_a_config_error(generated: Path, tmp_pat
 def test_unknown_engine_is_a_config_error(generated: Path, tmp_path: Path):
     done = run_cli("build", "--engine", "spark", "--out", str(tmp_path / "x"), cwd=generated)
     assert done.returncode == 2 and "invalid choice" in done.stderr
-    with pytest.raises(ConfigError, match="unknown engine 'spark'"):
+    with pytest.raises(ConfigError, match="engine = 'spark': expected one of 'local', 'ray'"):
         build(out=tmp_path / "y", config=load_config(generated, engine="spark"))
 
 

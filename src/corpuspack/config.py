@@ -11,36 +11,63 @@ from typing import Any
 
 from .dedup.boilerplate import pattern_matcher
 from .errors import ConfigError, UsageError
+from .settings import GiB, MiB, SettingError, check_fields, markdown_table, setting, unknown_keys
 from .storage import is_url, local_path
 
 PACKAGED_SCHEMA = Path(__file__).parent / "document.schema.json"
+ENGINES = ("local", "ray")
 
 
 @dataclass(frozen=True)
 class DedupConfig:
     """Deduplication settings. Every field is recorded in the manifest of a release."""
 
-    boilerplate_patterns: tuple[str, ...] = ()
+    boilerplate_patterns: tuple[str, ...] = setting(
+        (), "patterns", "RE2 patterns of boilerplate paragraphs (one that matches every paragraph is refused)"
+    )
     # A paragraph found in this many different documents is site furniture, not content.
-    boilerplate_min_docs: int = 10
-    near: bool = True
-    threshold: float = 0.8
-    num_perm: int = 128
-    bands: int | None = None  # None: the most rows per band that still find pairs at the threshold
-    shingle_size: int = 5
-    min_words: int = 8
-    seed: int = 1
-    max_bucket_pairs: int = 32
+    boilerplate_min_docs: int = setting(10, "int", "a paragraph in this many documents is boilerplate", low=2)
+    near: bool = setting(True, "bool", "near-duplicate detection (`build --exact-only` turns it off)")
+    threshold: float = setting(
+        0.8,
+        "number",
+        "a paragraph whose shingle Jaccard with an earlier one is at least this is a near duplicate",
+        low=0,
+        high=1,
+        above_low=True,
+    )
+    # Each permutation is one pass over every shingle and 4 bytes a paragraph in memory; past 1024
+    # the estimate's error (about 1/sqrt(num_perm), 3%) no longer matters, as candidates are
+    # confirmed on their exact shingle sets.
+    num_perm: int = setting(128, "int", "MinHash permutations", low=1, high=1024)
+    bands: int | None = setting(
+        None,
+        "int",
+        "LSH bands (at most `num_perm`)",
+        low=1,
+        high=1024,
+        none=True,
+        shown="auto: the most rows per band that still find pairs at the threshold",
+    )
+    # A shingle of n words costs n passes over every word of a batch; past 32 words two paragraphs
+    # share a shingle only where they share a long verbatim run, which the exact keys already see.
+    shingle_size: int = setting(5, "int", "words in a shingle (at most `min_words`)", low=1, high=32)
+    # Paragraphs of over 1000 words are rare: a larger minimum would turn near dedup off silently
+    # (`near = false` says so).
+    min_words: int = setting(8, "int", "shorter paragraphs take part in exact dedup only", low=1, high=1000)
+    seed: int = setting(1, "int", "seed of the MinHash permutations", low=0)
+    # Each member of an LSH bucket is paired with this many members before it: the work is
+    # linear in it, and past 1024 a huge bucket costs near-quadratic time and memory again.
+    max_bucket_pairs: int = setting(
+        32, "int", "candidate pairs per member of an LSH bucket (bounds the work of huge buckets)", low=1, high=1024
+    )
 
     def __post_init__(self) -> None:
-        if self.num_perm < 1 or (self.bands is not None and not 0 < self.bands <= self.num_perm):
+        check_fields(self)
+        if self.bands is not None and self.bands > self.num_perm:
             raise ConfigError(f"need 1 <= bands ({self.bands}) <= num_perm ({self.num_perm})")
-        if not 0 < self.threshold <= 1:
-            raise ConfigError(f"threshold must be in (0, 1], got {self.threshold}")
-        if self.shingle_size < 1 or self.min_words < self.shingle_size:
-            raise ConfigError("min_words must be at least shingle_size, and both positive")
-        if self.boilerplate_min_docs < 2:
-            raise ConfigError("boilerplate_min_docs must be at least 2")
+        if self.min_words < self.shingle_size:
+            raise ConfigError(f"min_words ({self.min_words}) must be at least shingle_size ({self.shingle_size})")
 
     @property
     def lsh(self) -> tuple[int, int]:
@@ -67,21 +94,39 @@ class Config:
     """Where things are and how the pipeline behaves."""
 
     root: Path = field(default_factory=Path.cwd)
-    name: str = "corpus"
-    seeds: Path | str = Path("seeds")  # a folder, or an fsspec URL (str)
-    corpus: Path = Path("corpus")
-    schema: Path | None = None
-    language: str | None = None
-    license: str | None = None
-    max_file_bytes: int = 64 * 1024 * 1024
-    strict: bool = False
-    workers: int = 0
-    shard_bytes: int = 256 * 1024 * 1024
+    name: str = setting("corpus", "text", "dataset name in the card, manifest and Croissant file", blank=False)
+    seeds: Path | str = setting(Path("seeds"), "location", "seeds folder, relative to the project, or an fsspec URL")
+    corpus: Path = setting(Path("corpus"), "path", "folder of the released versions, relative to the project")
+    schema: Path | None = setting(
+        None,
+        "path",
+        "document schema, relative to the project",
+        none=True,
+        shown="`schema/document.schema.json` if present, else the packaged schema",
+    )
+    language: str | None = setting(None, "text", "BCP 47 language tag of seeds that do not say", none=True)
+    license: str | None = setting(None, "text", "SPDX license id of seeds that do not say", none=True)
+    # A seed file is read whole into a worker's memory, and a document is one Arrow string, which
+    # cannot reach 2 GiB.
+    max_file_bytes: int = setting(
+        64 * MiB, "bytes", "larger seed files (or JSONL records) are findings", low=1, high=1 * GiB
+    )
+    strict: bool = setting(False, "bool", "unknown file types are errors")
+    # A process each on the local engine: 4096 is past any one machine's cores, and on Ray 0
+    # already means every CPU of the cluster.
+    workers: int = setting(0, "int", "worker processes (Ray: CPUs the build may use); 0: all cores", low=0, high=4096)
+    # The Hugging Face Hub takes files up to 50 GB and advises under 20 GB. At 1 MiB a 100 GB corpus
+    # is already the 100,000 files the Hub advises staying under and shard names (5 digits) count.
+    shard_bytes: int = setting(256 * MiB, "bytes", "Parquet shard size", low=1 * MiB, high=16 * GiB)
     # How the build runs, never what it produces (so not recorded in a manifest).
-    engine: str = "local"
-    ray_address: str | None = None
-    partitions: int = 0  # Ray group-by partitions; 0: chosen from the number of paragraphs
+    engine: str = setting("local", "text", 'where the stages run (see "Running on a cluster")', choices=ENGINES)
+    ray_address: str | None = setting(None, "text", "Ray cluster to join; none starts a local Ray", none=True)
+    # Each partition is a Ray task in every group-by: past 4096 scheduling costs more than it spreads.
+    partitions: int = setting(0, "int", "Ray group-by partitions; 0: from the number of paragraphs", low=0, high=4096)
     dedup: DedupConfig = field(default_factory=DedupConfig)
+
+    def __post_init__(self) -> None:
+        check_fields(self)
 
     def path(self, p: Path | str) -> Path:
         p = Path(p)
@@ -127,15 +172,25 @@ class Config:
         return {k: v for k, v in (("language", self.language), ("license", self.license)) if v}
 
     def replace(self, **changes: Any) -> Config:
+        """A copy with `changes` (None: keep the current value, except for dedup settings), checked."""
         dedup = {k: changes.pop(k) for k in list(changes) if k in _DEDUP_FIELDS}
-        new = dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
-        if dedup:
-            new = dataclasses.replace(new, dedup=dataclasses.replace(new.dedup, **dedup))
+        try:
+            new = dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+            if dedup:
+                new = dataclasses.replace(new, dedup=dataclasses.replace(new.dedup, **dedup))
+        except SettingError as exc:
+            raise ConfigError(f"{exc} ({OVERRIDE})") from None
         return new
 
 
 _FIELDS = {f.name for f in dataclasses.fields(Config)} - {"root", "dedup"}
 _DEDUP_FIELDS = {f.name for f in dataclasses.fields(DedupConfig)}
+OVERRIDE = "given on the command line or by the caller, over pyproject.toml"
+
+
+def settings_table() -> str:
+    """The README's markdown table of every `[tool.corpuspack]` setting."""
+    return markdown_table(Config, DedupConfig)
 
 
 def find_root(start: Path | None = None) -> Path:
@@ -148,35 +203,39 @@ def find_root(start: Path | None = None) -> Path:
 
 
 def load_config(root: Path | str | None = None, **overrides: Any) -> Config:
-    """Read `[tool.corpuspack]` from `root`/pyproject.toml (found upwards when root is None)."""
+    """Read `[tool.corpuspack]` from `root`/pyproject.toml (found upwards when root is None), then
+    apply `overrides` (None: not given). Every value is checked against its declaration."""
     root = Path(root).resolve() if root is not None else find_root()
-    table: dict[str, Any] = {}
     pyproject = root / "pyproject.toml"
-    if pyproject.is_file():
-        try:
-            data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{pyproject}: {exc}") from exc
-        table = dict(data.get("tool", {}).get("corpuspack", {}))
-    unknown = set(table) - _FIELDS - _DEDUP_FIELDS
-    if unknown:
-        raise ConfigError(f"{pyproject}: unknown [tool.corpuspack] keys: {', '.join(sorted(unknown))}")
-    values = {**table, **{k: v for k, v in overrides.items() if v is not None}}
+    table = _table(pyproject) if pyproject.is_file() else {}
+    overrides = {k: v for k, v in overrides.items() if v is not None}
+    for where, keys in ((f"{pyproject}: unknown [tool.corpuspack] keys", table), ("unknown settings", overrides)):
+        unknown = unknown_keys(keys, _FIELDS | _DEDUP_FIELDS)
+        if unknown:
+            raise ConfigError(f"{where}: {unknown}")
+    values = {**table, **overrides}
+    where = f"{pyproject}: [tool.corpuspack] "
     dedup_values = {k: values.pop(k) for k in list(values) if k in _DEDUP_FIELDS}
-    if "boilerplate_patterns" in dedup_values:
-        patterns = dedup_values["boilerplate_patterns"]
-        if not isinstance(patterns, list | tuple):  # a string would become one pattern per letter
-            raise ConfigError(f"{pyproject}: boilerplate_patterns must be a list of strings, got {patterns!r}")
-        dedup_values["boilerplate_patterns"] = tuple(patterns)
-    for key in ("seeds", "corpus", "schema"):
-        if key in values and values[key] is not None and not (key == "seeds" and is_url(values[key])):
-            values[key] = Path(values[key])
     try:
         config = Config(root=root, dedup=DedupConfig(**dedup_values), **values)
-    except TypeError as exc:
-        raise ConfigError(f"{pyproject}: {exc}") from exc
+    except SettingError as exc:
+        raise ConfigError(f"{exc} ({OVERRIDE})" if exc.key in overrides else f"{where}{exc}") from None
+    except ConfigError as exc:
+        raise ConfigError(f"{where}{exc}") from None
     try:
         pattern_matcher(config.dedup.boilerplate_patterns)
     except ConfigError as exc:
         raise ConfigError(f"{pyproject}: {exc}") from None
     return config
+
+
+def _table(pyproject: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{pyproject}: {exc}") from exc
+    tool = data.get("tool", {})
+    table = tool.get("corpuspack", {}) if isinstance(tool, dict) else None
+    if not isinstance(table, dict):
+        raise ConfigError(f"{pyproject}: [tool.corpuspack] must be a table of settings")
+    return table

@@ -135,7 +135,7 @@ def test_boilerplate_patterns_that_would_drop_everything_are_config_errors(proje
     start = original.index("boilerplate_patterns = [")
     end = original.index("]", start) + 1
     for value, says in (
-        ('"Disclaimer"', "must be a list of strings"),
+        ('"Disclaimer"', "expected a list of non-empty strings"),
         ('[""]', "not a non-empty string"),
         ("[5]", "not a non-empty string"),
         ('["x*"]', "matches every paragraph"),

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
-from ..config import Config
+from ..config import ENGINES, Config
 from ..dedup.ledger import DedupOps
 from ..errors import ConfigError
 from ..pipeline.assemble import Assembly
@@ -23,8 +23,6 @@ from ..pipeline.spill import Spill
 from ..progress import Advance
 from ..publish.checksums import Written
 from ..sources import SeedFile
-
-ENGINES = ("local", "ray")
 
 
 class Engine(Protocol):
