@@ -220,7 +220,10 @@ def test_every_field_is_declared_and_defaults_are_unchanged():
         "min_words": 8,
         "seed": 1,
         "max_bucket_pairs": 32,
+        "rules": 2,
     }
+    assert "rules" not in DedupConfig(rules=1).describe()  # as rules-1 manifests were written
+    assert config.max_emptied_share == 0.5
 
 
 def test_the_readme_table_is_the_generated_one():

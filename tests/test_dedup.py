@@ -10,7 +10,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import REPO, sentence, write_article
+from conftest import REPO, run_cli, sentence, write_article
 
 from corpuspack import build, load_config
 from corpuspack.dedup.ledger import KeyColumns, Ledger, exact_groups
@@ -93,12 +93,17 @@ def test_near_duplicates_are_confirmed_and_named(small: Path, tmp_path: Path):
     assert rows[("c-far", 0)]["kept"]
 
 
-def test_short_paragraphs_take_part_in_exact_dedup_only(small: Path, tmp_path: Path):
+@pytest.mark.parametrize("rules", [1, 2])
+def test_short_paragraphs_take_no_part_in_near_dedup(small: Path, tmp_path: Path, rules: int):
+    """Under rules 1 a short paragraph is an exact duplicate of its first copy; under rules 2 short
+    lines keep their place in every document (they still go as boilerplate or with a copied document)."""
+    with (small / "pyproject.toml").open("a") as f:
+        f.write(f"rules = {rules}\n")
     write_article(small / "seeds", "a", ["one two three four five six", sentence(30)])
     write_article(small / "seeds", "b", ["one two three four five seven", "one two three four five six", sentence(31)])
     rows = ledger(run(small, tmp_path))
     assert rows[("b", 0)]["kept"]  # too short for near dedup even though 4 of 6 words match
-    assert rows[("b", 1)]["reason"] == "exact"
+    assert rows[("b", 1)]["reason"] == ("exact" if rules == 1 else None)
 
 
 def test_boilerplate_by_pattern_and_by_recurrence_first_included(small: Path, tmp_path: Path):
@@ -209,14 +214,26 @@ def test_no_seed_documents_is_a_clear_error(small: Path, tmp_path: Path):
         run(small, tmp_path)
 
 
-def test_a_corpus_left_empty_still_publishes_loadable_empty_tables(small: Path, tmp_path: Path):
-    import datasets
+def test_a_build_that_would_publish_no_document_fails(small: Path, tmp_path: Path):
+    from corpuspack.errors import DataError
 
     write_article(small / "seeds", "only", ["Subscribe to our newsletter now"])
-    out = run(small, tmp_path)
-    assert pq.read_table(out / "documents").num_rows == 0
-    assert pq.read_table(out / "paragraphs").column("reason").to_pylist() == ["boilerplate"]
-    assert datasets.load_from_disk(str(out / "arrow" / "documents")).num_rows == 0
+    with pytest.raises(DataError, match="dropped every paragraph of all 1 documents"):
+        run(small, tmp_path)
+    # nothing published or half-written; the work folder stays for a resumed build
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".out.work", "small"]
+
+
+def test_a_build_that_empties_most_documents_warns_and_fails_when_strict(small: Path, tmp_path: Path):
+    write_article(small / "seeds", "keep", [sentence(1)])
+    for i in range(3):
+        write_article(small / "seeds", f"empty{i}", ["Subscribe to our newsletter now"])
+    done = run_cli("build", "-q", "--out", str(tmp_path / "a"), cwd=small, check=0)
+    assert "warning: dedup left 3 of 4 documents with no paragraph" in done.stderr
+    with (small / "pyproject.toml").open("a") as f:
+        f.write("strict = true\n")
+    strict = run_cli("build", "-q", "--out", str(tmp_path / "b"), cwd=small, check=1)
+    assert "over max_emptied_share = 0.5 (strict)" in strict.stderr and not (tmp_path / "b").exists()
 
 
 def test_an_interrupted_build_resumes_without_redoing_finished_chunks(planted: Path, tmp_path: Path, monkeypatch):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from .builder import BuildResult, build
+from .builder import BuildResult, build, emptied_warning
 from .releases import ReleaseResult, VerifyReport, check, diff, release, verify
 from .validation import ValidationReport, validate
 
@@ -22,6 +22,7 @@ __all__ = [
     "build",
     "check",
     "diff",
+    "emptied_warning",
     "release",
     "validate",
     "verify",

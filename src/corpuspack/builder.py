@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -202,6 +203,7 @@ def _run(
             release_date=release_date,
             parent=parent,
         )
+        _check_emptied(doc["counts"], config)
         croissant.write(partial, doc)
         manifest.write(partial, doc, written)
         del spill
@@ -222,6 +224,33 @@ def _save_table(table: pa.Table, path: Path) -> None:
 def _load_table(path: Path) -> pa.Table:
     with pa.OSFile(str(path)) as source:
         return pa.ipc.open_file(source).read_all()
+
+
+def _check_emptied(counts: dict[str, int], config: Config) -> None:
+    """A build that would publish no document fails; one that empties more than
+    `max_emptied_share` of its documents fails when strict (and is warned about by the CLI)."""
+    if counts["documents"] == 0:
+        raise DataError(
+            f"dedup dropped every paragraph of all {counts['documents_read']} documents: nothing would be "
+            "published (see the most repeated paragraphs with `corpuspack build` on a few seeds)"
+        )
+    if config.strict and emptied_share(counts) > config.max_emptied_share:
+        raise DataError(f"{_emptied_text(counts)}, over max_emptied_share = {config.max_emptied_share} (strict)")
+
+
+def emptied_share(counts: dict[str, int]) -> float:
+    return counts["documents_emptied"] / counts["documents_read"] if counts["documents_read"] else 0.0
+
+
+def _emptied_text(counts: dict[str, int]) -> str:
+    return f"dedup left {counts['documents_emptied']} of {counts['documents_read']} documents with no paragraph"
+
+
+def emptied_warning(counts: dict[str, int], config: Config) -> str | None:
+    """The warning a build summary gives when dedup emptied over `max_emptied_share` of the documents."""
+    if emptied_share(counts) <= config.max_emptied_share:
+        return None
+    return f"{_emptied_text(counts)} (over max_emptied_share = {config.max_emptied_share}): check the dedup rules"
 
 
 def _finished(work: Path, chunks: list[list[SeedFile]], keys: list[str]) -> dict[str, ChunkResult]:
@@ -274,6 +303,9 @@ def _dedup(
     rows = order.rows
     eligible = spill.column("nwords")[rows] >= config.dedup.min_words
     cols = KeyColumns(order.doc_rank, spill.column("key")[rows], spill.column("pattern")[rows], eligible)
+    if config.dedup.rules >= 2:  # furniture is counted per source
+        sources = pc.dictionary_encode(spill.document_column("source")).combine_chunks()
+        cols.doc_source = np.asarray(sources.indices.fill_null(-1), dtype=np.int64)[order.doc_rows]
     ledger = decide(cols, config.dedup, ops, advance)
     return ledger, manifest.most_repeated(cols.key, spill, order, ledger)
 

@@ -54,8 +54,12 @@ def run_validate(args: argparse.Namespace) -> int:
 
 @command
 def run_build(args: argparse.Namespace) -> int:
-    result = api.build(config=_config(args), out=args.out, work=args.work, show_progress=not args.quiet)
+    config = _config(args)
+    result = api.build(config=config, out=args.out, work=args.work, show_progress=not args.quiet)
     print(printable_lines(str(result.out)))
+    warning = api.emptied_warning(result.manifest["counts"], config)
+    if warning:
+        print(f"corpuspack: warning: {warning}", file=sys.stderr)
     _summary(result.manifest, result.seconds)
     total = sum(result.seconds.values())
     rate = result.manifest["counts"]["documents_read"] / total if total else 0.0

@@ -61,6 +61,15 @@ class DedupConfig:
     max_bucket_pairs: int = setting(
         32, "int", "candidate pairs per member of an LSH bucket (bounds the work of huge buckets)", low=1, high=1024
     )
+    # Versions built under rules 1 record no `rules` and rebuild under them byte for byte.
+    rules: int = setting(
+        2,
+        "int",
+        "dedup rules: 2 keeps numbers, short lines, syndicated stories and every script's words;"
+        " 1 is the first releases' (see Deduplication)",
+        low=1,
+        high=2,
+    )
 
     def __post_init__(self) -> None:
         check_fields(self)
@@ -81,12 +90,15 @@ class DedupConfig:
     def describe(self) -> dict[str, Any]:
         """Every setting, resolved, as recorded in a release manifest."""
         bands, rows = self.lsh
-        return {
+        described = {
             **dataclasses.asdict(self),
             "boilerplate_patterns": list(self.boilerplate_patterns),
             "bands": bands,
             "rows": rows,
         }
+        if self.rules == 1:  # as the manifests of rules 1 were written, before the setting existed
+            del described["rules"]
+        return described
 
 
 @dataclass(frozen=True)
@@ -111,7 +123,13 @@ class Config:
     max_file_bytes: int = setting(
         64 * MiB, "bytes", "larger seed files (or JSONL records) are findings", low=1, high=1 * GiB
     )
-    strict: bool = setting(False, "bool", "unknown file types are errors")
+    strict: bool = setting(
+        False, "bool", "unknown file types are errors, and so is a build that empties over `max_emptied_share`"
+    )
+    # Not recorded in a manifest: it decides whether a build is accepted, never what it holds.
+    max_emptied_share: float = setting(
+        0.5, "number", "a build whose dedup empties more of its documents than this says so (fails if strict)", high=1
+    )
     # A process each on the local engine: 4096 is past any one machine's cores, and on Ray 0
     # already means every CPU of the cluster.
     workers: int = setting(0, "int", "worker processes (Ray: CPUs the build may use); 0: all cores", low=0, high=4096)

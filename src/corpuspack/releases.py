@@ -241,7 +241,7 @@ def config_from_manifest(root: Path, recorded: dict[str, Any]) -> Config:
     """The settings a version was built with, its folders inside `root` whatever the manifest says."""
     c = recorded["config"]
     try:
-        dedup = {k: v for k, v in c["dedup"].items() if k != "rows"}
+        dedup = {"rules": 1, **{k: v for k, v in c["dedup"].items() if k != "rows"}}  # no `rules`: the first
         dedup["boilerplate_patterns"] = tuple(dedup["boilerplate_patterns"])
         seeds = join_inside(root, c["seeds"]).relative_to(root)
         schema = join_inside(root, recorded["inputs"]["schema"]["path"]).relative_to(root)

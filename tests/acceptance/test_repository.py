@@ -1,4 +1,5 @@
-"""This repository's own corpus: valid seeds, an intact and reproducible v1.0.0, readable by its clients."""
+"""This repository's own corpus: valid seeds, intact and reproducible versions (v1.0.0 under dedup
+rules 1, v1.0.1 under rules 2), readable by its clients."""
 
 from __future__ import annotations
 
@@ -10,12 +11,16 @@ from conftest import REPO, SEED, run_cli
 
 def test_check_passes_on_the_repository():
     done = run_cli("check", cwd=REPO, check=0)
-    assert "ok: seeds match v1.0.0" in done.stdout
+    assert "ok: seeds match v1.0.1" in done.stdout
 
 
-def test_v1_rebuilds_byte_for_byte():
-    done = run_cli("verify", "--rebuild", "v1.0.0", cwd=REPO, check=0)
+@pytest.mark.parametrize("version", ["v1.0.0", "v1.0.1"])
+def test_every_version_rebuilds_byte_for_byte_under_its_rules(version: str):
+    """v1.0.0 was made before dedup rules were versioned: its manifest records no `rules`."""
+    done = run_cli("verify", "--rebuild", version, cwd=REPO, check=0)
     assert done.stdout == "1 versions rebuilt byte for byte and checked: ok\n"
+    recorded = (REPO / "corpus" / version / "manifest.json").read_text()
+    assert ('"rules": 2' in recorded) == (version == "v1.0.1")
 
 
 def test_load_dataset_corpus_from_the_repository_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):

@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import ConfigError
-from .grouping import distinct_count
+from .grouping import combine_keys, distinct_count
 
 
 def pattern_matcher(patterns: tuple[str, ...]) -> str | None:
@@ -39,5 +39,18 @@ def matches(texts: pa.Array, combined: str | None) -> np.ndarray:
 
 
 def recurring(keys: np.ndarray, docs: np.ndarray, min_docs: int) -> np.ndarray:
-    """Paragraphs whose key appears in at least `min_docs` different documents."""
+    """Rules 1: paragraphs whose key appears in at least `min_docs` different documents."""
     return distinct_count(keys, docs) >= min_docs
+
+
+def furniture(keys: np.ndarray, sources: np.ndarray, canon: np.ndarray, min_docs: int) -> np.ndarray:
+    """Rules 2: paragraphs whose key one source puts in at least `min_docs` different documents,
+    copies of one document counting once (`canon`: each paragraph's document's first copy).
+
+    A site's footer recurs under that site's own articles; a syndicated story, a quoted statement
+    or a licence recurs across sources, once per outlet: content, kept once as an exact duplicate.
+    """
+    hot = distinct_count(combine_keys(keys, sources.astype(np.uint64)), canon) >= min_docs
+    if not hot.any():
+        return hot
+    return np.isin(keys, np.unique(keys[hot]))

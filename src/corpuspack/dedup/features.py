@@ -29,7 +29,7 @@ def feature_schema(config: DedupConfig) -> pa.Schema:
 
 def paragraph_features(paragraphs: list[str], texts: pa.Array, config: DedupConfig) -> dict[str, pa.Array]:
     """Exact key, word count, pattern flag and, for near dedup, shingle set and band keys."""
-    words, offsets = word_hashes(key_texts(texts))
+    words, offsets = word_hashes(key_texts(texts, config.rules))
     out: dict[str, pa.Array] = {
         "key": pa.array(exact_keys(words, offsets), pa.uint64()),
         "nwords": pa.array(np.diff(offsets).astype(np.int32)),

@@ -1,11 +1,17 @@
 """Key normalisation: what two paragraphs must share to count as the same, and the hashes derived from it.
 
-Following CCNet and datatrove, the key text is the display text with Unicode compatibility forms
-decomposed (NFKD), accents and other combining marks removed, case folded to lower, every decimal
-digit folded to 0, and every run of characters that are not letters or numbers (punctuation,
-symbols, whitespace) turned into one space. So "Co-opting, 2023" and "co opting 2024" share a key:
-re-scrapes that differ in quoting, dashes, accents or a year are one paragraph; a changed word is
-not. Words are the space-separated tokens of the key text, so near-duplicate similarity is about
+Rules 2 (the default): the key text is the display text with Unicode compatibility forms
+decomposed (NFKD), the diacritics of Latin, Greek and Cyrillic (and the optional vowel points of
+Arabic and Hebrew) removed, case folded to lower, and every run of characters that are neither
+letters, digits nor marks (punctuation, symbols, whitespace) turned into one space. So
+"Co-opting, café" and "co opting cafe" share a key, while numbers stay facts ("14 degrees" is not
+"23 degrees") and the vowel signs of Devanagari, Bengali, Tamil, Thai ... stay part of their words.
+Scripts written without spaces (Han, Hiragana, Katakana, Thai, Lao, Khmer, Myanmar) have each
+character (with its marks) as a word, so their shingles are character n-grams.
+
+Rules 1 (the first releases'): every combining mark removed and every digit folded to 0.
+
+Words are the space-separated tokens of the key text, so near-duplicate similarity is about
 words, not the punctuation around them.
 
 ASCII paragraphs (most of an English corpus) take one `bytes.translate`; others go through
@@ -14,6 +20,7 @@ ASCII paragraphs (most of an English corpus) take one `bytes.translate`; others 
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -25,34 +32,78 @@ import xxhash
 
 from .minhash import fmix64
 
-KEY_NORMALISATION = "nfkd-nomarks-lower-digits0-alnum-words-v1"
+RULES = 2  # the latest dedup rules; a version built under other rules records them
+KEY_NORMALISATION = {
+    1: "nfkd-nomarks-lower-digits0-alnum-words-v1",
+    2: "nfkd-diacritics-lower-alnum-marks-words-unspaced-chars-v2",
+}
 
-_ASCII = bytearray(b" " * 256)
-for _c in b"abcdefghijklmnopqrstuvwxyz":
-    _ASCII[_c] = _c
-    _ASCII[_c - 32] = _c
-for _c in b"0123456789":
-    _ASCII[_c] = ord("0")
-_ASCII_TABLE = bytes(_ASCII)
+
+def _ascii_table(fold_digits: bool) -> bytes:
+    table = bytearray(b" " * 256)
+    for c in b"abcdefghijklmnopqrstuvwxyz":
+        table[c] = table[c - 32] = c
+    for c in b"0123456789":
+        table[c] = ord("0") if fold_digits else c
+    return bytes(table)
+
+
+_ASCII_TABLES = {1: _ascii_table(True), 2: _ascii_table(False)}
 _NOT_ALNUM = re.compile(r"[\W_]+")
 _DIGIT = re.compile(r"\d")
+# Diacritics that do not change which word it is: the combining blocks Latin, Greek and Cyrillic
+# letters decompose into, and the optional vowel points of Hebrew and Arabic.
+_DIACRITICS = re.compile(
+    "[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f\u0591-\u05c7\u064b-\u065f\u0670\u06d6-\u06ed]"
+)
+# Scripts written without spaces between words.
+_UNSPACED = (
+    "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u19e0-\u19ff\u2e80-\u2fdf\u3005-\u3007\u3021-\u3029"
+    "\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\ua9e0-\ua9ff\uaa60-\uaa7f\uf900-\ufaff"
+    "\U00020000-\U0003134f"
+)
 
 
-def key_text(text: str) -> bytes:
+@functools.cache
+def _rules2_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """(not a word character, one character of an unspaced script with its marks), built once per
+    process from the Unicode database: `\\w` does not count marks (a Devanagari vowel sign) as word
+    characters, but they are part of their words."""
+    marks, start = [], None
+    for code in range(0x30000):
+        is_mark = unicodedata.category(chr(code))[0] == "M"
+        if is_mark and start is None:
+            start = code
+        elif not is_mark and start is not None:
+            marks.append(f"{_escape(start)}-{_escape(code - 1)}")
+            start = None
+    mark_class = "".join(marks)
+    return re.compile(rf"(?:[^\w{mark_class}]|_)+"), re.compile(rf"[{_UNSPACED}][{mark_class}]*")
+
+
+def _escape(code: int) -> str:
+    return f"\\U{code:08x}"
+
+
+def key_text(text: str, rules: int = RULES) -> bytes:
     """The key text of one paragraph, UTF-8 encoded: words separated by runs of spaces."""
     if text.isascii():
-        return text.encode("ascii").translate(_ASCII_TABLE).strip()
-    return unicode_key_text(text)
+        return text.encode("ascii").translate(_ASCII_TABLES[rules]).strip()
+    return unicode_key_text(text, rules)
 
 
-def unicode_key_text(text: str) -> bytes:
+def unicode_key_text(text: str, rules: int = RULES) -> bytes:
     """The general path of `key_text`; for ASCII text it gives the same words as the fast path."""
     decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
-    return _NOT_ALNUM.sub(" ", _DIGIT.sub("0", stripped)).strip().encode("utf-8")
+    if rules == 1:
+        stripped = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+        return _NOT_ALNUM.sub(" ", _DIGIT.sub("0", stripped)).strip().encode("utf-8")
+    not_word, unspaced = _rules2_patterns()
+    spaced = not_word.sub(" ", _DIACRITICS.sub("", decomposed).lower())
+    return " ".join(unspaced.sub(r" \g<0> ", spaced).split()).encode("utf-8")
 
 
-def key_texts(texts: pa.Array | Sequence[str]) -> pa.Array:
+def key_texts(texts: pa.Array | Sequence[str], rules: int = RULES) -> pa.Array:
     """`key_text` of every paragraph, as a large_string array.
 
     ASCII paragraphs take one `bytes.translate` of the array's whole data buffer (the offsets stay
@@ -65,7 +116,7 @@ def key_texts(texts: pa.Array | Sequence[str]) -> pa.Array:
     if len(texts) == 0:
         return pa.array([], pa.large_string())
     _, offsets, data = texts.buffers()
-    translated = pa.py_buffer(data.to_pybytes().translate(_ASCII_TABLE) if data is not None else b"")
+    translated = pa.py_buffer(data.to_pybytes().translate(_ASCII_TABLES[rules]) if data is not None else b"")
     keys = pa.LargeStringArray.from_buffers(len(texts), offsets, translated, offset=texts.offset)
     keys = pc.utf8_trim(keys, " ")
     ascii = pc.string_is_ascii(texts)
@@ -74,7 +125,7 @@ def key_texts(texts: pa.Array | Sequence[str]) -> pa.Array:
     others: list[bytes | None] = [None] * len(texts)
     slow = np.flatnonzero(~np.asarray(ascii))
     for i, text in zip(slow.tolist(), texts.take(pa.array(slow)).to_pylist(), strict=True):
-        others[i] = unicode_key_text(text)
+        others[i] = unicode_key_text(text, rules)
     return pc.if_else(ascii, keys, pa.array(others, pa.large_binary()).cast(pa.large_string()))
 
 

@@ -51,6 +51,15 @@ class KeyColumns:
     key: np.ndarray  # uint64 exact key
     pattern: np.ndarray  # bool, matched a boilerplate pattern
     eligible: np.ndarray  # bool, long enough for near-duplicate detection
+    doc_source: np.ndarray | None = None  # rules 2: int64 code of each document's source, by rank
+    doc_canon: np.ndarray | None = None  # rules 2: each document's first identical copy, by rank (`decide`)
+
+    def furniture_inputs(self, at: np.ndarray | slice) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """(source, canonical document) of the paragraphs at `at`, or Nones under rules 1."""
+        if self.doc_source is None or self.doc_canon is None:
+            return None, None
+        doc = self.doc[at]
+        return self.doc_source[doc], self.doc_canon[doc]
 
 
 class DedupOps(Protocol):
@@ -89,17 +98,26 @@ def exact_groups(cols: KeyColumns, min_docs: int, part_bits: int = 4) -> Exact:
     part = (cols.key >> np.uint64(64 - part_bits)).astype(np.uint8) if part_bits else np.zeros(n, np.uint8)
     for p in range(1 << part_bits):
         at = np.flatnonzero(part == p)
-        found = exact_groups_at(cols.key[at], cols.doc[at], cols.pattern[at], at, min_docs)
+        found = exact_groups_at(cols.key[at], cols.doc[at], cols.pattern[at], at, min_docs, *cols.furniture_inputs(at))
         exact.recurring[at], exact.first[at], exact.doc_first[at] = found.recurring, found.first, found.doc_first
     return exact
 
 
 def exact_groups_at(
-    key: np.ndarray, doc: np.ndarray, pattern: np.ndarray, positions: np.ndarray, min_docs: int
+    key: np.ndarray,
+    doc: np.ndarray,
+    pattern: np.ndarray,
+    positions: np.ndarray,
+    min_docs: int,
+    source: np.ndarray | None = None,
+    canon: np.ndarray | None = None,
 ) -> Exact:
     """`Exact` for paragraphs at ascending `positions` holding every paragraph of their keys (a
     partition of the corpus by key does); `first` and `doc_first` are positions."""
-    recurring = boilerplate.recurring(key, doc, min_docs)
+    if source is None or canon is None:
+        recurring = boilerplate.recurring(key, doc, min_docs)
+    else:
+        recurring = boilerplate.furniture(key, source, canon, min_docs)
     content = np.flatnonzero(~(pattern | recurring))
     first = positions.copy()
     doc_first = positions.copy()
@@ -126,6 +144,8 @@ def decide(
     dup = np.full(n, -1, dtype=np.int64)
     later, sim = np.zeros(0, dtype=np.int64), np.zeros(0)
 
+    if config.rules >= 2:
+        cols.doc_canon = canonical_documents(cols)
     exact = ops.exact(cols, config.boilerplate_min_docs)
     advance(1)
     boiler = cols.pattern | exact.recurring
@@ -141,6 +161,11 @@ def decide(
     origin[live] = first
     within = doc_first != live
     across = ~within & (first != live)
+    if config.rules >= 2:  # short lines (a speaker line, "Default: 0.") keep their place in every document
+        short = ~cols.eligible[live]
+        within &= ~short
+        across &= ~short
+        origin[live[short]] = live[short]
     reason[live[within]] = EXACT_WITHIN
     dup[live[within]] = doc_first[within]
     reason[live[across]] = EXACT
@@ -166,7 +191,8 @@ def decide(
         confirmed, later, earlier, sim = near.assign(pairs, sims, config.threshold, reason == 0)
         reason[later] = NEAR
         label = near.components(confirmed, n)
-        near.repoint(later, earlier, sim, label, reason == 0, ops.jaccard, config.threshold)
+        if config.rules >= 2:  # rules 1 named a dropped paragraph when no candidate partner was kept
+            near.repoint(later, earlier, sim, label, reason == 0, ops.jaccard, config.threshold)
         dup[later] = earlier
         group = label[origin]
     # A cluster: every copy and near duplicate of one first paragraph; its id is that paragraph's key.
@@ -182,11 +208,25 @@ def _pair_key(key: np.ndarray, doc: np.ndarray) -> np.ndarray:
         return fmix64(key ^ fmix64(doc.astype(np.uint64) + np.uint64(1)))
 
 
-def _duplicate_documents(cols: KeyColumns, boiler: np.ndarray, reason: np.ndarray, dup: np.ndarray) -> None:
-    """A document whose non-boilerplate paragraphs equal, in order, an earlier document's is a duplicate."""
+def canonical_documents(cols: KeyColumns) -> np.ndarray:
+    """Each document's first copy, by rank: documents whose paragraphs that match no pattern are
+    equal, in order, are copies (so a story scraped 11 times from one site counts once)."""
+    ndocs = int(cols.doc.max()) + 1 if len(cols.doc) else 0
+    canon = np.arange(ndocs, dtype=np.int64)
+    content, begin, first_doc, _ = _document_digests(cols, cols.pattern)
+    if len(content):
+        ranks = cols.doc[content[begin]]
+        canon[ranks] = ranks[first_doc]
+    return canon
+
+
+def _document_digests(cols: KeyColumns, boiler: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Over the paragraphs that are not `boiler`: their positions, where each document's run
+    begins, the first document (by run) with the same paragraphs in order, and the runs' lengths."""
     content = np.flatnonzero(~boiler)
     if len(content) == 0:
-        return
+        empty = np.zeros(0, dtype=np.int64)
+        return content, empty, empty, empty
     docs = cols.doc[content]
     starts = np.concatenate([[True], docs[1:] != docs[:-1]])
     begin = np.flatnonzero(starts)
@@ -196,8 +236,14 @@ def _duplicate_documents(cols: KeyColumns, boiler: np.ndarray, reason: np.ndarra
         digest = np.add.reduceat(mixed, begin)
         counts = np.diff(np.concatenate([begin, [len(content)]])).astype(np.uint64)
         digest = fmix64(digest ^ fmix64(counts))
-    first_doc = first_of_groups(digest, np.arange(len(begin)))
-    sizes = counts.astype(np.int64)
+    return content, begin, first_of_groups(digest, np.arange(len(begin))), counts.astype(np.int64)
+
+
+def _duplicate_documents(cols: KeyColumns, boiler: np.ndarray, reason: np.ndarray, dup: np.ndarray) -> None:
+    """A document whose non-boilerplate paragraphs equal, in order, an earlier document's is a duplicate."""
+    content, begin, first_doc, sizes = _document_digests(cols, boiler)
+    if len(content) == 0:
+        return
     for d in np.flatnonzero(first_doc != np.arange(len(begin))).tolist():
         f = int(first_doc[d])
         mine = content[begin[d] : begin[d] + sizes[d]]

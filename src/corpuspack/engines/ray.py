@@ -172,7 +172,8 @@ class RayDedup(DedupOps):
 
     def exact(self, cols: KeyColumns, min_docs: int) -> Exact:
         n = len(cols.key)
-        rows = self._per_chunk(_exact_rows, doc_rank=self.doc_rank)
+        furniture = {"doc_source": cols.doc_source, "doc_canon": cols.doc_canon}
+        rows = self._per_chunk(_exact_rows, doc_rank=self.doc_rank, **furniture)
         exact = Exact(np.zeros(n, dtype=bool), np.arange(n, dtype=np.int64), np.arange(n, dtype=np.int64))
         for batch in self._grouped(rows, _exact_part, min_docs=min_docs):
             at = batch["position"]
@@ -236,14 +237,25 @@ def _on_chunks(batch: dict[str, np.ndarray], fn: Callable, **kwargs: Any) -> dic
 
 
 def _exact_rows(
-    chunk: int, files: ParagraphFiles, position: np.ndarray, parts: int, doc_rank: np.ndarray
+    chunk: int,
+    files: ParagraphFiles,
+    position: np.ndarray,
+    parts: int,
+    doc_rank: np.ndarray,
+    doc_source: np.ndarray | None,
+    doc_canon: np.ndarray | None,
 ) -> dict[str, np.ndarray]:
-    """Exact-key rows of one spill chunk, each with its position, document rank and partition."""
+    """Exact-key rows of one spill chunk, each with its position, document rank and partition (and
+    under rules 2 its document's source and first copy)."""
     columns = files.chunk_columns(chunk, ["key", "pattern"])
     key = columns["key"]
     at = position[files.chunk_start(chunk) : files.chunk_start(chunk) + len(key)]
     part = (key % np.uint64(parts)).astype(np.int32)
-    return {"part": part, "key": key, "doc": doc_rank[at], "pattern": columns["pattern"], "position": at}
+    doc = doc_rank[at]
+    rows = {"part": part, "key": key, "doc": doc, "pattern": columns["pattern"], "position": at}
+    if doc_source is not None and doc_canon is not None:
+        rows.update(source=doc_source[doc], canon=doc_canon[doc])
+    return rows
 
 
 def _band_rows(
@@ -264,7 +276,10 @@ def _exact_part(rows: dict[str, np.ndarray], min_docs: int) -> dict[str, np.ndar
     """The exact-key group-by on one partition (it holds every paragraph of its keys)."""
     order = np.argsort(rows["position"], kind="stable")
     position = rows["position"][order]
-    exact = exact_groups_at(rows["key"][order], rows["doc"][order], rows["pattern"][order], position, min_docs)
+    furniture = [rows[k][order] for k in ("source", "canon")] if "source" in rows else []
+    exact = exact_groups_at(
+        rows["key"][order], rows["doc"][order], rows["pattern"][order], position, min_docs, *furniture
+    )
     return {"position": position, "recurring": exact.recurring, "first": exact.first, "doc_first": exact.doc_first}
 
 

@@ -192,6 +192,14 @@ class Spill(ParagraphFiles):
                 tables.append(pa.ipc.open_file(source).read_all())
         return pa.concat_tables(tables).combine_chunks()
 
+    def document_column(self, name: str) -> pa.ChunkedArray:
+        """One column of the documents table, by spill row."""
+        parts = []
+        for doc_path in self._doc_files:
+            with pa.OSFile(str(doc_path)) as source:
+                parts.append(pa.ipc.open_file(source).read_all().column(name))
+        return pa.chunked_array([c for part in parts for c in part.chunks], parts[0].type if parts else pa.string())
+
     def document_chunks(self) -> Iterator[tuple[int, AbstractContextManager[pa.Table]]]:
         """(first document row, the chunk's documents table, mapped while used) for each chunk."""
         starts = np.concatenate([[0], np.cumsum(self._doc_counts)[:-1]]).astype(np.int64)

@@ -43,6 +43,8 @@ def entry(manifest: dict[str, Any], diff: dict[str, Any] | None) -> str:
         f"- Paragraphs: {counts['paragraphs']} read, {counts['paragraphs_kept']} kept; dropped: {dropped}.",
         f"- Schema: {schema}.",
     ]
+    if diff is not None and diff.get("inputs_changed"):
+        body.append(f"- Inputs: {diff['inputs_changed']} changed (seed files, schema or settings: `corpuspack diff`).")
     return "\n".join(body) + "\n"
 
 

@@ -62,7 +62,7 @@ def compose(
         "parent": parent["version"] if parent else None,
         "software": {"corpuspack": __version__, "pyarrow": pa.__version__, "datasets": metadata.version("datasets")},
         "schema": {"$id": schema.id, "sha256": schema.sha256, "path": schema_facts["path"]},
-        "normalisation": {"display": DISPLAY_NORMALISATION, "key": KEY_NORMALISATION},
+        "normalisation": {"display": DISPLAY_NORMALISATION, "key": KEY_NORMALISATION[config.dedup.rules]},
         "config": settings(config),
         "inputs": {"seeds": inputs, "schema": schema_facts},
         "counts": {
