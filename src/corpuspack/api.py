@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
 from .builder import BuildResult, build, emptied_warning
 from .releases import ReleaseResult, VerifyReport, check, diff, release, verify
 from .validation import ValidationReport, validate
-
-try:
-    __version__ = version("corpuspack")
-except PackageNotFoundError:  # running from a source tree
-    __version__ = "0.0.0"
+from .version import __version__
 
 __all__ = [
     "BuildResult",

@@ -24,6 +24,7 @@ from ..sources.bounded import Refused, open_regular
 from ..sources.discover import stamp
 from ..sources.sidecar import sidecar_path
 from ..validation import read_valid
+from ..version import __version__
 
 DOC_SPILL = pa.schema(
     [
@@ -97,8 +98,6 @@ def marker_path(spill: Path, key: str) -> Path:
 def chunk_key(seeds: list[SeedFile], config: Config, schema_sha256: str) -> str:
     """What a chunk's spill depends on: the software, the settings, and each file's path, size and
     modification time (with its sidecar's), so a changed input or setting redoes the chunk."""
-    from ..api import __version__
-
     digest = hashlib.sha256()
     settings = [__version__, config.language, config.license, config.max_file_bytes, config.strict, schema_sha256]
     digest.update(json.dumps([settings, config.dedup.describe()], sort_keys=True).encode())

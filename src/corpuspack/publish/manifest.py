@@ -19,6 +19,7 @@ from ..dedup.keys import KEY_NORMALISATION
 from ..dedup.ledger import REASONS, Ledger
 from ..errors import DataError
 from ..text import DISPLAY_NORMALISATION
+from ..version import __version__
 from .checksums import Written, written
 from .tables import TABLES
 
@@ -47,8 +48,6 @@ def compose(
     parent: dict[str, Any] | None,
 ) -> dict[str, Any]:
     """The manifest's body; `repeated` is `most_repeated`, taken while the keys were in memory."""
-    from ..api import __version__
-
     counts = ledger.counts()
     per_doc_kept = np.add.reduceat(ledger.kept.astype(np.int64), order.doc_start[:-1]) if len(ledger.kept) else []
     emptied_ranks = np.flatnonzero(np.asarray(per_doc_kept) == 0)
