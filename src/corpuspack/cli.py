@@ -113,7 +113,7 @@ def run_diff(args: argparse.Namespace) -> int:
 
 @command
 def run_check(args: argparse.Namespace) -> int:
-    for line in api.check(config=_config(args)):
+    for line in api.check(config=_config(args), released=args.released):
         print(f"ok: {printable_lines(line)}")
     return 0
 
@@ -193,8 +193,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--corpus", type=Path, default=None)
     _add_common(p)
 
-    p = sub.add_parser("check", help="CI gate: seeds valid, versions intact, nothing left to release")
+    p = sub.add_parser("check", help="CI gate: seeds valid, versions intact, card in step (unreleased seeds reported)")
     p.add_argument("--corpus", type=Path, default=None)
+    p.add_argument("--released", action="store_true", help="the release gate: also fail when seeds await a release")
     _add_common(p)
     return parser
 

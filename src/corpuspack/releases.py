@@ -114,11 +114,11 @@ def _choose(latest: Version | None, wanted: Version | None, bump: str | None, de
             return Version(0, 0, 0).bump(bump)
         suggestion = Version(1, 0, 0)
     else:
-        if bump:
-            return latest.bump(bump)
         part = delta.bump()
         if part is None:
             raise UsageError(f"nothing to release: the seeds build exactly what v{latest} holds")
+        if bump:
+            return latest.bump(bump)
         suggestion = latest.bump(part)
     if confirm is None:
         raise UsageError(
@@ -332,8 +332,11 @@ def _delta(old: Path | None, new: Path, new_manifest: dict[str, Any]) -> Diff:
     return delta
 
 
-def check(*, config: Config | None = None) -> list[str]:
-    """The CI gate: seeds valid, every version intact, seeds and card in step with the latest release.
+def check(*, config: Config | None = None, released: bool = False) -> list[str]:
+    """The CI gates. The pull-request gate (default): every seed valid (with the cross-file rules
+    over the whole seeds folder), every version intact, the card in step with the manifests; seeds
+    not yet released are reported, not failed (contributors add seeds, maintainers release later).
+    With `released`, the release gate: also nothing left to release.
 
     Returns the checks passed; raises DataError naming what failed."""
     config = config or load_config()
@@ -345,7 +348,9 @@ def check(*, config: Config | None = None) -> list[str]:
     passed.append(f"seeds valid ({report.summary['documents']} documents)")
     known = versions(config.corpus_dir)
     if not known and not read_sums(config.corpus_dir):
-        raise DataError(f"{config.corpus_dir}: no release yet: run corpuspack release")
+        if released:
+            raise DataError(f"{config.corpus_dir}: no release yet: run corpuspack release")
+        return [*passed, "no release yet (corpuspack release publishes the first)"]
     checked = verify(config=config)
     if not checked.ok:
         raise DataError("released versions are damaged:\n" + "\n".join(f"  {p}" for p in checked.problems))
@@ -353,12 +358,16 @@ def check(*, config: Config | None = None) -> list[str]:
     latest = known[-1]
     recorded = manifest.read(config.corpus_dir / latest.folder)
     changes = input_changes(recorded, _current_inputs(config))
-    if changes:
+    if changes and released:
         shown = "\n".join(f"  {c}" for c in changes[:20])
         raise DataError(
             f"the seeds differ from the latest release v{latest}; release a new version (corpuspack release):\n{shown}"
         )
-    passed.append(f"seeds match v{latest}")
+    if changes:
+        more = f", and {len(changes) - 5} more" if len(changes) > 5 else ""
+        passed.append(f"{len(changes)} changes since v{latest} await a release: {', '.join(changes[:5])}{more}")
+    else:
+        passed.append(f"seeds match v{latest}")
     expected = card.render([manifest.read(config.corpus_dir / v.folder) for v in known])
     current = config.corpus_dir / "README.md"
     if not current.is_file() or current.read_text(encoding="utf-8") != expected:
