@@ -5,6 +5,7 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 
 from .builder import BuildResult, build
+from .explaining import Explanation, explain
 from .releases import ReleaseResult, VerifyReport, check, diff, release, verify
 from .validation import ValidationReport, validate
 
@@ -15,6 +16,7 @@ except PackageNotFoundError:  # running from a source tree
 
 __all__ = [
     "BuildResult",
+    "Explanation",
     "ReleaseResult",
     "ValidationReport",
     "VerifyReport",
@@ -22,6 +24,7 @@ __all__ = [
     "build",
     "check",
     "diff",
+    "explain",
     "release",
     "validate",
     "verify",
