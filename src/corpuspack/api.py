@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from .builder import BuildResult, build, emptied_warning
+from .explaining import Explanation, explain
 from .releases import ReleaseResult, VerifyReport, check, diff, release, verify
 from .validation import ValidationReport, validate
 from .version import __version__
 
 __all__ = [
     "BuildResult",
+    "Explanation",
     "ReleaseResult",
     "ValidationReport",
     "VerifyReport",
@@ -17,6 +19,7 @@ __all__ = [
     "check",
     "diff",
     "emptied_warning",
+    "explain",
     "release",
     "validate",
     "verify",

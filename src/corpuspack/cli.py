@@ -118,6 +118,17 @@ def run_check(args: argparse.Namespace) -> int:
     return 0
 
 
+@command
+def run_explain(args: argparse.Namespace) -> int:
+    config = None if args.out is not None else _config(args)
+    explanation = api.explain(args.doc_id, args.version_, config=config, folder=args.out)
+    if args.format == "json":
+        print(json_safe(json.dumps(explanation.to_dict(), indent=2, ensure_ascii=False)))
+    else:
+        sys.stdout.write(printable_lines(explanation.text(full=args.full)))
+    return 0
+
+
 def _summary(body: dict, seconds: dict) -> None:
     counts = body["counts"]
     dropped = ", ".join(f"{k} {v}" for k, v in counts["dropped_by_reason"].items() if v) or "none"
@@ -192,6 +203,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--exit-code", action="store_true", help="exit 1 when there are differences")
     p.add_argument("--corpus", type=Path, default=None)
     _add_common(p)
+
+    p = sub.add_parser("explain", help="a document's paragraphs: kept, or why dropped and duplicate of which")
+    p.add_argument("doc_id", metavar="DOC_ID", help="the document's id")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument(
+        "--version", dest="version_", metavar="VERSION", default=None, help="released version (default: the latest)"
+    )
+    which.add_argument(
+        "--out", type=Path, default=None, metavar="DIR", help="a built version folder (what build --out wrote)"
+    )
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("--full", action="store_true", help="whole texts (default: cut to 200 characters)")
+    p.add_argument("--corpus", type=Path, default=None, help="corpus folder (default: from pyproject.toml)")
 
     p = sub.add_parser("check", help="CI gate: seeds valid, versions intact, card in step (unreleased seeds reported)")
     p.add_argument("--corpus", type=Path, default=None)
