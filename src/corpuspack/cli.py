@@ -9,7 +9,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from . import api
-from . import releases as release_mod
 from .config import load_config
 from .engines import ENGINES
 from .errors import CorpuspackError, UsageError
@@ -74,7 +73,7 @@ def run_build(args: argparse.Namespace) -> int:
 
 @command
 def run_release(args: argparse.Namespace) -> int:
-    confirm = release_mod.interactive_confirm if sys.stdin.isatty() else None
+    confirm = _ask if sys.stdin.isatty() else None
     result = api.release(
         config=_config(args),
         version=args.version_,
@@ -85,7 +84,7 @@ def run_release(args: argparse.Namespace) -> int:
     )
     if result.created:
         print(f"released v{result.version} in {result.path}")
-        _summary(release_mod.manifest.read(result.path), {})
+        _summary(result.summary or {}, {})
     else:
         print(f"v{result.version} exists and rebuilds byte for byte; its checksum, changelog entry and card are set")
     return 0
@@ -127,6 +126,11 @@ def run_explain(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(printable_lines(explanation.text(full=args.full)))
     return 0
+
+
+def _ask(question: str) -> bool:
+    print(f"{printable_lines(question)} [y/N] ", end="", file=sys.stderr, flush=True)
+    return sys.stdin.readline().strip().lower() in ("y", "yes")
 
 
 def _summary(body: dict, seconds: dict) -> None:

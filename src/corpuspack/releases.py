@@ -6,7 +6,6 @@ import datetime as dt
 import hashlib
 import shutil
 import subprocess
-import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -42,6 +41,7 @@ class ReleaseResult:
     path: Path
     created: bool  # False: the version existed and the rebuild was byte-identical
     diff: dict[str, Any] | None = None
+    summary: dict[str, Any] | None = None  # the manifest's counts and most repeated paragraphs, when created
 
 
 def release(
@@ -101,7 +101,8 @@ def release(
             raise  # moved into place: the next command finishes it
         finish(corpus_dir, target)
         shutil.rmtree(staged.parent, ignore_errors=True)
-        return ReleaseResult(str(target), corpus_dir / target.folder, True, body["diff"])
+        summary = {"counts": body["counts"], "most_repeated": body["most_repeated"]}
+        return ReleaseResult(str(target), corpus_dir / target.folder, True, body["diff"], summary)
 
 
 def _choose(latest: Version | None, wanted: Version | None, bump: str | None, delta: Diff, confirm) -> Version:
@@ -393,8 +394,3 @@ def _check_date(text: str) -> str:
         return dt.date.fromisoformat(text).isoformat()
     except ValueError:
         raise UsageError(f"not a date: {text!r} (expected YYYY-MM-DD)") from None
-
-
-def interactive_confirm(question: str) -> bool:
-    print(f"{question} [y/N] ", end="", file=sys.stderr, flush=True)
-    return sys.stdin.readline().strip().lower() in ("y", "yes")
