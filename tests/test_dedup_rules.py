@@ -119,7 +119,9 @@ def test_near_duplicates_in_scripts_without_spaces(news: Path, tmp_path: Path, s
     recall = len(found & truth) / len(truth)
     precision = len(found & truth) / len(found) if found else 1.0
     assert recall >= 0.97 and precision >= 0.99, (recall, precision)
-    assert all(rows[(f"b-{i:03d}", 0)]["duplicate_of_doc"] == f"a-{i:03d}" for i in range(planted) if f"b-{i:03d}" in found)
+    assert all(
+        rows[(f"b-{i:03d}", 0)]["duplicate_of_doc"] == f"a-{i:03d}" for i in range(planted) if f"b-{i:03d}" in found
+    )
 
 
 def test_rules_1_is_kept_for_versions_built_under_it(news: Path, tmp_path: Path):

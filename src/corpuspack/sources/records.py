@@ -7,8 +7,6 @@ from typing import Any
 
 from ..model import Document, Location
 
-METADATA_FIELDS = ("title", "source", "date", "language", "license", "url", "authors", "tags")
-
 
 def make_document(
     doc_id: str,
