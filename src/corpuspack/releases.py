@@ -369,7 +369,7 @@ def check(*, config: Config | None = None, released: bool = False) -> list[str]:
         passed.append(f"{len(changes)} changes since v{latest} await a release: {', '.join(changes[:5])}{more}")
     else:
         passed.append(f"seeds match v{latest}")
-    expected = card.render([manifest.read(config.corpus_dir / v.folder) for v in known])
+    expected = card.render([manifest.read(config.corpus_dir / v.folder) for v in known], config.corpus_dir)
     current = config.corpus_dir / "README.md"
     if not current.is_file() or current.read_text(encoding="utf-8") != expected:
         raise DataError(f"{current} is not the card the manifests give; run corpuspack release to regenerate it")

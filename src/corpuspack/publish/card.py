@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 import yaml
 
 from .tables import TABLES
@@ -28,8 +30,25 @@ def size_category(n: int) -> str:
     return next((label for limit, label in SIZE_CATEGORIES if n < limit), "n>1T")
 
 
-def front_matter(manifests: list[dict[str, Any]]) -> dict[str, Any]:
-    """The card's YAML metadata; `manifests` are oldest first, so the last is the default."""
+def hub_license(spdx: str) -> str:
+    """A licence as the Hub spells it: the SPDX id in lower case (`CC-BY-4.0` -> `cc-by-4.0`)."""
+    return spdx.lower()
+
+
+def data_facts(corpus: Path, version: str) -> dict[str, dict[str, int]]:
+    """Documents per language and per licence of a published version, from its documents table
+    (two small columns), so the card says what the data holds, not what the defaults were."""
+    table = pq.read_table(corpus / f"v{version}" / "documents", columns=["language", "license"])
+    out: dict[str, dict[str, int]] = {}
+    for column in ("language", "license"):
+        counts = pc.value_counts(table.column(column).fill_null("unknown").combine_chunks()).to_pylist()
+        out[column] = {c["values"]: c["counts"] for c in sorted(counts, key=lambda c: (-c["counts"], c["values"]))}
+    return out
+
+
+def front_matter(manifests: list[dict[str, Any]], facts: dict[str, dict] | None = None) -> dict[str, Any]:
+    """The card's YAML metadata; `manifests` are oldest first, so the last is the default; `facts`:
+    `data_facts` by version (languages and licences; else the configured defaults)."""
     import datasets
 
     latest = manifests[-1]
@@ -61,9 +80,16 @@ def front_matter(manifests: list[dict[str, Any]]) -> dict[str, Any]:
                     "dataset_size": sum(o["size"] for o in arrow),
                 }
             )
-    languages = sorted({m["config"].get("language") or "en" for m in manifests})
+    facts = facts or {}
+    languages = sorted(
+        {lang for m in manifests for lang in facts.get(m["version"], {}).get("language", {})}
+        or {m["config"].get("language") or "en" for m in manifests}
+    )
+    licences = sorted(facts.get(latest["version"], {}).get("license", {})) or [
+        latest["config"].get("license") or "unknown"
+    ]
     return {
-        "license": latest["config"].get("license") or "unknown",
+        "license": [hub_license(x) for x in licences] if len(licences) > 1 else hub_license(licences[0]),
         "language": languages,
         "pretty_name": latest["name"],
         "size_categories": [size_category(latest["counts"]["documents"])],
@@ -73,9 +99,14 @@ def front_matter(manifests: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def render(manifests: list[dict[str, Any]]) -> str:
+def render(manifests: list[dict[str, Any]], corpus: Path | None = None) -> str:
+    """The card of the versions in `corpus` (their documents tables give languages and licences)."""
     latest = manifests[-1]
-    meta = yaml.safe_dump(front_matter(manifests), sort_keys=False, allow_unicode=True, width=1000)
+    facts = {m["version"]: data_facts(corpus, m["version"]) for m in manifests} if corpus is not None else {}
+    meta = yaml.safe_dump(front_matter(manifests, facts), sort_keys=False, allow_unicode=True, width=1000)
+    held = facts.get(latest["version"], {})
+    languages = "\n".join(f"| {k} | {n} |" for k, n in held.get("language", {}).items())
+    licences = "\n".join(f"| {k} | {n} |" for k, n in held.get("license", {}).items())
     v = latest["version"]
     counts = latest["counts"]
     dropped = counts["dropped_by_reason"]
@@ -126,6 +157,18 @@ load_from_disk("corpus/v{v}/arrow/documents")
 |---|---|---|---|---|
 {rows}
 
+## What v{v} holds
+
+| language | documents |
+|---|---|
+{languages}
+
+| licence (SPDX) | documents |
+|---|---|
+{licences}
+
+Each document keeps its own `language` and `license` columns; mixed licences apply per document.
+
 ## Deduplication in v{v}
 
 {counts["paragraphs"]} paragraphs read, {counts["paragraphs_kept"]} kept; documents left with no paragraph:
@@ -145,6 +188,6 @@ The manifest of each version (`v{v}/manifest.json`) lists every input and output
 def write(corpus: Path, manifests: list[dict[str, Any]]) -> str:
     from .layout import write_atomic
 
-    text = render(manifests)
+    text = render(manifests, corpus)
     write_atomic(corpus / "README.md", text)
     return text
