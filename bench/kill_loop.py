@@ -1,4 +1,4 @@
-"""Releases killed at random moments, each followed by another command that must finish or undo it.
+"""Releases killed at random moments, each followed by a command that must report, finish or undo it.
 
     python bench/kill_loop.py [--releases 30] [--seed 1] [--measure 2] [--keep DIR]
 
@@ -9,8 +9,9 @@ Then, `--releases` times: adds a new seed article, starts
     python -m corpuspack release --bump patch --date 2026-12-02 --workers 1
 
 as a subprocess, SIGKILLs it after a random delay (seeded; between 0 and the measured duration)
-and runs the next command (verify, check, release in turn), which must finish the killed release
-(its version folder was already renamed into place) or undo it. After each step: the versions
+and runs the next command (verify, check --released, release in turn). A release killed before its
+rename never happened; one killed after it (its version folder already in place) must be reported
+by verify and check (exit 1, they never write) and finished by the next release. After each step: the versions
 published before are byte for byte what they were, no `.staging-*` folder or stray file is left,
 and every version folder has its `SHA256SUMS` line (the sha256 of its manifest) and its changelog
 entry. At the end, one last release, then `corpuspack verify` and `corpuspack check` must exit 0.
@@ -66,7 +67,7 @@ class Summary:
         lines = [
             f"typical release: {self.typical_seconds:.2f} s; kills: {self.releases}",
             f"  landed before the rename (undone): {self.before_rename}",
-            f"  landed after the rename (finished by the next command): {self.after_rename}"
+            f"  landed after the rename (reported by verify/check, finished by release): {self.after_rename}"
             f" ({self.partly_finished} with its checksum or changelog entry already written)",
             f"  came after the release had ended: {self.completed}",
             "next commands: " + ", ".join(f"{k} {v}" for k, v in sorted(self.next_commands.items())),
@@ -130,11 +131,17 @@ def digests(folder: Path) -> dict[str, str]:
     }
 
 
-def corpus_problems(corpus: Path) -> list[str]:
+def corpus_problems(corpus: Path, staging_allowed: bool = False) -> list[str]:
     """What a settled corpus folder must not show: leftovers of a release, a version folder without
-    its checksum line or changelog entry, a checksum line without its folder or with a wrong sum."""
+    its checksum line or changelog entry, a checksum line without its folder or with a wrong sum.
+    `staging_allowed`: the staging folder of a release that never happened may remain until the
+    next release (verify and check never write)."""
     problems = [
-        f"left behind: {p.name}" for p in corpus.iterdir() if not _VERSION.match(p.name) and p.name not in CORPUS_FILES
+        f"left behind: {p.name}"
+        for p in corpus.iterdir()
+        if not _VERSION.match(p.name)
+        and p.name not in CORPUS_FILES
+        and not (staging_allowed and p.name.startswith(".staging-"))
     ]
     sums_path, log_path = corpus / "SHA256SUMS", corpus / "CHANGELOG.md"
     sums = {}
@@ -228,18 +235,28 @@ def kill_loop(
         command = NEXT[i % len(NEXT)]
         summary.next_commands[command] = summary.next_commands.get(command, 0) + 1
         released = target in after
+        # verify and check never write: a release killed after its rename is reported (exit 1) and
+        # the next release finishes it; one killed before it never happened.
+        unfinished = released and code != 0
         if command == "verify":
-            expect(f"verify after kill {i}", cli(project, "verify"), 0, "versions checked: ok")
+            done = cli(project, "verify")
+            if unfinished:
+                expect(f"verify after kill {i}", done, 1, "its release was interrupted")
+            else:
+                expect(f"verify after kill {i}", done, 0, "versions checked: ok")
         elif command == "check":
             done = cli(project, "check", "--released")
-            if released:
+            if unfinished:
+                expect(f"check after kill {i}", done, 1, "its release was interrupted")
+            elif released:
                 expect(f"check after kill {i}", done, 0, "ok: dataset card up to date")
             else:  # the killed release was undone: the new article is not released yet
                 expect(f"check after kill {i}", done, 1, "release a new version")
-        elif released:  # finished by this release, which then has nothing left to publish
-            expect(f"release after kill {i}", cli(project, *RELEASE), 2, "nothing to release")
-        else:
-            expect(f"release after kill {i}", cli(project, *RELEASE), 0, "released v")
+        if command == "release" or unfinished:
+            if released:  # finished by this release, which then has nothing left to publish
+                expect(f"release after kill {i}", cli(project, *RELEASE), 2, "nothing to release")
+            else:
+                expect(f"release after kill {i}", cli(project, *RELEASE), 0, "released v")
         now = version_folders(corpus)
         if any(digests(corpus / name) != files for name, files in kept.items()):
             failures.append(f"step {i}: a version published before the kill changed")
@@ -248,7 +265,9 @@ def kill_loop(
             expected.append(bump_patch(expected[-1]))
         if now != expected:
             failures.append(f"step {i}: versions {now[len(before) - 1 :]} after {command}, expected {expected[-2:]}")
-        failures += [f"step {i} ({command} after a kill {landed}): {p}" for p in corpus_problems(corpus)]
+        gate_only = command != "release" and not unfinished  # no release ran after the kill
+        problems = corpus_problems(corpus, staging_allowed=gate_only)
+        failures += [f"step {i} ({command} after a kill {landed}): {p}" for p in problems]
         log(f"{i + 1:3d}/{releases}: killed at {delay:.2f} s, {landed}; then {command}; latest {now[-1]}")
         if failures:
             break

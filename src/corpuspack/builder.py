@@ -95,18 +95,21 @@ def build_version(
         check_empty(out_url)
         work = workdir.claim(local_path(work)) if work is not None else workdir.fresh("corpuspack-work-")
         out = work / "version"
+    elif out is not None and work is not None:  # checked before either folder is made
+        a, b = local_path(out), local_path(work)
+        if is_within(a, b) or is_within(b, a):
+            raise UsageError(f"{out}: the output and the work folder must not lie inside each other")
     fresh_out = out is None
     out = local_path(out) if out is not None else Path(tempfile.mkdtemp(prefix="corpuspack-build-"))
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise UsageError(f"{out}: output folder is not empty")
-    if work is not None:
-        work = workdir.claim(local_path(work))
-    elif fresh_out:
-        work = workdir.fresh("corpuspack-work-")
-    else:
-        work = workdir.claim(out.parent / f".{out.name}.work")
-    if (is_within(out, work) and out_url is None) or is_within(work, out):
-        raise UsageError(f"{out}: the output and the work folder must not lie inside each other")
+    if out_url is None:  # (for a URL, the work folder was claimed above and holds the version)
+        if work is not None:
+            work = workdir.claim(local_path(work))
+        elif fresh_out:
+            work = workdir.fresh("corpuspack-work-")
+        else:
+            work = workdir.claim(out.parent / f".{out.name}.work")
     schema = load_schema(config.schema_path)
     clock = _Clock()
     engine = open_engine(config)

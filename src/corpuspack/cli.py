@@ -27,7 +27,8 @@ def command(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Nam
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
-        raise UsageError(f"{self.prog.removeprefix('corpuspack').strip() or 'corpuspack'}: {message}")
+        command = self.prog.removeprefix("corpuspack").strip()
+        raise UsageError(f"{command}: {message}" if command else message)
 
 
 def _config(args: argparse.Namespace):

@@ -20,7 +20,7 @@ from .containment import Escape, is_within, join_inside
 from .diffing import Diff, diff_versions, input_changes
 from .errors import ConfigError, DataError, UsageError
 from .publish import card, croissant, manifest
-from .publish.integrity import finish, settle, settle_locked, version_problems
+from .publish.integrity import finish, settle_locked, version_problems
 from .publish.layout import (
     JOURNAL,
     Version,
@@ -74,7 +74,7 @@ def release(
         latest = known[-1] if known else None
         wanted = Version.parse(version) if version else None
         rebuilding = wanted if wanted in known else None
-        damaged = version_problems(corpus_dir, known, curable=rebuilding)
+        damaged = version_problems(corpus_dir, known, damage_only=True)
         if damaged:
             raise DataError("released versions are damaged; nothing was released:\n" + "\n".join(damaged))
         if rebuilding is not None:
@@ -131,12 +131,17 @@ def _choose(latest: Version | None, wanted: Version | None, bump: str | None, de
 
 
 def _rerelease(config: Config, version: Version, release_date: str | None, workers: int | None) -> ReleaseResult:
-    """Releasing an existing version again: a no-op if a rebuild gives the same bytes, else an error."""
+    """Releasing an existing version again: a no-op if a rebuild gives the same bytes, else an error.
+
+    A version already covered by `SHA256SUMS` is rebuilt from the current seeds and settings (is
+    this still the same release?); one not yet covered (released before corpuspack wrote checksums)
+    from the inputs its manifest records, so that it can be adopted whatever changed since."""
     folder = config.corpus_dir / version.folder
     recorded = manifest.read(folder)
     if release_date and release_date != recorded["release_date"]:
         raise UsageError(f"v{version} was released on {recorded['release_date']}; versions are never rewritten")
-    problems = _rebuild_problems(config, folder, recorded, workers, use_current=True)
+    covered = version in read_sums(config.corpus_dir)
+    problems = _rebuild_problems(config, folder, recorded, workers, use_current=covered)
     if problems:
         raise DataError(
             f"v{version} exists and the seeds now build different bytes; release a new version:\n" + "\n".join(problems)
@@ -167,7 +172,6 @@ def verify(
     """Checksums, row counts and schemas against each manifest; with `rebuild`, rebuild and compare bytes."""
     config = (config or load_config()).replace(corpus=Path(corpus) if corpus else None)
     corpus_dir = config.corpus_dir
-    settle(corpus_dir)
     known = versions(corpus_dir)
     targets = [resolve(corpus_dir, n) for n in names] if names else known
     if not targets and not read_sums(corpus_dir):

@@ -10,14 +10,14 @@ import pytest
 from conftest import run_cli, sentence
 
 ESC = "\x1b]0;pwned\x07\x1b[2J"
-RAW = ("\x1b", "\x07", "\u202e", "\x85")
+RAW = ("\x1b", "\x07", "\u202e", "\x85", "\u061c")
 
 
 def _hostile_seeds(small: Path) -> None:
     """A JSONL seed whose ids and values carry escape sequences, bidi overrides and line breaks."""
     records = [
         {"id": f"a{ESC}", "title": "T", "source": "S", "date": "2024-01-01", "text": sentence(1)},
-        {"id": "b\u202egnp.exe", "title": "T", "source": "S", "date": "2024-13-01", "text": sentence(2)},
+        {"id": "b\u202egnp\u061c.exe", "title": "T", "source": "S", "date": "2024-13-01", "text": sentence(2)},
         {"id": "c\nok: forged line", "title": f"x{ESC}", "source": "S\x85", "date": "2024-01-01", "text": "t"},
         {"id": f"a{ESC}", "title": "T", "source": "S", "date": "2024-01-01", "text": sentence(3)},  # used twice
     ]

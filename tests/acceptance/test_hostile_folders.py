@@ -67,6 +67,16 @@ def test_planted_symlink_as_the_default_work_folder_is_refused(project: Path, tm
     assert tree(victim) == before
 
 
+def test_out_and_work_inside_each_other_are_refused_before_anything_is_made(project: Path, tmp_path: Path):
+    before = tree(tmp_path)
+    for out, work in (("o", "o/w"), ("w/o", "w")):
+        done = run_cli(
+            "build", "-q", "--out", str(tmp_path / out), "--work", str(tmp_path / work), cwd=project, check=2
+        )
+        assert "must not lie inside each other" in done.stderr
+    assert tree(tmp_path) == before
+
+
 def test_out_inside_corpus_or_seeds_is_refused(project: Path):
     before = tree(project)
     for out in ("corpus/v9.9.9", "seeds/built", "."):
@@ -139,6 +149,8 @@ def test_boilerplate_patterns_that_would_drop_everything_are_config_errors(proje
         ('[""]', "not a non-empty string"),
         ("[5]", "not a non-empty string"),
         ('["x*"]', "matches every paragraph"),
+        ('["."]', "matches every paragraph"),
+        ('["[a-z]"]', "matches every paragraph"),
         ('["(unclosed"]', "invalid pattern"),
     ):
         pyproject.write_text(original[:start] + f"boilerplate_patterns = {value}" + original[end:])

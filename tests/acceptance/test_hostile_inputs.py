@@ -156,5 +156,7 @@ def test_errors_have_one_prefix_and_help_names_version(tmp_path: Path):
     done, _ = run_measured(["release", "--bump", "sideways"], tmp_path)
     assert done.returncode == 2 and "corpuspack: error: release:" in done.stderr
     assert "corpuspack: error: corpuspack" not in done.stderr
+    top, _ = run_measured(["validate", "--bogus"], tmp_path)
+    assert top.returncode == 2 and "corpuspack: error: unrecognized arguments: --bogus" in top.stderr
     helped, _ = run_measured(["release", "--help"], tmp_path)
     assert "--version VERSION" in helped.stdout and "VERSION_" not in helped.stdout

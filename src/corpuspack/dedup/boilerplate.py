@@ -24,7 +24,8 @@ def pattern_matcher(patterns: tuple[str, ...]) -> str | None:
         if not isinstance(p, str) or not p:
             raise ConfigError(f"boilerplate_patterns: {p!r} is not a non-empty string")
         try:
-            hits = pc.match_substring_regex(pa.array(["", "Zq9 an ordinary paragraph."]), p).to_pylist()
+            probes = pa.array(["Zq9 an ordinary paragraph.", "Another one, entirely different: 42!"])
+            hits = pc.match_substring_regex(probes, p).to_pylist()
         except pa.ArrowInvalid as exc:
             raise ConfigError(f"boilerplate_patterns: invalid pattern {p!r} (RE2 syntax): {exc}") from exc
         if all(hits):

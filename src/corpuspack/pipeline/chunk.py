@@ -123,19 +123,15 @@ def load_finished(spill: Path, key: str, seeds: list[SeedFile]) -> ChunkResult |
         result = _result_from(body, key)
     except (OSError, ValueError, TypeError, KeyError, pa.ArrowException):
         return None
-    if body.get("contents") != _contents(seeds, _hashes_from(result.seeds), hash_missing=True):
+    if body.get("contents") != _contents(seeds, {}):
         return None
     return result
 
 
-def _hashes_from(seeds: pa.Table) -> dict[str, str]:
-    return dict(zip(seeds.column("path").to_pylist(), seeds.column("sha256").to_pylist(), strict=True))
-
-
-def _contents(seeds: list[SeedFile], known: dict[str, str], hash_missing: bool = False) -> dict[str, str]:
+def _contents(seeds: list[SeedFile], known: dict[str, str]) -> dict[str, str]:
     """sha256 of every file the chunk read: its seeds and their sidecars. `known` gives hashes
-    already taken (at build time, those of the chunk's own files); the others are read here, and
-    with `hash_missing` every file is read again."""
+    already taken (at build time, those of the chunk's own files); the others are read here (on
+    resume, with none known, every file is)."""
     out: dict[str, str] = {}
     for seed in seeds:
         files = [(seed.rel, seed.file)]
@@ -147,7 +143,7 @@ def _contents(seeds: list[SeedFile], known: dict[str, str], hash_missing: bool =
         for rel, file in files:
             if rel in out:
                 continue
-            if rel in known and not hash_missing:
+            if rel in known:
                 out[rel] = known[rel]
             elif os.path.isfile(file):
                 out[rel] = path_facts(rel, Path(file))["sha256"]

@@ -195,9 +195,10 @@ class Spill(ParagraphFiles):
     def document_column(self, name: str) -> pa.ChunkedArray:
         """One column of the documents table, by spill row."""
         parts = []
+        only = pa.ipc.IpcReadOptions(included_fields=[DOC_SPILL.get_field_index(name)])
         for doc_path in self._doc_files:
             with pa.OSFile(str(doc_path)) as source:
-                parts.append(pa.ipc.open_file(source).read_all().column(name))
+                parts.append(pa.ipc.open_file(source, options=only).read_all().column(name))
         return pa.chunked_array([c for part in parts for c in part.chunks], parts[0].type if parts else pa.string())
 
     def document_chunks(self) -> Iterator[tuple[int, AbstractContextManager[pa.Table]]]:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..errors import DataError
 from . import card, changelog, manifest
-from .layout import SUMS, Version, interrupted, read_sums, recover, release_lock, versions, write_sums
+from .layout import SUMS, Version, interrupted, read_sums, recover, versions, write_sums
 
 _SUM_LINE = re.compile(r"^[0-9a-f]{64}  v\d+\.\d+\.\d+/manifest\.json$")
 # Temporary siblings `write_atomic` makes (mkstemp: ".<name>." and 8 characters).
@@ -27,28 +27,28 @@ def finish(corpus_dir: Path, version: Version) -> None:
     card.write(corpus_dir, [manifest.read(corpus_dir / v.folder) for v in versions(corpus_dir)])
 
 
-def settle(corpus_dir: Path) -> None:
-    """Finish or undo a release that was killed (and drop the temporary files it was writing),
-    before anything reads the corpus folder. Call without the lock; it takes it if needed."""
-    if interrupted(corpus_dir):
-        with release_lock(corpus_dir):
-            settle_locked(corpus_dir)
-
-
 def settle_locked(corpus_dir: Path) -> None:
+    """Finish or undo a release that was killed, and drop the temporary files it was writing
+    (`release` calls it with the lock held; `verify` and `check` only report, never write)."""
     recover(corpus_dir, lambda v: finish(corpus_dir, v))
     for path in corpus_dir.iterdir():
         if _ATOMIC_TEMP.match(path.name) and path.is_file() and not path.is_symlink():
             path.unlink()
 
 
-def version_problems(corpus_dir: Path, known: list[Version], curable: Version | None = None) -> list[str]:
-    """What is wrong with the corpus folder's versions, one line each. For `curable` (a version
-    about to be rebuilt byte for byte), a missing checksum or changelog entry is no problem: a
-    matching rebuild proves the manifest genuine and `finish` writes them."""
+def version_problems(corpus_dir: Path, known: list[Version], damage_only: bool = False) -> list[str]:
+    """What is wrong with the corpus folder's versions, one line each. With `damage_only` (what
+    blocks a release), a version merely not yet covered by a checksum or changelog entry (one
+    released before corpuspack wrote them) is left out: `verify` and `check` still report it, and
+    `release --version` of it proves it genuine by a rebuild and writes them."""
     sums = read_sums(corpus_dir)
     problems = [f"v{v}: listed in {SUMS} but its folder is missing" for v in sorted(set(sums) - set(known))]
     problems += [f"{SUMS}:{n}: not a line `sha256  vX.Y.Z/manifest.json`" for n in _malformed_lines(corpus_dir)]
+    problems += [
+        f"v{v}: its release was interrupted after the version was moved into place; "
+        "`corpuspack release` finishes it (checksum, changelog entry, card)"
+        for v in interrupted(corpus_dir)
+    ]
     for version in known:
         folder = corpus_dir / version.folder
         try:
@@ -60,10 +60,13 @@ def version_problems(corpus_dir: Path, known: list[Version], curable: Version | 
             problems.append(f"v{version}: its manifest is of version {recorded['version']!r} (folder renamed?)")
         if version in sums and manifest.sha256_file(folder / manifest.NAME) != sums[version]:
             problems.append(f"v{version}: manifest.json differs from its checksum in {SUMS} (edited after release?)")
-        if version == curable:
+        if damage_only:
             continue
         if not changelog.has_entry(corpus_dir / changelog.NAME, str(version)):
-            problems.append(f"v{version}: no entry in {corpus_dir / changelog.NAME}")
+            problems.append(
+                f"v{version}: no entry in {corpus_dir / changelog.NAME}; if the version is genuine, "
+                f"`corpuspack release --version {version}` rebuilds it and writes the entry"
+            )
         if version not in sums:
             problems.append(
                 f"v{version}: manifest not covered by {corpus_dir / SUMS}; if it is genuine, "

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import re
@@ -96,22 +97,47 @@ def release_lock(corpus: Path) -> Iterator[None]:
 
 
 def recover(corpus: Path, finish: Callable[[Version], None]) -> list[Version]:
-    """Settle what a killed release left (call with the lock held): a release whose version folder
-    is in place is finished (`finish` writes its card, changelog entry and checksum); any other
-    staging folder is removed, so the release never happened. Returns the versions finished."""
+    """Settle what a killed release left (call with the lock held, from `release` only): a release
+    whose version folder is in place is finished (`finish` writes its checksum, changelog entry and
+    card) unless `SHA256SUMS` already holds another checksum for it (a planted journal must not get
+    an edited manifest re-checksummed); any other staging folder is removed, so the release never
+    happened. Returns the versions finished."""
     finished = []
-    for staging in sorted(p for p in corpus.glob(STAGING_PREFIX + "*") if p.is_dir() and not p.is_symlink()):
+    sums = read_sums(corpus)
+    for staging in _stagings(corpus):
         version = _journal_version(staging / JOURNAL)
-        if version is not None and (corpus / version.folder).is_dir() and not (staging / "version").exists():
-            finish(version)
-            finished.append(version)
+        if version in interrupted(corpus):
+            manifest = corpus / version.folder / "manifest.json"
+            if version not in sums or (manifest.is_file() and _sha256(manifest) == sums[version]):
+                finish(version)
+                finished.append(version)
         shutil.rmtree(staging, ignore_errors=True)
     return finished
 
 
-def interrupted(corpus: Path) -> bool:
-    """Whether a killed release left a staging folder behind."""
-    return corpus.is_dir() and any(p.is_dir() for p in corpus.glob(STAGING_PREFIX + "*"))
+def interrupted(corpus: Path) -> list[Version]:
+    """Versions whose release was killed after their folder was moved into place (their staging
+    folder still holds the journal); `verify` and `check` report them, `release` finishes them."""
+    found = []
+    for staging in _stagings(corpus):
+        version = _journal_version(staging / JOURNAL)
+        if version is not None and (corpus / version.folder).is_dir() and not (staging / "version").exists():
+            found.append(version)
+    return sorted(found)
+
+
+def _stagings(corpus: Path) -> list[Path]:
+    if not corpus.is_dir():
+        return []
+    return sorted(p for p in corpus.glob(STAGING_PREFIX + "*") if p.is_dir() and not p.is_symlink())
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while block := f.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _journal_version(path: Path) -> Version | None:

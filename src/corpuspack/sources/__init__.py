@@ -45,8 +45,10 @@ def read_seed(
             size = os.fstat(f.fileno()).st_size
             if size > max_bytes:
                 return ReadResult(findings=[too_large(rel, size, max_bytes)])
-            raw = f.read(max_bytes + 1)
-            if len(raw) > max_bytes:  # grew while being read
+            raw = f.read(size + 1)  # not max_bytes + 1: a buffered read(n) allocates n bytes
+            if len(raw) > size:  # grew while being read
+                raw += f.read(max_bytes + 1 - len(raw))
+            if len(raw) > max_bytes:
                 return ReadResult(findings=[too_large(rel, len(raw), max_bytes)])
             if forget and CAN_ADVISE:
                 with contextlib.suppress(OSError):  # advice: the file was read all the same

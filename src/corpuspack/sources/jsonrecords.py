@@ -128,8 +128,11 @@ def read_json(text: str, path: str, defaults: Mapping[str, Any]) -> ReadResult:
             _expect_end(text, end)
             record_document(record, path, text.count("\n", 0, start) + 1, defaults, result, surrogates)
             return result
+        line, counted = 1, 0
         for position, record in _array_items(text, start):
-            record_document(record, path, text.count("\n", 0, position) + 1, defaults, result, surrogates)
+            line += text.count("\n", counted, position)  # from the last record on: linear, not quadratic
+            counted = position
+            record_document(record, path, line, defaults, result, surrogates)
             if len(result.findings) > MAX_FINDINGS:
                 result.findings.append(Finding(path, None, "", "too many problems: the rest is not read", code="more"))
                 return result
