@@ -885,16 +885,21 @@ class Damage:
     path: tuple = ()
     raw: bytes | None = None
     rebuild: bool = False
+    diff_format: str = "text"
 
     def __repr__(self) -> str:
         shown = self.raw if self.raw is None or len(self.raw) < 300 else self.raw[:300] + b"..."
-        return f"Damage({self.how!r}, path={self.path!r}, value={self.value!r}, raw={shown!r}, rebuild={self.rebuild})"
+        return (
+            f"Damage({self.how!r}, path={self.path!r}, value={self.value!r}, raw={shown!r}, rebuild={self.rebuild},"
+            f" diff_format={self.diff_format!r})"
+        )
 
 
 @st.composite
 def damages(draw: st.DrawFn) -> Damage:
     how = draw(st.sampled_from(["none", "replace", "replace", "replace", "delete", "whole", "bytes"]))
     rebuild = draw(chance(4))
+    fmt = draw(st.sampled_from(["text", "json"]))  # of diff
     steps = tuple(draw(st.lists(st.integers(0, 50), min_size=1, max_size=6)))
     if how == "replace":
         value = draw(
@@ -904,12 +909,12 @@ def damages(draw: st.DrawFn) -> Damage:
                 st.sampled_from([-1, 0, 2**70, 1.5, "1.0.0", "9.9.9", None, [], {}]),
             )
         )
-        return Damage(how, value, steps, rebuild=rebuild)
+        return Damage(how, value, steps, rebuild=rebuild, diff_format=fmt)
     if how == "whole":
-        return Damage(how, draw(st.one_of(json_value, st.just({}))), rebuild=rebuild)
+        return Damage(how, draw(st.one_of(json_value, st.just({}))), rebuild=rebuild, diff_format=fmt)
     if how == "bytes":
-        return Damage(how, rebuild=rebuild, raw=draw(st.binary(max_size=64)))
-    return Damage(how, path=steps, rebuild=rebuild)
+        return Damage(how, rebuild=rebuild, raw=draw(st.binary(max_size=64)), diff_format=fmt)
+    return Damage(how, path=steps, rebuild=rebuild, diff_format=fmt)
 
 
 def damaged(body: dict[str, Any], damage: Damage) -> Any:
@@ -939,8 +944,8 @@ def tree(root: Path) -> dict[str, bytes]:
 
 
 def check_manifest(folder: Path, template: Path, damage: Damage) -> None:
-    """`verify` (and `verify --rebuild`) of a version whose manifest.json was damaged: exit 1,
-    or 0 when its bytes are the released ones; no traceback; no file changed."""
+    """`verify` (and `verify --rebuild`) and `check` of a version whose manifest.json was damaged:
+    exit 1, or 0 when its bytes are the released ones; `diff` 0 or 1; no traceback; no file changed."""
     root = folder / "project"
     shutil.copytree(template, root, symlinks=True)
     path = root / "corpus" / "v1.0.0" / "manifest.json"
@@ -958,7 +963,10 @@ def check_manifest(folder: Path, template: Path, damage: Damage) -> None:
     ran = cli(*args, "-q", cwd=root)
     assert ran.code == (0 if new == original else 1), (ran.code, ran.out[-2000:], ran.err[-2000:])
     assert ran.out.rstrip("\n").split("\n")[-1].startswith("1 versions") or ran.code == 1, ran.out
-    assert tree(root) == before, "verify changed files"
+    checked = cli("check", "-q", cwd=root)  # the CI gate agrees
+    assert checked.code == ran.code, (checked.code, checked.out[-2000:], checked.err[-2000:])
+    assert cli("diff", "-q", "--format", damage.diff_format, cwd=root).code in (0, 1)
+    assert tree(root) == before, "verify, check or diff changed files"
 
 
 def mutated_manifest(original: bytes, raw: bytes) -> bytes:
