@@ -40,3 +40,16 @@ def test_dedup_stage_decides_on_a_kept_work_folder(planted: Path, tmp_path: Path
     built = build(out=tmp_path / "built", work=tmp_path / "work", config=load_config(planted), workers=1)
     report = run("dedup_stage.py", planted, tmp_path / "work")
     assert f'"kept": {built.counts["paragraphs_kept"]}' in report
+
+
+def test_fuzz_runs_every_property_and_reports(tmp_path: Path):
+    done = subprocess.run(
+        [sys.executable, str(BENCH / "fuzz.py"), "--examples", "6", "--batch", "3", "--keep", str(tmp_path / "fuzz")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    for name in ("seeds", "config", "manifest", "usage", "subprocess"):
+        assert f"| {name} | " in done.stdout
+    assert ", 0 failures, " in done.stdout

@@ -107,6 +107,16 @@ def test_many_unknown_keys_are_named_ten_at_most(tmp_path: Path):
         load_config(root)
 
 
+def test_an_empty_or_quoted_key_is_an_unknown_key(tmp_path: Path):
+    """Found by tests/test_properties.py: `"" = false` passed the unknown-key check (its message was
+    the empty string, which is false) and then crashed `Config(**table)` with a TypeError."""
+    root = _project(tmp_path, '"" = false', '" " = 1', '"a b" = "x"')
+    done = run_cli("validate", cwd=root, check=3)
+    assert done.stderr == (
+        f"corpuspack: error: {root / 'pyproject.toml'}: unknown [tool.corpuspack] keys: '', ' ', 'a b'\n"
+    )
+
+
 def test_a_table_that_is_not_a_table_is_a_config_error(tmp_path: Path):
     root = tmp_path / "project"
     root.mkdir()

@@ -229,7 +229,7 @@ def load_config(root: Path | str | None = None, **overrides: Any) -> Config:
     overrides = {k: v for k, v in overrides.items() if v is not None}
     for where, keys in ((f"{pyproject}: unknown [tool.corpuspack] keys", table), ("unknown settings", overrides)):
         unknown = unknown_keys(keys, _FIELDS | _DEDUP_FIELDS)
-        if unknown:
+        if unknown is not None:
             raise ConfigError(f"{where}: {unknown}")
     values = {**table, **overrides}
     where = f"{pyproject}: [tool.corpuspack] "

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 
-# DEL and C1 controls, zero-width and bidirectional controls, line and paragraph separators.
+# DEL and C1 controls, zero-width and bidirectional controls (every Bidi_Control character: the
+# Arabic letter mark U+061C too), line and paragraph separators.
 _INVISIBLE = r"\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
 _UNSAFE_ANY = re.compile(rf"[\x00-\x1f{_INVISIBLE}]")
 _UNSAFE_BUT_NEWLINE = re.compile(rf"[\x00-\x09\x0b-\x1f{_INVISIBLE}]")

@@ -8,6 +8,7 @@ import dataclasses
 import difflib
 import numbers
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ MiB = 1024 * 1024
 GiB = 1024 * MiB
 _INT64_MAX = 2**63 - 1  # TOML's own range; past it numpy's int64 comparisons overflow
 _KEY = "corpuspack.setting"
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")  # what TOML takes unquoted
 
 
 @dataclass(frozen=True)
@@ -136,7 +138,9 @@ def unknown_keys(keys: Iterable[str], known: Iterable[str]) -> str | None:
     said = []
     for key in wrong[:10]:  # a file of a thousand unknown keys still gets a one-line answer
         near = difflib.get_close_matches(key, known, n=1)
-        said.append(printable(key, 80) + (f" (did you mean {near[0]}?)" if near else ""))
+        # A key TOML only takes quoted ("", " ", "a b") is shown quoted: an empty one would vanish.
+        shown = printable(key, 80) if _BARE_KEY.fullmatch(key) else printable(repr(key), 80)
+        said.append(shown + (f" (did you mean {near[0]}?)" if near else ""))
     return ", ".join(said) + (f" and {len(wrong) - 10} more" if len(wrong) > 10 else "")
 
 

@@ -105,7 +105,22 @@ def validate(
                 ids.append(id_table(good + bad))
     table = pa.concat_tables(ids) if ids else ID_SCHEMA.empty_table()
     findings.extend(id_findings(table))
+    if not paths and table.num_rows == 0:  # what build would refuse: the whole seeds folder, no document in it
+        findings.append(no_documents(config))
     return ValidationReport([s.rel for s in seeds], table.num_rows, sorted(findings, key=finding_order))
+
+
+def no_documents(config: Config) -> Finding:
+    """The finding for a seeds folder holding no document at all (only unknown types, or nothing)."""
+    where = str(config.seeds) if is_url(config.seeds) else _rel(config.seeds_dir, config.root)
+    return Finding(where, None, "", "no seed documents in the seeds folder: nothing to build", code="empty")
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return path.absolute().relative_to(root.absolute()).as_posix()
+    except ValueError:
+        return path.as_posix()
 
 
 def require_seeds(config: Config) -> None:

@@ -50,3 +50,20 @@ def test_errors_of_build_are_escaped(small: Path, tmp_path: Path):
     done = run_cli("build", "-q", "--out", str(tmp_path / "out"), cwd=small, check=1)
     _clean(done.stderr)
     assert "\\x1b" in done.stderr
+
+
+def test_the_arabic_letter_mark_is_escaped_like_every_bidi_control(small: Path, tmp_path: Path):
+    """Found by tests/test_properties.py: U+061C, a Bidi_Control character like U+200E/U+202E, was
+    printed raw (here in build's most repeated paragraphs, and in any finding quoting it)."""
+    from conftest import write_article
+
+    from corpuspack.printable import printable
+
+    assert printable("a\u061cb") == "a\\u061cb"
+    for name in "abc":
+        write_article(small / "seeds", name, ["Same \u061c paragraph in every document.", sentence(ord(name))])
+    done = run_cli("build", "-q", "--out", str(tmp_path / "out"), cwd=small, check=0)
+    assert "x3: Same \\u061c paragraph" in done.stderr and "\u061c" not in done.stderr
+    (small / "seeds" / "bad.jsonl").write_text(json.dumps({"id": "x\u061c", "text": "t"}) + "\n")
+    found = run_cli("validate", "-q", cwd=small, check=1)
+    assert "x\\u061c" in found.stdout and "\u061c" not in found.stdout

@@ -141,6 +141,17 @@ def edit_text(root: Path, version: str, old: str, new: str) -> None:
     path.write_text(text.replace(old, new), encoding="utf-8")
 
 
+def edit_json(root: Path, version: str, key: str, value: object) -> None:
+    """A manifest with `key` set to `value` (None: removed)."""
+    path = root / "corpus" / f"v{version}" / "manifest.json"
+    body = json.loads(path.read_text(encoding="utf-8"))
+    if value is None:
+        del body[key]
+    else:
+        body[key] = value
+    path.write_text(json.dumps(body, indent=2), encoding="utf-8")
+
+
 def _rename_covered(root: Path) -> None:
     """v1.1.0 renamed to v2.0.0, SHA256SUMS and changelog made to match: only the version inside tells."""
     corpus = root / "corpus"
@@ -163,6 +174,16 @@ DAMAGES: dict[str, tuple[Callable[[Path], None], list[str]]] = {
     "manifest {}": (
         lambda root: (root / "corpus/v1.0.0/manifest.json").write_text("{}"),
         ["v1.0.0: {corpus}/v1.0.0/manifest.json: /outputs: missing or not a list"],
+    ),
+    # Found by tests/test_properties.py: a manifest without "version" (or "parent", "diff") was a
+    # KeyError traceback in verify, check and release.
+    "manifest without its version": (
+        lambda root: edit_json(root, "1.0.0", "version", None),
+        ["v1.0.0: {corpus}/v1.0.0/manifest.json: /version: missing or not a string (or null)"],
+    ),
+    "manifest whose diff is a list": (
+        lambda root: edit_json(root, "1.1.0", "diff", []),
+        ["v1.1.0: {corpus}/v1.1.0/manifest.json: /diff: missing or not an object (or null)"],
     ),
     "folder renamed": (
         lambda root: (root / "corpus/v1.1.0").rename(root / "corpus/v1.2.0"),

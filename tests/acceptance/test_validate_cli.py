@@ -119,3 +119,22 @@ def test_broken_schema_exits_3(project: Path):
 
 def test_no_progress_bar_when_not_a_terminal(project: Path):
     assert run_cli("validate", cwd=project, check=0).stderr == ""
+
+
+def test_a_seeds_folder_with_no_document_is_refused_by_validate_as_by_build(small: Path, tmp_path: Path):
+    """Found by tests/test_properties.py: a seeds folder holding only files of unknown types (or
+    nothing) validated (exit 0, "valid") while build refused it (exit 1, no seed documents)."""
+    (small / "seeds" / "notes.xyz").write_text("not a seed\n")
+    done = run_cli("validate", "-q", cwd=small, check=1)
+    assert done.stdout == (
+        "seeds: /: no seed documents in the seeds folder: nothing to build\n"
+        "seeds/notes.xyz: /: warning: no reader for this file type\n"
+        "1 files, 0 documents: 1 errors, 1 warnings (invalid)\n"
+    )
+    built = run_cli("build", "-q", "--out", str(tmp_path / "out"), cwd=small, check=1)
+    assert "no seed documents to build" in built.stderr
+    (small / "seeds" / "notes.xyz").unlink()
+    assert "nothing to build" in run_cli("validate", "-q", cwd=small, check=1).stdout
+    # Files named on the command line (a pre-commit hook's changed files) are only checked themselves.
+    (small / "seeds" / "notes.xyz").write_text("not a seed\n")
+    run_cli("validate", "-q", "seeds/notes.xyz", cwd=small, check=0)

@@ -278,6 +278,13 @@ def _shape_problem(body: Any) -> str | None:
     ):  # fmt: skip
         if not isinstance(body.get(key), kind):
             return f"/{key}: missing or not a {kind.__name__}"
+    # Every manifest has these keys, null for a build that is no release: verify and release read them.
+    for key, kinds, what in (
+        ("version", str | None, "a string"), ("release_date", str | None, "a string"),
+        ("parent", str | None, "a string"), ("diff", dict | None, "an object"),
+    ):  # fmt: skip
+        if key not in body or not isinstance(body[key], kinds):
+            return f"/{key}: missing or not {what} (or null)"
     for i, entry in enumerate(body["outputs"]):
         if not (isinstance(entry, dict) and isinstance(entry.get("path"), str) and _is_hex(entry.get("sha256"), 64)):
             return f"/outputs/{i}: needs a path and a sha256"
