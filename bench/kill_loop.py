@@ -237,7 +237,8 @@ def kill_loop(
         released = target in after
         # verify and check never write: a release killed after its rename is reported (exit 1) and
         # the next release finishes it; one killed before it never happened.
-        unfinished = released and code != 0
+        # killed after its rename and before its staging folder (holding the journal) was removed
+        unfinished = released and code != 0 and any((p / "release.json").is_file() for p in corpus.glob(".staging-*"))
         if command == "verify":
             done = cli(project, "verify")
             if unfinished:

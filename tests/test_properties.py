@@ -868,6 +868,9 @@ def check_seeds(folder: Path, case: tuple[Configuration, Seeds], fmt: str = "jso
         assert_printable(built.err, "stderr")
     else:
         built = cli("build", "-q", "--out", str(out), cwd=root)
+    if ran.code == 0 and built.code == 1 and "nothing would be published" in built.err:
+        assert not out.exists()  # valid seeds whose every paragraph dedup drops: no empty version
+        return
     assert built.code == ran.code, f"validate exited {ran.code}, build {built.code}:\n{built.err[-3000:]}"
     if ran.code == 0:
         check_build(out, report["summary"]["documents"])
