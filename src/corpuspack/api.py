@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from .builder import BuildResult, build, emptied_warning
 from .explaining import Explanation, explain
-from .releases import ReleaseResult, VerifyReport, check, diff, release, verify
+from .releases import ReleaseResult, check, diff, release
 from .validation import ValidationReport, validate
+from .verifying import VerifyReport, verify
 from .version import __version__
 
 __all__ = [

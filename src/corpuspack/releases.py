@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import shutil
-import subprocess
 import tempfile
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
-
 from .builder import build, build_version
-from .config import Config, DedupConfig, load_config
-from .containment import Escape, is_within, join_inside
+from .config import Config, load_config
+from .containment import is_within
 from .diffing import Diff, diff_versions, input_changes
-from .errors import ConfigError, DataError, UsageError
+from .errors import DataError, UsageError
 from .publish import card, croissant, manifest
 from .publish.integrity import finish, settle_locked, version_problems
 from .publish.layout import (
@@ -33,6 +29,7 @@ from .publish.layout import (
 )
 from .sources import discover
 from .validation import validate
+from .verifying import rebuild_problems, verify
 
 
 @dataclass
@@ -141,7 +138,7 @@ def _rerelease(config: Config, version: Version, release_date: str | None, worke
     if release_date and release_date != recorded["release_date"]:
         raise UsageError(f"v{version} was released on {recorded['release_date']}; versions are never rewritten")
     covered = version in read_sums(config.corpus_dir)
-    problems = _rebuild_problems(config, folder, recorded, workers, use_current=covered)
+    problems = rebuild_problems(config, folder, recorded, workers, use_current=covered)
     if problems:
         raise DataError(
             f"v{version} exists and the seeds now build different bytes; release a new version:\n" + "\n".join(problems)
@@ -149,164 +146,6 @@ def _rerelease(config: Config, version: Version, release_date: str | None, worke
     # Rebuilt byte for byte: the manifest is genuine, so its checksum, entry and card can be (re)written.
     finish(config.corpus_dir, version)
     return ReleaseResult(str(version), folder, False)
-
-
-@dataclass
-class VerifyReport:
-    checked: list[str] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-
-def verify(
-    names: Sequence[str] | None = None,
-    *,
-    rebuild: bool = False,
-    config: Config | None = None,
-    corpus: Path | str | None = None,
-    workers: int | None = None,
-) -> VerifyReport:
-    """Checksums, row counts and schemas against each manifest; with `rebuild`, rebuild and compare bytes."""
-    config = (config or load_config()).replace(corpus=Path(corpus) if corpus else None)
-    corpus_dir = config.corpus_dir
-    known = versions(corpus_dir)
-    targets = [resolve(corpus_dir, n) for n in names] if names else known
-    if not targets and not read_sums(corpus_dir):
-        raise UsageError(f"{corpus_dir}: no released version to verify")
-    report = VerifyReport()
-    structural = version_problems(corpus_dir, known)
-    report.problems += [p for p in structural if not names or any(p.startswith(f"v{v}:") for v in targets)]
-    for version in targets:
-        folder = corpus_dir / version.folder
-        report.checked.append(str(version))
-        try:
-            recorded = manifest.read(folder)
-        except DataError:
-            continue  # reported above
-        report.problems += [f"v{version}: {p}" for p in _file_problems(folder, recorded)]
-        if rebuild:
-            report.problems += [f"v{version}: {p}" for p in _rebuild_problems(config, folder, recorded, workers)]
-    return report
-
-
-def _file_problems(folder: Path, recorded: dict[str, Any]) -> list[str]:
-    problems = []
-    listed = {o["path"]: o for o in recorded["outputs"]}
-    present = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() and p.name != manifest.NAME}
-    problems += [f"{p}: missing" for p in sorted(set(listed) - present)]
-    problems += [f"{p}: not in the manifest" for p in sorted(present - set(listed))]
-    for rel in sorted(set(listed) & present):
-        entry, path = listed[rel], folder / rel
-        if path.stat().st_size != entry["size"] or manifest.sha256_file(path) != entry["sha256"]:
-            problems.append(f"{rel}: checksum differs from the manifest")
-        elif rel.endswith(".parquet"):
-            meta = pq.ParquetFile(path)
-            if meta.metadata.num_rows != entry.get("rows"):
-                problems.append(f"{rel}: {meta.metadata.num_rows} rows, manifest says {entry.get('rows')}")
-            table = rel.split("/", 1)[0]
-            if [f.name for f in meta.schema_arrow] != recorded["schema_fields"].get(table):
-                problems.append(f"{rel}: columns differ from the manifest")
-    return problems
-
-
-def _rebuild_problems(
-    config: Config, folder: Path, recorded: dict[str, Any], workers: int | None, use_current: bool = False
-) -> list[str]:
-    """Rebuild a version from the inputs its manifest records and compare every file's bytes."""
-    with tempfile.TemporaryDirectory(prefix="corpuspack-rebuild-") as tmp:
-        root = Path(tmp) / "project"
-        if use_current:
-            root, rebuild_config = config.root, config
-        else:
-            _materialise(config, root, recorded)
-            rebuild_config = config_from_manifest(root, recorded)
-        out = Path(tmp) / "out"
-        result = build(out=out, config=rebuild_config, workers=workers)
-        body = result.manifest
-        body.update(
-            version=recorded["version"],
-            release_date=recorded["release_date"],
-            parent=recorded["parent"],
-            diff=recorded["diff"],
-        )
-        croissant.write(out, body)
-        manifest.write(out, body)
-        mine = {o["path"]: o["sha256"] for o in manifest.read(out)["outputs"]}
-        theirs = {o["path"]: o["sha256"] for o in recorded["outputs"]}
-        problems = [f"{p}: rebuild differs" for p in sorted(set(mine) | set(theirs)) if mine.get(p) != theirs.get(p)]
-        if not problems and (out / manifest.NAME).read_bytes() != (folder / manifest.NAME).read_bytes():
-            problems.append("manifest.json: rebuild differs")
-        return problems
-
-
-def config_from_manifest(root: Path, recorded: dict[str, Any]) -> Config:
-    """The settings a version was built with, its folders inside `root` whatever the manifest says."""
-    c = recorded["config"]
-    try:
-        dedup = {"rules": 1, **{k: v for k, v in c["dedup"].items() if k != "rows"}}  # no `rules`: the first
-        dedup["boilerplate_patterns"] = tuple(dedup["boilerplate_patterns"])
-        seeds = join_inside(root, c["seeds"]).relative_to(root)
-        schema = join_inside(root, recorded["inputs"]["schema"]["path"]).relative_to(root)
-        return _config_of(root, c, seeds, schema, DedupConfig(**dedup))
-    except (KeyError, TypeError, AttributeError, ConfigError) as exc:
-        raise DataError(f"manifest of v{recorded['version']}: /config: {exc}") from None
-
-
-def _config_of(root: Path, c: dict[str, Any], seeds: Path, schema: Path, dedup: DedupConfig) -> Config:
-    return Config(
-        root=root,
-        name=c["name"],
-        seeds=seeds,
-        schema=schema,
-        language=c["language"],
-        license=c["license"],
-        max_file_bytes=c["max_file_bytes"],
-        strict=c["strict"],
-        shard_bytes=c["shard_bytes"],
-        dedup=dedup,
-    )
-
-
-def _materialise(config: Config, root: Path, recorded: dict[str, Any]) -> None:
-    """Lay out the recorded inputs under `root` (a fresh folder: nothing outside it is ever written,
-    whatever path a manifest names): from the files as they are now when unchanged, else from git."""
-    schema = recorded["inputs"]["schema"]
-    for facts in [*recorded["inputs"]["seeds"], schema]:
-        target = join_inside(root, facts["path"])
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if facts is schema:  # the project's schema, or the packaged default a project without one used
-            candidates = [_current(config.root, facts["path"]), config.schema_path]
-        else:
-            candidates = [_current(config.seeds_base, facts["path"])]
-        same = (c for c in candidates if c is not None and c.is_file() and manifest.sha256_file(c) == facts["sha256"])
-        current = next(same, None)
-        if current is not None:
-            shutil.copyfile(current, target)
-            continue
-        blob = _git_blob(config.root, facts["git_blob"])
-        if blob is None or hashlib.sha256(blob).hexdigest() != facts["sha256"]:
-            raise DataError(
-                f"{facts['path']}: changed since the release and its recorded version is not in git history"
-            )
-        target.write_bytes(blob)
-
-
-def _current(base: Path, rel: str) -> Path | None:
-    try:
-        return join_inside(base, rel)
-    except Escape:
-        return None
-
-
-def _git_blob(repo: Path, blob: str) -> bytes | None:
-    try:
-        done = subprocess.run(["git", "cat-file", "blob", blob], cwd=repo, capture_output=True, check=False)
-    except OSError:
-        return None
-    return done.stdout if done.returncode == 0 else None
 
 
 def diff(
