@@ -68,6 +68,29 @@ def test_front_matter_is_loaded_safely(tmp_path: Path):
     assert "invalid YAML" in result.findings[0].message
 
 
+@pytest.mark.parametrize(
+    ("header", "line", "key"),
+    [
+        ("title: First\nsource: S\ndate: 2024-01-01\ntitle: Second", 5, "'title'"),
+        ("title: T\nsource: S\ndate: 2024-01-01\n1: x\n'1': y", 5, "'1'"),  # one field once a string
+        ("title: T\nsource: S\ndate: 2024-01-01\nauthors: [{x: 1, x: 2}]", 5, "'x'"),
+    ],
+)
+def test_a_front_matter_key_written_twice_is_a_finding(tmp_path: Path, header: str, line: int, key: str):
+    """YAML keeps the last of a key written twice: the first title was lost without a word (a JSON
+    seed's key twice was already refused). A `<<:` merge overridden by a later key is no duplicate."""
+    seed = tmp_path / "twice.md"
+    seed.write_text(f"---\n{header}\n---\n\nBody.\n", encoding="utf-8")
+    result = read(seed)
+    assert result.documents == []
+    [finding] = result.findings
+    assert (finding.line, finding.code) == (line, "yaml")
+    assert f"the key {key} appears twice" in finding.message
+    seed.write_text("---\n<<: {title: Merged}\ntitle: T\nsource: S\ndate: 2024-01-01\n---\n\nBody.\n")
+    [doc] = read(seed).documents
+    assert doc.metadata["title"] == "T"
+
+
 def test_sidecar_overrides_and_points_at_its_own_lines():
     [doc] = read(DATA / "good" / "with_sidecar.txt").documents
     assert doc.metadata["license"] == "CC-BY-4.0"

@@ -29,6 +29,24 @@ class _Loader(yaml.SafeLoader):
             raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed", event.start_mark)
         return super().compose_node(parent, index)
 
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        """A mapping whose keys are all different: YAML keeps the last of a key written twice, so
+        `title:` twice would lose the first silently (a JSON seed's key twice is refused too)."""
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":  # `<<:` keys, which later keys override
+                continue
+            key = self.construct_object(key_node, deep=True)
+            try:
+                twice = key in seen
+                seen.add(key)
+            except TypeError:  # an unhashable key: the base class says so
+                break
+            if twice:
+                problem = f"the key {printable(repr(key), 60)} appears twice"
+                raise yaml.constructor.ConstructorError(None, None, problem, key_node.start_mark)
+        return super().construct_mapping(node, deep)
+
 
 def _refuse(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
     raise yaml.constructor.ConstructorError(None, None, f"the tag {node.tag} is not allowed", node.start_mark)
@@ -78,7 +96,12 @@ def read_front_matter(
         meta = {}
     if not isinstance(meta, dict):
         return ReadResult(findings=[Finding(path, 2, "", "front matter must be a mapping of fields", code="yaml")])
-    meta = {str(k): _plain(v) for k, v in meta.items()}
+    plain = {str(k): _plain(v) for k, v in meta.items()}
+    if len(plain) != len(meta):  # `1:` and `"1":` are one field
+        twice = next(k for k in plain if sum(str(key) == k for key in meta) > 1)
+        message = f"invalid YAML front matter: the key {printable(repr(twice), 60)} appears twice"
+        return ReadResult(findings=[Finding(path, _key_line(rows, end, twice) or 2, "", message, code="yaml")])
+    meta = plain
     problem = shape_problem(meta)
     if problem is not None:
         return ReadResult(findings=[Finding(path, 2, "", f"front matter {problem}", code="yaml")])
