@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -112,3 +113,20 @@ def git_project(project: Path) -> Path:
 
     release(config=load_config(project), version="1.0.0", date="2026-11-28", workers=1)
     return project
+
+
+def tree(root: Path) -> dict[str, str]:
+    """Every file, folder and symlink under `root`, with a hash of its content (or its target):
+    compared before and after a command, it shows anything the command changed."""
+    out = {}
+    for folder, dirs, files in os.walk(root):
+        for name in dirs + files:
+            path = Path(folder, name)
+            rel = path.relative_to(root).as_posix()
+            if path.is_symlink():
+                out[rel] = "-> " + os.readlink(path)
+            elif path.is_file():
+                out[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+            else:
+                out[rel] = "dir"
+    return out

@@ -2,30 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import pickle
 import subprocess
 from pathlib import Path
 
 import pyarrow.parquet as pq
-from conftest import run_cli, sentence, write_article
-
-
-def tree(root: Path) -> dict[str, str]:
-    """Every file, folder and symlink under `root` with a hash of its content (or its target)."""
-    out = {}
-    for folder, dirs, files in os.walk(root):
-        for name in dirs + files:
-            path = Path(folder, name)
-            rel = path.relative_to(root).as_posix()
-            if path.is_symlink():
-                out[rel] = "-> " + os.readlink(path)
-            elif path.is_file():
-                out[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
-            else:
-                out[rel] = "dir"
-    return out
+from conftest import run_cli, sentence, tree, write_article
 
 
 def test_work_folder_holding_project_files_is_refused(project: Path, tmp_path: Path):

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import REPO, run_cli, sentence, write_article
+from conftest import REPO, run_cli, sentence, tree, write_article
 
 from corpuspack import load_config, release
 
@@ -23,22 +23,6 @@ DATE = "2026-12-05"
 RELEASE = ("release", "-q", "--bump", "patch", "--date", DATE, "--workers", "1")
 GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"}
 CORPUS_FILES = ("CHANGELOG.md", "README.md", "SHA256SUMS")
-
-
-def tree(root: Path) -> dict[str, str]:
-    """Every file, folder and symlink under `root`, with a hash of its content (or its target)."""
-    out = {}
-    for folder, dirs, files in os.walk(root):
-        for name in dirs + files:
-            path = Path(folder, name)
-            rel = path.relative_to(root).as_posix()
-            if path.is_symlink():
-                out[rel] = "-> " + os.readlink(path)
-            elif path.is_file():
-                out[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
-            else:
-                out[rel] = "dir"
-    return out
 
 
 def changed(before: dict[str, str], after: dict[str, str]) -> set[str]:

@@ -101,7 +101,7 @@ def shape_problem(value: Any, surrogates: bool = True) -> str | None:
     while stack:
         node, depth = stack.pop()
         if isinstance(node, str):
-            if surrogates and _has_surrogate(node):
+            if surrogates and has_surrogate(node):
                 return "holds a lone surrogate (an escape such as \\ud800 that is no character)"
         elif isinstance(node, dict | list):
             if depth >= MAX_DEPTH:
@@ -110,7 +110,7 @@ def shape_problem(value: Any, surrogates: bool = True) -> str | None:
                 return f"a value holds {len(node)} items, over the limit of {MAX_ITEMS}"
             items = node.items() if isinstance(node, dict) else enumerate(node)
             for key, child in items:
-                if surrogates and isinstance(key, str) and _has_surrogate(key):
+                if surrogates and isinstance(key, str) and has_surrogate(key):
                     return "holds a lone surrogate (an escape such as \\ud800 that is no character)"
                 stack.append((child, depth + 1))
         elif not (node is None or isinstance(node, bool | int | float)):
@@ -118,7 +118,8 @@ def shape_problem(value: Any, surrogates: bool = True) -> str | None:
     return None
 
 
-def _has_surrogate(text: str) -> bool:
+def has_surrogate(text: str) -> bool:
+    """A lone surrogate (from a `\\ud800` escape, or a file name that is not UTF-8) in `text`."""
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:

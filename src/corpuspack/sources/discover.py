@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ..model import Finding
 from ..printable import printable
+from .bounded import has_surrogate
 from .sidecar import SUFFIX as SIDECAR_SUFFIX
 from .sidecar import stem
 
@@ -130,7 +131,7 @@ def _walk(top: Path, top_real: Path, base: Path, files: dict[str, SeedFile], fin
             with os.scandir(folder) as listing:
                 for entry in listing:
                     name = entry.name
-                    if not _valid_name(name):
+                    if has_surrogate(name):  # not UTF-8: no table or JSON can hold it
                         shown = printable(os.fsencode(name).decode("utf-8", "backslashreplace"))
                         where = f"{rel_here}/{shown}" if rel_here else shown
                         findings.append(Finding(where, None, "", "file name is not valid UTF-8: not read", code="name"))
@@ -155,15 +156,6 @@ def _walk(top: Path, top_real: Path, base: Path, files: dict[str, SeedFile], fin
         del stamps
         for name, path in sorted(folders, reverse=True):
             pending.append((path, f"{rel_here}/{name}" if rel_here else name))
-
-
-def _valid_name(name: str) -> bool:
-    """Names that are not UTF-8 reach Python with surrogate escapes; no table or JSON can hold them."""
-    try:
-        name.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _escapes(path: Path, top_real: Path, base: Path, findings: list[Finding]) -> bool:
