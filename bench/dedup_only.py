@@ -22,7 +22,7 @@ from corpuspack.pipeline.assemble import Assembly
 from corpuspack.pipeline.chunk import chunk_key
 from corpuspack.pipeline.order import global_order
 from corpuspack.pipeline.spill import Spill
-from corpuspack.publish.tables import PARAGRAPHS
+from corpuspack.tables import PARAGRAPHS
 from corpuspack.schema import load_schema
 from corpuspack.sources import discover
 

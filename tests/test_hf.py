@@ -13,7 +13,7 @@ import pytest
 
 from corpuspack.publish.checksums import Written
 from corpuspack.publish.hf import HFWriter, features
-from corpuspack.publish.tables import DOCUMENTS, PARAGRAPHS, TABLES
+from corpuspack.tables import DOCUMENTS, PARAGRAPHS, TABLES
 
 
 def documents(n: int, text_bytes: int, rng: random.Random) -> pa.Table:

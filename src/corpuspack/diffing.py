@@ -10,7 +10,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-METADATA = ("title", "source", "url", "date", "language", "license", "authors", "tags")
+from .tables import METADATA_NAMES
 
 
 @dataclass
@@ -142,13 +142,13 @@ def _table(folder: Path, name: str, columns: list[str]) -> pa.Table:
 def diff_versions(old: Path | None, new: Path) -> Diff:
     """Compare two version folders (old None: everything in `new` is added)."""
     result = Diff()
-    new_docs = _table(new, "documents", ["id", "text_sha256", *METADATA])
+    new_docs = _table(new, "documents", ["id", "text_sha256", *METADATA_NAMES])
     new_pars = _paragraph_keys(new)
     if old is None:
         result.documents_added = new_docs.column("id").to_pylist()
         result.paragraphs_added = len(new_pars)
         return result
-    old_docs = _table(old, "documents", ["id", "text_sha256", *METADATA])
+    old_docs = _table(old, "documents", ["id", "text_sha256", *METADATA_NAMES])
     result.schema_changed = any(_schema(old, table) != _schema(new, table) for table in ("documents", "paragraphs"))
     a, b = _by_id(old_docs), _by_id(new_docs)
     result.documents_added = sorted(set(b) - set(a))
@@ -171,7 +171,7 @@ def _schema(folder: Path, table: str) -> pa.Schema:
 
 def _by_id(table: pa.Table) -> dict[str, tuple[str, tuple]]:
     rows = table.to_pylist()
-    return {r["id"]: (r["text_sha256"], tuple(str(r[m]) for m in METADATA)) for r in rows}
+    return {r["id"]: (r["text_sha256"], tuple(str(r[m]) for m in METADATA_NAMES)) for r in rows}
 
 
 def _paragraph_keys(folder: Path) -> dict[tuple[str, int], tuple]:

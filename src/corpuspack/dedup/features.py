@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from ..config import DedupConfig
 from . import boilerplate
 from .keys import exact_keys, key_texts, word_hashes
 from .minhash import MinHasher, shingles
+from .settings import DedupConfig
 
 
 def band_column(band: int) -> str:

@@ -8,10 +8,10 @@ from typing import Protocol
 
 import numpy as np
 
-from ..config import DedupConfig
 from . import boilerplate, near
 from .grouping import first_of_groups
 from .minhash import fmix64
+from .settings import DedupConfig
 
 REASONS = ("", "boilerplate", "duplicate_document", "exact_within_document", "exact", "near_duplicate")
 BOILERPLATE, DUPLICATE_DOCUMENT, EXACT_WITHIN, EXACT, NEAR = range(1, 6)

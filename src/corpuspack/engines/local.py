@@ -29,9 +29,9 @@ from ..progress import Advance
 from ..publish.checksums import Written
 from ..publish.hf import HFWriter
 from ..publish.parquet import plan, write_shards
-from ..publish.tables import TABLES
 from ..sources import SeedFile
 from ..sources.readahead import Readahead, too_large_to_keep
+from ..tables import TABLES
 from .forked import Forked, can_fork, split
 
 CHUNK_BYTES = 4 * 1024 * 1024

@@ -36,14 +36,14 @@ from ..dedup.grouping import distinct
 from ..dedup.ledger import DedupOps, Exact, KeyColumns, exact_groups_at
 from ..pipeline.assemble import Assembly
 from ..pipeline.chunk import ChunkResult, process_chunk
-from ..pipeline.order import Order, inverse
-from ..pipeline.spill import ParagraphFiles, Spill
+from ..pipeline.order import Order
+from ..pipeline.spill import ParagraphFiles, Spill, inverse
 from ..progress import Advance
 from ..publish.checksums import Written, written
 from ..publish.hf import HFWriter, content_sha256
 from ..publish.parquet import plan, shard_name, write_shard
-from ..publish.tables import TABLES
 from ..sources import SeedFile
+from ..tables import TABLES
 
 ROWS_PER_PARTITION = 1_000_000
 PAIRS_PER_TASK = 200_000

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..dedup.ledger import REASONS, Ledger
-from ..publish.tables import DOCUMENTS, PARAGRAPHS
+from ..tables import DOCUMENTS, PARAGRAPHS
 from .order import Order
 from .spill import Spill
 from .texts import RegroupedDocuments, RegroupedTexts, SpillDocuments, TextWindow
@@ -53,23 +53,14 @@ def document_batch(
         kept_counts.append(hi - lo)
         dropped_counts.append(int(order.doc_start[r + 1] - order.doc_start[r]) - (hi - lo))
         digests.append(hashlib.sha256(text.encode()).hexdigest())
-    columns = {
-        "id": meta.column("id"),
-        "title": meta.column("title"),
-        "source": meta.column("source"),
-        "url": meta.column("url"),
-        "date": pc.cast(meta.column("date"), pa.date32()),
-        "language": meta.column("language"),
-        "license": meta.column("license"),
+    made = {
         "text": pa.array(joined, pa.string()),
         "n_paragraphs": pa.array(kept_counts, pa.int32()),
         "n_dropped": pa.array(dropped_counts, pa.int32()),
         "text_sha256": pa.array(digests, pa.string()),
-        "seed_path": meta.column("seed_path"),
-        "seed_sha256": meta.column("seed_sha256"),
-        "authors": meta.column("authors"),
-        "tags": meta.column("tags"),
+        "date": pc.cast(meta.column("date"), pa.date32()),
     }
+    columns = {name: made[name] if name in made else meta.column(name) for name in DOCUMENTS.names}
     return pa.RecordBatch.from_pydict({k: _flat(v) for k, v in columns.items()}, schema=DOCUMENTS)
 
 

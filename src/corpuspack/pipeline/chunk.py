@@ -23,25 +23,9 @@ from ..sources import SeedFile
 from ..sources.bounded import Refused, open_regular
 from ..sources.discover import stamp
 from ..sources.sidecar import sidecar_path
+from ..tables import DOCUMENT_SPILL, METADATA_NAMES
 from ..validation import read_valid
 from ..version import __version__
-
-DOC_SPILL = pa.schema(
-    [
-        ("id", pa.string()),
-        ("title", pa.string()),
-        ("source", pa.string()),
-        ("url", pa.string()),
-        ("date", pa.string()),
-        ("language", pa.string()),
-        ("license", pa.string()),
-        ("authors", pa.list_(pa.string())),
-        ("tags", pa.list_(pa.string())),
-        ("seed_path", pa.string()),
-        ("seed_sha256", pa.string()),
-    ]
-)
-
 
 SEED_FACTS = pa.schema(
     [("path", pa.string()), ("size", pa.int64()), ("sha256", pa.string()), ("git_blob", pa.string())]
@@ -205,22 +189,13 @@ def process_chunk(
     result.ids = id_table(read)
     result.seeds = pa.Table.from_pylist(facts, schema=SEED_FACTS)
     sha = {f["path"]: f["sha256"] for f in facts}
-    doc_table = pa.table(
-        {
-            "id": [d.id for d in docs],
-            "title": [d.metadata.get("title") for d in docs],
-            "source": [d.metadata.get("source") for d in docs],
-            "url": [d.metadata.get("url") for d in docs],
-            "date": [d.metadata.get("date") for d in docs],
-            "language": [d.metadata.get("language") for d in docs],
-            "license": [d.metadata.get("license") for d in docs],
-            "authors": [d.metadata.get("authors") for d in docs],
-            "tags": [d.metadata.get("tags") for d in docs],
-            "seed_path": [d.seed_path for d in docs],
-            "seed_sha256": [sha.get(d.seed_path, "") for d in docs],
-        },
-        schema=DOC_SPILL,
-    )
+    columns = {
+        "id": [d.id for d in docs],
+        **{name: [d.metadata.get(name) for d in docs] for name in METADATA_NAMES},
+        "seed_path": [d.seed_path for d in docs],
+        "seed_sha256": [sha.get(d.seed_path, "") for d in docs],
+    }
+    doc_table = pa.table(columns, schema=DOCUMENT_SPILL)
     counts = [len(d.paragraphs) for d in docs]
     paragraphs = [p for d in docs for p in d.paragraphs]
     texts = pa.array(paragraphs, pa.large_string())

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow.compute as pc
 
-if TYPE_CHECKING:
-    from .spill import Spill
+from .spill import Spill, inverse
 
 
 @dataclass
@@ -21,13 +19,6 @@ class Order:
     rows: np.ndarray
     doc_rank: np.ndarray
     doc_start: np.ndarray
-
-
-def inverse(permutation: np.ndarray) -> np.ndarray:
-    """`out[permutation[i]] = i`."""
-    out = np.empty(len(permutation), dtype=np.int64)
-    out[permutation] = np.arange(len(permutation), dtype=np.int64)
-    return out
 
 
 def global_order(spill: Spill) -> Order:

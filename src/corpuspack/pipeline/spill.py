@@ -16,8 +16,15 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .chunk import DOC_SPILL, spill_paths
-from .order import inverse
+from ..tables import DOCUMENT_SPILL
+from .chunk import spill_paths
+
+
+def inverse(permutation: np.ndarray) -> np.ndarray:
+    """`out[permutation[i]] = i`."""
+    out = np.empty(len(permutation), dtype=np.int64)
+    out[permutation] = np.arange(len(permutation), dtype=np.int64)
+    return out
 
 
 @contextmanager
@@ -173,7 +180,7 @@ class Spill(ParagraphFiles):
         paths = [spill_paths(folder, key) for key in keys]
         super().__init__([p for _, p in paths], np.zeros(0, dtype=np.int64))
         self._doc_files = [d for d, _ in paths]
-        only_id = pa.ipc.IpcReadOptions(included_fields=[DOC_SPILL.get_field_index("id")])
+        only_id = pa.ipc.IpcReadOptions(included_fields=[DOCUMENT_SPILL.get_field_index("id")])
         ids = []
         for doc_path in self._doc_files:
             with pa.OSFile(str(doc_path)) as source:
@@ -195,7 +202,7 @@ class Spill(ParagraphFiles):
     def document_column(self, name: str) -> pa.ChunkedArray:
         """One column of the documents table, by spill row."""
         parts = []
-        only = pa.ipc.IpcReadOptions(included_fields=[DOC_SPILL.get_field_index(name)])
+        only = pa.ipc.IpcReadOptions(included_fields=[DOCUMENT_SPILL.get_field_index(name)])
         for doc_path in self._doc_files:
             with pa.OSFile(str(doc_path)) as source:
                 parts.append(pa.ipc.open_file(source, options=only).read_all().column(name))

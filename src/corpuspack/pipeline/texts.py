@@ -23,9 +23,8 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from .chunk import DOC_SPILL
-from .order import inverse
-from .spill import Spill
+from ..tables import DOCUMENT_SPILL
+from .spill import Spill, inverse
 
 WINDOW_BYTES = 64 * 1024 * 1024
 RUN_BYTES = 8 * 1024 * 1024
@@ -116,7 +115,7 @@ class RegroupedDocuments(_Forward):
     def __init__(self, spill: Spill, doc_rows: np.ndarray, folder: Path, run_rows: int = RUN_DOCUMENTS) -> None:
         super().__init__()
         run = (np.arange(len(doc_rows)) // max(run_rows, -(-len(doc_rows) // MAX_RUNS), 1)).astype(np.int32)
-        self._runs = Runs(folder, run, inverse(doc_rows), spill.document_chunks(), [f.name for f in DOC_SPILL])
+        self._runs = Runs(folder, run, inverse(doc_rows), spill.document_chunks(), [f.name for f in DOCUMENT_SPILL])
 
     def __call__(self, ranks: np.ndarray) -> pa.Table:
         start, table = self._range(int(ranks[0]), int(ranks[-1]) + 1)

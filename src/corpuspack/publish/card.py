@@ -9,7 +9,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import yaml
 
-from .tables import TABLES
+from ..tables import TABLES
 
 SIZE_CATEGORIES = [
     (1_000, "n<1K"),

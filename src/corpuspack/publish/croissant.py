@@ -8,7 +8,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from .tables import TABLES, description
+from ..tables import TABLES, description
 
 NAME = "croissant.json"
 

@@ -18,10 +18,10 @@ from ..dedup.grouping import key_order
 from ..dedup.keys import KEY_NORMALISATION
 from ..dedup.ledger import REASONS, Ledger
 from ..errors import DataError
+from ..tables import TABLES
 from ..text import DISPLAY_NORMALISATION
 from ..version import __version__
 from .checksums import Written, written
-from .tables import TABLES
 
 if TYPE_CHECKING:
     from ..config import Config

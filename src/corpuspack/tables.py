@@ -1,0 +1,71 @@
+"""The contract: a document's fields and the published tables' Arrow schemas, defined once; the spill,
+the writers, the diff, the card and Croissant derive from them."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+
+def _field(name: str, type_: pa.DataType, description: str, nullable: bool = True) -> pa.Field:
+    return pa.field(name, type_, nullable=nullable, metadata={"description": description})
+
+
+# A document's metadata: what the schema's properties give and both the spill and the documents
+# table hold (the spill keeps `date` as the seed's text). Defined once; every other list derives.
+METADATA = [
+    _field("title", pa.string(), "Title."),
+    _field("source", pa.string(), "Publisher or outlet."),
+    _field("url", pa.string(), "Address of the original, when known."),
+    _field("date", pa.date32(), "Publication or update date."),
+    _field("language", pa.string(), "BCP 47 language tag."),
+    _field("license", pa.string(), "SPDX license id, or 'other' / 'unknown'."),
+    _field("authors", pa.list_(pa.string()), "Authors, when known."),
+    _field("tags", pa.list_(pa.string()), "Tags, when known."),
+]
+METADATA_NAMES = tuple(f.name for f in METADATA)
+ID = _field("id", pa.string(), "Document id (the seed file's stem or the record's id); rows are sorted by it.", False)
+SEED = [
+    _field("seed_path", pa.string(), "Path of the seed file, relative to the project.", False),
+    _field("seed_sha256", pa.string(), "SHA-256 of the seed file's bytes.", False),
+]
+# Made by the build from the kept paragraphs.
+DERIVED = [
+    _field("text", pa.string(), "Kept paragraphs, normalised, joined by one blank line."),
+    _field("n_paragraphs", pa.int32(), "Number of kept paragraphs.", False),
+    _field("n_dropped", pa.int32(), "Number of paragraphs dropped by deduplication.", False),
+    _field("text_sha256", pa.string(), "SHA-256 of `text` in UTF-8.", False),
+]
+_LISTS = [f for f in METADATA if pa.types.is_list(f.type)]
+DOCUMENTS = pa.schema([ID, *(f for f in METADATA if f not in _LISTS), *DERIVED, *SEED, *_LISTS])
+
+# What a worker spills of each document: metadata as read (the date still text), no derived column.
+DOCUMENT_SPILL = pa.schema(
+    [
+        pa.field(f.name, pa.string() if f.name == "date" else f.type)
+        for f in [ID, *METADATA, *SEED]
+    ]
+)
+
+PARAGRAPHS = pa.schema(
+    [
+        _field("doc_id", pa.string(), "Id of the document the paragraph belongs to.", False),
+        _field("paragraph_index", pa.int32(), "0-based index among the document's body paragraphs.", False),
+        _field("text", pa.string(), "Paragraph text, normalised (NFC, whitespace collapsed).", False),
+        _field("kept", pa.bool_(), "Whether the paragraph is in the document's published text.", False),
+        _field(
+            "reason",
+            pa.string(),
+            "Why it was dropped: exact, exact_within_document, near_duplicate, boilerplate or duplicate_document.",
+        ),
+        _field("duplicate_of_doc", pa.string(), "Document id of the paragraph this one duplicates."),
+        _field("duplicate_of_index", pa.int32(), "Paragraph index of the paragraph this one duplicates."),
+        _field("similarity", pa.float64(), "Word 5-gram Jaccard similarity to that paragraph (near duplicates)."),
+        _field("cluster_id", pa.int64(), "Duplicate group: the key of the group's kept representative."),
+    ]
+)
+
+TABLES = {"documents": DOCUMENTS, "paragraphs": PARAGRAPHS}
+
+
+def description(field: pa.Field) -> str:
+    return (field.metadata or {}).get(b"description", b"").decode()
