@@ -16,29 +16,24 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from corpuspack import load_config
-from corpuspack.builder import _dedup
-from corpuspack.engines.local import LocalDedup, plan_chunks, run_chunks
+from corpuspack.engines import open_engine
 from corpuspack.pipeline.assemble import Assembly
-from corpuspack.pipeline.chunk import chunk_key
-from corpuspack.pipeline.order import global_order
-from corpuspack.pipeline.spill import Spill
-from corpuspack.tables import PARAGRAPHS
+from corpuspack.progress import quiet
 from corpuspack.schema import load_schema
-from corpuspack.sources import discover
+from corpuspack.stages.dedup import dedup
+from corpuspack.stages.read import read
+from corpuspack.tables import PARAGRAPHS
+from corpuspack.tuning import Tuning
 
 
 def dedup_only(root: Path, out: Path) -> int:
-    config = load_config(root)
+    config, tuning = load_config(root), Tuning()
     schema = load_schema(config.schema_path)
-    seeds, _ = discover([config.seeds_dir], config.root)
-    chunks = plan_chunks(seeds)
-    keys = [chunk_key(chunk, config, schema.sha256) for chunk in chunks]
+    engine = open_engine(config, tuning)
     with tempfile.TemporaryDirectory() as work:
-        list(run_chunks(chunks, keys, config, Path(work)))
-        spill = Spill(Path(work), keys)
-        order = global_order(spill)
-        ledger, _ = _dedup(spill, order, config, LocalDedup(spill, order, config), lambda n: None)
-        batch = Assembly(spill, order, ledger).batch("paragraphs", 0, len(ledger.kept))
+        seeds = read(engine, config, schema, Path(work), tuning, quiet)
+        deduped = dedup(seeds, engine, config, quiet)
+        batch = Assembly(seeds.spill, deduped.order, deduped.ledger).batch("paragraphs", 0, len(deduped.ledger.kept))
         pq.write_table(pa.Table.from_batches([batch], PARAGRAPHS), out, compression="zstd")
         return batch.num_rows
 

@@ -18,12 +18,14 @@ from pathlib import Path
 import psutil
 
 from corpuspack import load_config
-from corpuspack.builder import _dedup
 from corpuspack.dedup import near
 from corpuspack.engines import local, open_engine
 from corpuspack.pipeline.order import global_order
 from corpuspack.pipeline.spill import Spill
-from corpuspack.publish import manifest
+from corpuspack.progress import quiet
+from corpuspack.stages import dedup as stage
+from corpuspack.stages.read import Read
+from corpuspack.tuning import Tuning
 
 seconds: dict[str, float] = {}
 peak = {"tree PSS MB": 0.0, "main RSS MB": 0.0}
@@ -62,7 +64,7 @@ def main() -> None:
         (local.LocalDedup, "jaccard"),
         (near, "assign"),
         (near, "components"),
-        (manifest, "most_repeated"),
+        (stage, "most_repeated"),
     ):
         timed(owner, name)
     threading.Thread(target=sample, daemon=True).start()
@@ -71,9 +73,9 @@ def main() -> None:
     keys = sorted(p.name[len("docs-") : -len(".arrow")] for p in work.glob("docs-*.arrow"))
     start = time.perf_counter()
     spill = Spill(work, keys)
-    order = global_order(spill)
+    global_order(spill)
     ordered = time.perf_counter()
-    ledger, _ = _dedup(spill, order, config, open_engine(config).dedup_ops(spill, order, config), lambda n: None)
+    ledger = stage.dedup(Read(spill, work, 0, 0), open_engine(config, Tuning()), config, quiet).ledger
     done = time.perf_counter()
     print(
         json.dumps(

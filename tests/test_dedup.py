@@ -15,12 +15,13 @@ from conftest import REPO, run_cli, sentence, write_article
 from corpuspack import build, load_config
 from corpuspack.dedup.ledger import KeyColumns, Ledger, exact_groups
 from corpuspack.engines import local
-from corpuspack.pipeline import assemble, texts
+from corpuspack.pipeline import assemble
 from corpuspack.pipeline.assemble import text_bytes
 from corpuspack.pipeline.order import global_order
 from corpuspack.pipeline.spill import Spill
 from corpuspack.pipeline.texts import RegroupedDocuments, RegroupedTexts, SpillDocuments, TextWindow
 from corpuspack.publish import parquet
+from corpuspack.tuning import Tuning
 
 
 def ledger(out: Path) -> dict[tuple[str, int], dict]:
@@ -152,15 +153,16 @@ def planted(small: Path) -> Path:
 def test_same_bytes_whatever_the_workers_or_chunking(planted: Path, tmp_path: Path, monkeypatch, texts_in_order):
     monkeypatch.setattr(parquet, "ROW_GROUP_ROWS", 7)  # many row groups, so texts come in many windows
     one = run(planted, tmp_path, "one", workers=1)
-    # texts regrouped into runs, or read window by window from the chunk files
-    monkeypatch.setattr(assemble, "in_spill_order", lambda spill, rows: texts_in_order)
-    monkeypatch.setattr(local, "CHUNK_FILES", 3)
-    monkeypatch.setattr(texts, "RUN_BYTES", 500)  # texts regrouped a few paragraphs to a file
-    monkeypatch.setattr(texts, "RUN_DOCUMENTS", 3)  # and metadata three documents to a file
-    monkeypatch.setattr(local, "SPLIT_FROM", 1)  # bands and pairs split between processes
-    monkeypatch.setattr(local, "FORK_WRITER_FROM", 1)  # and the tables written by two
-    monkeypatch.setattr(local, "too_large_to_keep", lambda seed_bytes: True)  # seeds' pages let go once read
-    many = run(planted, tmp_path, "many", workers=2)
+    tuning = Tuning(
+        regroup_texts=not texts_in_order,  # texts regrouped into runs, or read window by window from the chunk files
+        chunk_files=3,
+        run_bytes=500,  # texts regrouped a few paragraphs to a file
+        run_documents=3,  # and metadata three documents to a file
+        split_from=1,  # bands and pairs split between processes
+        fork_writer_from=1,  # and the tables written by two
+        forget_pages=True,  # seeds' pages let go once read
+    )
+    many = run(planted, tmp_path, "many", workers=2, tuning=tuning)
     files = sorted(p.relative_to(one) for p in one.rglob("*") if p.is_file())
     assert files == sorted(p.relative_to(many) for p in many.rglob("*") if p.is_file())
     for rel in files:
@@ -239,8 +241,8 @@ def test_a_build_that_empties_most_documents_warns_and_fails_when_strict(small: 
 def test_an_interrupted_build_resumes_without_redoing_finished_chunks(planted: Path, tmp_path: Path, monkeypatch):
     from corpuspack.pipeline import chunk as chunk_module
 
-    monkeypatch.setattr(local, "CHUNK_FILES", 3)
-    clean = run(planted, tmp_path, "clean")
+    tuning = Tuning(chunk_files=3)
+    clean = run(planted, tmp_path, "clean", tuning=tuning)
     real = chunk_module.process_chunk
     done = []
 
@@ -253,28 +255,28 @@ def test_an_interrupted_build_resumes_without_redoing_finished_chunks(planted: P
     monkeypatch.setattr(local, "process_chunk", interrupted)
     out, work = tmp_path / "resumed", tmp_path / "work"
     with pytest.raises(KeyboardInterrupt):
-        build(out=out, work=work, config=load_config(planted), workers=1)
+        build(out=out, work=work, config=load_config(planted), workers=1, tuning=tuning)
     assert not out.exists() and len(list(work.glob("chunk-*.done"))) == 2
     monkeypatch.setattr(local, "process_chunk", real)
-    result = build(out=out, work=work, config=load_config(planted), workers=1)
+    result = build(out=out, work=work, config=load_config(planted), workers=1, tuning=tuning)
     assert result.reused_chunks == 2
     for path in clean.rglob("*"):
         if path.is_file():
             assert path.read_bytes() == (out / path.relative_to(clean)).read_bytes(), path
     (planted / "seeds" / "doc00.txt").write_text((planted / "seeds" / "doc00.txt").read_text() + "\nMore.\n")
-    again = build(out=tmp_path / "after-edit", work=work, config=load_config(planted), workers=1)
+    again = build(out=tmp_path / "after-edit", work=work, config=load_config(planted), workers=1, tuning=tuning)
     assert again.reused_chunks == len(list(work.glob("chunk-*.done"))) - 1  # only the edited chunk is redone
 
 
 def test_an_edited_sidecar_redoes_the_chunk_of_its_seed(planted: Path, tmp_path: Path, monkeypatch):
-    monkeypatch.setattr(local, "CHUNK_FILES", 3)
+    tuning = Tuning(chunk_files=3)
     sidecar = planted / "seeds" / "doc00.meta.json"
     sidecar.write_text('{"title": "First title"}')
     work = tmp_path / "work"
-    build(out=tmp_path / "first", work=work, config=load_config(planted), workers=1)
+    build(out=tmp_path / "first", work=work, config=load_config(planted), workers=1, tuning=tuning)
     sidecar.write_text('{"title": "Second title"}')
     os.utime(sidecar, ns=(sidecar.stat().st_mtime_ns + 10**9,) * 2)
-    again = build(out=tmp_path / "second", work=work, config=load_config(planted), workers=1)
+    again = build(out=tmp_path / "second", work=work, config=load_config(planted), workers=1, tuning=tuning)
     assert again.reused_chunks == len(list(work.glob("chunk-*.done"))) - 1
     documents = pq.read_table(tmp_path / "second" / "documents", columns=["id", "title"]).to_pydict()
     titles = dict(zip(documents["id"], documents["title"], strict=True))
@@ -324,11 +326,11 @@ def test_shard_rows_made_ahead_are_written_in_order_and_errors_surface(tmp_path:
 
 @pytest.mark.parametrize("source", ["window", "regrouped"])
 def test_texts_by_position_match_the_spill(planted: Path, tmp_path: Path, source: str, monkeypatch):
-    monkeypatch.setattr(local, "CHUNK_FILES", 2)  # a document's neighbours by id are in other chunks
+    tuning = Tuning(chunk_files=2)  # a document's neighbours by id are in other chunks
     for i in range(3):  # first by path, last by id
         write_article(planted / "seeds" / "a", f"zz{i}", [sentence(200 + i, 60), sentence(300 + i, 60)])
     work = tmp_path / "work"
-    build(out=tmp_path / "out", work=work, config=load_config(planted), workers=1)
+    build(out=tmp_path / "out", work=work, config=load_config(planted), workers=1, tuning=tuning)
     keys = sorted(p.name[len("docs-") : -len(".arrow")] for p in work.glob("docs-*.arrow"))
     spill = Spill(work, keys)
     order = global_order(spill)
@@ -352,11 +354,11 @@ def test_texts_by_position_match_the_spill(planted: Path, tmp_path: Path, source
 
 @pytest.mark.parametrize("folders", [1, 4])
 def test_texts_regrouped_only_when_out_of_spill_order(small: Path, tmp_path: Path, monkeypatch, folders: int):
-    monkeypatch.setattr(local, "CHUNK_FILES", 4)
+    tuning = Tuning(chunk_files=4)
     for i in range(32):  # one folder: found in id order; four: each next id in another folder
         write_article(small / "seeds" / f"f{i % folders}", f"d{i:02d}", [sentence(i, 30), sentence(100 + i, 30)])
     work = tmp_path / "work"
-    build(out=tmp_path / "out", work=work, config=load_config(small), workers=1)
+    build(out=tmp_path / "out", work=work, config=load_config(small), workers=1, tuning=tuning)
     keys = sorted(p.name[len("docs-") : -len(".arrow")] for p in work.glob("docs-*.arrow"))
     spill = Spill(work, keys)
     rows = global_order(spill).rows
@@ -369,11 +371,11 @@ def test_texts_regrouped_only_when_out_of_spill_order(small: Path, tmp_path: Pat
 
 @pytest.mark.parametrize("run_rows", [1, 4, 1000])
 def test_regrouped_documents_match_the_spill_in_id_order(planted: Path, tmp_path: Path, run_rows: int, monkeypatch):
-    monkeypatch.setattr(local, "CHUNK_FILES", 2)
+    tuning = Tuning(chunk_files=2)
     for i in range(3):  # first by path, last by id
         write_article(planted / "seeds" / "a", f"zz{i}", [sentence(200 + i, 60)])
     work = tmp_path / "work"
-    build(out=tmp_path / "out", work=work, config=load_config(planted), workers=1)
+    build(out=tmp_path / "out", work=work, config=load_config(planted), workers=1, tuning=tuning)
     keys = sorted(p.name[len("docs-") : -len(".arrow")] for p in work.glob("docs-*.arrow"))
     spill = Spill(work, keys)
     order = global_order(spill)

@@ -13,10 +13,11 @@ import pytest
 from test_dedup import planted  # noqa: F401 - the fixture
 
 from corpuspack import build, load_config
-from corpuspack.engines import local
 from corpuspack.engines.forked import Forked, can_fork, split
 from corpuspack.pipeline import assemble
 from corpuspack.publish import manifest
+from corpuspack.stages.dedup import key_groups
+from corpuspack.tuning import Tuning
 
 pytestmark = pytest.mark.skipif(not can_fork(), reason="needs the fork start method")
 
@@ -64,9 +65,8 @@ def test_a_forked_process_that_dies_is_an_error_naming_its_exit_code() -> None:
 
 
 def test_manifest_facts_taken_while_writing_are_those_of_the_files(planted: Path, tmp_path: Path, monkeypatch):  # noqa: F811
-    monkeypatch.setattr(local, "FORK_WRITER_FROM", 1)
     out = tmp_path / "out"
-    build(out=out, config=load_config(planted), workers=2)
+    build(out=out, config=load_config(planted), workers=2, tuning=Tuning(fork_writer_from=1))
     listed = json.loads((out / "manifest.json").read_text())["outputs"]
     assert listed == manifest.outputs(out)  # every file read back now, nothing known
     assert {e["path"] for e in listed} >= {"arrow/documents/state.json", "paragraphs/train-00000-of-00001.parquet"}
@@ -80,12 +80,11 @@ def test_a_failure_in_the_forked_writer_fails_the_build_and_leaves_nothing(
     def broken(*args, **kwargs):
         raise OSError("disk on fire")
 
-    monkeypatch.setattr(local, "FORK_WRITER_FROM", 1)
     monkeypatch.setattr(assemble, "document_batch", broken)  # the documents table is the forked one
     out = tmp_path / "out"
     with pytest.raises(OSError, match="disk on fire"):
-        build(out=out, config=load_config(planted), workers=2)
-    assert not out.exists() and not (tmp_path / ".out.partial").exists()
+        build(out=out, config=load_config(planted), workers=2, tuning=Tuning(fork_writer_from=1))
+    assert not out.exists() and not list(tmp_path.glob(".out.partial*"))
 
 
 def test_split_work_comes_back_in_order_and_a_child_error_surfaces() -> None:
@@ -119,7 +118,7 @@ def test_most_repeated_keys_are_those_of_a_full_stable_sort(seed):
     for _ in range(25):
         n = int(rng.integers(0, 3000))
         keys = rng.integers(0, int(rng.integers(1, 4000)), n).astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
-        first, counts = manifest._key_groups(keys)
+        first, counts = key_groups(keys)
         by_key = np.argsort(keys, kind="stable")
         starts = np.flatnonzero(np.concatenate([[True], np.diff(keys[by_key]) != 0])) if n else by_key
         want_first, want_counts = by_key[starts], np.diff(np.append(starts, n))

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from .builder import BuildResult, build, emptied_warning
+from .builder import BuildResult, build
 from .explaining import Explanation, explain
+from .progress import Progress, quiet
 from .releases import ReleaseResult, check, diff, release
+from .stages.dedup import emptied_warning
+from .tuning import Tuning
 from .validation import ValidationReport, validate
 from .verifying import VerifyReport, verify
 from .version import __version__
@@ -12,7 +15,9 @@ from .version import __version__
 __all__ = [
     "BuildResult",
     "Explanation",
+    "Progress",
     "ReleaseResult",
+    "Tuning",
     "ValidationReport",
     "VerifyReport",
     "__version__",
@@ -21,6 +26,7 @@ __all__ = [
     "diff",
     "emptied_warning",
     "explain",
+    "quiet",
     "release",
     "validate",
     "verify",

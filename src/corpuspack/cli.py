@@ -13,8 +13,10 @@ from .config import load_config
 from .engines import ENGINES
 from .errors import CorpuspackError, UsageError
 from .printable import json_safe, printable, printable_lines
+from .progress import Progress, quiet
 from .reporters import REPORTERS
 from .storage import is_url, local_path
+from .terminal import bars
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
 
@@ -47,7 +49,7 @@ def _config(args: argparse.Namespace):
 
 @command
 def run_validate(args: argparse.Namespace) -> int:
-    report = api.validate(args.paths or None, config=_config(args), show_progress=not args.quiet)
+    report = api.validate(args.paths or None, config=_config(args), progress=_progress(args))
     sys.stdout.write(REPORTERS[args.format](report))
     return report.exit_code
 
@@ -55,7 +57,7 @@ def run_validate(args: argparse.Namespace) -> int:
 @command
 def run_build(args: argparse.Namespace) -> int:
     config = _config(args)
-    result = api.build(config=config, out=args.out, work=args.work, show_progress=not args.quiet)
+    result = api.build(config=config, out=args.out, work=args.work, progress=_progress(args))
     print(printable_lines(str(result.out)))
     warning = api.emptied_warning(result.manifest["counts"], config)
     if warning:
@@ -81,7 +83,7 @@ def run_release(args: argparse.Namespace) -> int:
         bump=args.bump,
         date=args.date,
         confirm=confirm,
-        show_progress=not args.quiet,
+        progress=_progress(args),
     )
     if result.created:
         print(f"released v{result.version} in {result.path}")
@@ -127,6 +129,10 @@ def run_explain(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(printable_lines(explanation.text(full=args.full)))
     return 0
+
+
+def _progress(args: argparse.Namespace) -> Progress:
+    return quiet if args.quiet else bars
 
 
 def _ask(question: str) -> bool:

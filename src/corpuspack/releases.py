@@ -15,7 +15,8 @@ from .config import Config, load_config
 from .containment import is_within
 from .diffing import Diff, diff_versions, input_changes
 from .errors import DataError, UsageError
-from .publish import card, croissant, manifest
+from .progress import Progress, quiet
+from .publish import card, manifest
 from .publish.integrity import finish, settle_locked, version_problems
 from .publish.layout import (
     JOURNAL,
@@ -28,6 +29,7 @@ from .publish.layout import (
     versions,
 )
 from .sources import discover
+from .stages.finish import Stamp
 from .validation import validate
 from .verifying import rebuild_problems, verify
 
@@ -51,7 +53,7 @@ def release(
     config: Config | None = None,
     workers: int | None = None,
     confirm: Callable[[str], bool] | None = None,
-    show_progress: bool = False,
+    progress: Progress = quiet,
 ) -> ReleaseResult:
     """Build the seeds and publish them as `corpus/vX.Y.Z`, with card and changelog entry.
 
@@ -77,20 +79,19 @@ def release(
         if rebuilding is not None:
             return _rerelease(config, rebuilding, release_date, workers)
         staged = new_staging(corpus_dir)
-        try:
-            result = build_version(config.replace(workers=workers), staged, show_progress=show_progress)
-            parent_dir = corpus_dir / latest.folder if latest else None
-            delta = _delta(parent_dir, staged, result.manifest)
+        parent_dir = corpus_dir / latest.folder if latest else None
+
+        def stamp(folder: Path, body: dict[str, Any]) -> Stamp:
+            delta = _delta(parent_dir, folder, body)
             target = _choose(latest, wanted, bump, delta, confirm)
+            today = dt.datetime.now(dt.UTC).date().isoformat()
+            diff = delta.summary() if latest else None
+            return Stamp(str(target), release_date or today, str(latest) if latest else None, diff)
+
+        try:
+            result = build_version(config.replace(workers=workers), staged, release=stamp, progress=progress)
             body = result.manifest
-            body.update(
-                version=str(target),
-                release_date=release_date or dt.datetime.now(dt.UTC).date().isoformat(),
-                parent=str(latest) if latest else None,
-                diff=delta.summary() if latest else None,
-            )
-            croissant.write(staged, body)
-            manifest.write(staged, body)
+            target = Version.parse(body["version"])
             publish(staged, corpus_dir / target.folder, target)
         except BaseException:
             if staged.exists() or not (staged.parent / JOURNAL).exists():  # not moved into place: undone

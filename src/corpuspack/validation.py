@@ -14,7 +14,7 @@ from .config import Config, load_config
 from .errors import UsageError
 from .ids import ID_SCHEMA, id_findings, id_table
 from .model import Document, Finding
-from .progress import progress
+from .progress import Advance, Progress, quiet
 from .schema import Schema, load_schema
 from .sources import SeedFile, discover, read_seed
 from .sources.bounded import MAX_FINDINGS
@@ -56,12 +56,12 @@ class ValidationReport:
 
 
 def read_valid(
-    seeds: Sequence[SeedFile], config: Config, schema: Schema, show: bool = False, forget: bool = False
+    seeds: Sequence[SeedFile], config: Config, schema: Schema, advance: Advance | None = None, forget: bool = False
 ) -> Iterator[tuple[SeedFile, list[Document], list[Document], list[Finding], bytes | None]]:
     """Per file: the documents that pass the schema, those that do not, every finding, and the
-    file's bytes when it was read whole (`forget`: see `read_seed`)."""
+    file's bytes when it was read whole (`forget`: see `read_seed`); `advance(1)` after each file."""
     defaults = config.defaults()
-    for seed in progress(seeds, "validate", unit="file", show=show):
+    for seed in seeds:
         result = read_seed(seed, defaults, config.max_file_bytes, config.strict, forget)
         findings = list(result.findings)
         good, bad = [], []
@@ -78,6 +78,8 @@ def read_valid(
         if hidden:
             message = f"... and {hidden} more invalid records in this file (run on a smaller file to see them)"
             findings.append(Finding(seed.rel, None, "", message, code="more"))
+        if advance is not None:
+            advance(1)
         yield seed, good, bad, findings, result.raw
 
 
@@ -86,7 +88,7 @@ def validate(
     *,
     config: Config | None = None,
     strict: bool | None = None,
-    show_progress: bool = False,
+    progress: Progress = quiet,
 ) -> ValidationReport:
     """Validate seed files or folders (default: the configured seeds folder); never stops at the first problem."""
     config = config or load_config()
@@ -99,10 +101,11 @@ def validate(
     with tempfile.TemporaryDirectory(prefix="corpuspack-validate-") as mirrors:
         seeds, findings = discover_targets(targets, config, Path(mirrors))
         ids: list[pa.Table] = []  # not the documents: their text would hold the whole corpus in memory
-        for _, good, bad, found, _ in read_valid(seeds, config, schema, show_progress):
-            findings.extend(found)
-            if good or bad:
-                ids.append(id_table(good + bad))
+        with progress("validate", len(seeds), "file") as advance:
+            for _, good, bad, found, _ in read_valid(seeds, config, schema, advance):
+                findings.extend(found)
+                if good or bad:
+                    ids.append(id_table(good + bad))
     table = pa.concat_tables(ids) if ids else ID_SCHEMA.empty_table()
     findings.extend(id_findings(table))
     if not paths and table.num_rows == 0:  # what build would refuse: the whole seeds folder, no document in it

@@ -2,7 +2,7 @@
 
 `local` is a process pool on this machine; `ray` runs the same stages on Ray Data (the `ray` extra).
 Both give byte-identical output: decisions are made by one function (`dedup.ledger.decide`) from
-the engine's group-by results, and files are written by one writer (`publish.parquet.write_shard`).
+the engine's group-by results, and files are written by one writer (`publish.writer`).
 """
 
 from __future__ import annotations
@@ -17,44 +17,42 @@ from ..config import ENGINES, Config
 from ..dedup.ledger import DedupOps
 from ..errors import ConfigError
 from ..pipeline.assemble import Assembly
-from ..pipeline.chunk import ChunkResult
+from ..pipeline.chunk import Chunk, ChunkResult
 from ..pipeline.order import Order
 from ..pipeline.spill import Spill
 from ..progress import Advance
 from ..publish.checksums import Written
-from ..sources import SeedFile
+from ..publish.writer import TablePlan
+from ..tuning import Tuning
 
 
 class Engine(Protocol):
+    """Schedules the work inside the stages; knows neither formats nor decisions."""
+
     name: str
 
-    def run_chunks(
-        self,
-        chunks: list[list[SeedFile]],
-        keys: list[str],
-        config: Config,
-        spill: Path,
-        finished: dict[str, ChunkResult],
-    ) -> Iterator[ChunkResult]:
-        """`process_chunk` on every chunk whose key is not in `finished`; results in chunk order."""
+    def read(self, chunks: list[Chunk], config: Config, spill: Path) -> Iterator[ChunkResult]:
+        """`process_chunk` on each of `chunks` (the ones still to do); results in the order given."""
         ...
 
     def dedup_ops(self, spill: Spill, order: Order, config: Config) -> DedupOps: ...
 
-    def write(self, assembly: Assembly, shard_bytes: int, out: Path, tmp: Path, advance: Advance) -> list[Written]:
-        """Both tables as Parquet shards and Hugging Face artifacts into `out`; `advance(rows)` as rows
-        are written. Returns the facts of the files it took them of (the manifest reads the others)."""
+    def write(
+        self, assembly: Assembly, plans: list[TablePlan], out: Path, tmp: Path, advance: Advance
+    ) -> list[Written]:
+        """Every table `plans` cuts, written through `publish.writer` into `out`; `advance(rows)` as
+        rows are written. Returns the facts of every file."""
         ...
 
     def close(self) -> None: ...
 
 
-def open_engine(config: Config) -> Engine:
+def open_engine(config: Config, tuning: Tuning) -> Engine:
     """The engine `config.engine` names, started (a local Ray is started here and stopped by `close`)."""
     if config.engine == "local":
         from .local import LocalEngine
 
-        return LocalEngine(config.worker_count)
+        return LocalEngine(config.worker_count, tuning)
     if config.engine == "ray":
         if not config.ray_address and "ray" not in sys.modules:
             # Read by Ray at import: a throwaway local Ray listens on 127.0.0.1 only (by default
@@ -65,5 +63,5 @@ def open_engine(config: Config) -> Engine:
             from .ray import RayEngine
         except ImportError as exc:
             raise ConfigError(f"engine 'ray' needs Ray Data: pip install 'corpuspack[ray]' ({exc})") from exc
-        return RayEngine(config)
+        return RayEngine(config, tuning)
     raise ConfigError(f"unknown engine {config.engine!r}; choose one of: {', '.join(ENGINES)}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import gc
 import multiprocessing as mp
@@ -10,7 +9,6 @@ import shutil
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from functools import partial
-from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -22,62 +20,24 @@ from ..dedup.features import band_column
 from ..dedup.grouping import merge_distinct
 from ..dedup.ledger import DedupOps, Exact, KeyColumns, exact_groups
 from ..pipeline.assemble import Assembly
-from ..pipeline.chunk import ChunkResult, process_chunk
+from ..pipeline.chunk import Chunk, ChunkResult, process_chunk
 from ..pipeline.order import Order
 from ..pipeline.spill import Spill
 from ..progress import Advance
 from ..publish.checksums import Written
-from ..publish.hf import HFWriter
-from ..publish.parquet import plan, write_shards
-from ..sources import SeedFile
+from ..publish.writer import TablePlan, write_table
 from ..sources.readahead import Readahead, too_large_to_keep
-from ..tables import TABLES
+from ..tuning import Tuning
 from .forked import Forked, can_fork, split
 
-CHUNK_BYTES = 4 * 1024 * 1024
-CHUNK_FILES = 2000
-# Forking costs memory (pages copied on write, the child's own buffers: ~200 MB while writing a
-# 10,000-document build) and saves time only on large work: below these sizes, one process.
-SPLIT_FROM = 50_000  # paragraphs in the near-duplicate pool, or candidate pairs
-FORK_WRITER_FROM = 1_000_000  # paragraphs in the build
-READAHEAD_CHUNKS = 2  # chunks whose files are asked for beyond those the workers are on
 
-
-def plan_chunks(seeds: list[SeedFile]) -> list[list[SeedFile]]:
-    """Consecutive runs of seed files of about CHUNK_BYTES (fixed by the file list, not by workers)."""
-    chunks: list[list[SeedFile]] = []
-    current: list[SeedFile] = []
-    size = 0
-    for seed in seeds:
-        if seed.size >= 0:
-            size += seed.size
-        else:
-            with contextlib.suppress(OSError):
-                size += seed.path.stat().st_size
-        current.append(seed)
-        if size >= CHUNK_BYTES or len(current) >= CHUNK_FILES:
-            chunks.append(current)
-            current, size = [], 0
-    if current:
-        chunks.append(current)
-    return chunks
-
-
-def run_chunks(
-    chunks: list[list[SeedFile]],
-    keys: list[str],
-    config: Config,
-    spill: Path,
-    finished: dict[str, ChunkResult] | None = None,
-) -> Iterator[ChunkResult]:
-    """Results in chunk order. Chunks in `finished` (an interrupted build's) are taken as they
-    are; with one worker (or one chunk to do) everything runs in this process."""
-    finished = finished or {}
-    todo = [i for i, key in enumerate(keys) if key not in finished]
-    workers = min(config.worker_count, len(todo))
+def read_chunks(chunks: list[Chunk], config: Config, spill: Path, tuning: Tuning) -> Iterator[ChunkResult]:
+    """`process_chunk` on each chunk, results in the order given; with one worker (or one chunk)
+    everything runs in this process."""
+    workers = min(config.worker_count, len(chunks))
     if workers <= 1:
-        for i, (chunk, key) in enumerate(zip(chunks, keys, strict=True)):
-            yield finished.get(key) or process_chunk(i, key, chunk, config, spill)
+        for chunk in chunks:
+            yield process_chunk(chunk.index, chunk.key, chunk.seeds, config, spill)
         return
     # fork: workers start at once with everything imported, and a caller's script is not re-run in
     # each worker as spawn and forkserver do (a build from a notebook or `python -` just works).
@@ -88,21 +48,18 @@ def run_chunks(
     # Out of the garbage collector's sight before forking: a collection in a worker would otherwise
     # touch, so copy, every page of this process's objects (600 MB per worker at a million seeds).
     gc.freeze()
-    todo_chunks = [chunks[i] for i in todo]
-    forget = too_large_to_keep(sum(max(seed.size, 0) for chunk in todo_chunks for seed in chunk))
+    seeds = [chunk.seeds for chunk in chunks]
+    forget = tuning.forget_pages
+    if forget is None:
+        forget = too_large_to_keep(sum(max(seed.size, 0) for chunk in seeds for seed in chunk))
     try:
         with (
             ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool,
-            Readahead(todo_chunks, ahead=workers + READAHEAD_CHUNKS) as readahead,
+            Readahead(seeds, ahead=workers + tuning.readahead_chunks) as readahead,
         ):
-            futures = {i: pool.submit(process_chunk, i, keys[i], chunks[i], config, spill, forget) for i in todo}
-            done = 0
-            for i, key in enumerate(keys):
-                if key in finished:
-                    yield finished[key]
-                    continue
-                result = futures[i].result()
-                done += 1
+            futures = [pool.submit(process_chunk, c.index, c.key, c.seeds, config, spill, forget) for c in chunks]
+            for done, future in enumerate(futures, 1):
+                result = future.result()
                 readahead.finished(done)
                 yield result
     finally:
@@ -113,13 +70,13 @@ class LocalDedup(DedupOps):
     """Dedup's group-bys, reading band keys and shingle sets from the spill; candidate pairs (band
     by band) and their Jaccard (pair by pair) split between this process and forked ones."""
 
-    def __init__(self, spill: Spill, order: Order, config: Config) -> None:
+    def __init__(self, spill: Spill, order: Order, config: Config, tuning: Tuning) -> None:
         self.spill, self.rows, self.bands = spill, order.rows, config.dedup.lsh[0]
-        self.workers = config.worker_count
+        self.workers, self.split_from = config.worker_count, tuning.split_from
 
     def _workers_for(self, items: int) -> int:
-        """Processes to split `items` between: one below `SPLIT_FROM`."""
-        return self.workers if items >= SPLIT_FROM else 1
+        """Processes to split `items` between: one below `split_from`."""
+        return self.workers if items >= self.split_from else 1
 
     def exact(self, cols: KeyColumns, min_docs: int) -> Exact:
         return exact_groups(cols, min_docs)
@@ -155,59 +112,39 @@ class LocalEngine:
 
     name = "local"
 
-    def __init__(self, workers: int = 1) -> None:
-        self.workers = workers
+    def __init__(self, workers: int = 1, tuning: Tuning | None = None) -> None:
+        self.workers, self.tuning = workers, tuning or Tuning()
 
-    def run_chunks(
-        self,
-        chunks: list[list[SeedFile]],
-        keys: list[str],
-        config: Config,
-        spill: Path,
-        finished: dict[str, ChunkResult],
-    ) -> Iterator[ChunkResult]:
-        return run_chunks(chunks, keys, config, spill, finished)
+    def read(self, chunks: list[Chunk], config: Config, spill: Path) -> Iterator[ChunkResult]:
+        return read_chunks(chunks, config, spill, self.tuning)
 
     def dedup_ops(self, spill: Spill, order: Order, config: Config) -> DedupOps:
-        return LocalDedup(spill, order, config)
+        return LocalDedup(spill, order, config, self.tuning)
 
-    def write(self, assembly: Assembly, shard_bytes: int, out: Path, tmp: Path, advance: Advance) -> list[Written]:
-        """Both tables, to Parquet and to the Hugging Face artifacts from the same rows.
+    def write(
+        self, assembly: Assembly, plans: list[TablePlan], out: Path, tmp: Path, advance: Advance
+    ) -> list[Written]:
+        """Each table in turn; with two workers or more and a large build, the first (the documents)
+        by a forked process while this one writes the others (threads would share one core:
+        assembling rows holds the GIL)."""
+        assembly.regroup(tmp / "regrouped", self.tuning)
 
-        With two workers or more and a large build, the documents table is written by a forked
-        process while this one writes the paragraphs (threads would share one core: assembling
-        rows holds the GIL).
-        """
-        assembly.regroup(tmp / "regrouped")
+        def one(plan: TablePlan, advance: Advance) -> list[Written]:
+            return write_table(plan, out, partial(assembly.batch, plan.table), advance)
+
         try:
-            if self.workers < 2 or len(assembly.order.rows) < FORK_WRITER_FROM or not can_fork():
-                return [w for table in TABLES for w in write_table(assembly, table, shard_bytes, out, advance)]
-            documents = Forked(partial(write_table, assembly, "documents", shard_bytes, out), advance)
+            large = len(assembly.order.rows) >= self.tuning.fork_writer_from
+            if self.workers < 2 or not large or not can_fork() or len(plans) < 2:
+                return [w for plan in plans for w in one(plan, advance)]
+            first = Forked(partial(one, plans[0]), advance)
             try:
-                paragraphs = write_table(assembly, "paragraphs", shard_bytes, out, advance)
+                rest = [w for plan in plans[1:] for w in one(plan, advance)]
             except BaseException:
-                documents.stop()
+                first.stop()
                 raise
-            return documents.result() + paragraphs
+            return first.result() + rest
         finally:
             shutil.rmtree(tmp / "regrouped", ignore_errors=True)
 
     def close(self) -> None:
         pass
-
-
-def write_table(assembly: Assembly, table: str, shard_bytes: int, out: Path, advance: Advance) -> list[Written]:
-    """One table's Parquet shards and, from the same row groups, its Hugging Face artifacts; the
-    facts of every file written."""
-    sizes = assembly.sizes(table)
-    _, groups = plan(sizes, shard_bytes)
-    hf = HFWriter(out / "arrow" / table, TABLES[table], len(sizes), len(groups))
-
-    def also(rows: pa.RecordBatch) -> None:
-        hf(rows)
-        advance(rows.num_rows)
-
-    batch = partial(assembly.batch, table)
-    shards, content = write_shards(out / table, TABLES[table], groups, batch, also)
-    hf.close(content, lambda: (batch(lo, hi) for cuts in groups for lo, hi in pairwise(cuts) if hi > lo))
-    return shards + hf.written

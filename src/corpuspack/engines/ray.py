@@ -9,7 +9,7 @@ What runs where:
   group-by into the next (`dedup.ledger.decide`), and the manifest.
 
 Every result comes back with its explicit position in the global (document id, paragraph index)
-order, so nothing depends on partitioning, and files are written by the local engine's writer.
+order, so nothing depends on partitioning, and files are written by the one writer (`publish.writer`).
 The work folder (and the output folder) must be on storage every node mounts.
 """
 
@@ -35,18 +35,14 @@ from ..dedup.features import band_column
 from ..dedup.grouping import distinct
 from ..dedup.ledger import DedupOps, Exact, KeyColumns, exact_groups_at
 from ..pipeline.assemble import Assembly
-from ..pipeline.chunk import ChunkResult, process_chunk
+from ..pipeline.chunk import Chunk, ChunkResult, process_chunk
 from ..pipeline.order import Order
 from ..pipeline.spill import ParagraphFiles, Spill, inverse
 from ..progress import Advance
-from ..publish.checksums import Written, written
-from ..publish.hf import HFWriter, content_sha256
-from ..publish.parquet import plan, shard_name, write_shard
-from ..sources import SeedFile
-from ..tables import TABLES
+from ..publish.checksums import Written
+from ..publish.writer import TablePlan, join_parts, write_shard
+from ..tuning import Tuning
 
-ROWS_PER_PARTITION = 1_000_000
-PAIRS_PER_TASK = 200_000
 # Ray Data settings for our datasets, put back when the engine closes. The pull-based sort shuffle
 # costs a few seconds per group-by where the hash shuffle's actors took 5-10 s each on 10^5 rows.
 CONTEXT = {
@@ -69,7 +65,8 @@ class RayEngine:
 
     name = "ray"
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, tuning: Tuning | None = None) -> None:
+        self.tuning = tuning or Tuning()
         for name, level in QUIET_LOGGERS.items():
             logging.getLogger(name).setLevel(level)
         self._started = False
@@ -98,65 +95,55 @@ class RayEngine:
         if self._started:
             ray.shutdown()
 
-    def run_chunks(
-        self,
-        chunks: list[list[SeedFile]],
-        keys: list[str],
-        config: Config,
-        spill: Path,
-        finished: dict[str, ChunkResult],
-    ) -> Iterator[ChunkResult]:
-        finished = dict(finished)
-        todo = [i for i, key in enumerate(keys) if key not in finished]
-        if todo:
-            items = [{"index": i, "key": keys[i], "seeds": pickle.dumps(chunks[i])} for i in todo]
-            tasks = ray.data.from_items(items, override_num_blocks=len(items)).map_batches(
-                _read_chunks, batch_size=1, batch_format="pyarrow", fn_kwargs={"config": config, "spill": spill}
-            )
-            for row in tasks.iter_rows():
-                result: ChunkResult = pickle.loads(row["result"])
-                finished[result.key] = result
-        for key in keys:
-            yield finished[key]
+    def read(self, chunks: list[Chunk], config: Config, spill: Path) -> Iterator[ChunkResult]:
+        if not chunks:
+            return
+        items = [{"chunk": pickle.dumps(chunk)} for chunk in chunks]
+        tasks = ray.data.from_items(items, override_num_blocks=len(items)).map_batches(
+            _read_chunks, batch_size=1, batch_format="pyarrow", fn_kwargs={"config": config, "spill": spill}
+        )
+        results = {}
+        for row in tasks.iter_rows():
+            result: ChunkResult = pickle.loads(row["result"])
+            results[result.key] = result
+        for chunk in chunks:
+            yield results[chunk.key]
 
     def dedup_ops(self, spill: Spill, order: Order, config: Config) -> DedupOps:
-        return RayDedup(spill, order, config, self.partitions)
+        return RayDedup(spill, order, config, self.partitions, self.tuning)
 
-    def write(self, assembly: Assembly, shard_bytes: int, out: Path, tmp: Path, advance: Advance) -> list[Written]:
-        """One task per shard of each table (the shards `plan` cuts from row sizes), then one task per
-        table joining the shards' Arrow parts, in order, into the Hugging Face artifacts."""
+    def write(
+        self, assembly: Assembly, plans: list[TablePlan], out: Path, tmp: Path, advance: Advance
+    ) -> list[Written]:
+        """A task per shard of each table, then a task per table joining the shards' Arrow parts,
+        in order, into the Hugging Face files (`publish.writer`)."""
         shared = ray.put(assembly)
-        saves, rows = [], {}
-        for table in TABLES:
-            sizes = assembly.sizes(table)
-            _, groups = plan(sizes, shard_bytes)
-            (out / table).mkdir(parents=True, exist_ok=True)
-            paths = [out / table / shard_name(i, len(groups)) for i in range(len(groups))]
-            parts = [tmp / f"{table}-{i:05d}.arrow" for i in range(len(groups))]
-            jobs = zip(paths, groups, parts, strict=True)
-            tasks = [_write_shard.remote(shared, table, path, cuts, part) for path, cuts, part in jobs]
-            rows.update(zip(tasks, (cuts[-1] - cuts[0] for cuts in groups), strict=True))
-            hf = out / "arrow" / table
-            saves.append(_save_table.remote(table, paths, parts, len(sizes), hf, *tasks))
+        joins, rows = [], {}
+        for plan in plans:
+            parts = [tmp / f"{plan.table}-{i:05d}.arrow" for i in range(plan.shards)]
+            tasks = [_write_shard.remote(shared, plan, i, out, part) for i, part in enumerate(parts)]
+            rows.update(zip(tasks, (plan.shard_rows(i) for i in range(plan.shards)), strict=True))
+            joins.append(_join_parts.remote(plan, out, parts, *tasks))
         pending = list(rows)
         while pending:
             done, pending = ray.wait(pending)
             ray.get(done)  # raises a task's error here
             advance(sum(rows[ref] for ref in done))
-        return ray.get(list(rows)) + [w for table in ray.get(saves) for w in table]
+        return ray.get(list(rows)) + [w for table in ray.get(joins) for w in table]
 
 
 class RayDedup(DedupOps):
     """Dedup's group-bys as Ray Data shuffles. Workers read the key columns from the spill, one
     task per chunk; the driver sends only each spill row's position (and document rank)."""
 
-    def __init__(self, spill: Spill, order: Order, config: Config, partitions: int) -> None:
+    def __init__(self, spill: Spill, order: Order, config: Config, partitions: int, tuning: Tuning) -> None:
         n = len(order.rows)
+        self.pairs_per_task = tuning.pairs_per_task
         self.rows, self.bands = order.rows, config.dedup.lsh[0]
         self.files = spill.paragraph_files()
         self.position = inverse(order.rows)
         self.doc_rank = order.doc_rank
-        self.partitions = partitions or max(1, min(64, -(-n // ROWS_PER_PARTITION)))
+        self.partitions = partitions or max(1, min(64, -(-n // tuning.rows_per_partition)))
 
     def _per_chunk(self, fn: Callable, **kwargs: Any) -> ray.data.Dataset:
         """`fn(chunk=c, files=..., position=..., parts=...)` on every spill chunk `c`, in as many Ray
@@ -210,7 +197,7 @@ class RayDedup(DedupOps):
         rows = self.rows[pairs]
         table = pa.table({"index": np.arange(len(pairs)), "a": rows[:, 0], "b": rows[:, 1]})
         # Few, large tasks: each maps every spill file its pairs touch, so many small ones cost more.
-        step = max(PAIRS_PER_TASK, -(-len(pairs) // _cpus()))
+        step = max(self.pairs_per_task, -(-len(pairs) // _cpus()))
         blocks = [table.slice(lo, step) for lo in range(0, len(pairs), step)]
         scored = ray.data.from_arrow(blocks).map_batches(
             _jaccard_batch, batch_size=None, batch_format="numpy", fn_kwargs={"files": self.files}
@@ -222,8 +209,9 @@ class RayDedup(DedupOps):
 
 def _read_chunks(batch: pa.Table, config: Config, spill: Path) -> pa.Table:
     results = []
-    for index, key, seeds in zip(*(batch.column(c).to_pylist() for c in ("index", "key", "seeds")), strict=True):
-        results.append(pickle.dumps(process_chunk(index, key, pickle.loads(seeds), config, spill)))
+    for pickled in batch.column("chunk").to_pylist():
+        chunk: Chunk = pickle.loads(pickled)
+        results.append(pickle.dumps(process_chunk(chunk.index, chunk.key, chunk.seeds, config, spill)))
     return pa.table({"result": pa.array(results, pa.binary())})
 
 
@@ -300,29 +288,11 @@ def _jaccard_batch(batch: dict[str, np.ndarray], files: ParagraphFiles) -> dict[
 
 
 @ray.remote
-def _write_shard(assembly: Assembly, table: str, path: Path, cuts: list[int], part: Path) -> Written:
-    """One Parquet shard, and its rows as an Arrow stream `part` for the Hugging Face artifacts."""
-    with pa.OSFile(str(part), "wb") as sink, pa.ipc.new_stream(sink, TABLES[table]) as stream:
-        rows = write_shard(path, TABLES[table], cuts, partial(assembly.batch, table), also=stream.write_batch)
-    return written(path, rows)
+def _write_shard(assembly: Assembly, plan: TablePlan, index: int, out: Path, part: Path) -> Written:
+    return write_shard(plan, index, out, partial(assembly.batch, plan.table), part)
 
 
 @ray.remote
-def _save_table(
-    table: str, parquet: list[Path], parts: list[Path], rows: int, out: Path, *shards: Written
-) -> list[Written]:
-    """Once every shard is `written`: the shards' Arrow parts, in order (the same batches the local
-    engine writes), streamed into the Hugging Face artifacts."""
-
-    def batches() -> Iterator[pa.RecordBatch]:
-        for part in parts:
-            with pa.OSFile(str(part)) as source:
-                yield from pa.ipc.open_stream(source)
-
-    hf = HFWriter(out, TABLES[table], rows, len(parquet))
-    for batch in batches():
-        hf(batch)
-    hf.close(content_sha256(parquet), batches)
-    for part in parts:
-        part.unlink()
-    return hf.written
+def _join_parts(plan: TablePlan, out: Path, parts: list[Path], *shards: Written) -> list[Written]:
+    """Run once every shard is `written` (the shards are passed to make Ray wait for them)."""
+    return join_parts(plan, out, parts)

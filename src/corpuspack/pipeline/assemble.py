@@ -12,6 +12,7 @@ import pyarrow.compute as pc
 
 from ..dedup.ledger import REASONS, Ledger
 from ..tables import DOCUMENTS, PARAGRAPHS
+from ..tuning import Tuning
 from .order import Order
 from .spill import Spill
 from .texts import RegroupedDocuments, RegroupedTexts, SpillDocuments, TextWindow
@@ -125,7 +126,7 @@ class Assembly:
         self.texts: Texts = TextWindow(spill, order.rows, lengths)
         self.documents: Documents = SpillDocuments(spill, order.doc_rows)
 
-    def regroup(self, folder: Path) -> None:
+    def regroup(self, folder: Path, tuning: Tuning) -> None:
         """Copy the texts and the documents' metadata into `folder` in order first (`RegroupedTexts`,
         `RegroupedDocuments`): one pass over the spill instead of one per window, and no whole
         metadata table in memory, for an engine that writes every row on one machine.
@@ -133,10 +134,15 @@ class Assembly:
         Texts already in about that order in the spill (seeds named by their ids, so found in id
         order) stay where they are: windows read straight from the chunk files map each about once.
         """
-        if not in_spill_order(self.spill, self.order.rows):
+        regroup = tuning.regroup_texts
+        if regroup is None:
+            regroup = not in_spill_order(self.spill, self.order.rows)
+        if regroup:
             lengths = self.paragraph_sizes - ROW_OVERHEAD
-            self.texts = RegroupedTexts(self.spill, self.order.rows, lengths, folder / "texts")
-        self.documents = RegroupedDocuments(self.spill, self.order.doc_rows, folder / "documents")
+            self.texts = RegroupedTexts(self.spill, self.order.rows, lengths, folder / "texts", tuning.run_bytes)
+        self.documents = RegroupedDocuments(
+            self.spill, self.order.doc_rows, folder / "documents", tuning.run_documents
+        )
 
     def sizes(self, table: str) -> np.ndarray:
         """Approximate bytes of each row of `table`, in order (what shards and row groups are cut by)."""

@@ -37,6 +37,15 @@ def paragraph_spill_schema(config: Config) -> pa.Schema:
     return pa.schema([*base, pa.field("text", pa.large_string()), *feature_schema(config.dedup)])
 
 
+@dataclass(frozen=True)
+class Chunk:
+    """A run of seed files read by one worker; `key` names its spill and says what it depends on."""
+
+    index: int
+    key: str
+    seeds: list[SeedFile]
+
+
 @dataclass
 class ChunkResult:
     """What a worker sends back: findings, the documents it read (ids and where), seed file facts."""

@@ -27,8 +27,6 @@ from ..tables import DOCUMENT_SPILL
 from .spill import Spill, inverse
 
 WINDOW_BYTES = 64 * 1024 * 1024
-RUN_BYTES = 8 * 1024 * 1024
-RUN_DOCUMENTS = 16_384  # documents' metadata per run
 MAX_RUNS = 512  # files open at once while regrouping; beyond it, runs grow instead
 
 
@@ -84,12 +82,12 @@ class RegroupedTexts(_ForwardTexts):
     """Texts copied into `folder` as runs of consecutive positions of about `run_bytes` each."""
 
     def __init__(
-        self, spill: Spill, rows: np.ndarray, lengths: np.ndarray, folder: Path, run_bytes: int | None = None
+        self, spill: Spill, rows: np.ndarray, lengths: np.ndarray, folder: Path, run_bytes: int
     ) -> None:
         super().__init__()
         before = np.cumsum(lengths, dtype=np.int64) - lengths
         total = int(before[-1] + lengths[-1]) if len(lengths) else 0
-        run_bytes = max(run_bytes or RUN_BYTES, -(-total // MAX_RUNS), 1)
+        run_bytes = max(run_bytes, -(-total // MAX_RUNS), 1)
         tables = ((spill.chunk_start(c), spill.chunk(c)) for c in range(spill.chunks))
         self._runs = Runs(folder, (before // run_bytes).astype(np.int32), inverse(rows), tables, ["text"])
 
@@ -112,7 +110,7 @@ class RegroupedDocuments(_Forward):
     """The documents' metadata (the spill's documents files) copied into `folder` in id order, as
     runs of `run_rows` documents; `documents(ranks)` for ascending ranks that move forward."""
 
-    def __init__(self, spill: Spill, doc_rows: np.ndarray, folder: Path, run_rows: int = RUN_DOCUMENTS) -> None:
+    def __init__(self, spill: Spill, doc_rows: np.ndarray, folder: Path, run_rows: int) -> None:
         super().__init__()
         run = (np.arange(len(doc_rows)) // max(run_rows, -(-len(doc_rows) // MAX_RUNS), 1)).astype(np.int32)
         self._runs = Runs(folder, run, inverse(doc_rows), spill.document_chunks(), [f.name for f in DOCUMENT_SPILL])

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from ..staging import fresh_folder
 from .checksums import Written, feed, written
 
 MAX_BATCH_ROWS = 1000  # datasets.config.DEFAULT_MAX_BATCH_SIZE
@@ -196,7 +197,7 @@ class HFWriter:
 
     def _rewrite(self, rows_per_batch: int, batches: Iterable[pa.RecordBatch]) -> None:
         """Write the shards again with smaller batches (into a sibling folder, then moved over)."""
-        again = self.folder.with_name(self.folder.name + ".rewrite")
+        again = fresh_folder(self.folder.parent, f".{self.folder.name}.rewrite-")
         writer = HFWriter(again, self.schema, self.rows, self.shards, rows_per_batch)
         for batch in batches:
             writer(batch)

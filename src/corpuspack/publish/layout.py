@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import UsageError
+from ..staging import fresh_folder
 
 _VERSION = re.compile(r"^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 STAGING_PREFIX = ".staging-"
@@ -149,7 +150,7 @@ def _journal_version(path: Path) -> Version | None:
 
 
 def new_staging(corpus: Path) -> Path:
-    return Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=corpus)) / "version"
+    return fresh_folder(corpus, STAGING_PREFIX) / "version"
 
 
 def read_sums(corpus: Path) -> dict[Version, str]:

@@ -14,9 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from ..dedup.grouping import key_order
 from ..dedup.keys import KEY_NORMALISATION
-from ..dedup.ledger import REASONS, Ledger
 from ..errors import DataError
 from ..tables import TABLES
 from ..text import DISPLAY_NORMALISATION
@@ -25,8 +23,6 @@ from .checksums import Written, written
 
 if TYPE_CHECKING:
     from ..config import Config
-    from ..pipeline.order import Order
-    from ..pipeline.spill import Spill
     from ..schema import Schema
 
 FORMAT_VERSION = 1
@@ -34,50 +30,27 @@ NAME = "manifest.json"
 
 
 def compose(
-    *,
-    config: Config,
-    schema: Schema,
-    schema_facts: dict,
-    inputs: pa.Table,
-    ledger: Ledger,
-    spill: Spill,
-    order: Order,
-    repeated: list[dict],
-    version: str | None,
-    release_date: str | None,
-    parent: dict[str, Any] | None,
+    *, config: Config, schema: Schema, schema_facts: dict, inputs: pa.Table, dedup: dict[str, Any]
 ) -> dict[str, Any]:
-    """The manifest's body; `repeated` is `most_repeated`, taken while the keys were in memory."""
-    counts = ledger.counts()
-    per_doc_kept = np.add.reduceat(ledger.kept.astype(np.int64), order.doc_start[:-1]) if len(ledger.kept) else []
-    emptied_ranks = np.flatnonzero(np.asarray(per_doc_kept) == 0)
-    emptied = spill.ids.take(pa.array(order.doc_rows[emptied_ranks], pa.int64())).to_pylist()
-    documents_read = len(order.doc_rows)
-    body = {
+    """The manifest's body, from plain facts: `dedup` holds the counts, the emptied documents and
+    the most repeated paragraphs (`stages.dedup`); a release adds its stamp (version, date, parent, diff)."""
+    return {
         "format_version": FORMAT_VERSION,
         "name": config.name,
-        "version": version,
-        "release_date": release_date,
-        "parent": parent["version"] if parent else None,
+        "version": None,
+        "release_date": None,
+        "parent": None,
         "software": {"corpuspack": __version__, "pyarrow": pa.__version__, "datasets": metadata.version("datasets")},
         "schema": {"$id": schema.id, "sha256": schema.sha256, "path": schema_facts["path"]},
         "normalisation": {"display": DISPLAY_NORMALISATION, "key": KEY_NORMALISATION[config.dedup.rules]},
         "config": settings(config),
         "inputs": {"seeds": inputs, "schema": schema_facts},
-        "counts": {
-            "documents_read": documents_read,
-            "documents": documents_read - len(emptied),
-            "documents_emptied": len(emptied),
-            "paragraphs": len(ledger.kept),
-            "paragraphs_kept": counts["kept"],
-            "dropped_by_reason": {r: counts[r] for r in REASONS if r},
-        },
-        "documents_emptied": emptied,
-        "most_repeated": repeated,
+        "counts": dedup["counts"],
+        "documents_emptied": dedup["documents_emptied"],
+        "most_repeated": dedup["most_repeated"],
         "schema_fields": {name: [f.name for f in schema_] for name, schema_ in TABLES.items()},
-        "diff": parent.get("diff") if parent else None,
+        "diff": None,
     }
-    return body
 
 
 def settings(config: Config) -> dict[str, Any]:
@@ -114,35 +87,6 @@ def _rows(path: Path) -> int | None:
         with pa.memory_map(str(path)) as source:  # batch by batch: no table over the whole file
             return sum(batch.num_rows for batch in pa.ipc.open_stream(source))
     return None
-
-
-def most_repeated(keys: np.ndarray, spill: Spill, order: Order, ledger: Ledger, top: int = 10) -> list[dict]:
-    """The `top` paragraphs whose exact key recurs most (ties: the earlier first); `keys` in global
-    order (dedup's key column)."""
-    first, counts = _key_groups(keys)
-    best = np.lexsort((first, -counts))[:top]
-    best = best[counts[best] > 1]
-    texts = spill.take("text", order.rows[first[best]]).to_pylist()
-    indexes = spill.take("pidx", order.rows[first[best]]).to_pylist()
-    ids = spill.ids.take(pa.array(order.doc_rows[order.doc_rank[first[best]]], pa.int64())).to_pylist()
-    return [
-        {
-            "count": int(counts[b]),
-            "doc_id": doc_id,
-            "paragraph_index": index,
-            "reason": REASONS[int(ledger.reason[first[b]])] or None,
-            "text": t if len(t) <= 200 else t[:197] + "...",
-        }
-        for b, t, index, doc_id in zip(best.tolist(), texts, indexes, ids, strict=True)
-    ]
-
-
-def _key_groups(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(first position, count) of each distinct key."""
-    order = key_order(keys)
-    ordered = keys[order]
-    starts = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]])) if len(keys) else order
-    return order[starts], np.diff(np.append(starts, len(keys)))
 
 
 def sha256_file(path: Path) -> str:

@@ -1,0 +1,94 @@
+"""The one writer of a published table: its Parquet shards and, from the same row groups, its
+`save_to_disk` folder. Engines only schedule these calls: all at once (`write_table`), or a shard per
+task (`write_shard`) and the Hugging Face files joined from the shards' rows afterwards (`join_parts`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from itertools import pairwise
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from ..tables import TABLES
+from .checksums import Written, written
+from .hf import HFWriter, content_sha256
+from .parquet import plan, shard_name, write_shards
+from .parquet import write_shard as write_parquet_shard
+
+Batch = Callable[[int, int], pa.RecordBatch]  # rows lo..hi of the table
+Advance = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class TablePlan:
+    """One table's files: shards and their row groups, cut from the rows' sizes alone (so every
+    engine and any number of workers writes the same bytes)."""
+
+    table: str
+    groups: list[list[int]]  # row-group boundaries of each shard
+    rows: int
+
+    @property
+    def schema(self) -> pa.Schema:
+        return TABLES[self.table]
+
+    @property
+    def shards(self) -> int:
+        return len(self.groups)
+
+    def shard_path(self, out: Path, index: int) -> Path:
+        return out / self.table / shard_name(index, self.shards)
+
+    def hf_folder(self, out: Path) -> Path:
+        return out / "arrow" / self.table
+
+    def shard_rows(self, index: int) -> int:
+        cuts = self.groups[index]
+        return cuts[-1] - cuts[0]
+
+
+def plan_table(table: str, sizes: np.ndarray, shard_bytes: int) -> TablePlan:
+    return TablePlan(table, plan(sizes, shard_bytes)[1], len(sizes))
+
+
+def write_table(plan_: TablePlan, out: Path, batch: Batch, advance: Advance) -> list[Written]:
+    """Every shard in turn, each row group also fed to the Hugging Face writer; the facts of every file."""
+    hf = HFWriter(plan_.hf_folder(out), plan_.schema, plan_.rows, plan_.shards)
+
+    def also(rows: pa.RecordBatch) -> None:
+        hf(rows)
+        advance(rows.num_rows)
+
+    shards, content = write_shards(out / plan_.table, plan_.schema, plan_.groups, batch, also)
+    hf.close(content, lambda: (batch(lo, hi) for cuts in plan_.groups for lo, hi in pairwise(cuts) if hi > lo))
+    return shards + hf.written
+
+
+def write_shard(plan_: TablePlan, index: int, out: Path, batch: Batch, part: Path) -> Written:
+    """Shard `index` alone, and its rows as the Arrow stream `part` for `join_parts`."""
+    path = plan_.shard_path(out, index)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with pa.OSFile(str(part), "wb") as sink, pa.ipc.new_stream(sink, plan_.schema) as stream:
+        rows = write_parquet_shard(path, plan_.schema, plan_.groups[index], batch, also=stream.write_batch)
+    return written(path, rows)
+
+
+def join_parts(plan_: TablePlan, out: Path, parts: list[Path]) -> list[Written]:
+    """Once every shard is written: their Arrow parts, in order (the batches `write_table` would have
+    fed), streamed into the Hugging Face files; the parts are removed."""
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        for part in parts:
+            with pa.OSFile(str(part)) as source:
+                yield from pa.ipc.open_stream(source)
+
+    hf = HFWriter(plan_.hf_folder(out), plan_.schema, plan_.rows, plan_.shards)
+    for rows in batches():
+        hf(rows)
+    hf.close(content_sha256([plan_.shard_path(out, i) for i in range(plan_.shards)]), batches)
+    for part in parts:
+        part.unlink()
+    return hf.written

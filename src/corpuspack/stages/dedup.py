@@ -1,0 +1,124 @@
+"""The dedup stage: the ledger (every paragraph kept, or dropped with its reason and what it
+duplicates) decided by `dedup.ledger.decide` from the engine's group-bys, and the facts of it the
+manifest records."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..config import Config
+from ..dedup.grouping import key_order
+from ..dedup.ledger import REASONS, KeyColumns, Ledger, decide, steps
+from ..engines import Engine
+from ..errors import DataError
+from ..pipeline.order import Order, global_order
+from ..pipeline.spill import Spill
+from ..progress import Progress
+from .read import Read
+
+TOP_REPEATED = 10
+
+
+@dataclass
+class Deduped:
+    order: Order
+    ledger: Ledger
+    facts: dict[str, Any]  # what the manifest records: counts, documents_emptied, most_repeated
+
+
+def dedup(read: Read, engine: Engine, config: Config, progress: Progress) -> Deduped:
+    """Raises DataError when nothing would be published, or (strict) when dedup empties over
+    `max_emptied_share` of the documents."""
+    spill = read.spill
+    order = global_order(spill)
+    rows = order.rows
+    eligible = spill.column("nwords")[rows] >= config.dedup.min_words
+    cols = KeyColumns(order.doc_rank, spill.column("key")[rows], spill.column("pattern")[rows], eligible)
+    if config.dedup.rules >= 2:  # furniture is counted per source
+        sources = pc.dictionary_encode(spill.document_column("source")).combine_chunks()
+        cols.doc_source = np.asarray(sources.indices.fill_null(-1), dtype=np.int64)[order.doc_rows]
+    with progress("dedup", steps(config.dedup), "step") as advance:
+        ledger = decide(cols, config.dedup, engine.dedup_ops(spill, order, config), advance)
+    # Taken from the key column while it is in memory: read again at the end, it would come from
+    # files the write stage pushed out of the page cache.
+    repeated = most_repeated(cols.key, spill, order, ledger)
+    facts = {**_counts(spill, order, ledger), "most_repeated": repeated}
+    _check_emptied(facts["counts"], config)
+    return Deduped(order, ledger, facts)
+
+
+def _counts(spill: Spill, order: Order, ledger: Ledger) -> dict[str, Any]:
+    counts = ledger.counts()
+    per_doc_kept = np.add.reduceat(ledger.kept.astype(np.int64), order.doc_start[:-1]) if len(ledger.kept) else []
+    emptied_ranks = np.flatnonzero(np.asarray(per_doc_kept) == 0)
+    emptied = spill.ids.take(pa.array(order.doc_rows[emptied_ranks], pa.int64())).to_pylist()
+    documents_read = len(order.doc_rows)
+    return {
+        "counts": {
+            "documents_read": documents_read,
+            "documents": documents_read - len(emptied),
+            "documents_emptied": len(emptied),
+            "paragraphs": len(ledger.kept),
+            "paragraphs_kept": counts["kept"],
+            "dropped_by_reason": {r: counts[r] for r in REASONS if r},
+        },
+        "documents_emptied": emptied,
+    }
+
+
+def most_repeated(keys: np.ndarray, spill: Spill, order: Order, ledger: Ledger, top: int = TOP_REPEATED) -> list[dict]:
+    """The `top` paragraphs whose exact key recurs most (ties: the earlier first); `keys` in global order."""
+    first, counts = key_groups(keys)
+    best = np.lexsort((first, -counts))[:top]
+    best = best[counts[best] > 1]
+    texts = spill.take("text", order.rows[first[best]]).to_pylist()
+    indexes = spill.take("pidx", order.rows[first[best]]).to_pylist()
+    ids = spill.ids.take(pa.array(order.doc_rows[order.doc_rank[first[best]]], pa.int64())).to_pylist()
+    return [
+        {
+            "count": int(counts[b]),
+            "doc_id": doc_id,
+            "paragraph_index": index,
+            "reason": REASONS[int(ledger.reason[first[b]])] or None,
+            "text": t if len(t) <= 200 else t[:197] + "...",
+        }
+        for b, t, index, doc_id in zip(best.tolist(), texts, indexes, ids, strict=True)
+    ]
+
+
+def key_groups(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(first position, count) of each distinct key."""
+    order = key_order(keys)
+    ordered = keys[order]
+    starts = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]])) if len(keys) else order
+    return order[starts], np.diff(np.append(starts, len(keys)))
+
+
+def emptied_share(counts: dict[str, int]) -> float:
+    return counts["documents_emptied"] / counts["documents_read"] if counts["documents_read"] else 0.0
+
+
+def emptied_warning(counts: dict[str, int], config: Config) -> str | None:
+    """The warning a build summary gives when dedup emptied over `max_emptied_share` of the documents."""
+    if emptied_share(counts) <= config.max_emptied_share:
+        return None
+    return f"{_emptied_text(counts)} (over max_emptied_share = {config.max_emptied_share}): check the dedup rules"
+
+
+def _emptied_text(counts: dict[str, int]) -> str:
+    return f"dedup left {counts['documents_emptied']} of {counts['documents_read']} documents with no paragraph"
+
+
+def _check_emptied(counts: dict[str, int], config: Config) -> None:
+    if counts["documents"] == 0:
+        raise DataError(
+            f"dedup dropped every paragraph of all {counts['documents_read']} documents: nothing would be "
+            "published (see the most repeated paragraphs with `corpuspack build` on a few seeds)"
+        )
+    if config.strict and emptied_share(counts) > config.max_emptied_share:
+        raise DataError(f"{_emptied_text(counts)}, over max_emptied_share = {config.max_emptied_share} (strict)")

@@ -1,0 +1,25 @@
+"""The write stage: both published tables, as Parquet shards and `save_to_disk` files from the same
+row groups (`publish.writer`), assembled row group by row group from the spill and the ledger."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..engines import Engine
+from ..pipeline.assemble import Assembly
+from ..progress import Progress
+from ..publish.checksums import Written
+from ..publish.writer import plan_table
+from ..tables import TABLES
+from .dedup import Deduped
+from .read import Read
+
+
+def write(
+    read: Read, deduped: Deduped, engine: Engine, shard_bytes: int, out: Path, work: Path, progress: Progress
+) -> list[Written]:
+    """The facts (path, size, sha256, rows) of every file written into `out`."""
+    assembly = Assembly(read.spill, deduped.order, deduped.ledger)
+    plans = [plan_table(table, assembly.sizes(table), shard_bytes) for table in TABLES]
+    with progress("write", sum(p.rows for p in plans), "row") as advance:
+        return engine.write(assembly, plans, out, work, advance)
