@@ -21,3 +21,33 @@ def test_every_command_has_help():
     assert set(sub.choices) == set(COMMANDS)
     for name, command in sub.choices.items():
         assert command.format_help().strip(), name
+
+
+def test_build_takes_every_setting_as_an_option_with_its_declared_help():
+    from corpuspack.config import Config, DedupConfig
+    from corpuspack.settings import declared
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    options = {a.dest: a for a in sub.choices["release"]._actions}
+    for cls in (Config, DedupConfig):
+        for key, (spec, _) in declared(cls).items():
+            assert key in options, key
+            assert spec.help.replace("%", "%%") in options[key].help, key
+
+
+def test_a_setting_given_as_an_option_is_built_and_recorded_and_checked_like_pyproject(tmp_path):
+    import json
+
+    from conftest import run_cli, sentence, write_article
+
+    (tmp_path / "pyproject.toml").write_text('[tool.corpuspack]\nlicense = "CC0-1.0"\nlanguage = "en"\n')
+    for i in range(3):
+        write_article(tmp_path / "seeds", f"d{i}", [sentence(i, 20), sentence(50 + i, 20)])
+    run_cli("build", "-q", "--out", "out", "--threshold", "0.9", "--no-near", "--name", "mine", cwd=tmp_path, check=0)
+    body = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert (body["config"]["dedup"]["threshold"], body["config"]["dedup"]["near"]) == (0.9, False)
+    assert body["name"] == "mine"
+    refused = run_cli("build", "-q", "--out", "bad", "--threshold", "2", cwd=tmp_path, check=3)
+    assert "threshold = 2.0: expected a number over 0 and at most 1" in refused.stderr
+    assert not (tmp_path / "bad").exists()

@@ -1,4 +1,5 @@
-"""The `corpuspack` command: each subcommand parses options and calls the API function of the same name."""
+"""The `corpuspack` command: each subcommand parses its options and calls the API function of the same
+name. Options for `[tool.corpuspack]` settings are generated from their declarations (`options.py`)."""
 
 from __future__ import annotations
 
@@ -6,24 +7,17 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import api
-from .config import load_config
-from .engines import ENGINES
+from .config import Config
 from .errors import CorpuspackError, UsageError
+from .options import BUILDING, WHERE, add_settings, config_from
 from .printable import json_safe, printable, printable_lines
 from .progress import Progress, quiet
 from .reporters import REPORTERS
-from .storage import is_url, local_path
 from .terminal import bars
-
-COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
-
-
-def command(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    COMMANDS[func.__name__.removeprefix("run_")] = func
-    return func
 
 
 class _Parser(argparse.ArgumentParser):
@@ -33,28 +27,20 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{command}: {message}" if command else message)
 
 
-def _config(args: argparse.Namespace):
-    overrides = {
-        k: getattr(args, k)
-        for k in ("seeds", "corpus", "workers", "strict", "engine", "ray_address", "partitions")
-        if getattr(args, k, None) is not None
-    }
-    for key in ("seeds", "corpus"):
-        if key in overrides and not is_url(overrides[key]):
-            overrides[key] = local_path(overrides[key]).resolve()  # relative to where the user stands
-    if getattr(args, "exact_only", False):
-        overrides["near"] = False
-    return load_config(args.root, **overrides)
+def _config(args: argparse.Namespace) -> Config:
+    return config_from(args, COMMANDS[args.command].settings)
 
 
-@command
+def _progress(args: argparse.Namespace) -> Progress:
+    return quiet if args.quiet else bars
+
+
 def run_validate(args: argparse.Namespace) -> int:
     report = api.validate(args.paths or None, config=_config(args), progress=_progress(args))
     sys.stdout.write(REPORTERS[args.format](report))
     return report.exit_code
 
 
-@command
 def run_build(args: argparse.Namespace) -> int:
     config = _config(args)
     result = api.build(config=config, out=args.out, work=args.work, progress=_progress(args))
@@ -74,7 +60,6 @@ def run_build(args: argparse.Namespace) -> int:
     return 0
 
 
-@command
 def run_release(args: argparse.Namespace) -> int:
     confirm = _ask if sys.stdin.isatty() else None
     result = api.release(
@@ -93,7 +78,6 @@ def run_release(args: argparse.Namespace) -> int:
     return 0
 
 
-@command
 def run_verify(args: argparse.Namespace) -> int:
     report = api.verify(args.versions or None, rebuild=args.rebuild, config=_config(args))
     for problem in report.problems:
@@ -103,7 +87,6 @@ def run_verify(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
-@command
 def run_diff(args: argparse.Namespace) -> int:
     old, new, delta = api.diff(args.a, args.b, config=_config(args))
     if args.format == "json":
@@ -113,14 +96,12 @@ def run_diff(args: argparse.Namespace) -> int:
     return 1 if args.exit_code and delta.changed else 0
 
 
-@command
 def run_check(args: argparse.Namespace) -> int:
     for line in api.check(config=_config(args), released=args.released):
         print(f"ok: {printable_lines(line)}")
     return 0
 
 
-@command
 def run_explain(args: argparse.Namespace) -> int:
     config = None if args.out is not None else _config(args)
     explanation = api.explain(args.doc_id, args.version_, config=config, folder=args.out)
@@ -155,67 +136,45 @@ def _summary(body: dict, seconds: dict) -> None:
         print("seconds: " + ", ".join(f"{k} {v:.2f}" for k, v in seconds.items()), file=sys.stderr)
 
 
-def _add_common(p: argparse.ArgumentParser, seeds: bool = True) -> None:
-    if seeds:
-        p.add_argument("--seeds", default=None, help="seeds folder or fsspec URL (default: from pyproject.toml)")
-    p.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
-
-
-def _add_engine(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--engine", choices=ENGINES, default=None, help="where the stages run (default: local)")
-    p.add_argument("--ray-address", default=None, help="Ray cluster to connect to (default: start a local Ray)")
-    p.add_argument("--partitions", type=int, default=None, help="Ray group-by partitions (default: from the data)")
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="corpuspack", description="Validate, deduplicate and publish a text corpus.")
-    parser.add_argument("--version", action="version", version=f"corpuspack {api.__version__}")
-    parser.add_argument("--root", type=Path, default=None, help="project folder (default: nearest pyproject.toml)")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-
-    p = sub.add_parser("validate", help="check seed files against the schema; exit 1 if any is invalid")
+def _validate_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("paths", nargs="*", help="files, folders or fsspec URLs (default: the seeds folder)")
     p.add_argument("--format", choices=sorted(REPORTERS), default="text")
-    p.add_argument("--strict", action="store_true", default=None, help="unknown file types are errors")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    _quiet(p)
 
-    p = sub.add_parser("build", help="build one complete version folder from the seeds (corpus/ is not touched)")
+
+def _build_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", default=None, help="empty or new folder or fsspec URL (default: a new temporary folder)")
-    p.add_argument("--exact-only", action="store_true", help="skip near-duplicate detection")
+    p.add_argument("--exact-only", action="store_true", help="skip near-duplicate detection (as --no-near)")
     p.add_argument(
         "--work", type=Path, default=None, help="spill folder, kept for resuming (default: beside --out, removed)"
     )
-    _add_common(p)
-    _add_engine(p)
+    _quiet(p)
 
-    p = sub.add_parser("release", help="build and publish corpus/vX.Y.Z with its card and changelog entry")
-    p.add_argument("--corpus", type=Path, default=None, help="corpus folder (default: from pyproject.toml)")
+
+def _release_arguments(p: argparse.ArgumentParser) -> None:
     which = p.add_mutually_exclusive_group()
     which.add_argument(
         "--version", dest="version_", metavar="VERSION", default=None, help="the version to publish, X.Y.Z"
     )
     which.add_argument("--bump", choices=["major", "minor", "patch"], default=None)
     p.add_argument("--date", default=None, help="release date YYYY-MM-DD (default: today, UTC)")
-    _add_common(p)
-    _add_engine(p)
+    p.add_argument("--exact-only", action="store_true", help="skip near-duplicate detection (as --no-near)")
+    _quiet(p)
 
-    p = sub.add_parser("verify", help="check released versions against their manifests")
+
+def _verify_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("versions", nargs="*", help="versions (default: all)")
     p.add_argument("--rebuild", action="store_true", help="rebuild from the recorded seeds and compare bytes")
-    p.add_argument("--corpus", type=Path, default=None)
-    _add_common(p, seeds=False)
-    _add_engine(p)
 
-    p = sub.add_parser("diff", help="what changed between two versions, or a version and the current seeds")
+
+def _diff_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("a", nargs="?", default=None, help="old version (default: the latest)")
     p.add_argument("b", nargs="?", default=None, help="new version (default: the current seeds)")
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.add_argument("--exit-code", action="store_true", help="exit 1 when there are differences")
-    p.add_argument("--corpus", type=Path, default=None)
-    _add_common(p)
 
-    p = sub.add_parser("explain", help="a document's paragraphs: kept, or why dropped and duplicate of which")
+
+def _explain_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("doc_id", metavar="DOC_ID", help="the document's id")
     which = p.add_mutually_exclusive_group()
     which.add_argument(
@@ -226,19 +185,86 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.add_argument("--full", action="store_true", help="whole texts (default: cut to 200 characters)")
-    p.add_argument("--corpus", type=Path, default=None, help="corpus folder (default: from pyproject.toml)")
 
-    p = sub.add_parser("check", help="CI gate: seeds valid, versions intact, card in step (unreleased seeds reported)")
-    p.add_argument("--corpus", type=Path, default=None)
+
+def _check_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--released", action="store_true", help="the release gate: also fail when seeds await a release")
-    _add_common(p)
+
+
+def _quiet(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+
+
+@dataclass(frozen=True)
+class Command:
+    run: Callable[[argparse.Namespace], int]
+    help: str
+    arguments: Callable[[argparse.ArgumentParser], None]
+    settings: tuple[str, ...]  # the [tool.corpuspack] settings it takes as options
+
+
+COMMANDS: dict[str, Command] = {
+    "validate": Command(
+        run_validate,
+        "check seed files against the schema; exit 1 if any is invalid",
+        _validate_arguments,
+        (*WHERE, "language", "license", "max_file_bytes", "strict"),
+    ),
+    "build": Command(
+        run_build,
+        "build one complete version folder from the seeds (corpus/ is not touched)",
+        _build_arguments,
+        BUILDING,
+    ),
+    "release": Command(
+        run_release,
+        "build and publish corpus/vX.Y.Z with its card and changelog entry",
+        _release_arguments,
+        ("corpus", *BUILDING),
+    ),
+    "verify": Command(
+        run_verify,
+        "check released versions against their manifests",
+        _verify_arguments,
+        ("corpus", "workers", "engine", "ray_address", "partitions"),
+    ),
+    "diff": Command(
+        run_diff,
+        "what changed between two versions, or a version and the current seeds",
+        _diff_arguments,
+        ("corpus", *BUILDING),
+    ),
+    "explain": Command(
+        run_explain,
+        "a document's paragraphs: kept, or why dropped and duplicate of which",
+        _explain_arguments,
+        ("corpus",),
+    ),
+    "check": Command(
+        run_check,
+        "CI gate: seeds valid, versions intact, card in step (unreleased seeds reported)",
+        _check_arguments,
+        ("corpus", *WHERE, "strict"),
+    ),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="corpuspack", description="Validate, deduplicate and publish a text corpus.")
+    parser.add_argument("--version", action="version", version=f"corpuspack {api.__version__}")
+    parser.add_argument("--root", type=Path, default=None, help="project folder (default: nearest pyproject.toml)")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for name, command in COMMANDS.items():
+        p = sub.add_parser(name, help=command.help, description=command.help)
+        command.arguments(p)
+        add_settings(p, command.settings)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
-        return COMMANDS[args.command](args)
+        return COMMANDS[args.command].run(args)
     except CorpuspackError as exc:
         print(f"corpuspack: error: {printable_lines(str(exc))}", file=sys.stderr)
         return exc.exit_code

@@ -149,11 +149,12 @@ def markdown_table(*classes: type) -> str:
     rows = ["| key | default | accepted | meaning |", "|---|---|---|---|"]
     for cls in classes:
         for key, (spec, default) in declared(cls).items():
-            rows.append(f"| `{key}` | {_default(spec, default)} | {spec.expected()} | {spec.help} |")
+            rows.append(f"| `{key}` | {shown_default(spec, default)} | {spec.expected()} | {spec.help} |")
     return "\n".join(rows) + "\n"
 
 
-def _default(spec: Spec, default: Any) -> str:
+def shown_default(spec: Spec, default: Any) -> str:
+    """The default as the README and `--help` write it."""
     if spec.shown is not None:
         return spec.shown
     if default is None or default == ():
