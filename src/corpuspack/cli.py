@@ -165,6 +165,7 @@ def _release_arguments(p: argparse.ArgumentParser) -> None:
 def _verify_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("versions", nargs="*", help="versions (default: all)")
     p.add_argument("--rebuild", action="store_true", help="rebuild from the recorded seeds and compare bytes")
+    _quiet(p)
 
 
 def _diff_arguments(p: argparse.ArgumentParser) -> None:
@@ -172,6 +173,7 @@ def _diff_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("b", nargs="?", default=None, help="new version (default: the current seeds)")
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.add_argument("--exit-code", action="store_true", help="exit 1 when there are differences")
+    _quiet(p)
 
 
 def _explain_arguments(p: argparse.ArgumentParser) -> None:
@@ -189,6 +191,7 @@ def _explain_arguments(p: argparse.ArgumentParser) -> None:
 
 def _check_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--released", action="store_true", help="the release gate: also fail when seeds await a release")
+    _quiet(p)
 
 
 def _quiet(p: argparse.ArgumentParser) -> None:
@@ -244,7 +247,7 @@ COMMANDS: dict[str, Command] = {
         run_check,
         "CI gate: seeds valid, versions intact, card in step (unreleased seeds reported)",
         _check_arguments,
-        ("corpus", *WHERE, "strict"),
+        ("corpus", *WHERE, "strict", "workers"),
     ),
 }
 

@@ -6,6 +6,7 @@ import dataclasses
 import os
 import tomllib
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,8 @@ from .errors import ConfigError, UsageError
 from .settings import GiB, MiB, SettingError, check_fields, markdown_table, setting, unknown_keys
 from .storage import is_url, local_path
 
-PACKAGED_SCHEMA = Path(__file__).parent / "document.schema.json"
+# The default contract, shipped as package data; `schema/` of a project is that corpus's own.
+PACKAGED_SCHEMA = Path(str(resources.files("corpuspack").joinpath("document.schema.json")))
 ENGINES = ("local", "ray")
 
 
