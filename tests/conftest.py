@@ -7,7 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
+
+from corpuspack import build, load_config
 
 # Nothing in the tests may reach a hub: datasets and huggingface_hub read these at import.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -130,3 +133,38 @@ def tree(root: Path) -> dict[str, str]:
             else:
                 out[rel] = "dir"
     return out
+
+
+def ledger(out: Path) -> dict[tuple[str, int], dict]:
+    """The published paragraphs of a built folder, by (document id, paragraph index)."""
+    rows = pq.read_table(out / "paragraphs").to_pylist()
+    return {(r["doc_id"], r["paragraph_index"]): r for r in rows}
+
+
+def run(root: Path, tmp_path: Path, name: str = "out", **kwargs) -> Path:
+    """Build the project `root` into `tmp_path/name` (one worker unless told)."""
+    out = tmp_path / name
+    build(out=out, config=load_config(root), workers=kwargs.pop("workers", 1), **kwargs)
+    return out
+
+
+@pytest.fixture
+def planted(small: Path) -> Path:
+    """Twenty documents with every kind of duplicate, in seeds of three formats."""
+    seeds = small / "seeds"
+    paragraphs = [sentence(100 + i, 60) for i in range(40)]
+    for d in range(16):
+        paras = [paragraphs[(d * 3 + k) % 40] for k in range(4)]
+        if d % 4 == 1:
+            words = paras[0].split()
+            paras.append(" ".join([*words[:30], "zebra", "yak", *words[32:]]))
+        if d % 5 == 2:
+            paras.append(paras[1])
+        write_article(seeds, f"doc{d:02d}", paras, crlf=d % 3 == 0, wrap=d % 4 == 0)
+    lines = [
+        '{"id": "rec-%d", "title": "R", "source": "S", "date": "2020-01-01", "text": "%s"}'
+        % (i, "\\n\\n".join([paragraphs[i], paragraphs[i + 5]]))
+        for i in (7, 3, 9)
+    ]
+    (seeds / "records.jsonl").write_text("\n".join(lines) + "\n")
+    return small

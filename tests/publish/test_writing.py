@@ -10,7 +10,6 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pytest
-from test_dedup import planted  # noqa: F401 - the fixture
 
 from corpuspack import build, load_config
 from corpuspack.engines.forked import Forked, can_fork, split
@@ -64,7 +63,7 @@ def test_a_forked_process_that_dies_is_an_error_naming_its_exit_code() -> None:
         Forked(work, lambda n: None).result()
 
 
-def test_manifest_facts_taken_while_writing_are_those_of_the_files(planted: Path, tmp_path: Path, monkeypatch):  # noqa: F811
+def test_manifest_facts_taken_while_writing_are_those_of_the_files(planted: Path, tmp_path: Path, monkeypatch):
     out = tmp_path / "out"
     build(out=out, config=load_config(planted), workers=2, tuning=Tuning(fork_writer_from=1))
     listed = json.loads((out / "manifest.json").read_text())["outputs"]
@@ -73,7 +72,7 @@ def test_manifest_facts_taken_while_writing_are_those_of_the_files(planted: Path
 
 
 def test_a_failure_in_the_forked_writer_fails_the_build_and_leaves_nothing(
-    planted: Path,  # noqa: F811
+    planted: Path,
     tmp_path: Path,
     monkeypatch,
 ):

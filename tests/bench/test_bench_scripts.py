@@ -9,11 +9,10 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from test_dedup import planted  # noqa: F401 - the fixture
 
 from corpuspack import build, load_config
 
-BENCH = Path(__file__).resolve().parents[1] / "bench"
+BENCH = Path(__file__).resolve().parents[2] / "bench"
 
 
 def run(script: str, *args: Path) -> str:
@@ -24,7 +23,7 @@ def run(script: str, *args: Path) -> str:
     return done.stdout
 
 
-def test_dedup_only_gives_every_paragraph_with_its_decision(planted: Path, tmp_path: Path):  # noqa: F811
+def test_dedup_only_gives_every_paragraph_with_its_decision(planted: Path, tmp_path: Path):
     out = tmp_path / "paragraphs.parquet"
     printed = run("dedup_only.py", planted, out)
     built = build(out=tmp_path / "built", config=load_config(planted), workers=1)
@@ -33,7 +32,7 @@ def test_dedup_only_gives_every_paragraph_with_its_decision(planted: Path, tmp_p
     assert table.column("kept").to_pylist().count(True) == built.counts["paragraphs_kept"]
 
 
-def test_dedup_stage_decides_on_a_kept_work_folder(planted: Path, tmp_path: Path):  # noqa: F811
+def test_dedup_stage_decides_on_a_kept_work_folder(planted: Path, tmp_path: Path):
     # Asked of a fresh interpreter: importing Ray puts its own copy of psutil on this one's path.
     if subprocess.run([sys.executable, "-c", "import psutil"], capture_output=True).returncode:
         pytest.skip("psutil (the bench extra) is not installed")
