@@ -15,15 +15,15 @@ from pathlib import Path
 from .containment import Escape, join_inside
 from .errors import DataError, UsageError
 
-Location = Path | str
+PathOrURL = Path | str
 
 
-def is_url(location: Location | None) -> bool:
+def is_url(location: PathOrURL | None) -> bool:
     """Whether `location` names something fsspec reaches (a local path or `file://` URL does not count)."""
     return isinstance(location, str) and "://" in location and not location.startswith("file://")
 
 
-def local_path(location: Location) -> Path:
+def local_path(location: PathOrURL) -> Path:
     """A local path or `file://` URL as a Path (a `file://` URL is a local path)."""
     if isinstance(location, str) and location.startswith("file://"):
         return Path(location.removeprefix("file://"))

@@ -55,11 +55,22 @@ class ValidationReport:
         }
 
 
+@dataclass
+class FileRead:
+    """One seed file read: the documents that pass the schema, those that do not, every finding, and
+    the file's bytes when it was read whole."""
+
+    seed: SeedFile
+    good: list[Document]
+    bad: list[Document]
+    findings: list[Finding]
+    raw: bytes | None
+
+
 def read_valid(
     seeds: Sequence[SeedFile], config: Config, schema: Schema, advance: Advance | None = None, forget: bool = False
-) -> Iterator[tuple[SeedFile, list[Document], list[Document], list[Finding], bytes | None]]:
-    """Per file: the documents that pass the schema, those that do not, every finding, and the
-    file's bytes when it was read whole (`forget`: see `read_seed`); `advance(1)` after each file."""
+) -> Iterator[FileRead]:
+    """Each file read and its documents checked (`forget`: see `read_seed`); `advance(1)` after each."""
     defaults = config.defaults()
     for seed in seeds:
         result = read_seed(seed, defaults, config.max_file_bytes, config.strict, forget)
@@ -80,7 +91,7 @@ def read_valid(
             findings.append(Finding(seed.rel, None, "", message, code="more"))
         if advance is not None:
             advance(1)
-        yield seed, good, bad, findings, result.raw
+        yield FileRead(seed, good, bad, findings, result.raw)
 
 
 def validate(
@@ -102,10 +113,10 @@ def validate(
         seeds, findings = discover_targets(targets, config, Path(mirrors))
         ids: list[pa.Table] = []  # not the documents: their text would hold the whole corpus in memory
         with progress("validate", len(seeds), "file") as advance:
-            for _, good, bad, found, _ in read_valid(seeds, config, schema, advance):
-                findings.extend(found)
-                if good or bad:
-                    ids.append(id_table(good + bad))
+            for file in read_valid(seeds, config, schema, advance):
+                findings.extend(file.findings)
+                if file.good or file.bad:
+                    ids.append(id_table(file.good + file.bad))
     table = pa.concat_tables(ids) if ids else ID_SCHEMA.empty_table()
     findings.extend(id_findings(table))
     if not paths and table.num_rows == 0:  # what build would refuse: the whole seeds folder, no document in it

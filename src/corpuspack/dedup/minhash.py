@@ -14,7 +14,6 @@ from itertools import pairwise
 
 import numpy as np
 
-M64 = np.uint64(0xFFFFFFFFFFFFFFFF)
 BLOCK = 1 << 16  # shingles per block: 256 KB of uint32, inside a core's L2 cache
 
 

@@ -31,14 +31,14 @@ class Engine(Protocol):
 
     name: str
 
-    def read(self, chunks: list[Chunk], config: Config, spill: Path) -> Iterator[ChunkResult]:
+    def read(self, chunks: list[Chunk], config: Config, work: Path) -> Iterator[ChunkResult]:
         """`process_chunk` on each of `chunks` (the ones still to do); results in the order given."""
         ...
 
     def dedup_ops(self, spill: Spill, order: Order, config: Config) -> DedupOps: ...
 
     def write(
-        self, assembly: Assembly, plans: list[TablePlan], out: Path, tmp: Path, advance: Advance
+        self, assembly: Assembly, plans: list[TablePlan], out: Path, work: Path, advance: Advance
     ) -> list[Written]:
         """Every table `plans` cuts, written through `publish.writer` into `out`; `advance(rows)` as
         rows are written. Returns the facts of every file."""

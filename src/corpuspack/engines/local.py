@@ -31,13 +31,13 @@ from ..tuning import Tuning
 from .forked import Forked, can_fork, split
 
 
-def read_chunks(chunks: list[Chunk], config: Config, spill: Path, tuning: Tuning) -> Iterator[ChunkResult]:
+def read_chunks(chunks: list[Chunk], config: Config, work: Path, tuning: Tuning) -> Iterator[ChunkResult]:
     """`process_chunk` on each chunk, results in the order given; with one worker (or one chunk)
     everything runs in this process."""
     workers = min(config.worker_count, len(chunks))
     if workers <= 1:
         for chunk in chunks:
-            yield process_chunk(chunk.index, chunk.key, chunk.seeds, config, spill)
+            yield process_chunk(chunk.index, chunk.key, chunk.seeds, config, work)
         return
     # fork: workers start at once with everything imported, and a caller's script is not re-run in
     # each worker as spawn and forkserver do (a build from a notebook or `python -` just works).
@@ -57,7 +57,7 @@ def read_chunks(chunks: list[Chunk], config: Config, spill: Path, tuning: Tuning
             ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool,
             Readahead(seeds, ahead=workers + tuning.readahead_chunks) as readahead,
         ):
-            futures = [pool.submit(process_chunk, c.index, c.key, c.seeds, config, spill, forget) for c in chunks]
+            futures = [pool.submit(process_chunk, c.index, c.key, c.seeds, config, work, forget) for c in chunks]
             for done, future in enumerate(futures, 1):
                 result = future.result()
                 readahead.finished(done)
@@ -115,19 +115,19 @@ class LocalEngine:
     def __init__(self, workers: int = 1, tuning: Tuning | None = None) -> None:
         self.workers, self.tuning = workers, tuning or Tuning()
 
-    def read(self, chunks: list[Chunk], config: Config, spill: Path) -> Iterator[ChunkResult]:
-        return read_chunks(chunks, config, spill, self.tuning)
+    def read(self, chunks: list[Chunk], config: Config, work: Path) -> Iterator[ChunkResult]:
+        return read_chunks(chunks, config, work, self.tuning)
 
     def dedup_ops(self, spill: Spill, order: Order, config: Config) -> DedupOps:
         return LocalDedup(spill, order, config, self.tuning)
 
     def write(
-        self, assembly: Assembly, plans: list[TablePlan], out: Path, tmp: Path, advance: Advance
+        self, assembly: Assembly, plans: list[TablePlan], out: Path, work: Path, advance: Advance
     ) -> list[Written]:
         """Each table in turn; with two workers or more and a large build, the first (the documents)
         by a forked process while this one writes the others (threads would share one core:
         assembling rows holds the GIL)."""
-        assembly.regroup(tmp / "regrouped", self.tuning)
+        assembly.regroup(work / "regrouped", self.tuning)
 
         def one(plan: TablePlan, advance: Advance) -> list[Written]:
             return write_table(plan, out, partial(assembly.batch, plan.table), advance)
@@ -144,7 +144,7 @@ class LocalEngine:
                 raise
             return first.result() + rest
         finally:
-            shutil.rmtree(tmp / "regrouped", ignore_errors=True)
+            shutil.rmtree(work / "regrouped", ignore_errors=True)
 
     def close(self) -> None:
         pass

@@ -95,12 +95,12 @@ class RayEngine:
         if self._started:
             ray.shutdown()
 
-    def read(self, chunks: list[Chunk], config: Config, spill: Path) -> Iterator[ChunkResult]:
+    def read(self, chunks: list[Chunk], config: Config, work: Path) -> Iterator[ChunkResult]:
         if not chunks:
             return
         items = [{"chunk": pickle.dumps(chunk)} for chunk in chunks]
         tasks = ray.data.from_items(items, override_num_blocks=len(items)).map_batches(
-            _read_chunks, batch_size=1, batch_format="pyarrow", fn_kwargs={"config": config, "spill": spill}
+            _read_chunks, batch_size=1, batch_format="pyarrow", fn_kwargs={"config": config, "work": work}
         )
         results = {}
         for row in tasks.iter_rows():
@@ -113,14 +113,14 @@ class RayEngine:
         return RayDedup(spill, order, config, self.partitions, self.tuning)
 
     def write(
-        self, assembly: Assembly, plans: list[TablePlan], out: Path, tmp: Path, advance: Advance
+        self, assembly: Assembly, plans: list[TablePlan], out: Path, work: Path, advance: Advance
     ) -> list[Written]:
         """A task per shard of each table, then a task per table joining the shards' Arrow parts,
         in order, into the Hugging Face files (`publish.writer`)."""
         shared = ray.put(assembly)
         joins, rows = [], {}
         for plan in plans:
-            parts = [tmp / f"{plan.table}-{i:05d}.arrow" for i in range(plan.shards)]
+            parts = [work / f"{plan.table}-{i:05d}.arrow" for i in range(plan.shards)]
             tasks = [_write_shard.remote(shared, plan, i, out, part) for i, part in enumerate(parts)]
             rows.update(zip(tasks, (plan.shard_rows(i) for i in range(plan.shards)), strict=True))
             joins.append(_join_parts.remote(plan, out, parts, *tasks))
@@ -207,11 +207,11 @@ class RayDedup(DedupOps):
         return out
 
 
-def _read_chunks(batch: pa.Table, config: Config, spill: Path) -> pa.Table:
+def _read_chunks(batch: pa.Table, config: Config, work: Path) -> pa.Table:
     results = []
     for pickled in batch.column("chunk").to_pylist():
         chunk: Chunk = pickle.loads(pickled)
-        results.append(pickle.dumps(process_chunk(chunk.index, chunk.key, chunk.seeds, config, spill)))
+        results.append(pickle.dumps(process_chunk(chunk.index, chunk.key, chunk.seeds, config, work)))
     return pa.table({"result": pa.array(results, pa.binary())})
 
 

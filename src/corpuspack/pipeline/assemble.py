@@ -14,8 +14,8 @@ from ..dedup.ledger import REASONS, Ledger
 from ..tables import DOCUMENTS, PARAGRAPHS
 from ..tuning import Tuning
 from .order import Order
+from .ordered import RegroupedDocuments, RegroupedTexts, SpillDocuments, TextWindow
 from .spill import Spill
-from .texts import RegroupedDocuments, RegroupedTexts, SpillDocuments, TextWindow
 
 Texts = Callable[[int, int], pa.Array]  # texts of positions lo..hi
 Documents = Callable[[np.ndarray], pa.Table]  # metadata of ascending document ranks

@@ -80,12 +80,12 @@ def path_facts(rel: str, path: Path) -> dict:
     return {"path": rel, "size": size, "sha256": sha256.hexdigest(), "git_blob": blob.hexdigest()}
 
 
-def spill_paths(spill: Path, key: str) -> tuple[Path, Path]:
-    return spill / f"docs-{key}.arrow", spill / f"paragraphs-{key}.arrow"
+def spill_paths(work: Path, key: str) -> tuple[Path, Path]:
+    return work / f"docs-{key}.arrow", work / f"paragraphs-{key}.arrow"
 
 
-def marker_path(spill: Path, key: str) -> Path:
-    return spill / f"chunk-{key}.done"
+def marker_path(work: Path, key: str) -> Path:
+    return work / f"chunk-{key}.done"
 
 
 def chunk_key(seeds: list[SeedFile], config: Config, schema_sha256: str) -> str:
@@ -102,12 +102,12 @@ def chunk_key(seeds: list[SeedFile], config: Config, schema_sha256: str) -> str:
 MAX_MARKER_BYTES = 1 << 28
 
 
-def load_finished(spill: Path, key: str, seeds: list[SeedFile]) -> ChunkResult | None:
+def load_finished(work: Path, key: str, seeds: list[SeedFile]) -> ChunkResult | None:
     """The result of a chunk an earlier, interrupted build finished, if its files are all there,
     its marker is sound data and every input file still has the content it had (a file restored
     with its old size and mtime is caught here, not trusted)."""
-    marker = marker_path(spill, key)
-    if not marker.is_file() or not all(p.is_file() for p in spill_paths(spill, key)):
+    marker = marker_path(work, key)
+    if not marker.is_file() or not all(p.is_file() for p in spill_paths(work, key)):
         return None
     try:
         if marker.stat().st_size > MAX_MARKER_BYTES:
@@ -180,7 +180,7 @@ def _result_from(body: dict, key: str) -> ChunkResult:
 
 
 def process_chunk(
-    index: int, key: str, seeds: list[SeedFile], config: Config, spill: Path, forget: bool = False
+    index: int, key: str, seeds: list[SeedFile], config: Config, work: Path, forget: bool = False
 ) -> ChunkResult:
     """Read and validate `seeds`; spill the valid documents and their paragraphs with features;
     write the completion marker last. `forget`: let the page cache go of each seed once read."""
@@ -189,12 +189,13 @@ def process_chunk(
     docs: list[Document] = []
     read: list[Document] = []
     facts: list[dict] = []
-    for seed, good, bad, found, raw in read_valid(seeds, config, schema, forget=forget):
-        result.findings.extend(found)
-        read.extend(good + bad)
-        docs.extend(good)
+    for file in read_valid(seeds, config, schema, forget=forget):
+        result.findings.extend(file.findings)
+        read.extend(file.good + file.bad)
+        docs.extend(file.good)
+        seed = file.seed
         if seed.kind is not None:
-            facts.append(file_facts(seed.rel, raw) if raw is not None else path_facts(seed.rel, seed.path))
+            facts.append(file_facts(seed.rel, file.raw) if file.raw is not None else path_facts(seed.rel, seed.path))
     result.ids = id_table(read)
     result.seeds = pa.Table.from_pylist(facts, schema=SEED_FACTS)
     sha = {f["path"]: f["sha256"] for f in facts}
@@ -215,11 +216,11 @@ def process_chunk(
         **paragraph_features(paragraphs, texts, config.dedup),
     }
     para_table = pa.table(columns, schema=paragraph_spill_schema(config))
-    doc_path, para_path = spill_paths(spill, key)
+    doc_path, para_path = spill_paths(work, key)
     _write_ipc(doc_table, doc_path)
     _write_ipc(para_table, para_path)
     result.documents, result.paragraphs = len(docs), len(texts)
-    marker = marker_path(spill, key)
+    marker = marker_path(work, key)
     body = _marker_body(result, _contents(seeds, sha))
     marker.with_suffix(".tmp").write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
     marker.with_suffix(".tmp").replace(marker)

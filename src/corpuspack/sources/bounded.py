@@ -125,11 +125,3 @@ def has_surrogate(text: str) -> bool:
     except UnicodeEncodeError:
         return True
     return False
-
-
-def capped(findings: list[Finding], rel: str) -> list[Finding]:
-    """At most `MAX_FINDINGS` findings of one file, and one more saying how many were left out."""
-    if len(findings) <= MAX_FINDINGS:
-        return findings
-    more = len(findings) - MAX_FINDINGS
-    return [*findings[:MAX_FINDINGS], Finding(rel, None, "", f"... and {more} more findings in this file", code="more")]

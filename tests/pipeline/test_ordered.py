@@ -13,7 +13,7 @@ from corpuspack.pipeline import assemble
 from corpuspack.pipeline.assemble import text_bytes
 from corpuspack.pipeline.order import global_order
 from corpuspack.pipeline.spill import Spill
-from corpuspack.pipeline.texts import RegroupedDocuments, RegroupedTexts, SpillDocuments, TextWindow
+from corpuspack.pipeline.ordered import RegroupedDocuments, RegroupedTexts, SpillDocuments, TextWindow
 from corpuspack.tuning import Tuning
 
 

@@ -1,4 +1,5 @@
-"""Paragraph texts and documents' metadata in global order, for the writer, read forward.
+"""Paragraph texts and documents' metadata in global order, for the writer, read forward (windows over the
+spill, or runs regrouped in order first).
 
 Documents are spread over every chunk file, so the texts of one row group come from nearly every
 chunk. Reading them row group by row group maps every chunk once per row group: chunks x row
