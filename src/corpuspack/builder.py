@@ -189,7 +189,7 @@ def _run(
         assembly = Assembly(spill, order, ledger)
         rows = len(assembly.published) + len(order.rows)
         with bar("write", rows, "row", show_progress) as advance:
-            written = engine.write(assembly, config.shard_bytes, partial, work, advance)
+            written = engine.write(assembly, config.shard_bytes, partial, work, advance, config.output_format)
         clock.lap("write")
         del assembly
         inputs = _load_table(work / "inputs.arrow")
@@ -207,7 +207,7 @@ def _run(
             parent=parent,
         )
         _check_emptied(doc["counts"], config)
-        croissant.write(partial, doc)
+        croissant.write(partial, doc, written)
         manifest.write(partial, doc, written)
         del spill
         if out.exists():

@@ -15,10 +15,10 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from .builder import build
-from .config import Config, DedupConfig, load_config
+from .config import PUBLICATION, Config, DedupConfig, load_config
 from .containment import Escape, join_inside
 from .errors import ConfigError, DataError, UsageError
-from .publish import croissant, manifest
+from .publish import croissant, formats, manifest
 from .publish.integrity import version_problems
 from .publish.layout import read_sums, resolve, versions
 
@@ -87,11 +87,14 @@ def _file_problems(folder: Path, recorded: dict[str, Any]) -> list[str]:
 def rebuild_problems(
     config: Config, folder: Path, recorded: dict[str, Any], workers: int | None, use_current: bool = False
 ) -> list[str]:
-    """Rebuild a version from the inputs its manifest records and compare every file's bytes."""
+    """Rebuild a version from the inputs its manifest records and compare every file's bytes.
+
+    The rebuild writes the output format the manifest records, also from the current settings
+    (`use_current`)."""
     with tempfile.TemporaryDirectory(prefix="corpuspack-rebuild-") as tmp:
         root = Path(tmp) / "project"
         if use_current:
-            root, rebuild_config = config.root, config
+            root, rebuild_config = config.root, config.replace(output_format=formats.of_manifest(recorded))
         else:
             _materialise(config, root, recorded)
             rebuild_config = config_from_manifest(root, recorded)
@@ -122,13 +125,17 @@ def config_from_manifest(root: Path, recorded: dict[str, Any]) -> Config:
         dedup["boilerplate_patterns"] = tuple(dedup["boilerplate_patterns"])
         seeds = join_inside(root, c["seeds"]).relative_to(root)
         schema = join_inside(root, recorded["inputs"]["schema"]["path"]).relative_to(root)
-        return _config_of(root, c, seeds, schema, DedupConfig(**dedup))
+        return _config_of(root, c, seeds, schema, DedupConfig(**dedup), formats.of_manifest(recorded))
     except (KeyError, TypeError, AttributeError, ConfigError) as exc:
         raise DataError(f"manifest of v{recorded['version']}: /config: {exc}") from None
 
 
-def _config_of(root: Path, c: dict[str, Any], seeds: Path, schema: Path, dedup: DedupConfig) -> Config:
+def _config_of(
+    root: Path, c: dict[str, Any], seeds: Path, schema: Path, dedup: DedupConfig, output_format: int
+) -> Config:
     return Config(
+        **{k: c.get(k) for k in PUBLICATION},  # none in the manifests of format 1
+        output_format=output_format,
         root=root,
         name=c["name"],
         seeds=seeds,

@@ -41,9 +41,12 @@ class Engine(Protocol):
 
     def dedup_ops(self, spill: Spill, order: Order, config: Config) -> DedupOps: ...
 
-    def write(self, assembly: Assembly, shard_bytes: int, out: Path, tmp: Path, advance: Advance) -> list[Written]:
-        """Both tables as Parquet shards and Hugging Face artifacts into `out`; `advance(rows)` as rows
-        are written. Returns the facts of the files it took them of (the manifest reads the others)."""
+    def write(
+        self, assembly: Assembly, shard_bytes: int, out: Path, tmp: Path, advance: Advance, output_format: int
+    ) -> list[Written]:
+        """Both tables as Parquet shards and Hugging Face artifacts into `out`, in `output_format`
+        (`publish.formats`); `advance(rows)` as rows are written. Returns the facts of the files it
+        took them of (the manifest reads the others)."""
         ...
 
     def close(self) -> None: ...

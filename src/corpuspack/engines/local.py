@@ -26,6 +26,7 @@ from ..pipeline.chunk import ChunkResult, process_chunk
 from ..pipeline.order import Order
 from ..pipeline.spill import Spill
 from ..progress import Advance
+from ..publish import formats
 from ..publish.checksums import Written
 from ..publish.hf import HFWriter
 from ..publish.parquet import plan, write_shards
@@ -171,7 +172,9 @@ class LocalEngine:
     def dedup_ops(self, spill: Spill, order: Order, config: Config) -> DedupOps:
         return LocalDedup(spill, order, config)
 
-    def write(self, assembly: Assembly, shard_bytes: int, out: Path, tmp: Path, advance: Advance) -> list[Written]:
+    def write(
+        self, assembly: Assembly, shard_bytes: int, out: Path, tmp: Path, advance: Advance, output_format: int
+    ) -> list[Written]:
         """Both tables, to Parquet and to the Hugging Face artifacts from the same rows.
 
         With two workers or more and a large build, the documents table is written by a forked
@@ -181,10 +184,16 @@ class LocalEngine:
         assembly.regroup(tmp / "regrouped")
         try:
             if self.workers < 2 or len(assembly.order.rows) < FORK_WRITER_FROM or not can_fork():
-                return [w for table in TABLES for w in write_table(assembly, table, shard_bytes, out, advance)]
-            documents = Forked(partial(write_table, assembly, "documents", shard_bytes, out), advance)
+                return [
+                    w
+                    for table in TABLES
+                    for w in write_table(assembly, table, shard_bytes, out, advance, output_format)
+                ]
+            documents = Forked(
+                partial(write_table, assembly, "documents", shard_bytes, out, fmt=output_format), advance
+            )
             try:
-                paragraphs = write_table(assembly, "paragraphs", shard_bytes, out, advance)
+                paragraphs = write_table(assembly, "paragraphs", shard_bytes, out, advance, output_format)
             except BaseException:
                 documents.stop()
                 raise
@@ -196,18 +205,20 @@ class LocalEngine:
         pass
 
 
-def write_table(assembly: Assembly, table: str, shard_bytes: int, out: Path, advance: Advance) -> list[Written]:
-    """One table's Parquet shards and, from the same row groups, its Hugging Face artifacts; the
-    facts of every file written."""
+def write_table(
+    assembly: Assembly, table: str, shard_bytes: int, out: Path, advance: Advance, fmt: int
+) -> list[Written]:
+    """One table's Parquet shards and, from the same row groups, its Hugging Face artifacts (in
+    output format `fmt`); the facts of every file written."""
     sizes = assembly.sizes(table)
     _, groups = plan(sizes, shard_bytes)
-    hf = HFWriter(out / "arrow" / table, TABLES[table], len(sizes), len(groups))
+    hf = HFWriter(out / "arrow" / table, TABLES[table], len(sizes), len(groups), list_type=formats.hf_list_type(fmt))
 
     def also(rows: pa.RecordBatch) -> None:
         hf(rows)
         advance(rows.num_rows)
 
     batch = partial(assembly.batch, table)
-    shards, content = write_shards(out / table, TABLES[table], groups, batch, also)
+    shards, content = write_shards(out / table, formats.parquet_schema(table, fmt), groups, batch, also)
     hf.close(content, lambda: (batch(lo, hi) for cuts in groups for lo, hi in pairwise(cuts) if hi > lo))
     return shards + hf.written

@@ -39,6 +39,7 @@ from ..pipeline.chunk import ChunkResult, process_chunk
 from ..pipeline.order import Order, inverse
 from ..pipeline.spill import ParagraphFiles, Spill
 from ..progress import Advance
+from ..publish import formats
 from ..publish.checksums import Written, written
 from ..publish.hf import HFWriter, content_sha256
 from ..publish.parquet import plan, shard_name, write_shard
@@ -122,7 +123,9 @@ class RayEngine:
     def dedup_ops(self, spill: Spill, order: Order, config: Config) -> DedupOps:
         return RayDedup(spill, order, config, self.partitions)
 
-    def write(self, assembly: Assembly, shard_bytes: int, out: Path, tmp: Path, advance: Advance) -> list[Written]:
+    def write(
+        self, assembly: Assembly, shard_bytes: int, out: Path, tmp: Path, advance: Advance, output_format: int
+    ) -> list[Written]:
         """One task per shard of each table (the shards `plan` cuts from row sizes), then one task per
         table joining the shards' Arrow parts, in order, into the Hugging Face artifacts."""
         shared = ray.put(assembly)
@@ -134,10 +137,10 @@ class RayEngine:
             paths = [out / table / shard_name(i, len(groups)) for i in range(len(groups))]
             parts = [tmp / f"{table}-{i:05d}.arrow" for i in range(len(groups))]
             jobs = zip(paths, groups, parts, strict=True)
-            tasks = [_write_shard.remote(shared, table, path, cuts, part) for path, cuts, part in jobs]
+            tasks = [_write_shard.remote(shared, table, path, cuts, part, output_format) for path, cuts, part in jobs]
             rows.update(zip(tasks, (cuts[-1] - cuts[0] for cuts in groups), strict=True))
             hf = out / "arrow" / table
-            saves.append(_save_table.remote(table, paths, parts, len(sizes), hf, *tasks))
+            saves.append(_save_table.remote(table, paths, parts, len(sizes), hf, output_format, *tasks))
         pending = list(rows)
         while pending:
             done, pending = ray.wait(pending)
@@ -300,16 +303,17 @@ def _jaccard_batch(batch: dict[str, np.ndarray], files: ParagraphFiles) -> dict[
 
 
 @ray.remote
-def _write_shard(assembly: Assembly, table: str, path: Path, cuts: list[int], part: Path) -> Written:
+def _write_shard(assembly: Assembly, table: str, path: Path, cuts: list[int], part: Path, fmt: int) -> Written:
     """One Parquet shard, and its rows as an Arrow stream `part` for the Hugging Face artifacts."""
+    schema = formats.parquet_schema(table, fmt)
     with pa.OSFile(str(part), "wb") as sink, pa.ipc.new_stream(sink, TABLES[table]) as stream:
-        rows = write_shard(path, TABLES[table], cuts, partial(assembly.batch, table), also=stream.write_batch)
+        rows = write_shard(path, schema, cuts, partial(assembly.batch, table), also=stream.write_batch)
     return written(path, rows)
 
 
 @ray.remote
 def _save_table(
-    table: str, parquet: list[Path], parts: list[Path], rows: int, out: Path, *shards: Written
+    table: str, parquet: list[Path], parts: list[Path], rows: int, out: Path, fmt: int, *shards: Written
 ) -> list[Written]:
     """Once every shard is `written`: the shards' Arrow parts, in order (the same batches the local
     engine writes), streamed into the Hugging Face artifacts."""
@@ -319,7 +323,7 @@ def _save_table(
             with pa.OSFile(str(part)) as source:
                 yield from pa.ipc.open_stream(source)
 
-    hf = HFWriter(out, TABLES[table], rows, len(parquet))
+    hf = HFWriter(out, TABLES[table], rows, len(parquet), list_type=formats.hf_list_type(fmt))
     for batch in batches():
         hf(batch)
     hf.close(content_sha256(parquet), batches)

@@ -20,6 +20,7 @@ from ..dedup.ledger import REASONS, Ledger
 from ..errors import DataError
 from ..text import DISPLAY_NORMALISATION
 from ..version import __version__
+from . import formats
 from .checksums import Written, written
 from .tables import TABLES
 
@@ -76,6 +77,7 @@ def compose(
         "most_repeated": repeated,
         "schema_fields": {name: [f.name for f in schema_] for name, schema_ in TABLES.items()},
         "diff": parent.get("diff") if parent else None,
+        **formats.recorded(config.output_format),
     }
     return body
 
@@ -91,6 +93,7 @@ def settings(config: Config) -> dict[str, Any]:
         "shard_bytes": config.shard_bytes,
         "seeds": config.seeds_label,
         "dedup": config.dedup.describe(),
+        **config.publication(),
     }
 
 
