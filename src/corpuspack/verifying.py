@@ -18,6 +18,7 @@ from .builder import build
 from .config import PUBLICATION, Config, DedupConfig, load_config
 from .containment import Escape, join_inside
 from .errors import ConfigError, DataError, UsageError
+from .printable import printable
 from .publish import croissant, formats, manifest
 from .publish.integrity import version_problems
 from .publish.layout import read_sums, resolve, versions
@@ -90,7 +91,8 @@ def rebuild_problems(
     """Rebuild a version from the inputs its manifest records and compare every file's bytes.
 
     The rebuild writes the output format the manifest records, also from the current settings
-    (`use_current`)."""
+    (`use_current`). When files differ and the libraries that write them are not the versions the
+    manifest records, the first problem says so."""
     with tempfile.TemporaryDirectory(prefix="corpuspack-rebuild-") as tmp:
         root = Path(tmp) / "project"
         if use_current:
@@ -114,7 +116,7 @@ def rebuild_problems(
         problems = [f"{p}: rebuild differs" for p in sorted(set(mine) | set(theirs)) if mine.get(p) != theirs.get(p)]
         if not problems and (out / manifest.NAME).read_bytes() != (folder / manifest.NAME).read_bytes():
             problems.append("manifest.json: rebuild differs")
-        return problems
+        return software_differences(recorded, body) + problems if problems else []
 
 
 def config_from_manifest(root: Path, recorded: dict[str, Any]) -> Config:
@@ -147,6 +149,22 @@ def _config_of(
         shard_bytes=c["shard_bytes"],
         dedup=dedup,
     )
+
+
+def software_differences(recorded: dict[str, Any], rebuilt: dict[str, Any]) -> list[str]:
+    """A line per library whose version differs from the one the manifest records (pyarrow first:
+    Parquet and Arrow bytes depend on it; the manifest records all of them)."""
+    then, now = recorded.get("software"), rebuilt["software"]
+    if not isinstance(then, dict):
+        return []
+    lines = []
+    for name in ("pyarrow", "datasets", "corpuspack"):
+        if then.get(name) != now[name]:
+            lines.append(
+                f"built with {name} {printable(str(then.get(name)), 40)}, rebuilt with {name} {now[name]}: "
+                f"bytes may differ for that alone (install {name}=={printable(str(then.get(name)), 40)} to compare)"
+            )
+    return lines
 
 
 def _materialise(config: Config, root: Path, recorded: dict[str, Any]) -> None:

@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import REPO, sentence, write_article
+from conftest import REPO, run_cli, sentence, write_article
 
 from corpuspack import load_config, release
 
@@ -107,6 +107,23 @@ def test_pandas_reads_integer_columns_with_nulls_as_nullable_integers(corpus: Pa
     exact = pq.read_table(folder).column("cluster_id").to_pylist()
     assert None in exact and any(c is not None and abs(c) > 2**53 for c in exact)
     assert [None if pd.isna(c) else int(c) for c in frame["cluster_id"]] == exact
+
+
+def test_verify_rebuild_under_other_library_versions_says_so_first(corpus: Path, tmp_path: Path):
+    """A version made under another pyarrow (its manifest says so): one line naming both versions,
+    before the files that differ."""
+    import pyarrow as pa
+
+    root = tmp_path / "project"
+    shutil.copytree(corpus.parent, root)
+    path = root / "corpus" / "v1.1.0" / "manifest.json"
+    path.write_text(path.read_text().replace(f'"pyarrow": "{pa.__version__}"', '"pyarrow": "24.0.0"'))
+    lines = run_cli("verify", "--rebuild", "1.1.0", cwd=root, check=1).stdout.splitlines()
+    said = f"v1.1.0: built with pyarrow 24.0.0, rebuilt with pyarrow {pa.__version__}: bytes may differ for that alone"
+    assert [line for line in lines if "pyarrow" in line] == [said + " (install pyarrow==24.0.0 to compare)"]
+    assert lines.index(said + " (install pyarrow==24.0.0 to compare)") + 1 == lines.index(
+        "v1.1.0: manifest.json: rebuild differs"
+    )
 
 
 LOWEST = os.environ.get("CORPUSPACK_LOWEST_DATASETS_PYTHON")
