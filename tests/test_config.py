@@ -46,6 +46,18 @@ REFUSED = [
     ("language = 5", "language = 5", "a string"),
     ('corpus = ""', "corpus = ''", "a non-empty path"),
     ("schema = []", "schema = []", "a non-empty path"),
+    ('homepage = "example.org"', "homepage = 'example.org'", "an http or https URL"),
+    ('homepage = "ftp://example.org/x"', "homepage = 'ftp://example.org/x'", "an http or https URL"),
+    ('homepage = "https://"', "homepage = 'https://'", "an http or https URL"),
+    ('homepage = "https://[x]/"', "homepage = 'https://[x]/'", "an http or https URL"),
+    ('homepage = "https://example.org/a b"', "homepage = 'https://example.org/a b'", "an http or https URL"),
+    (
+        'homepage = "https://example.org/\\u001b[2J"',
+        "homepage = 'https://example.org/\\x1b[2J'",
+        "an http or https URL",
+    ),
+    ('creator = ""', "creator = ''", "a non-empty string"),
+    ("citation = 1", "citation = 1", "a non-empty string"),
     (
         "boilerplate_patterns = [5]",
         "boilerplate_patterns = [5]",
@@ -99,6 +111,14 @@ def test_an_unknown_key_names_the_nearest_known_one(tmp_path: Path):
         f"corpuspack: error: {root / 'pyproject.toml'}: unknown [tool.corpuspack] keys: "
         "boilerplate_pattern (did you mean boilerplate_patterns?), colour, treshold (did you mean threshold?)\n"
     )
+
+
+def test_the_output_format_is_no_setting(tmp_path: Path):
+    """Builds write the current output format; only a rebuild takes an older one, from its manifest."""
+    root = _project(tmp_path, "output_format = 1")
+    with pytest.raises(ConfigError, match=r"unknown .* keys: output_format$"):
+        load_config(root)
+    assert load_config(_project(tmp_path)).output_format == 2
 
 
 def test_many_unknown_keys_are_named_ten_at_most(tmp_path: Path):
@@ -156,6 +176,9 @@ corpus = "released"
 schema = "schema/document.schema.json"
 language = "de"
 license = ""
+homepage = "https://example.org/news?v=1#top"
+creator = "Example Newsroom"
+citation = "@misc{news, title = {News}}"
 max_file_bytes = 1073741824
 strict = true
 workers = 1
@@ -182,6 +205,11 @@ def test_valid_values_of_every_kind_load_as_the_settings_hold_them(tmp_path: Pat
     assert config.seeds == Path("data/seeds") and config.corpus == Path("released")
     assert config.schema == Path("schema/document.schema.json")
     assert (config.name, config.language, config.license, config.ray_address) == ("news", "de", "", "127.0.0.1:6379")
+    assert config.publication() == {
+        "homepage": "https://example.org/news?v=1#top",
+        "creator": "Example Newsroom",
+        "citation": "@misc{news, title = {News}}",
+    }
     assert (config.max_file_bytes, config.shard_bytes, config.workers, config.partitions) == (2**30, 2**20, 1, 4096)
     assert config.strict is True and config.engine == "local"
     dedup = config.dedup
@@ -206,7 +234,8 @@ def test_a_project_with_valid_settings_validates_from_the_cli(tmp_path: Path):
 
 
 def test_every_field_is_declared_and_defaults_are_unchanged():
-    for cls, skip in ((Config, {"root", "dedup"}), (DedupConfig, set())):
+    # The output format is not a setting: a build writes the current one, a rebuild its manifest's.
+    for cls, skip in ((Config, {"root", "dedup", "output_format"}), (DedupConfig, set())):
         assert set(declared(cls)) == {f.name for f in dataclasses.fields(cls)} - skip
     config = Config(root=Path("/nowhere"))
     assert (config.name, config.seeds, config.corpus, config.schema) == ("corpus", Path("seeds"), Path("corpus"), None)

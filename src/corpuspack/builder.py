@@ -117,7 +117,7 @@ def build_version(
         deduped = dedup(seeds, engine, config, progress)
         clock.lap("dedup")
         with staged(out) as folder:
-            written = write(seeds, deduped, engine, config.shard_bytes, folder, work, progress)
+            written = write(seeds, deduped, engine, config.shard_bytes, config.output_format, folder, work, progress)
             clock.lap("write")
             body = finish(seeds, deduped, written, config, schema, folder, release)
     finally:

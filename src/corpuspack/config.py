@@ -13,6 +13,7 @@ from typing import Any
 from .dedup.boilerplate import pattern_matcher
 from .dedup.settings import DedupConfig
 from .errors import ConfigError, UsageError
+from .publish.formats import CURRENT as CURRENT_FORMAT
 from .settings import GiB, MiB, SettingError, check_fields, markdown_table, setting, unknown_keys
 from .storage import is_url, local_path
 
@@ -38,6 +39,19 @@ class Config:
     )
     language: str | None = setting(None, "text", "BCP 47 language tag of seeds that do not say", none=True)
     license: str | None = setting(None, "text", "SPDX license id of seeds that do not say", none=True)
+    # Published in croissant.json; recorded in the manifest when set (so a rebuild writes them again).
+    homepage: str | None = setting(None, "url", "the dataset's home page (Croissant's `url`)", none=True)
+    creator: str | None = setting(
+        None, "text", "the organisation or team that makes the dataset (Croissant's `creator`)", none=True, blank=False
+    )
+    citation: str | None = setting(
+        None,
+        "text",
+        "how to cite the dataset, e.g. BibTeX (Croissant's `citeAs`)",
+        none=True,
+        blank=False,
+        shown="a `@misc` entry from the name, version, creator and homepage",
+    )
     # A seed file is read whole into a worker's memory, and a document is one Arrow string, which
     # cannot reach 2 GiB.
     max_file_bytes: int = setting(
@@ -62,6 +76,8 @@ class Config:
     # Each partition is a Ray task in every group-by: past 4096 scheduling costs more than it spreads.
     partitions: int = setting(0, "int", "Ray group-by partitions; 0: from the number of paragraphs", low=0, high=4096)
     dedup: DedupConfig = field(default_factory=DedupConfig)
+    # Not a setting: new builds write the current format; a rebuild, the one its manifest records.
+    output_format: int = CURRENT_FORMAT
 
     def __post_init__(self) -> None:
         check_fields(self)
@@ -105,6 +121,10 @@ class Config:
     def worker_count(self) -> int:
         return self.workers if self.workers > 0 else (os.cpu_count() or 1)
 
+    def publication(self) -> dict[str, str]:
+        """The settings that describe the dataset in croissant.json, those set, as a manifest records them."""
+        return {k: getattr(self, k) for k in PUBLICATION if getattr(self, k) is not None}
+
     def defaults(self) -> dict[str, str]:
         """Corpus-wide metadata defaults applied when a seed does not say."""
         return {k: v for k, v in (("language", self.language), ("license", self.license)) if v}
@@ -121,7 +141,8 @@ class Config:
         return new
 
 
-_FIELDS = {f.name for f in dataclasses.fields(Config)} - {"root", "dedup"}
+PUBLICATION = ("homepage", "creator", "citation")
+_FIELDS = {f.name for f in dataclasses.fields(Config)} - {"root", "dedup", "output_format"}
 _DEDUP_FIELDS = {f.name for f in dataclasses.fields(DedupConfig)}
 OVERRIDE = "given on the command line or by the caller, over pyproject.toml"
 

@@ -13,12 +13,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from .errors import ConfigError
 from .printable import printable
 from .storage import is_url
 
-Kind = Literal["int", "bytes", "number", "bool", "text", "path", "location", "patterns"]
+Kind = Literal["int", "bytes", "number", "bool", "text", "url", "path", "location", "patterns"]
 MiB = 1024 * 1024
 GiB = 1024 * MiB
 _INT64_MAX = 2**63 - 1  # TOML's own range; past it numpy's int64 comparisons overflow
@@ -54,6 +55,7 @@ class Spec:
         return {
             "bool": "true or false",
             "text": "a string" if self.blank else "a non-empty string",
+            "url": "an http or https URL",
             "path": "a non-empty path",
             "location": "a non-empty path or fsspec URL",
             "patterns": "a list of non-empty strings (RE2 patterns)",
@@ -99,6 +101,8 @@ class Spec:
         if not isinstance(value, str) or (not value and not (kind == "text" and self.blank)):
             return None
         if self.choices and value not in self.choices:
+            return None
+        if kind == "url" and not _is_web_url(value):
             return None
         if kind == "path" or (kind == "location" and not is_url(value)):
             return Path(value)
@@ -151,6 +155,15 @@ def markdown_table(*classes: type) -> str:
         for key, (spec, default) in declared(cls).items():
             rows.append(f"| `{key}` | {shown_default(spec, default)} | {spec.expected()} | {spec.help} |")
     return "\n".join(rows) + "\n"
+
+
+def _is_web_url(value: str) -> bool:
+    """An absolute http(s) URL with a host, and nothing a JSON-LD reader or a terminal would trip on."""
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # a bracketed host that is no IPv6 address
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and value.isprintable() and " " not in value
 
 
 def shown_default(spec: Spec, default: Any) -> str:

@@ -3,6 +3,8 @@ the writers, the diff, the card and Croissant derive from them."""
 
 from __future__ import annotations
 
+import json
+
 import pyarrow as pa
 
 
@@ -69,3 +71,29 @@ TABLES = {"documents": DOCUMENTS, "paragraphs": PARAGRAPHS}
 
 def description(field: pa.Field) -> str:
     return (field.metadata or {}).get(b"description", b"").decode()
+
+
+def with_pandas_metadata(schema: pa.Schema) -> pa.Schema:
+    """`schema` with the `pandas` metadata that makes pyarrow (so `pandas.read_parquet`) give pandas'
+    nullable integer dtype to each nullable integer column: without it a column with nulls becomes
+    float64, whose 53-bit mantissa rounds a 64-bit `cluster_id`. Only those columns are described,
+    and no library version is written, so the bytes depend on the schema alone."""
+    columns = [
+        {
+            "field_name": f.name,
+            "metadata": None,
+            "name": f.name,
+            "numpy_type": _nullable_dtype(f.type),
+            "pandas_type": str(f.type),
+        }
+        for f in schema
+        if f.nullable and pa.types.is_integer(f.type)
+    ]
+    meta = {"column_indexes": [], "columns": columns, "index_columns": []}
+    return schema.with_metadata({**(schema.metadata or {}), b"pandas": json.dumps(meta, sort_keys=True).encode()})
+
+
+def _nullable_dtype(type_: pa.DataType) -> str:
+    """pandas' nullable dtype for an Arrow integer type: int32 -> Int32, uint8 -> UInt8."""
+    name = str(type_)
+    return "UInt" + name[4:] if name.startswith("uint") else "Int" + name[3:]

@@ -15,10 +15,11 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from .builder import build
-from .config import Config, DedupConfig, load_config
+from .config import PUBLICATION, Config, DedupConfig, load_config
 from .containment import Escape, join_inside
 from .errors import ConfigError, DataError, UsageError
-from .publish import manifest
+from .printable import printable
+from .publish import formats, manifest
 from .publish.integrity import version_problems
 from .publish.layout import read_sums, resolve, versions
 from .stages.finish import Stamp
@@ -88,23 +89,27 @@ def _file_problems(folder: Path, recorded: dict[str, Any]) -> list[str]:
 def rebuild_problems(
     config: Config, folder: Path, recorded: dict[str, Any], workers: int | None, use_current: bool = False
 ) -> list[str]:
-    """Rebuild a version from the inputs its manifest records and compare every file's bytes."""
+    """Rebuild a version from the inputs its manifest records and compare every file's bytes.
+
+    The rebuild writes the output format the manifest records, also from the current settings
+    (`use_current`). When files differ and the libraries that write them are not the versions the
+    manifest records, the first problem says so."""
     with tempfile.TemporaryDirectory(prefix="corpuspack-rebuild-") as tmp:
         root = Path(tmp) / "project"
         if use_current:
-            root, rebuild_config = config.root, config
+            root, rebuild_config = config.root, config.replace(output_format=formats.of_manifest(recorded))
         else:
             _materialise(config, root, recorded)
             rebuild_config = config_from_manifest(root, recorded)
         out = Path(tmp) / "out"
         same = Stamp(recorded["version"], recorded["release_date"], recorded["parent"], recorded["diff"])
-        build(out=out, config=rebuild_config, workers=workers, release=lambda folder, body: same)
+        body = build(out=out, config=rebuild_config, workers=workers, release=lambda folder, body: same).manifest
         mine = {o["path"]: o["sha256"] for o in manifest.read(out)["outputs"]}
         theirs = {o["path"]: o["sha256"] for o in recorded["outputs"]}
         problems = [f"{p}: rebuild differs" for p in sorted(set(mine) | set(theirs)) if mine.get(p) != theirs.get(p)]
         if not problems and (out / manifest.NAME).read_bytes() != (folder / manifest.NAME).read_bytes():
             problems.append("manifest.json: rebuild differs")
-        return problems
+        return software_differences(recorded, body) + problems if problems else []
 
 
 def config_from_manifest(root: Path, recorded: dict[str, Any]) -> Config:
@@ -115,13 +120,17 @@ def config_from_manifest(root: Path, recorded: dict[str, Any]) -> Config:
         dedup["boilerplate_patterns"] = tuple(dedup["boilerplate_patterns"])
         seeds = join_inside(root, c["seeds"]).relative_to(root)
         schema = join_inside(root, recorded["inputs"]["schema"]["path"]).relative_to(root)
-        return _config_of(root, c, seeds, schema, DedupConfig(**dedup))
+        return _config_of(root, c, seeds, schema, DedupConfig(**dedup), formats.of_manifest(recorded))
     except (KeyError, TypeError, AttributeError, ConfigError) as exc:
         raise DataError(f"manifest of v{recorded['version']}: /config: {exc}") from None
 
 
-def _config_of(root: Path, c: dict[str, Any], seeds: Path, schema: Path, dedup: DedupConfig) -> Config:
+def _config_of(
+    root: Path, c: dict[str, Any], seeds: Path, schema: Path, dedup: DedupConfig, output_format: int
+) -> Config:
     return Config(
+        **{k: c.get(k) for k in PUBLICATION},  # none in the manifests of format 1
+        output_format=output_format,
         root=root,
         name=c["name"],
         seeds=seeds,
@@ -133,6 +142,22 @@ def _config_of(root: Path, c: dict[str, Any], seeds: Path, schema: Path, dedup: 
         shard_bytes=c["shard_bytes"],
         dedup=dedup,
     )
+
+
+def software_differences(recorded: dict[str, Any], rebuilt: dict[str, Any]) -> list[str]:
+    """A line per library whose version differs from the one the manifest records (pyarrow first:
+    Parquet and Arrow bytes depend on it; the manifest records all of them)."""
+    then, now = recorded.get("software"), rebuilt["software"]
+    if not isinstance(then, dict):
+        return []
+    lines = []
+    for name in ("pyarrow", "datasets", "corpuspack"):
+        if then.get(name) != now[name]:
+            lines.append(
+                f"built with {name} {printable(str(then.get(name)), 40)}, rebuilt with {name} {now[name]}: "
+                f"bytes may differ for that alone (install {name}=={printable(str(then.get(name)), 40)} to compare)"
+            )
+    return lines
 
 
 def _materialise(config: Config, root: Path, recorded: dict[str, Any]) -> None:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
 import pytest
-from conftest import REPO, sentence, write_article
+from conftest import REPO, run_cli, sentence, write_article
 
 from corpuspack import load_config, release
 
@@ -81,7 +82,7 @@ def test_pandas_duckdb_polars_read_the_parquet_glob(corpus: Path, version: str):
     assert [i for (i,) in ids] == sorted(i for (i,) in ids)
 
 
-def test_croissant_validates_and_its_records_match_the_manifest(corpus: Path):
+def test_croissant_validates_and_its_records_and_checksums_match_the_manifest(corpus: Path):
     import mlcroissant as mlc
 
     dataset = mlc.Dataset(jsonld=str(corpus / "v1.1.0" / "croissant.json"))
@@ -89,6 +90,84 @@ def test_croissant_validates_and_its_records_match_the_manifest(corpus: Path):
     assert not dataset.metadata.ctx.issues.errors and not dataset.metadata.ctx.issues.warnings
     for table in ("documents", "paragraphs"):
         assert sum(1 for _ in dataset.records(record_set=table)) == rows(corpus, "1.1.0", table)
+    shards = {o["path"]: (o["sha256"], f"{o['size']} B") for o in manifest(corpus, "1.1.0")["outputs"]}
+    shards = {path: facts for path, facts in shards.items() if path.endswith(".parquet")}
+    assert {o.content_url: (o.sha256, o.content_size) for o in dataset.metadata.file_objects} == shards
+
+
+def test_pandas_reads_integer_columns_with_nulls_as_nullable_integers(corpus: Path):
+    """Through float64, a 64-bit cluster id lost its low bits."""
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    folder = corpus / "v1.1.0" / "paragraphs"
+    frame = pd.read_parquet(folder)
+    assert (str(frame["cluster_id"].dtype), str(frame["duplicate_of_index"].dtype)) == ("Int64", "Int32")
+    assert str(frame["paragraph_index"].dtype) == "int32"  # no nulls: numpy's
+    exact = pq.read_table(folder).column("cluster_id").to_pylist()
+    assert None in exact and any(c is not None and abs(c) > 2**53 for c in exact)
+    assert [None if pd.isna(c) else int(c) for c in frame["cluster_id"]] == exact
+
+
+def test_verify_rebuild_under_other_library_versions_says_so_first(corpus: Path, tmp_path: Path):
+    """A version made under another pyarrow (its manifest says so): one line naming both versions,
+    before the files that differ."""
+    import pyarrow as pa
+
+    root = tmp_path / "project"
+    shutil.copytree(corpus.parent, root)
+    path = root / "corpus" / "v1.1.0" / "manifest.json"
+    path.write_text(path.read_text().replace(f'"pyarrow": "{pa.__version__}"', '"pyarrow": "24.0.0"'))
+    lines = run_cli("verify", "--rebuild", "1.1.0", cwd=root, check=1).stdout.splitlines()
+    said = f"v1.1.0: built with pyarrow 24.0.0, rebuilt with pyarrow {pa.__version__}: bytes may differ for that alone"
+    assert [line for line in lines if "pyarrow" in line] == [said + " (install pyarrow==24.0.0 to compare)"]
+    assert lines.index(said + " (install pyarrow==24.0.0 to compare)") + 1 == lines.index(
+        "v1.1.0: manifest.json: rebuild differs"
+    )
+
+
+LOWEST = os.environ.get("CORPUSPACK_LOWEST_DATASETS_PYTHON")
+LOAD_OLD = """
+import json, sys, datasets, pyarrow as pa
+folder, out, fingerprint = sys.argv[1:]
+loaded = datasets.load_from_disk(folder)
+print(datasets.__version__, loaded.num_rows)
+# What this datasets' save_to_disk writes for the same rows (as tests/test_hf.py does with the newest).
+files = [f["filename"] for f in json.load(open(f"{folder}/state.json"))["_data_files"]]
+stream = out + ".stream.arrow"
+with pa.OSFile(stream, "wb") as sink, pa.ipc.new_stream(sink, loaded.data.schema) as writer:
+    for name in files:
+        for batch in pa.ipc.open_stream(f"{folder}/{name}"):
+            writer.write_batch(batch)
+again = datasets.Dataset.from_file(stream, in_memory=False)
+again._fingerprint = fingerprint
+datasets.disable_progress_bars()
+again.save_to_disk(out, num_shards=len(files))
+"""
+
+
+@pytest.mark.skipif(not LOWEST, reason="CORPUSPACK_LOWEST_DATASETS_PYTHON: a python with the lowest declared datasets")
+@pytest.mark.parametrize("table", ["documents", "paragraphs"])
+def test_arrow_folders_load_with_the_lowest_declared_datasets(corpus: Path, tmp_path: Path, table: str):
+    """.ci/run installs `datasets` at the lower bound pyproject.toml declares into a venv of its own."""
+    import subprocess
+    import tomllib
+
+    declared = [d for d in tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]]
+    lowest = next(d for d in declared if d.startswith("datasets>=")).removeprefix("datasets>=")
+    folder = corpus / "v1.1.0" / "arrow" / table
+    state = json.loads((folder / "state.json").read_text())
+    done = subprocess.run(
+        [LOWEST, "-c", LOAD_OLD, str(folder), str(tmp_path / "old"), state["_fingerprint"]],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    version, loaded = done.stdout.split()
+    assert version.startswith(lowest + ".") and int(loaded) == rows(corpus, "1.1.0", table)
+    for path in sorted(folder.iterdir()):  # the bytes that datasets writes itself
+        assert (tmp_path / "old" / path.name).read_bytes() == path.read_bytes(), path.name
 
 
 def test_card_has_one_default_config_and_info_from_the_schema(corpus: Path):

@@ -12,8 +12,8 @@ from corpuspack import build, load_config
 from corpuspack.pipeline import assemble
 from corpuspack.pipeline.assemble import text_bytes
 from corpuspack.pipeline.order import global_order
-from corpuspack.pipeline.spill import Spill
 from corpuspack.pipeline.ordered import RegroupedDocuments, RegroupedTexts, SpillDocuments, TextWindow
+from corpuspack.pipeline.spill import Spill
 from corpuspack.tuning import Tuning
 
 

@@ -156,3 +156,26 @@ def test_large_rows_get_smaller_batches_as_in_save_to_disk(tmp_path: Path) -> No
     assert len(list(reader)) > 1
     assert_same_files(tmp_path / "datasets", tmp_path / "ours")
     assert not (tmp_path / "ours.rewrite").exists()
+
+
+@pytest.mark.parametrize("table", list(TABLES))
+def test_the_sequence_spelling_is_read_by_datasets_as_the_same_features(table: str) -> None:
+    """Output format 2 spells a list `Sequence`, as datasets before 4.0 wrote it (they know no `List`)."""
+    spelt = features(TABLES[table], "Sequence")
+    assert ("Sequence" in str(spelt)) == (table == "documents") and "List" not in str(spelt)
+    assert datasets.Features.from_dict(spelt) == datasets.Features.from_arrow_schema(TABLES[table])
+
+
+def test_the_sequence_spelling_loads_with_the_rows_and_features_of_save_to_disk(tmp_path: Path) -> None:
+    table = documents(40, 300, random.Random(3))
+    rows = batches(table, [7, 20])
+    save_to_disk(rows, table.schema, 2, "0123456789abcdef", tmp_path / "datasets")
+    writer = HFWriter(tmp_path / "ours", table.schema, table.num_rows, 2, list_type="Sequence")
+    for batch in rows:
+        writer(batch)
+    writer.close("0123456789abcdef", lambda: iter(rows))
+    assert_facts_true(writer.written, tmp_path / "ours")
+    theirs, ours = (datasets.load_from_disk(str(tmp_path / name)) for name in ("datasets", "ours"))
+    assert ours.features == theirs.features
+    assert ours.to_list() == theirs.to_list() == table.to_pylist()
+    assert '"_type": "Sequence"' in (tmp_path / "ours" / "dataset_info.json").read_text()

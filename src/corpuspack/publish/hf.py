@@ -6,7 +6,9 @@ the write stage streaming and spares the build importing `datasets`. The format 
   (almost) equal row counts, each written as record batches of `writer_batch_size` rows: 1000,
   fewer when rows average over 100 kB. The schema carries the features as `huggingface` metadata.
 - `dataset_info.json` (the features) and `state.json` (shard names and the fingerprint).
-`tests/test_hf.py` compares every byte with what `save_to_disk` itself writes.
+`tests/test_hf.py` compares every byte with what `save_to_disk` itself writes. Datasets 2.19 to 3.6
+wrote the same bytes but for a list's feature, `Sequence` where 4 and later write `List`; output
+format 2 writes `Sequence`, which every version reads (datasets before 4.0 know no `List`).
 """
 
 from __future__ import annotations
@@ -42,22 +44,23 @@ _DTYPES = {
 }
 
 
-def feature(type_: pa.DataType) -> dict:
-    """`asdict` of the `datasets` feature for an Arrow type."""
+def feature(type_: pa.DataType, list_type: str = "List") -> dict:
+    """`asdict` of the `datasets` feature for an Arrow type; a list is a `list_type` (`datasets` 4
+    and later write `List`; before, `Sequence`, which they still read)."""
     if pa.types.is_list(type_):
-        return {"feature": feature(type_.value_type), "_type": "List"}
+        return {"feature": feature(type_.value_type, list_type), "_type": list_type}
     if type_ not in _DTYPES:
         raise TypeError(f"no Hugging Face feature for Arrow type {type_}")
     return {"dtype": _DTYPES[type_], "_type": "Value"}
 
 
-def features(schema: pa.Schema) -> dict:
-    return {f.name: feature(f.type) for f in schema}
+def features(schema: pa.Schema, list_type: str = "List") -> dict:
+    return {f.name: feature(f.type, list_type) for f in schema}
 
 
-def hf_schema(schema: pa.Schema) -> pa.Schema:
+def hf_schema(schema: pa.Schema, list_type: str = "List") -> pa.Schema:
     """The schema `datasets` writes: nullable fields, no field metadata, the features as metadata."""
-    info = json.dumps({"info": {"features": features(schema)}})
+    info = json.dumps({"info": {"features": features(schema, list_type)}})
     return pa.schema([pa.field(f.name, f.type) for f in schema], metadata={"huggingface": info})
 
 
@@ -92,9 +95,18 @@ class HFWriter:
     writes the files again with smaller batches from `replay`, the same batches once more.
     """
 
-    def __init__(self, folder: Path, schema: pa.Schema, rows: int, shards: int, rows_per_batch: int = MAX_BATCH_ROWS):
+    def __init__(
+        self,
+        folder: Path,
+        schema: pa.Schema,
+        rows: int,
+        shards: int,
+        rows_per_batch: int = MAX_BATCH_ROWS,
+        list_type: str = "List",
+    ):
         self.folder, self.rows, self.shards = folder, rows, max(shards, 1)
-        self.schema = hf_schema(schema)
+        self.list_type = list_type
+        self.schema = hf_schema(schema, list_type)
         self.rows_per_batch = rows_per_batch
         self.nbytes = 0  # what `datasets` would measure: the bytes of the batches once read back from a file
         self._bounds = shard_bounds(rows, self.shards)
@@ -157,7 +169,13 @@ class HFWriter:
             "_output_all_columns": False,
             "_split": None,
         }
-        info = {"citation": "", "description": "", "features": features(self.schema), "homepage": "", "license": ""}
+        info = {
+            "citation": "",
+            "description": "",
+            "features": features(self.schema, self.list_type),
+            "homepage": "",
+            "license": "",
+        }
         bodies = {
             "state.json": json.dumps(state, indent=2, sort_keys=True),
             "dataset_info.json": json.dumps(info, indent=2),
@@ -198,7 +216,7 @@ class HFWriter:
     def _rewrite(self, rows_per_batch: int, batches: Iterable[pa.RecordBatch]) -> None:
         """Write the shards again with smaller batches (into a sibling folder, then moved over)."""
         again = fresh_folder(self.folder.parent, f".{self.folder.name}.rewrite-")
-        writer = HFWriter(again, self.schema, self.rows, self.shards, rows_per_batch)
+        writer = HFWriter(again, self.schema, self.rows, self.shards, rows_per_batch, self.list_type)
         for batch in batches:
             writer(batch)
         writer._finish()

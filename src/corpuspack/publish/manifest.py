@@ -19,6 +19,7 @@ from ..errors import DataError
 from ..tables import TABLES
 from ..text import DISPLAY_NORMALISATION
 from ..version import __version__
+from . import formats
 from .checksums import Written, written
 
 if TYPE_CHECKING:
@@ -50,6 +51,7 @@ def compose(
         "most_repeated": dedup["most_repeated"],
         "schema_fields": {name: [f.name for f in schema_] for name, schema_ in TABLES.items()},
         "diff": None,
+        **formats.recorded(config.output_format),
     }
 
 
@@ -64,6 +66,7 @@ def settings(config: Config) -> dict[str, Any]:
         "shard_bytes": config.shard_bytes,
         "seeds": config.seeds_label,
         "dedup": config.dedup.describe(),
+        **config.publication(),
     }
 
 

@@ -13,6 +13,7 @@ import numpy as np
 import pyarrow as pa
 
 from ..tables import TABLES
+from . import formats
 from .checksums import Written, written
 from .hf import HFWriter, content_sha256
 from .parquet import plan, shard_name, write_shards
@@ -30,10 +31,20 @@ class TablePlan:
     table: str
     groups: list[list[int]]  # row-group boundaries of each shard
     rows: int
+    output_format: int  # `publish.formats`
 
     @property
     def schema(self) -> pa.Schema:
+        """The rows' schema (what `batch` gives, and the Hugging Face files hold)."""
         return TABLES[self.table]
+
+    @property
+    def parquet_schema(self) -> pa.Schema:
+        return formats.parquet_schema(self.table, self.output_format)
+
+    @property
+    def list_type(self) -> str:
+        return formats.hf_list_type(self.output_format)
 
     @property
     def shards(self) -> int:
@@ -50,19 +61,19 @@ class TablePlan:
         return cuts[-1] - cuts[0]
 
 
-def plan_table(table: str, sizes: np.ndarray, shard_bytes: int) -> TablePlan:
-    return TablePlan(table, plan(sizes, shard_bytes)[1], len(sizes))
+def plan_table(table: str, sizes: np.ndarray, shard_bytes: int, output_format: int) -> TablePlan:
+    return TablePlan(table, plan(sizes, shard_bytes)[1], len(sizes), output_format)
 
 
 def write_table(plan_: TablePlan, out: Path, batch: Batch, advance: Advance) -> list[Written]:
     """Every shard in turn, each row group also fed to the Hugging Face writer; the facts of every file."""
-    hf = HFWriter(plan_.hf_folder(out), plan_.schema, plan_.rows, plan_.shards)
+    hf = HFWriter(plan_.hf_folder(out), plan_.schema, plan_.rows, plan_.shards, list_type=plan_.list_type)
 
     def also(rows: pa.RecordBatch) -> None:
         hf(rows)
         advance(rows.num_rows)
 
-    shards, content = write_shards(out / plan_.table, plan_.schema, plan_.groups, batch, also)
+    shards, content = write_shards(out / plan_.table, plan_.parquet_schema, plan_.groups, batch, also)
     hf.close(content, lambda: (batch(lo, hi) for cuts in plan_.groups for lo, hi in pairwise(cuts) if hi > lo))
     return shards + hf.written
 
@@ -72,7 +83,7 @@ def write_shard(plan_: TablePlan, index: int, out: Path, batch: Batch, part: Pat
     path = plan_.shard_path(out, index)
     path.parent.mkdir(parents=True, exist_ok=True)
     with pa.OSFile(str(part), "wb") as sink, pa.ipc.new_stream(sink, plan_.schema) as stream:
-        rows = write_parquet_shard(path, plan_.schema, plan_.groups[index], batch, also=stream.write_batch)
+        rows = write_parquet_shard(path, plan_.parquet_schema, plan_.groups[index], batch, also=stream.write_batch)
     return written(path, rows)
 
 
@@ -85,7 +96,7 @@ def join_parts(plan_: TablePlan, out: Path, parts: list[Path]) -> list[Written]:
             with pa.OSFile(str(part)) as source:
                 yield from pa.ipc.open_stream(source)
 
-    hf = HFWriter(plan_.hf_folder(out), plan_.schema, plan_.rows, plan_.shards)
+    hf = HFWriter(plan_.hf_folder(out), plan_.schema, plan_.rows, plan_.shards, list_type=plan_.list_type)
     for rows in batches():
         hf(rows)
     hf.close(content_sha256([plan_.shard_path(out, i) for i in range(plan_.shards)]), batches)

@@ -51,7 +51,7 @@ def finish(
     )
     if release is not None:
         body.update(asdict(release(out, body)))
-    croissant.write(out, body)
+    croissant.write(out, body, written)
     manifest.write(out, body, written)
     return body
 

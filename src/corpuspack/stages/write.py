@@ -16,10 +16,18 @@ from .read import Read
 
 
 def write(
-    read: Read, deduped: Deduped, engine: Engine, shard_bytes: int, out: Path, work: Path, progress: Progress
+    read: Read,
+    deduped: Deduped,
+    engine: Engine,
+    shard_bytes: int,
+    output_format: int,
+    out: Path,
+    work: Path,
+    progress: Progress,
 ) -> list[Written]:
-    """The facts (path, size, sha256, rows) of every file written into `out`."""
+    """The facts (path, size, sha256, rows) of every file written into `out`, in `output_format`
+    (`publish.formats`)."""
     assembly = Assembly(read.spill, deduped.order, deduped.ledger)
-    plans = [plan_table(table, assembly.sizes(table), shard_bytes) for table in TABLES]
+    plans = [plan_table(table, assembly.sizes(table), shard_bytes, output_format) for table in TABLES]
     with progress("write", sum(p.rows for p in plans), "row") as advance:
         return engine.write(assembly, plans, out, work, advance)
