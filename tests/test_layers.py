@@ -12,7 +12,7 @@ PACKAGE = REPO / "src" / "corpuspack"
 # Bottom to top; a module is on the floor of the longest prefix of its dotted name listed here.
 FLOORS = [
     # what everything may use: the contract, settings' declarations, errors, text helpers
-    ["version", "errors", "printable", "containment", "text", "tables", "tuning", "progress", "staging",
+    ["version", "errors", "printable", "containment", "text", "tables", "formats", "tuning", "progress", "staging",
      "settings", "storage", "model", "ids"],
     ["dedup"],  # pure decisions, and their settings
     ["config", "schema"],

@@ -13,7 +13,7 @@ from typing import Any
 from .dedup.boilerplate import pattern_matcher
 from .dedup.settings import DedupConfig
 from .errors import ConfigError, UsageError
-from .publish.formats import CURRENT as CURRENT_FORMAT
+from .formats import CURRENT as CURRENT_FORMAT
 from .settings import GiB, MiB, SettingError, check_fields, markdown_table, setting, unknown_keys
 from .storage import is_url, local_path
 

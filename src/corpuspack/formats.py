@@ -19,8 +19,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from ..errors import DataError
-from ..tables import TABLES, with_pandas_metadata
+from .errors import DataError
+from .tables import TABLES, with_pandas_metadata
 
 FIRST = 1
 CURRENT = 2

@@ -14,12 +14,13 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
+from . import formats
 from .builder import build
 from .config import PUBLICATION, Config, DedupConfig, load_config
 from .containment import Escape, join_inside
 from .errors import ConfigError, DataError, UsageError
 from .printable import printable
-from .publish import formats, manifest
+from .publish import manifest
 from .publish.integrity import version_problems
 from .publish.layout import read_sums, resolve, versions
 from .stages.finish import Stamp

@@ -14,8 +14,8 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import REPO, sentence
 
-from corpuspack import DataError, load_config, release
-from corpuspack.publish import croissant, formats
+from corpuspack import DataError, formats, load_config, release
+from corpuspack.publish import croissant
 
 HOMEPAGE = "https://example.org/news-corpus"
 PROJECT = f"""[tool.corpuspack]

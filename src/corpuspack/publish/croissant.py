@@ -19,8 +19,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from .. import formats
 from ..tables import TABLES, description
-from . import croissant_v1, formats
+from . import croissant_v1
 from .checksums import Written, written
 
 NAME = "croissant.json"

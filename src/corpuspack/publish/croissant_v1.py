@@ -7,7 +7,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from .tables import TABLES, description
+from ..tables import TABLES, description
 
 CONTEXT = {
     "@language": "en",

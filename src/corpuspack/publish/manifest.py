@@ -14,12 +14,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from .. import formats
 from ..dedup.keys import KEY_NORMALISATION
 from ..errors import DataError
 from ..tables import TABLES
 from ..text import DISPLAY_NORMALISATION
 from ..version import __version__
-from . import formats
 from .checksums import Written, written
 
 if TYPE_CHECKING:

@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
+from .. import formats
 from ..tables import TABLES
-from . import formats
 from .checksums import Written, written
 from .hf import HFWriter, content_sha256
 from .parquet import plan, shard_name, write_shards
