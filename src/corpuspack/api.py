@@ -5,6 +5,7 @@ from __future__ import annotations
 from .builder import BuildResult, build, emptied_warning
 from .explaining import Explanation, explain
 from .releases import ReleaseResult, check, diff, release
+from .scaffold import InitResult, init
 from .validation import ValidationReport, validate
 from .verifying import VerifyReport, verify
 from .version import __version__
@@ -12,6 +13,7 @@ from .version import __version__
 __all__ = [
     "BuildResult",
     "Explanation",
+    "InitResult",
     "ReleaseResult",
     "ValidationReport",
     "VerifyReport",
@@ -21,6 +23,7 @@ __all__ = [
     "diff",
     "emptied_warning",
     "explain",
+    "init",
     "release",
     "validate",
     "verify",

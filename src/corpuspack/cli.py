@@ -12,7 +12,7 @@ from . import api
 from .config import load_config
 from .engines import ENGINES
 from .errors import CorpuspackError, UsageError
-from .printable import json_safe, printable, printable_lines
+from .printable import json_safe, printable, printable_lines, printable_path
 from .reporters import REPORTERS
 from .storage import is_url, local_path
 
@@ -129,6 +129,16 @@ def run_explain(args: argparse.Namespace) -> int:
     return 0
 
 
+@command
+def run_init(args: argparse.Namespace) -> int:
+    result = api.init(args.dir, requirement=args.requirement, name=args.name)
+    for rel in result.written:
+        print(f"wrote {printable_path(result.root / rel)}")
+    print(f"CI and pre-commit install corpuspack as: {printable(result.requirement)} (--requirement to change)")
+    print("next: add seeds to seeds/, then corpuspack check; corpuspack release publishes the first version")
+    return 0
+
+
 def _ask(question: str) -> bool:
     print(f"{printable_lines(question)} [y/N] ", end="", file=sys.stderr, flush=True)
     return sys.stdin.readline().strip().lower() in ("y", "yes")
@@ -221,6 +231,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.add_argument("--full", action="store_true", help="whole texts (default: cut to 200 characters)")
     p.add_argument("--corpus", type=Path, default=None, help="corpus folder (default: from pyproject.toml)")
+
+    p = sub.add_parser("init", help="lay out a new corpus repository (pyproject, schema, seeds, CI workflow, hooks)")
+    p.add_argument("dir", nargs="?", default=".", metavar="DIR", help="folder to lay out (default: here; made if new)")
+    p.add_argument(
+        "--requirement",
+        default=None,
+        help="how CI and pre-commit install corpuspack (default: the git URL it came from, else corpuspack==VERSION)",
+    )
+    p.add_argument("--name", default=None, help="the dataset's name (default: the folder's name)")
 
     p = sub.add_parser("check", help="CI gate: seeds valid, versions intact, card in step (unreleased seeds reported)")
     p.add_argument("--corpus", type=Path, default=None)
