@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -31,6 +33,17 @@ def run_cli(*args: str, cwd: Path, check: int | None = None) -> subprocess.Compl
         assert done.returncode == check, done.stdout + done.stderr
     assert "Traceback" not in done.stderr, done.stderr
     return done
+
+
+def run_hook(hook: dict, project: Path, changed: list[str], check: int):
+    """Run `hook` (from a .pre-commit-hooks.yaml or .pre-commit-config.yaml) as pre-commit would on
+    `changed`: its entry, with the changed files its `files` pattern matches when it takes file names."""
+    files = [name for name in changed if re.search(hook.get("files", ""), name)]
+    if not files and not hook.get("always_run"):
+        return None
+    words = shlex.split(hook["entry"])
+    assert words[0] == "corpuspack"
+    return run_cli(*words[1:], *(files if hook.get("pass_filenames", True) else []), cwd=project, check=check)
 
 
 @pytest.fixture

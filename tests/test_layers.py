@@ -25,6 +25,7 @@ FLOORS = [
     ["builder", "diffing", "explaining"],
     ["verifying"],
     ["releases"],
+    ["scaffold"],
     ["api", "options", "reporters", "terminal"],
     ["cli", "__main__", "__init__"],
 ]

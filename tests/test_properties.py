@@ -991,7 +991,7 @@ def argvs(draw: st.DrawFn) -> list[str]:
         st.sampled_from(["out-here", "work-here", "corpus", "1.0.0", "v1.0.0", "1.0", "2026-13-01", "minor", ""]),
         st.text(max_size=6).filter(lambda s: "\x00" not in s and not s.startswith("/") and ".." not in s),
     )
-    command = draw(st.sampled_from(["validate", "build", "diff", "check", "verify", "release", "nope", ""]))
+    command = draw(st.sampled_from(["validate", "build", "diff", "check", "verify", "release", "init", "nope", ""]))
     args = [command] if command else []
     for _ in range(draw(st.integers(0, 5))):
         args.append(draw(st.one_of(option, value)))

@@ -6,6 +6,7 @@ from .builder import BuildResult, build
 from .explaining import Explanation, explain
 from .progress import Progress, quiet
 from .releases import ReleaseResult, check, diff, release
+from .scaffold import InitResult, init
 from .stages.dedup import emptied_warning
 from .tuning import Tuning
 from .validation import ValidationReport, validate
@@ -15,6 +16,7 @@ from .version import __version__
 __all__ = [
     "BuildResult",
     "Explanation",
+    "InitResult",
     "Progress",
     "ReleaseResult",
     "Tuning",
@@ -26,6 +28,7 @@ __all__ = [
     "diff",
     "emptied_warning",
     "explain",
+    "init",
     "quiet",
     "release",
     "validate",

@@ -10,11 +10,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import api
+from . import api, options
 from .config import Config
 from .errors import CorpuspackError, UsageError
 from .options import BUILDING, WHERE, add_settings, config_from
-from .printable import json_safe, printable, printable_lines
+from .printable import json_safe, printable, printable_lines, printable_path
 from .progress import Progress, quiet
 from .reporters import REPORTERS
 from .terminal import bars
@@ -116,6 +116,15 @@ def _progress(args: argparse.Namespace) -> Progress:
     return quiet if args.quiet else bars
 
 
+def run_init(args: argparse.Namespace) -> int:
+    result = api.init(args.dir, requirement=args.requirement, name=args.name)
+    for rel in result.written:
+        print(f"wrote {printable_path(result.root / rel)}")
+    print(f"CI and pre-commit install corpuspack as: {printable(result.requirement)} (--requirement to change)")
+    print("next: add seeds to seeds/, then corpuspack check; corpuspack release publishes the first version")
+    return 0
+
+
 def _ask(question: str) -> bool:
     print(f"{printable_lines(question)} [y/N] ", end="", file=sys.stderr, flush=True)
     return sys.stdin.readline().strip().lower() in ("y", "yes")
@@ -136,68 +145,6 @@ def _summary(body: dict, seconds: dict) -> None:
         print("seconds: " + ", ".join(f"{k} {v:.2f}" for k, v in seconds.items()), file=sys.stderr)
 
 
-def _validate_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("paths", nargs="*", help="files, folders or fsspec URLs (default: the seeds folder)")
-    p.add_argument("--format", choices=sorted(REPORTERS), default="text")
-    _quiet(p)
-
-
-def _build_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--out", default=None, help="empty or new folder or fsspec URL (default: a new temporary folder)")
-    p.add_argument("--exact-only", action="store_true", help="skip near-duplicate detection (as --no-near)")
-    p.add_argument(
-        "--work", type=Path, default=None, help="spill folder, kept for resuming (default: beside --out, removed)"
-    )
-    _quiet(p)
-
-
-def _release_arguments(p: argparse.ArgumentParser) -> None:
-    which = p.add_mutually_exclusive_group()
-    which.add_argument(
-        "--version", dest="version_", metavar="VERSION", default=None, help="the version to publish, X.Y.Z"
-    )
-    which.add_argument("--bump", choices=["major", "minor", "patch"], default=None)
-    p.add_argument("--date", default=None, help="release date YYYY-MM-DD (default: today, UTC)")
-    p.add_argument("--exact-only", action="store_true", help="skip near-duplicate detection (as --no-near)")
-    _quiet(p)
-
-
-def _verify_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("versions", nargs="*", help="versions (default: all)")
-    p.add_argument("--rebuild", action="store_true", help="rebuild from the recorded seeds and compare bytes")
-    _quiet(p)
-
-
-def _diff_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("a", nargs="?", default=None, help="old version (default: the latest)")
-    p.add_argument("b", nargs="?", default=None, help="new version (default: the current seeds)")
-    p.add_argument("--format", choices=["text", "json"], default="text")
-    p.add_argument("--exit-code", action="store_true", help="exit 1 when there are differences")
-    _quiet(p)
-
-
-def _explain_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("doc_id", metavar="DOC_ID", help="the document's id")
-    which = p.add_mutually_exclusive_group()
-    which.add_argument(
-        "--version", dest="version_", metavar="VERSION", default=None, help="released version (default: the latest)"
-    )
-    which.add_argument(
-        "--out", type=Path, default=None, metavar="DIR", help="a built version folder (what build --out wrote)"
-    )
-    p.add_argument("--format", choices=["text", "json"], default="text")
-    p.add_argument("--full", action="store_true", help="whole texts (default: cut to 200 characters)")
-
-
-def _check_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--released", action="store_true", help="the release gate: also fail when seeds await a release")
-    _quiet(p)
-
-
-def _quiet(p: argparse.ArgumentParser) -> None:
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
-
-
 @dataclass(frozen=True)
 class Command:
     run: Callable[[argparse.Namespace], int]
@@ -210,43 +157,49 @@ COMMANDS: dict[str, Command] = {
     "validate": Command(
         run_validate,
         "check seed files against the schema; exit 1 if any is invalid",
-        _validate_arguments,
+        options.validate_arguments,
         (*WHERE, "language", "license", "max_file_bytes", "strict"),
     ),
     "build": Command(
         run_build,
         "build one complete version folder from the seeds (corpus/ is not touched)",
-        _build_arguments,
+        options.build_arguments,
         BUILDING,
     ),
     "release": Command(
         run_release,
         "build and publish corpus/vX.Y.Z with its card and changelog entry",
-        _release_arguments,
+        options.release_arguments,
         ("corpus", *BUILDING),
     ),
     "verify": Command(
         run_verify,
         "check released versions against their manifests",
-        _verify_arguments,
+        options.verify_arguments,
         ("corpus", "workers", "engine", "ray_address", "partitions"),
     ),
     "diff": Command(
         run_diff,
         "what changed between two versions, or a version and the current seeds",
-        _diff_arguments,
+        options.diff_arguments,
         ("corpus", *BUILDING),
     ),
     "explain": Command(
         run_explain,
         "a document's paragraphs: kept, or why dropped and duplicate of which",
-        _explain_arguments,
+        options.explain_arguments,
         ("corpus",),
+    ),
+    "init": Command(
+        run_init,
+        "lay out a new corpus repository (pyproject, schema, seeds, CI workflow, hooks)",
+        options.init_arguments,
+        (),
     ),
     "check": Command(
         run_check,
         "CI gate: seeds valid, versions intact, card in step (unreleased seeds reported)",
-        _check_arguments,
+        options.check_arguments,
         ("corpus", *WHERE, "strict", "workers"),
     ),
 }

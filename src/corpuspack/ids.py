@@ -25,15 +25,19 @@ def id_table(docs: Iterable[Document]) -> pa.Table:
     )
 
 
-def id_findings(ids: pa.Table) -> list[Finding]:
+def id_findings(ids: pa.Table, others: pa.Table | None = None) -> list[Finding]:
     """Ids used twice, and ids that differ only by letter case (they clash on case-insensitive disks).
 
     Only documents whose case-folded id occurs more than once can clash; the checks below look at
     those rows alone, in (path, line, id) order, so the first one met is the one the others cite.
+    `others`: ids of the files around the ones checked (the rest of the seeds folder); they come
+    first, so a clash is reported on the checked file, citing the other, and never on the others.
     """
     if ids.num_rows == 0:
         return []
-    return _reserved(ids) + _clashes(ids)
+    if others is None or others.num_rows == 0:
+        return _reserved(ids) + _clashes(ids, 0)
+    return _reserved(ids) + _clashes(pa.concat_tables([others, ids]), others.num_rows)
 
 
 # Names Windows reserves for devices, with or without an extension: no file can be called so there.
@@ -47,17 +51,24 @@ def _reserved(ids: pa.Table) -> list[Finding]:
     return [Finding(r["path"], r["line"], "/id", message.format(r["id"]), code="reserved-id") for r in rows]
 
 
-def _clashes(ids: pa.Table) -> list[Finding]:
+def _clashes(ids: pa.Table, checked_from: int) -> list[Finding]:
+    """Clashes reported on rows from `checked_from` on (the rows before are context)."""
     folded = pc.dictionary_encode(_casefold(ids.column("id").combine_chunks()))
     codes = np.asarray(folded.indices)
     clashing = np.flatnonzero(np.bincount(codes)[codes] > 1)
     rows = ids.take(pa.array(clashing, pa.int64())).to_pylist()
-    rows.sort(key=lambda r: (r["path"], r["line"] or 0, r["id"]))
+    for row, index in zip(rows, clashing.tolist(), strict=True):
+        row["checked"] = index >= checked_from
+    rows.sort(key=lambda r: (r["checked"], r["path"], r["line"] or 0, r["id"]))
     first: dict[str, dict] = {}
     folded_first: dict[str, dict] = {}
     out = []
     for row in rows:
         doc_id = row["id"]
+        if not row["checked"]:  # context: remembered, not reported
+            first.setdefault(doc_id, row)
+            folded_first.setdefault(doc_id.casefold(), row)
+            continue
         if doc_id in first:
             message = f"duplicate id '{doc_id}': already used by {_at(first[doc_id])}"
             out.append(Finding(row["path"], row["line"], "/id", message, code="duplicate-id"))

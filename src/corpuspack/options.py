@@ -9,20 +9,28 @@ from pathlib import Path
 from typing import Any
 
 from .config import Config, DedupConfig, load_config
+from .reporters import REPORTERS
 from .settings import declared, shown_default
 from .storage import is_url, local_path
 
 SPECS = {**declared(Config), **declared(DedupConfig)}
 DEDUP = tuple(declared(DedupConfig))
-# What each kind of command takes. Where the inputs are; how documents are read and checked;
-# what a build makes of them; how it runs.
+# What each kind of command takes: where the inputs are, how documents are read and checked, how a
+# build runs; a build takes every setting but the corpus folder (it never writes there).
 WHERE = ("seeds", "schema")
 READING = ("language", "license", "max_file_bytes", "strict")
-MAKING = ("name", "shard_bytes", "max_emptied_share", *DEDUP)
 RUNNING = ("workers", "engine", "ray_address", "partitions")
-BUILDING = (*WHERE, *READING, *MAKING, *RUNNING)
+BUILDING = tuple(name for name in SPECS if name != "corpus")
 _PARSE = {"int": int, "bytes": int, "number": float}
-_METAVARS = {"int": "N", "bytes": "BYTES", "number": "X", "text": "TEXT", "path": "PATH", "location": "PATH|URL"}
+_METAVARS = {
+    "int": "N",
+    "bytes": "BYTES",
+    "number": "X",
+    "text": "TEXT",
+    "path": "PATH",
+    "location": "PATH|URL",
+    "url": "URL",
+}
 
 
 def add_settings(parser: argparse.ArgumentParser, names: tuple[str, ...]) -> None:
@@ -39,7 +47,7 @@ def add_settings(parser: argparse.ArgumentParser, names: tuple[str, ...]) -> Non
         elif spec.kind == "patterns":
             group.add_argument(flag, dest=name, action="append", default=None, metavar="PATTERN", help=shown)
         else:
-            metavar = _METAVARS[spec.kind]
+            metavar = _METAVARS.get(spec.kind, "VALUE")
             group.add_argument(
                 flag,
                 dest=name,
@@ -66,3 +74,78 @@ def config_from(args: argparse.Namespace, names: tuple[str, ...]) -> Config:
         overrides["near"] = False
     root = getattr(args, "root", None)
     return load_config(Path(root) if root is not None else None, **overrides)
+
+
+# Each command's own options, besides the settings.
+
+
+def validate_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("paths", nargs="*", help="files, folders or fsspec URLs (default: the seeds folder)")
+    p.add_argument("--format", choices=sorted(REPORTERS), default="text")
+    quiet(p)
+
+
+def build_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", default=None, help="empty or new folder or fsspec URL (default: a new temporary folder)")
+    p.add_argument("--exact-only", action="store_true", help="skip near-duplicate detection (as --no-near)")
+    p.add_argument(
+        "--work", type=Path, default=None, help="spill folder, kept for resuming (default: beside --out, removed)"
+    )
+    quiet(p)
+
+
+def release_arguments(p: argparse.ArgumentParser) -> None:
+    which = p.add_mutually_exclusive_group()
+    which.add_argument(
+        "--version", dest="version_", metavar="VERSION", default=None, help="the version to publish, X.Y.Z"
+    )
+    which.add_argument("--bump", choices=["major", "minor", "patch"], default=None)
+    p.add_argument("--date", default=None, help="release date YYYY-MM-DD (default: today, UTC)")
+    p.add_argument("--exact-only", action="store_true", help="skip near-duplicate detection (as --no-near)")
+    quiet(p)
+
+
+def verify_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("versions", nargs="*", help="versions (default: all)")
+    p.add_argument("--rebuild", action="store_true", help="rebuild from the recorded seeds and compare bytes")
+    quiet(p)
+
+
+def diff_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("a", nargs="?", default=None, help="old version (default: the latest)")
+    p.add_argument("b", nargs="?", default=None, help="new version (default: the current seeds)")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("--exit-code", action="store_true", help="exit 1 when there are differences")
+    quiet(p)
+
+
+def explain_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("doc_id", metavar="DOC_ID", help="the document's id")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument(
+        "--version", dest="version_", metavar="VERSION", default=None, help="released version (default: the latest)"
+    )
+    which.add_argument(
+        "--out", type=Path, default=None, metavar="DIR", help="a built version folder (what build --out wrote)"
+    )
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("--full", action="store_true", help="whole texts (default: cut to 200 characters)")
+
+
+def check_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--released", action="store_true", help="the release gate: also fail when seeds await a release")
+    quiet(p)
+
+
+def init_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("dir", nargs="?", default=".", metavar="DIR", help="folder to lay out (default: here; made if new)")
+    p.add_argument(
+        "--requirement",
+        default=None,
+        help="how CI and pre-commit install corpuspack (default: the git URL it came from, else corpuspack==VERSION)",
+    )
+    p.add_argument("--name", default=None, help="the dataset's name (default: the folder's name)")
+
+
+def quiet(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")

@@ -3,6 +3,7 @@ and CI logs, where an escape sequence would drive the terminal and a line break 
 
 from __future__ import annotations
 
+import os
 import re
 
 # DEL and C1 controls, zero-width and bidirectional controls (every Bidi_Control character: the
@@ -35,3 +36,9 @@ def json_safe(text: str) -> str:
     """A JSON document with the unsafe characters its encoder leaves raw (C1 controls, bidi and
     zero-width marks) written as `\\uNNNN`: still valid JSON, decoding to the same strings."""
     return _INVISIBLE_ONLY.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def printable_path(path: os.PathLike[str] | str) -> str:
+    """A file name made printable: bytes that are not UTF-8 (a name from a foreign disk) as `\\xNN`
+    escapes, then `printable` (a `str` holding them cannot be written to stdout at all)."""
+    return printable(os.fsencode(path).decode("utf-8", "backslashreplace"))

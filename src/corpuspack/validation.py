@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -18,6 +19,9 @@ from .progress import Advance, Progress, quiet
 from .schema import Schema, load_schema
 from .sources import SeedFile, discover, read_seed
 from .sources.bounded import MAX_FINDINGS
+from .sources.discover import TEXT_SUFFIXES
+from .sources.idscan import scan_ids
+from .sources.sidecar import SUFFIX as SIDECAR_SUFFIX
 from .storage import is_url, local_path, mirror
 
 
@@ -101,7 +105,11 @@ def validate(
     strict: bool | None = None,
     progress: Progress = quiet,
 ) -> ValidationReport:
-    """Validate seed files or folders (default: the configured seeds folder); never stops at the first problem."""
+    """Validate seed files or folders (default: the configured seeds folder); never stops at the first problem.
+
+    Files given inside the seeds folder are checked as members of it: their ids against the ids of
+    every other seed there (read for their ids only, so a hook given the changed files stays cheap).
+    """
     config = config or load_config()
     if strict is not None:
         config = config.replace(strict=strict)
@@ -111,6 +119,7 @@ def validate(
     targets = list(paths) if paths else [config.seeds if is_url(config.seeds) else config.seeds_dir]
     with tempfile.TemporaryDirectory(prefix="corpuspack-validate-") as mirrors:
         seeds, findings = discover_targets(targets, config, Path(mirrors))
+        seeds = with_described(seeds) if paths else seeds
         ids: list[pa.Table] = []  # not the documents: their text would hold the whole corpus in memory
         with progress("validate", len(seeds), "file") as advance:
             for file in read_valid(seeds, config, schema, advance):
@@ -118,10 +127,59 @@ def validate(
                 if file.good or file.bad:
                     ids.append(id_table(file.good + file.bad))
     table = pa.concat_tables(ids) if ids else ID_SCHEMA.empty_table()
-    findings.extend(id_findings(table))
+    others = _sibling_ids(seeds, config) if paths else None
+    findings.extend(id_findings(table, others))
     if not paths and table.num_rows == 0:  # what build would refuse: the whole seeds folder, no document in it
         findings.append(no_documents(config))
     return ValidationReport([s.rel for s in seeds], table.num_rows, sorted(findings, key=finding_order))
+
+
+def with_described(seeds: Sequence[SeedFile]) -> list[SeedFile]:
+    """`seeds`, and for a sidecar among them the seed it describes (its fields are that document's:
+    a hook given a changed sidecar alone must validate the document it changes)."""
+    named = {s.rel for s in seeds}
+    out = list(seeds)
+    for side in seeds:
+        if side.kind != "sidecar":
+            continue
+        folder = side.rel[: len(side.rel) - len(os.path.basename(side.file))]
+        base = os.path.basename(side.file)[: -len(SIDECAR_SUFFIX)]
+        for suffix in TEXT_SUFFIXES:
+            rel = folder + base + suffix
+            path = os.path.join(os.path.dirname(side.file), base + suffix)
+            if rel not in named and os.path.isfile(path):
+                out.append(SeedFile(path, rel))
+                named.add(rel)
+    return sorted(out, key=lambda s: s.rel) if len(out) > len(seeds) else out
+
+
+def _sibling_ids(seeds: Sequence[SeedFile], config: Config) -> pa.Table | None:
+    """The ids of the seeds folder's other files, when any of `seeds` lies in it (else None)."""
+    if is_url(config.seeds) or not config.seeds_dir.is_dir() or not seeds:
+        return None
+    top = os.path.realpath(config.seeds_dir)
+    given = {os.path.realpath(s.file) for s in seeds}
+    if not any(g.startswith(top.rstrip(os.sep) + os.sep) for g in given):
+        return None
+    every, _ = discover([config.seeds_dir], config.root)  # its findings are the full validation's
+    real_folders: dict[str, str] = {}  # one realpath per folder, not per file
+
+    def real(file: str) -> str:
+        folder, name = os.path.split(file)
+        if folder not in real_folders:
+            real_folders[folder] = os.path.realpath(folder)
+        return os.path.join(real_folders[folder], name)
+
+    ids, paths, lines = [], [], []
+    for seed in every:
+        if real(seed.file) in given:
+            continue
+        for doc_id, line in scan_ids(seed, config.max_file_bytes):
+            ids.append(doc_id)
+            paths.append(seed.rel)
+            lines.append(line)
+    arrays = [pa.array(c, f.type) for c, f in zip((ids, paths, lines), ID_SCHEMA, strict=True)]
+    return pa.Table.from_arrays(arrays, schema=ID_SCHEMA)
 
 
 def no_documents(config: Config) -> Finding:
