@@ -5,6 +5,7 @@ from __future__ import annotations
 from .builder import BuildResult, build, emptied_warning
 from .explaining import Explanation, explain
 from .releases import ReleaseResult, check, diff, release
+from .releases import write_card as card
 from .validation import ValidationReport, validate
 from .verifying import VerifyReport, verify
 from .version import __version__
@@ -17,6 +18,7 @@ __all__ = [
     "VerifyReport",
     "__version__",
     "build",
+    "card",
     "check",
     "diff",
     "emptied_warning",

@@ -119,6 +119,13 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 @command
+def run_card(args: argparse.Namespace) -> int:
+    path, changed = api.card(config=_config(args))
+    print(printable_lines(f"{path}: {'written' if changed else 'already up to date'}"))
+    return 0
+
+
+@command
 def run_explain(args: argparse.Namespace) -> int:
     config = None if args.out is not None else _config(args)
     explanation = api.explain(args.doc_id, args.version_, config=config, folder=args.out)
@@ -226,6 +233,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--corpus", type=Path, default=None)
     p.add_argument("--released", action="store_true", help="the release gate: also fail when seeds await a release")
     _add_common(p)
+
+    p = sub.add_parser("card", help="rewrite corpus/README.md from the manifests and the hand-written CARD.md")
+    p.add_argument("--corpus", type=Path, default=None)
     return parser
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,8 @@ from .storage import is_url, local_path
 
 PACKAGED_SCHEMA = Path(__file__).parent / "document.schema.json"
 ENGINES = ("local", "ray")
+# A Hub repo id with its owner, as the Hub takes it: no `--` or `..`, no `.git` ending.
+HUB_REPO = re.compile(r"(?!.*(?:--|\.\.))[A-Za-z0-9][\w.-]{0,95}/[A-Za-z0-9][\w.-]{0,95}(?<!\.git)", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -106,7 +109,7 @@ class Config:
     """Where things are and how the pipeline behaves."""
 
     root: Path = field(default_factory=Path.cwd)
-    name: str = setting("corpus", "text", "dataset name in the card, manifest and Croissant file", blank=False)
+    name: str = setting("corpus", "text", "dataset name in the manifest and Croissant file", blank=False)
     seeds: Path | str = setting(Path("seeds"), "location", "seeds folder, relative to the project, or an fsspec URL")
     corpus: Path = setting(Path("corpus"), "path", "folder of the released versions, relative to the project")
     schema: Path | None = setting(
@@ -141,10 +144,33 @@ class Config:
     ray_address: str | None = setting(None, "text", "Ray cluster to join; none starts a local Ray", none=True)
     # Each partition is a Ray task in every group-by: past 4096 scheduling costs more than it spreads.
     partitions: int = setting(0, "int", "Ray group-by partitions; 0: from the number of paragraphs", low=0, high=4096)
+    # The card's and push's settings: they say how the versions are presented, never what they hold
+    # (so not recorded in a manifest).
+    pretty_name: str | None = setting(
+        None,
+        "text",
+        "the dataset's title in its card",
+        none=True,
+        blank=False,
+        shown="the `[project]` name in pyproject.toml, else the project folder's name",
+    )
+    card: Path | None = setting(
+        None,
+        "path",
+        "the card's hand-written part (see The dataset card), relative to the project",
+        none=True,
+        shown="`CARD.md` in the corpus folder",
+    )
+    hub_repo: str | None = setting(
+        None, "text", "Hugging Face Hub dataset repo `owner/name`: the card's Hub snippets, `push`'s default", none=True
+    )
     dedup: DedupConfig = field(default_factory=DedupConfig)
+    project_name: str | None = None  # `[project] name` of pyproject.toml: the card's title without pretty_name
 
     def __post_init__(self) -> None:
         check_fields(self)
+        if self.hub_repo is not None and not HUB_REPO.fullmatch(self.hub_repo):
+            raise SettingError("hub_repo", self.hub_repo, "a Hub repo id `owner/name` (letters, digits, - _ .)")
 
     def path(self, p: Path | str) -> Path:
         p = Path(p)
@@ -185,6 +211,16 @@ class Config:
     def worker_count(self) -> int:
         return self.workers if self.workers > 0 else (os.cpu_count() or 1)
 
+    @property
+    def card_path(self) -> Path:
+        """The card's hand-written part."""
+        return self.path(self.card) if self.card is not None else self.corpus_dir / "CARD.md"
+
+    @property
+    def title(self) -> str:
+        """The dataset's title: `pretty_name`, else the project's name, else its folder's."""
+        return self.pretty_name or self.project_name or self.root.resolve().name or "dataset"
+
     def defaults(self) -> dict[str, str]:
         """Corpus-wide metadata defaults applied when a seed does not say."""
         return {k: v for k, v in (("language", self.language), ("license", self.license)) if v}
@@ -201,7 +237,7 @@ class Config:
         return new
 
 
-_FIELDS = {f.name for f in dataclasses.fields(Config)} - {"root", "dedup"}
+_FIELDS = {f.name for f in dataclasses.fields(Config)} - {"root", "dedup", "project_name"}
 _DEDUP_FIELDS = {f.name for f in dataclasses.fields(DedupConfig)}
 OVERRIDE = "given on the command line or by the caller, over pyproject.toml"
 
@@ -225,7 +261,7 @@ def load_config(root: Path | str | None = None, **overrides: Any) -> Config:
     apply `overrides` (None: not given). Every value is checked against its declaration."""
     root = Path(root).resolve() if root is not None else find_root()
     pyproject = root / "pyproject.toml"
-    table = _table(pyproject) if pyproject.is_file() else {}
+    table, project_name = _table(pyproject) if pyproject.is_file() else ({}, None)
     overrides = {k: v for k, v in overrides.items() if v is not None}
     for where, keys in ((f"{pyproject}: unknown [tool.corpuspack] keys", table), ("unknown settings", overrides)):
         unknown = unknown_keys(keys, _FIELDS | _DEDUP_FIELDS)
@@ -235,7 +271,7 @@ def load_config(root: Path | str | None = None, **overrides: Any) -> Config:
     where = f"{pyproject}: [tool.corpuspack] "
     dedup_values = {k: values.pop(k) for k in list(values) if k in _DEDUP_FIELDS}
     try:
-        config = Config(root=root, dedup=DedupConfig(**dedup_values), **values)
+        config = Config(root=root, dedup=DedupConfig(**dedup_values), project_name=project_name, **values)
     except SettingError as exc:
         raise ConfigError(f"{exc} ({OVERRIDE})" if exc.key in overrides else f"{where}{exc}") from None
     except ConfigError as exc:
@@ -247,7 +283,8 @@ def load_config(root: Path | str | None = None, **overrides: Any) -> Config:
     return config
 
 
-def _table(pyproject: Path) -> dict[str, Any]:
+def _table(pyproject: Path) -> tuple[dict[str, Any], str | None]:
+    """`[tool.corpuspack]`, and `[project] name` when it is a non-empty string."""
     try:
         data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -256,4 +293,6 @@ def _table(pyproject: Path) -> dict[str, Any]:
     table = tool.get("corpuspack", {}) if isinstance(tool, dict) else None
     if not isinstance(table, dict):
         raise ConfigError(f"{pyproject}: [tool.corpuspack] must be a table of settings")
-    return table
+    project = data.get("project")
+    name = project.get("name") if isinstance(project, dict) else None
+    return table, name.strip() if isinstance(name, str) and name.strip() else None
