@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .builder import BuildResult, build, emptied_warning
 from .explaining import Explanation, explain
+from .pushing import PushResult, push
 from .releases import ReleaseResult, check, diff, release
 from .releases import write_card as card
 from .validation import ValidationReport, validate
@@ -13,6 +14,7 @@ from .version import __version__
 __all__ = [
     "BuildResult",
     "Explanation",
+    "PushResult",
     "ReleaseResult",
     "ValidationReport",
     "VerifyReport",
@@ -23,6 +25,7 @@ __all__ = [
     "diff",
     "emptied_warning",
     "explain",
+    "push",
     "release",
     "validate",
     "verify",

@@ -126,6 +126,15 @@ def run_card(args: argparse.Namespace) -> int:
 
 
 @command
+def run_push(args: argparse.Namespace) -> int:
+    result = api.push(args.repo_id, config=_config(args), dry_run=args.dry_run, private=args.private)
+    sys.stdout.write(printable_lines(result.plan.text()))
+    if result.done and result.commits:
+        print(f"pushed: {len(result.commits)} commits")
+    return 1 if result.plan.conflicts else 0
+
+
+@command
 def run_explain(args: argparse.Namespace) -> int:
     config = None if args.out is not None else _config(args)
     explanation = api.explain(args.doc_id, args.version_, config=config, folder=args.out)
@@ -235,6 +244,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
 
     p = sub.add_parser("card", help="rewrite corpus/README.md from the manifests and the hand-written CARD.md")
+    p.add_argument("--corpus", type=Path, default=None)
+
+    p = sub.add_parser("push", help="publish the released versions to a Hugging Face Hub dataset repo, a tag each")
+    p.add_argument("repo_id", nargs="?", default=None, metavar="REPO_ID", help="owner/name (default: hub_repo)")
+    p.add_argument("--dry-run", action="store_true", help="print the commits and tags it would make; send nothing")
+    p.add_argument("--private", action="store_true", help="create the repository private (when it is new)")
     p.add_argument("--corpus", type=Path, default=None)
     return parser
 
