@@ -235,7 +235,7 @@ def test_a_project_with_valid_settings_validates_from_the_cli(tmp_path: Path):
 
 def test_every_field_is_declared_and_defaults_are_unchanged():
     # The output format is not a setting: a build writes the current one, a rebuild its manifest's.
-    for cls, skip in ((Config, {"root", "dedup", "output_format"}), (DedupConfig, set())):
+    for cls, skip in ((Config, {"root", "dedup", "output_format", "project_name"}), (DedupConfig, set())):
         assert set(declared(cls)) == {f.name for f in dataclasses.fields(cls)} - skip
     config = Config(root=Path("/nowhere"))
     assert (config.name, config.seeds, config.corpus, config.schema) == ("corpus", Path("seeds"), Path("corpus"), None)
@@ -263,6 +263,8 @@ def test_every_field_is_declared_and_defaults_are_unchanged():
     }
     assert "rules" not in DedupConfig(rules=1).describe()  # as rules-1 manifests were written
     assert config.max_emptied_share == 0.5
+    assert (config.pretty_name, config.card, config.hub_repo) == (None, None, None)
+    assert (config.title, config.card_path) == ("nowhere", Path("/nowhere/corpus/CARD.md"))
 
 
 def test_the_readme_table_is_the_generated_one():

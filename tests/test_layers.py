@@ -24,7 +24,7 @@ FLOORS = [
     ["stages"],  # read, dedup, write, finish
     ["builder", "diffing", "explaining"],
     ["verifying"],
-    ["releases"],
+    ["releases", "pushing"],
     ["scaffold"],
     ["api", "options", "reporters", "terminal"],
     ["cli", "__main__", "__init__"],

@@ -5,7 +5,9 @@ from __future__ import annotations
 from .builder import BuildResult, build
 from .explaining import Explanation, explain
 from .progress import Progress, quiet
+from .pushing import PushResult, push
 from .releases import ReleaseResult, check, diff, release
+from .releases import write_card as card
 from .scaffold import InitResult, init
 from .stages.dedup import emptied_warning
 from .tuning import Tuning
@@ -18,17 +20,20 @@ __all__ = [
     "Explanation",
     "InitResult",
     "Progress",
+    "PushResult",
     "ReleaseResult",
     "Tuning",
     "ValidationReport",
     "VerifyReport",
     "__version__",
     "build",
+    "card",
     "check",
     "diff",
     "emptied_warning",
     "explain",
     "init",
+    "push",
     "quiet",
     "release",
     "validate",

@@ -116,6 +116,20 @@ def _progress(args: argparse.Namespace) -> Progress:
     return quiet if args.quiet else bars
 
 
+def run_card(args: argparse.Namespace) -> int:
+    path, changed = api.card(config=_config(args))
+    print(printable_lines(f"{path}: {'written' if changed else 'already up to date'}"))
+    return 0
+
+
+def run_push(args: argparse.Namespace) -> int:
+    result = api.push(args.repo_id, config=_config(args), dry_run=args.dry_run, private=args.private)
+    sys.stdout.write(printable_lines(result.plan.text()))
+    if result.done and result.commits:
+        print(f"pushed: {len(result.commits)} commits")
+    return 1 if result.plan.conflicts else 0
+
+
 def run_init(args: argparse.Namespace) -> int:
     result = api.init(args.dir, requirement=args.requirement, name=args.name)
     for rel in result.written:
@@ -189,6 +203,18 @@ COMMANDS: dict[str, Command] = {
         "a document's paragraphs: kept, or why dropped and duplicate of which",
         options.explain_arguments,
         ("corpus",),
+    ),
+    "card": Command(
+        run_card,
+        "rewrite corpus/README.md from the manifests and the hand-written CARD.md",
+        options.no_arguments,
+        ("corpus", "card", "pretty_name", "hub_repo"),
+    ),
+    "push": Command(
+        run_push,
+        "publish the released versions to a Hugging Face Hub dataset repo, a tag each",
+        options.push_arguments,
+        ("corpus", "card", "pretty_name", "hub_repo"),
     ),
     "init": Command(
         run_init,

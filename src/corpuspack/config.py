@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
@@ -20,6 +21,8 @@ from .storage import is_url, local_path
 # The default contract, shipped as package data; `schema/` of a project is that corpus's own.
 PACKAGED_SCHEMA = Path(str(resources.files("corpuspack").joinpath("document.schema.json")))
 ENGINES = ("local", "ray")
+# A Hub repo id with its owner, as the Hub takes it: no `--` or `..`, no `.git` ending.
+HUB_REPO = re.compile(r"(?!.*(?:--|\.\.))[A-Za-z0-9][\w.-]{0,95}/[A-Za-z0-9][\w.-]{0,95}(?<!\.git)", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -27,7 +30,7 @@ class Config:
     """Where things are and how the pipeline behaves."""
 
     root: Path = field(default_factory=Path.cwd)
-    name: str = setting("corpus", "text", "dataset name in the card, manifest and Croissant file", blank=False)
+    name: str = setting("corpus", "text", "dataset name in the manifest and Croissant file", blank=False)
     seeds: Path | str = setting(Path("seeds"), "location", "seeds folder, relative to the project, or an fsspec URL")
     corpus: Path = setting(Path("corpus"), "path", "folder of the released versions, relative to the project")
     schema: Path | None = setting(
@@ -75,12 +78,35 @@ class Config:
     ray_address: str | None = setting(None, "text", "Ray cluster to join; none starts a local Ray", none=True)
     # Each partition is a Ray task in every group-by: past 4096 scheduling costs more than it spreads.
     partitions: int = setting(0, "int", "Ray group-by partitions; 0: from the number of paragraphs", low=0, high=4096)
+    # The card's and push's settings: they say how the versions are presented, never what they hold
+    # (so not recorded in a manifest).
+    pretty_name: str | None = setting(
+        None,
+        "text",
+        "the dataset's title in its card",
+        none=True,
+        blank=False,
+        shown="the `[project]` name in pyproject.toml, else the project folder's name",
+    )
+    card: Path | None = setting(
+        None,
+        "path",
+        "the card's hand-written part (see The dataset card), relative to the project",
+        none=True,
+        shown="`CARD.md` in the corpus folder",
+    )
+    hub_repo: str | None = setting(
+        None, "text", "Hugging Face Hub dataset repo `owner/name`: the card's Hub snippets, `push`'s default", none=True
+    )
     dedup: DedupConfig = field(default_factory=DedupConfig)
     # Not a setting: new builds write the current format; a rebuild, the one its manifest records.
     output_format: int = CURRENT_FORMAT
+    project_name: str | None = None  # `[project] name` of pyproject.toml: the card's title without pretty_name
 
     def __post_init__(self) -> None:
         check_fields(self)
+        if self.hub_repo is not None and not HUB_REPO.fullmatch(self.hub_repo):
+            raise SettingError("hub_repo", self.hub_repo, "a Hub repo id `owner/name` (letters, digits, - _ .)")
 
     def path(self, p: Path | str) -> Path:
         p = Path(p)
@@ -125,6 +151,16 @@ class Config:
         """The settings that describe the dataset in croissant.json, those set, as a manifest records them."""
         return {k: getattr(self, k) for k in PUBLICATION if getattr(self, k) is not None}
 
+    @property
+    def card_path(self) -> Path:
+        """The card's hand-written part."""
+        return self.path(self.card) if self.card is not None else self.corpus_dir / "CARD.md"
+
+    @property
+    def title(self) -> str:
+        """The dataset's title: `pretty_name`, else the project's name, else its folder's."""
+        return self.pretty_name or self.project_name or self.root.resolve().name or "dataset"
+
     def defaults(self) -> dict[str, str]:
         """Corpus-wide metadata defaults applied when a seed does not say."""
         return {k: v for k, v in (("language", self.language), ("license", self.license)) if v}
@@ -142,7 +178,7 @@ class Config:
 
 
 PUBLICATION = ("homepage", "creator", "citation")
-_FIELDS = {f.name for f in dataclasses.fields(Config)} - {"root", "dedup", "output_format"}
+_FIELDS = {f.name for f in dataclasses.fields(Config)} - {"root", "dedup", "output_format", "project_name"}
 _DEDUP_FIELDS = {f.name for f in dataclasses.fields(DedupConfig)}
 OVERRIDE = "given on the command line or by the caller, over pyproject.toml"
 
@@ -166,7 +202,7 @@ def load_config(root: Path | str | None = None, **overrides: Any) -> Config:
     apply `overrides` (None: not given). Every value is checked against its declaration."""
     root = Path(root).resolve() if root is not None else find_root()
     pyproject = root / "pyproject.toml"
-    table = _table(pyproject) if pyproject.is_file() else {}
+    table, project_name = _table(pyproject) if pyproject.is_file() else ({}, None)
     overrides = {k: v for k, v in overrides.items() if v is not None}
     for where, keys in ((f"{pyproject}: unknown [tool.corpuspack] keys", table), ("unknown settings", overrides)):
         unknown = unknown_keys(keys, _FIELDS | _DEDUP_FIELDS)
@@ -176,7 +212,7 @@ def load_config(root: Path | str | None = None, **overrides: Any) -> Config:
     where = f"{pyproject}: [tool.corpuspack] "
     dedup_values = {k: values.pop(k) for k in list(values) if k in _DEDUP_FIELDS}
     try:
-        config = Config(root=root, dedup=DedupConfig(**dedup_values), **values)
+        config = Config(root=root, dedup=DedupConfig(**dedup_values), project_name=project_name, **values)
     except SettingError as exc:
         raise ConfigError(f"{exc} ({OVERRIDE})" if exc.key in overrides else f"{where}{exc}") from None
     except ConfigError as exc:
@@ -188,7 +224,8 @@ def load_config(root: Path | str | None = None, **overrides: Any) -> Config:
     return config
 
 
-def _table(pyproject: Path) -> dict[str, Any]:
+def _table(pyproject: Path) -> tuple[dict[str, Any], str | None]:
+    """`[tool.corpuspack]`, and `[project] name` when it is a non-empty string."""
     try:
         data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -197,4 +234,6 @@ def _table(pyproject: Path) -> dict[str, Any]:
     table = tool.get("corpuspack", {}) if isinstance(tool, dict) else None
     if not isinstance(table, dict):
         raise ConfigError(f"{pyproject}: [tool.corpuspack] must be a table of settings")
-    return table
+    project = data.get("project")
+    name = project.get("name") if isinstance(project, dict) else None
+    return table, name.strip() if isinstance(name, str) and name.strip() else None

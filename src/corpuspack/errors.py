@@ -25,3 +25,9 @@ class ConfigError(CorpuspackError):
     """A broken schema or configuration."""
 
     exit_code = 3
+
+
+class HubError(CorpuspackError):
+    """The Hugging Face Hub refused a request or could not be reached."""
+
+    exit_code = 1

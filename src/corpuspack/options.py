@@ -137,6 +137,16 @@ def check_arguments(p: argparse.ArgumentParser) -> None:
     quiet(p)
 
 
+def no_arguments(p: argparse.ArgumentParser) -> None:
+    pass
+
+
+def push_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("repo_id", nargs="?", default=None, metavar="REPO_ID", help="owner/name (default: hub_repo)")
+    p.add_argument("--dry-run", action="store_true", help="print the commits and tags it would make; send nothing")
+    p.add_argument("--private", action="store_true", help="create the repository private (when it is new)")
+
+
 def init_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("dir", nargs="?", default=".", metavar="DIR", help="folder to lay out (default: here; made if new)")
     p.add_argument(

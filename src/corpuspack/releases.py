@@ -68,7 +68,7 @@ def release(
     release_date = _check_date(date) if date else None
     corpus_dir = config.corpus_dir
     with release_lock(corpus_dir):
-        settle_locked(corpus_dir)
+        settle_locked(corpus_dir, card.CardSettings.from_config(config))
         known = versions(corpus_dir)
         latest = known[-1] if known else None
         wanted = Version.parse(version) if version else None
@@ -97,7 +97,7 @@ def release(
             if staged.exists() or not (staged.parent / JOURNAL).exists():  # not moved into place: undone
                 shutil.rmtree(staged.parent, ignore_errors=True)
             raise  # moved into place: the next command finishes it
-        finish(corpus_dir, target)
+        finish(corpus_dir, target, card.CardSettings.from_config(config))
         shutil.rmtree(staged.parent, ignore_errors=True)
         summary = {"counts": body["counts"], "most_repeated": body["most_repeated"]}
         return ReleaseResult(str(target), corpus_dir / target.folder, True, body["diff"], summary)
@@ -145,7 +145,7 @@ def _rerelease(config: Config, version: Version, release_date: str | None, worke
             f"v{version} exists and the seeds now build different bytes; release a new version:\n" + "\n".join(problems)
         )
     # Rebuilt byte for byte: the manifest is genuine, so its checksum, entry and card can be (re)written.
-    finish(config.corpus_dir, version)
+    finish(config.corpus_dir, version, card.CardSettings.from_config(config))
     return ReleaseResult(str(version), folder, False)
 
 
@@ -217,12 +217,44 @@ def check(*, config: Config | None = None, released: bool = False) -> list[str]:
         passed.append(f"{len(changes)} changes since v{latest} await a release: {', '.join(changes[:5])}{more}")
     else:
         passed.append(f"seeds match v{latest}")
-    expected = card.render([manifest.read(config.corpus_dir / v.folder) for v in known], config.corpus_dir)
-    current = config.corpus_dir / "README.md"
-    if not current.is_file() or current.read_text(encoding="utf-8") != expected:
-        raise DataError(f"{current} is not the card the manifests give; run corpuspack release to regenerate it")
+    settings = card.CardSettings.from_config(config)
+    expected = card.render([manifest.read(config.corpus_dir / v.folder) for v in known], config.corpus_dir, settings)
+    current = config.corpus_dir / card.NAME
+    if _read_card(current) != expected:
+        raise DataError(
+            f"{current} is not the card the manifests and {settings.notes_path} give; run `corpuspack card` to"
+            f" regenerate it (write hand-written text in {settings.notes_path}, which the card keeps)"
+        )
     passed.append("dataset card up to date")
     return passed
+
+
+def write_card(*, config: Config | None = None) -> tuple[Path, bool]:
+    """Write the corpus folder's card (`README.md`) from the manifests and the hand-written part;
+    returns its path and whether it changed. Taken under the release lock, so never mid-release."""
+    config = config or load_config()
+    corpus_dir = config.corpus_dir
+    if not versions(corpus_dir):
+        raise UsageError(f"{corpus_dir}: no released version yet (corpuspack release publishes the first)")
+    with release_lock(corpus_dir):
+        known = versions(corpus_dir)
+        path = corpus_dir / card.NAME
+        before = _read_card(path)
+        manifests = [manifest.read(corpus_dir / v.folder) for v in known]
+        text = card.write(corpus_dir, manifests, card.CardSettings.from_config(config))
+        return path, text != before
+
+
+def _read_card(path: Path) -> str | None:
+    """The card's text (bounded: a card is a few kilobytes per version), None when absent or unreadable."""
+    if not path.is_file():
+        return None
+    with path.open("rb") as f:
+        data = f.read(64 << 20)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
 
 
 def _current_inputs(config: Config) -> dict[str, Any]:

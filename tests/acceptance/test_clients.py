@@ -176,8 +176,10 @@ def test_card_has_one_default_config_and_info_from_the_schema(corpus: Path):
     text = (corpus / "README.md").read_text()
     meta = yaml.safe_load(text.split("---\n")[1])
     names = [c["config_name"] for c in meta["configs"]]
-    assert names == ["v1.0.0-documents", "v1.0.0-paragraphs", "v1.1.0-documents", "v1.1.0-paragraphs"]
-    assert [c["config_name"] for c in meta["configs"] if c.get("default")] == ["v1.1.0-documents"]
+    pinned = ["v1.0.0-documents", "v1.0.0-paragraphs", "v1.1.0-documents", "v1.1.0-paragraphs"]
+    assert names == ["documents", "paragraphs", *pinned]  # the latest version, then each version
+    assert [c["config_name"] for c in meta["configs"] if c.get("default")] == ["documents"]
+    assert meta["configs"][1]["data_files"][0]["path"] == "v1.1.0/paragraphs/*.parquet"
     info = {i["config_name"]: i for i in meta["dataset_info"]}
     assert [f["name"] for f in info["v1.1.0-paragraphs"]["features"]][:3] == ["doc_id", "paragraph_index", "text"]
     assert info["v1.1.0-documents"]["splits"][0]["num_examples"] == 6

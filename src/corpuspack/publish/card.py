@@ -1,16 +1,27 @@
-"""`corpus/README.md`: the Hugging Face dataset card, derived from the Arrow schemas and the manifests."""
+"""`corpus/README.md`: the Hugging Face dataset card of the versions in the corpus folder, made from
+their manifests, their data (languages, licences, sources, schemas) and the user's hand-written part;
+and the card a Hub repository holds at each version's tag (`hub_cards`, for `push`)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-import yaml
 
+from ..errors import DataError
 from ..tables import TABLES
+from . import card_body, card_notes
+from .card_features import features
+from .hub_ids import hub_language, license_metadata
 
+if TYPE_CHECKING:
+    from ..config import Config
+
+NAME = "README.md"
 SIZE_CATEGORIES = [
     (1_000, "n<1K"),
     (10_000, "1K<n<10K"),
@@ -22,6 +33,41 @@ SIZE_CATEGORIES = [
 ]
 
 
+@dataclass(frozen=True)
+class CardSettings:
+    """What the card takes from configuration rather than from the data."""
+
+    title: str
+    notes_path: Path  # the hand-written part
+    notes_label: str  # how the card names it (never an absolute path the project did not write)
+    hub_repo: str | None = None
+
+    @classmethod
+    def from_config(cls, config: Config) -> CardSettings:
+        label = config.card.as_posix() if config.card is not None else "CARD.md beside this file"
+        return cls(" ".join(config.title.split()), config.card_path, label, config.hub_repo)
+
+
+@dataclass(frozen=True)
+class VersionView:
+    """A version as the card shows it: its manifest and what its data holds."""
+
+    manifest: dict[str, Any]
+    language: dict[str, int]  # documents per language tag (most first)
+    license: dict[str, int]  # documents per SPDX id
+    source: dict[str, int]  # documents per source
+    schemas: dict[str, pa.Schema]  # the published schema of each table
+
+    @property
+    def version(self) -> str:
+        return self.manifest["version"]
+
+    def files(self, table: str, prefix: str = "") -> list[dict[str, Any]]:
+        return sorted(
+            (o for o in self.manifest["outputs"] if o["path"].startswith(f"{prefix}{table}/")), key=lambda o: o["path"]
+        )
+
+
 def config_name(version: str, table: str) -> str:
     return f"v{version}-{table}"
 
@@ -30,164 +76,97 @@ def size_category(n: int) -> str:
     return next((label for limit, label in SIZE_CATEGORIES if n < limit), "n>1T")
 
 
-def hub_license(spdx: str) -> str:
-    """A licence as the Hub spells it: the SPDX id in lower case (`CC-BY-4.0` -> `cc-by-4.0`)."""
-    return spdx.lower()
+def view(corpus: Path, manifest: dict[str, Any]) -> VersionView:
+    """Counts by language, licence and source from the documents table (three small columns), so
+    the card says what the data holds, not what the defaults were; schemas from the Parquet footers."""
+    folder = corpus / f"v{manifest['version']}"
+    table = pq.read_table(folder / "documents", columns=["language", "license", "source"])
+    counts = {}
+    for column in ("language", "license", "source"):
+        values = pc.value_counts(table.column(column).fill_null("unknown").combine_chunks()).to_pylist()
+        counts[column] = {c["values"]: c["counts"] for c in sorted(values, key=lambda c: (-c["counts"], c["values"]))}
+    schemas = {}
+    for name in TABLES:
+        shards = [o for o in manifest["outputs"] if o["path"].startswith(f"{name}/") and o["path"].endswith(".parquet")]
+        if not shards:
+            raise DataError(f"{folder}: the manifest lists no {name} Parquet file")
+        schemas[name] = pq.read_schema(folder / min(s["path"] for s in shards))
+    return VersionView(manifest, counts["language"], counts["license"], counts["source"], schemas)
 
 
-def data_facts(corpus: Path, version: str) -> dict[str, dict[str, int]]:
-    """Documents per language and per licence of a published version, from its documents table
-    (two small columns), so the card says what the data holds, not what the defaults were."""
-    table = pq.read_table(corpus / f"v{version}" / "documents", columns=["language", "license"])
-    out: dict[str, dict[str, int]] = {}
-    for column in ("language", "license"):
-        counts = pc.value_counts(table.column(column).fill_null("unknown").combine_chunks()).to_pylist()
-        out[column] = {c["values"]: c["counts"] for c in sorted(counts, key=lambda c: (-c["counts"], c["values"]))}
-    return out
-
-
-def front_matter(manifests: list[dict[str, Any]], facts: dict[str, dict] | None = None) -> dict[str, Any]:
-    """The card's YAML metadata; `manifests` are oldest first, so the last is the default; `facts`:
-    `data_facts` by version (languages and licences; else the configured defaults)."""
-    import datasets
-
-    latest = manifests[-1]
-    configs, infos = [], []
-    for m in manifests:
-        for table, schema in TABLES.items():
-            name = config_name(m["version"], table)
-            entry: dict[str, Any] = {"config_name": name}
-            if m is latest and table == "documents":
-                entry["default"] = True
-            entry["data_files"] = [{"split": "train", "path": f"v{m['version']}/{table}/*.parquet"}]
-            configs.append(entry)
-            outputs = [o for o in m["outputs"] if o["path"].startswith(f"{table}/")]
-            arrow = [
-                o for o in m["outputs"] if o["path"].startswith(f"arrow/{table}/") and o["path"].endswith(".arrow")
-            ]
-            infos.append(
-                {
-                    "config_name": name,
-                    "features": datasets.Features.from_arrow_schema(schema)._to_yaml_list(),
-                    "splits": [
-                        {
-                            "name": "train",
-                            "num_bytes": sum(o["size"] for o in arrow),
-                            "num_examples": sum(o.get("rows", 0) for o in outputs),
-                        }
-                    ],
-                    "download_size": sum(o["size"] for o in outputs),
-                    "dataset_size": sum(o["size"] for o in arrow),
-                }
-            )
-    facts = facts or {}
-    languages = sorted(
-        {lang for m in manifests for lang in facts.get(m["version"], {}).get("language", {})}
-        or {m["config"].get("language") or "en" for m in manifests}
-    )
-    licences = sorted(facts.get(latest["version"], {}).get("license", {})) or [
-        latest["config"].get("license") or "unknown"
-    ]
+def _info(name: str, view_: VersionView, table: str) -> dict[str, Any]:
+    parquet = view_.files(table)
+    arrow = [o for o in view_.files(table, "arrow/") if o["path"].endswith(".arrow")]
     return {
-        "license": [hub_license(x) for x in licences] if len(licences) > 1 else hub_license(licences[0]),
-        "language": languages,
-        "pretty_name": latest["name"],
-        "size_categories": [size_category(latest["counts"]["documents"])],
-        "task_categories": ["text-generation"],
-        "configs": configs,
-        "dataset_info": infos,
+        "config_name": name,
+        "features": features(view_.schemas[table]),
+        "splits": [
+            {
+                "name": "train",
+                "num_bytes": sum(o["size"] for o in arrow),
+                "num_examples": sum(o.get("rows", 0) for o in parquet),
+            }
+        ],
+        "download_size": sum(o["size"] for o in parquet),
+        "dataset_size": sum(o["size"] for o in arrow),
     }
 
 
-def render(manifests: list[dict[str, Any]], corpus: Path | None = None) -> str:
-    """The card of the versions in `corpus` (their documents tables give languages and licences)."""
-    latest = manifests[-1]
-    facts = {m["version"]: data_facts(corpus, m["version"]) for m in manifests} if corpus is not None else {}
-    meta = yaml.safe_dump(front_matter(manifests, facts), sort_keys=False, allow_unicode=True, width=1000)
-    held = facts.get(latest["version"], {})
-    languages = "\n".join(f"| {k} | {n} |" for k, n in held.get("language", {}).items())
-    licences = "\n".join(f"| {k} | {n} |" for k, n in held.get("license", {}).items())
-    v = latest["version"]
-    counts = latest["counts"]
-    dropped = counts["dropped_by_reason"]
-    rows = "\n".join(
-        f"| {m['version']} | {m['release_date']} | {m['counts']['documents']} | {m['counts']['paragraphs_kept']} "
-        f"| {m['counts']['paragraphs'] - m['counts']['paragraphs_kept']} |"
-        for m in reversed(manifests)
-    )
-    reasons = "\n".join(f"| {reason} | {n} |" for reason, n in dropped.items())
-    return f"""---
-{meta}---
+def metadata(views: list[VersionView], settings: CardSettings, notes: card_notes.Notes, hub: bool) -> str:
+    """The card's YAML metadata. The local card (`hub` false) has a config per table following the
+    latest version (`documents`, the default, and `paragraphs`) and one per version and table
+    (`v1.0.0-documents`); the card at a Hub tag has only `documents` and `paragraphs`, at the root."""
+    from huggingface_hub import DatasetCardData
 
-# {latest["name"]}
-
-A deduplicated text corpus built by [corpuspack](https://pypi.org/project/corpuspack/) from the seed documents
-of this repository. Every version is immutable and rebuilt byte for byte from its seeds
-(`corpuspack verify --rebuild`). Two tables per version:
-
-- `documents`: one row per published document (metadata and the kept paragraphs as `text`);
-- `paragraphs`: one row per paragraph of every valid seed, with whether it was kept and, if not, why
-  (`exact`, `exact_within_document`, `near_duplicate`, `boilerplate`, `duplicate_document`) and which
-  paragraph it duplicates.
-
-## Load it
-
-```python
-from datasets import load_dataset
-
-docs = load_dataset("corpus")                                   # latest documents (v{v})
-paragraphs = load_dataset("corpus", "{config_name(v, "paragraphs")}")  # any version and table by name
-
-import pandas as pd
-df = pd.read_parquet("corpus/v{v}/documents")
-
-import duckdb
-duckdb.sql("SELECT reason, count(*) FROM 'corpus/v{v}/paragraphs/*.parquet' GROUP BY reason")
-
-import polars as pl
-pl.read_parquet("corpus/v{v}/documents/*.parquet")
-
-from datasets import load_from_disk
-load_from_disk("corpus/v{v}/arrow/documents")
-```
-
-## Versions
-
-| version | date | documents | paragraphs kept | paragraphs dropped |
-|---|---|---|---|---|
-{rows}
-
-## What v{v} holds
-
-| language | documents |
-|---|---|
-{languages}
-
-| licence (SPDX) | documents |
-|---|---|
-{licences}
-
-Each document keeps its own `language` and `license` columns; mixed licences apply per document.
-
-## Deduplication in v{v}
-
-{counts["paragraphs"]} paragraphs read, {counts["paragraphs_kept"]} kept; documents left with no paragraph:
-{counts["documents_emptied"]}.
-
-| reason | paragraphs dropped |
-|---|---|
-{reasons}
-
-Normalisation `{latest["normalisation"]["key"]}`; near duplicates are word 5-gram Jaccard >=
-{latest["config"]["dedup"]["threshold"]} (MinHash {latest["config"]["dedup"]["num_perm"]} permutations,
-{latest["config"]["dedup"]["bands"]} bands of {latest["config"]["dedup"]["rows"]}, confirmed on exact shingle sets).
-The manifest of each version (`v{v}/manifest.json`) lists every input and output with checksums.
-"""
+    latest = views[-1]
+    configs, infos = [], []
+    pinned = [] if hub else [(config_name(v.version, t), v, t) for v in views for t in TABLES]
+    for name, v, table in [(t, latest, t) for t in TABLES] + pinned:
+        entry: dict[str, Any] = {"config_name": name}
+        if name == "documents":
+            entry["default"] = True
+        folder = "" if hub else f"v{v.version}/"
+        entry["data_files"] = [{"split": "train", "path": f"{folder}{table}/*.parquet"}]
+        configs.append(entry)
+        infos.append(_info(name, v, table))
+    shown = [latest] if hub else views
+    languages = sorted({code for v in shown for tag in v.language if (code := hub_language(tag))})
+    meta: dict[str, Any] = {
+        "language": languages or None,
+        **license_metadata(sorted({x for v in shown for x in v.license})),
+        "pretty_name": settings.title,
+        "size_categories": [size_category(latest.manifest["counts"]["documents"])],
+        "task_categories": ["text-generation"],
+        **{k: v for k, v in notes.meta.items() if k != "ignore_metadata_errors"},  # a parameter, not metadata
+        "configs": configs,
+        "dataset_info": infos,
+    }
+    return DatasetCardData(**meta).to_yaml()
 
 
-def write(corpus: Path, manifests: list[dict[str, Any]]) -> str:
+def render(manifests: list[dict[str, Any]], corpus: Path, settings: CardSettings) -> str:
+    """The card of the corpus folder: `manifests` are its versions, oldest first."""
+    views = [view(corpus, m) for m in manifests]
+    notes = card_notes.read(settings.notes_path)
+    meta = metadata(views, settings, notes, hub=False)
+    return f"---\n{meta}\n---\n\n{card_body.body(views, settings, notes, None, corpus.resolve().name)}"
+
+
+def hub_cards(manifests: list[dict[str, Any]], corpus: Path, settings: CardSettings, repo_id: str) -> list[str]:
+    """The card a Hub repository holds at the tag of each version (`manifests` oldest first): the
+    versions up to it, its tables as the configs at the root, snippets for `repo_id`."""
+    views = [view(corpus, m) for m in manifests]
+    notes = card_notes.read(settings.notes_path)
+    cards = []
+    for n in range(len(views)):
+        meta = metadata(views[: n + 1], settings, notes, hub=True)
+        cards.append(f"---\n{meta}\n---\n\n{card_body.body(views[: n + 1], settings, notes, repo_id)}")
+    return cards
+
+
+def write(corpus: Path, manifests: list[dict[str, Any]], settings: CardSettings) -> str:
     from .layout import write_atomic
 
-    text = render(manifests, corpus)
-    write_atomic(corpus / "README.md", text)
+    text = render(manifests, corpus, settings)
+    write_atomic(corpus / NAME, text)
     return text

@@ -16,7 +16,7 @@ _SUM_LINE = re.compile(r"^[0-9a-f]{64}  v\d+\.\d+\.\d+/manifest\.json$")
 _ATOMIC_TEMP = re.compile(rf"^\.(?:{re.escape(SUMS)}|CHANGELOG\.md|README\.md)\.[a-z0-9_]{{8}}$")
 
 
-def finish(corpus_dir: Path, version: Version) -> None:
+def finish(corpus_dir: Path, version: Version, card_settings: card.CardSettings) -> None:
     """What completes a release once its folder is in place; each step may run again safely."""
     folder = corpus_dir / version.folder
     body = manifest.read(folder)
@@ -24,13 +24,13 @@ def finish(corpus_dir: Path, version: Version) -> None:
     sums[version] = manifest.sha256_file(folder / manifest.NAME)
     write_sums(corpus_dir, sums)
     changelog.add_release(corpus_dir / changelog.NAME, body, body["diff"])
-    card.write(corpus_dir, [manifest.read(corpus_dir / v.folder) for v in versions(corpus_dir)])
+    card.write(corpus_dir, [manifest.read(corpus_dir / v.folder) for v in versions(corpus_dir)], card_settings)
 
 
-def settle_locked(corpus_dir: Path) -> None:
+def settle_locked(corpus_dir: Path, card_settings: card.CardSettings) -> None:
     """Finish or undo a release that was killed, and drop the temporary files it was writing
     (`release` calls it with the lock held; `verify` and `check` only report, never write)."""
-    recover(corpus_dir, lambda v: finish(corpus_dir, v))
+    recover(corpus_dir, lambda v: finish(corpus_dir, v, card_settings))
     for path in corpus_dir.iterdir():
         if _ATOMIC_TEMP.match(path.name) and path.is_file() and not path.is_symlink():
             path.unlink()
