@@ -6,6 +6,7 @@ from .builder import BuildResult, build
 from .explaining import Explanation, explain
 from .progress import Progress, quiet
 from .releases import ReleaseResult, check, diff, release
+from .reporting import ReportResult, report
 from .stages.dedup import emptied_warning
 from .tuning import Tuning
 from .validation import ValidationReport, validate
@@ -17,6 +18,7 @@ __all__ = [
     "Explanation",
     "Progress",
     "ReleaseResult",
+    "ReportResult",
     "Tuning",
     "ValidationReport",
     "VerifyReport",
@@ -28,6 +30,7 @@ __all__ = [
     "explain",
     "quiet",
     "release",
+    "report",
     "validate",
     "verify",
 ]

@@ -112,8 +112,12 @@ def run_explain(args: argparse.Namespace) -> int:
     return 0
 
 
-def _progress(args: argparse.Namespace) -> Progress:
-    return quiet if args.quiet else bars
+def run_report(args: argparse.Namespace) -> int:
+    config = None if args.out is not None else _config(args)
+    result = api.report(args.version_, config=config, folder=args.out, into=args.to)
+    print(printable_lines(str(result.page)))
+    print(f"{len(result.figures)} figures in {result.seconds:.1f} s", file=sys.stderr)
+    return 0
 
 
 def _ask(question: str) -> bool:
@@ -189,6 +193,14 @@ def _explain_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--full", action="store_true", help="whole texts (default: cut to 200 characters)")
 
 
+def _report_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("version_", nargs="?", metavar="VERSION", help="released version (default: the latest)")
+    p.add_argument("--out", type=Path, metavar="DIR", help="a built version folder instead (what build --out wrote)")
+    p.add_argument(
+        "--to", type=Path, metavar="DIR", help="where (default: corpus/reports/vX.Y.Z, or a new temporary folder)"
+    )
+
+
 def _check_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--released", action="store_true", help="the release gate: also fail when seeds await a release")
     _quiet(p)
@@ -243,6 +255,7 @@ COMMANDS: dict[str, Command] = {
         _explain_arguments,
         ("corpus",),
     ),
+    "report": Command(run_report, "an HTML page and PNG figures of a version", _report_arguments, ("corpus",)),
     "check": Command(
         run_check,
         "CI gate: seeds valid, versions intact, card in step (unreleased seeds reported)",

@@ -1,0 +1,166 @@
+"""What a report shows, aggregated from a version's published files: only the columns it needs are
+read, texts one row group at a time (their lengths, never the texts kept), and every aggregate is a
+pyarrow compute or numpy operation, so a version of a million documents takes seconds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from ..errors import UsageError
+from ..printable import printable
+from ..tables import DOCUMENTS
+
+TOP_SOURCES = 20  # sources shown by name; the others are summed as one bar
+BASE_COLUMNS = set(DOCUMENTS.names)
+
+
+@dataclass
+class Facts:
+    """The aggregates of one version folder."""
+
+    counts: dict[str, Any]  # the manifest's counts
+    sources: list[tuple[str, int, int, int]]  # (source, documents, paragraphs kept, dropped), most documents first
+    other_sources: int  # how many sources are summed in the last row of `sources` ("other"), 0 if none
+    months: list[tuple[str, int, int]]  # (YYYY-MM, documents, paragraphs kept), in order
+    undated: int
+    document_chars: np.ndarray  # characters of each published document's text
+    document_paragraphs: np.ndarray  # kept paragraphs of each published document
+    paragraph_chars: dict[str, np.ndarray]  # "kept" / "dropped": characters of each paragraph
+    removals: dict[str, int]  # reason -> paragraphs dropped
+    similarity: np.ndarray  # near duplicates' Jaccard similarity
+    languages: dict[str, dict[str, int]]  # column (language, and any other *language* column) -> value -> documents
+    signals: dict[str, np.ndarray] = field(default_factory=dict)  # numeric columns beyond the base schema
+    most_repeated: list[dict[str, Any]] = field(default_factory=list)
+
+
+def read_facts(folder: Path, body: dict[str, Any]) -> Facts:
+    """The aggregates of the version folder `folder`, whose manifest is `body`."""
+    documents = _shards(folder, "documents")
+    paragraphs = _shards(folder, "paragraphs")
+    schema = pq.read_schema(documents[0])
+    meta = pq.read_table(documents, columns=["source", "date", "n_paragraphs", "n_dropped"])
+    sources, other = _by_source(meta)
+    months, undated = _by_month(meta)
+    languages = _languages(documents, schema)
+    signals = _signals(documents, schema)
+    kept, dropped = _paragraph_lengths(paragraphs)
+    similarity = pq.read_table(paragraphs, columns=["similarity"]).column(0).drop_null()
+    removals = {str(k): int(v) for k, v in body["counts"].get("dropped_by_reason", {}).items()}
+    return Facts(
+        counts=body["counts"],
+        sources=sources,
+        other_sources=other,
+        months=months,
+        undated=undated,
+        document_chars=_text_lengths(documents, "text"),
+        document_paragraphs=meta.column("n_paragraphs").to_numpy(),
+        paragraph_chars={"kept": kept, "dropped": dropped},
+        removals=removals,
+        similarity=similarity.to_numpy(),
+        languages=languages,
+        signals=signals,
+        most_repeated=[r for r in body.get("most_repeated") or [] if isinstance(r, dict)],
+    )
+
+
+def _shards(folder: Path, table: str) -> list[Path]:
+    found = sorted(p for p in (folder / table).glob("*.parquet") if not p.name.startswith((".", "_")))
+    if not found:
+        raise UsageError(
+            f"{printable(str(folder))}: not a version folder (no {table}/*.parquet); give a released version "
+            "or the --out folder of corpuspack build"
+        )
+    return found
+
+
+def _by_source(meta: pa.Table) -> tuple[list[tuple[str, int, int, int]], int]:
+    grouped = (
+        pa.table({"source": meta.column("source").fill_null("(none)"), "k": meta.column("n_paragraphs"),
+                  "d": meta.column("n_dropped")})
+        .group_by("source")
+        .aggregate([("k", "count"), ("k", "sum"), ("d", "sum")])
+    )  # fmt: skip
+    rows = sorted(
+        zip(*(grouped.column(c).to_pylist() for c in ("source", "k_count", "k_sum", "d_sum")), strict=True),
+        key=lambda r: (-r[1], r[0]),
+    )
+    if len(rows) <= TOP_SOURCES:
+        return [(s, int(n), int(k), int(d)) for s, n, k, d in rows], 0
+    shown, rest = rows[: TOP_SOURCES - 1], rows[TOP_SOURCES - 1 :]
+    other = ("other", sum(r[1] for r in rest), sum(r[2] for r in rest), sum(r[3] for r in rest))
+    return [(s, int(n), int(k), int(d)) for s, n, k, d in [*shown, other]], len(rest)
+
+
+def _by_month(meta: pa.Table) -> tuple[list[tuple[str, int, int]], int]:
+    dates = meta.column("date")
+    valid = pc.is_valid(dates)
+    days = pc.filter(dates, valid).cast(pa.int32()).to_numpy(zero_copy_only=False)
+    kept = pc.filter(meta.column("n_paragraphs"), valid).to_numpy(zero_copy_only=False)
+    months = days.astype("datetime64[D]").astype("datetime64[M]")
+    found, inverse = np.unique(months, return_inverse=True)
+    documents = np.bincount(inverse, minlength=len(found))
+    paragraphs = np.bincount(inverse, weights=kept, minlength=len(found))
+    rows = [(str(m), int(n), int(p)) for m, n, p in zip(found, documents, paragraphs, strict=True)]
+    return rows, int(len(dates) - len(days))
+
+
+def _languages(documents: list[Path], schema: pa.Schema) -> dict[str, dict[str, int]]:
+    """Documents per value of `language` and of any other string column naming a language (a
+    detected language added by the signals), most first."""
+    columns = [f.name for f in schema if "language" in f.name and pa.types.is_string(f.type)]
+    table = pq.read_table(documents, columns=columns)
+    out = {}
+    for name in columns:
+        counts = pc.value_counts(table.column(name).fill_null("unknown").combine_chunks()).to_pylist()
+        out[name] = {c["values"]: c["counts"] for c in sorted(counts, key=lambda c: (-c["counts"], c["values"]))}
+    return out
+
+
+def _signals(documents: list[Path], schema: pa.Schema) -> dict[str, np.ndarray]:
+    """Every numeric (or boolean) column beyond the base schema, e.g. per-document quality signals,
+    whatever their names: a column someone adds shows up in the report without a change here."""
+    names = [
+        f.name
+        for f in schema
+        if f.name not in BASE_COLUMNS
+        and (pa.types.is_integer(f.type) or pa.types.is_floating(f.type) or pa.types.is_boolean(f.type))
+    ]
+    if not names:
+        return {}
+    table = pq.read_table(documents, columns=names)
+    out = {}
+    for name in names:
+        column = table.column(name).drop_null()
+        if pa.types.is_boolean(column.type):
+            column = column.cast(pa.int8())
+        out[name] = column.to_numpy().astype(np.float64)
+    return out
+
+
+def _text_lengths(paths: list[Path], column: str) -> np.ndarray:
+    parts = [
+        pc.utf8_length(shard.read_row_group(i, columns=[column]).column(0)).to_numpy().astype(np.int64)
+        for shard in map(pq.ParquetFile, paths)
+        for i in range(shard.metadata.num_row_groups)
+    ]
+    return np.concatenate(parts) if parts else np.zeros(0, np.int64)
+
+
+def _paragraph_lengths(paths: list[Path]) -> tuple[np.ndarray, np.ndarray]:
+    kept, dropped = [], []
+    for shard in map(pq.ParquetFile, paths):
+        for i in range(shard.metadata.num_row_groups):
+            group = shard.read_row_group(i, columns=["text", "kept"])
+            lengths = pc.utf8_length(group.column("text")).to_numpy().astype(np.int64)
+            mask = group.column("kept").to_numpy()
+            kept.append(lengths[mask])
+            dropped.append(lengths[~mask])
+    empty = np.zeros(0, np.int64)
+    return (np.concatenate(kept) if kept else empty), (np.concatenate(dropped) if dropped else empty)
