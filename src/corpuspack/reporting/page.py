@@ -21,6 +21,8 @@ th{background:#f4f4f4;text-align:left}td.n{text-align:right;font-variant-numeric
 figure{margin:1em 0}img{max-width:100%;height:auto}figcaption{color:#555;font-size:.9em}
 .text{font-size:.9em;max-width:36em;overflow-wrap:anywhere}.muted{color:#777}
 """
+# Nothing may be fetched when the page is viewed: images are data URIs, styles inline, no script.
+POLICY = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 
 
 def e(value: object, limit: int | None = None) -> str:
@@ -118,6 +120,7 @@ def page(title: str, about: list[tuple[str, str]], facts: Facts, figures: dict[s
     body = "\n".join(parts)
     return (
         f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<meta http-equiv="Content-Security-Policy" content="{POLICY}">'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{e(title)}</title><style>{STYLE}</style></head>\n<body>\n{body}\n</body></html>\n"
     )
