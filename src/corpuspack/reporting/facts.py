@@ -4,6 +4,9 @@ pyarrow compute or numpy operation, so a version of a million documents takes se
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +22,8 @@ from ..tables import DOCUMENTS
 
 TOP_SOURCES = 20  # sources shown by name; the others are summed as one bar
 BASE_COLUMNS = set(DOCUMENTS.names)
+MAX_MONTHS = 240  # dates spanning more are counted per year
+MAX_SPAN = 400  # periods; a wider span (a stray year 1 date) shows only the periods that have documents
 
 
 @dataclass
@@ -28,7 +33,7 @@ class Facts:
     counts: dict[str, Any]  # the manifest's counts
     sources: list[tuple[str, int, int, int]]  # (source, documents, paragraphs kept, dropped), most documents first
     other_sources: int  # how many sources are summed in the last row of `sources` ("other"), 0 if none
-    months: list[tuple[str, int, int]]  # (YYYY-MM, documents, paragraphs kept), in order
+    months: list[tuple[str, int, int]]  # (YYYY-MM, or YYYY over 20 years; documents, paragraphs kept), in order
     undated: int
     document_chars: np.ndarray  # characters of each published document's text
     document_paragraphs: np.ndarray  # kept paragraphs of each published document
@@ -104,11 +109,24 @@ def _by_month(meta: pa.Table) -> tuple[list[tuple[str, int, int]], int]:
     days = pc.filter(dates, valid).cast(pa.int32()).to_numpy(zero_copy_only=False)
     kept = pc.filter(meta.column("n_paragraphs"), valid).to_numpy(zero_copy_only=False)
     months = days.astype("datetime64[D]").astype("datetime64[M]")
+    if len(months) and months.max() - months.min() >= MAX_MONTHS:  # decades: count by year
+        months = months.astype("datetime64[Y]")
     found, inverse = np.unique(months, return_inverse=True)
     documents = np.bincount(inverse, minlength=len(found))
-    paragraphs = np.bincount(inverse, weights=kept, minlength=len(found))
+    paragraphs = np.bincount(inverse, weights=kept, minlength=len(found)).astype(np.int64)
+    if len(found) and found[-1] - found[0] < MAX_SPAN:  # every period of the span, the empty ones too
+        span = np.arange(found[0], found[-1] + 1)
+        at = np.searchsorted(span, found)
+        documents, paragraphs = _spread(documents, at, len(span)), _spread(paragraphs, at, len(span))
+        found = span
     rows = [(str(m), int(n), int(p)) for m, n, p in zip(found, documents, paragraphs, strict=True)]
     return rows, int(len(dates) - len(days))
+
+
+def _spread(values: np.ndarray, at: np.ndarray, size: int) -> np.ndarray:
+    out = np.zeros(size, np.int64)
+    out[at] = values
+    return out
 
 
 def _languages(documents: list[Path], schema: pa.Schema) -> dict[str, dict[str, int]]:
@@ -144,23 +162,33 @@ def _signals(documents: list[Path], schema: pa.Schema) -> dict[str, np.ndarray]:
     return out
 
 
+def _per_row_group(paths: list[Path], columns: list[str], fn: Callable[[pa.Table], Any]) -> list[Any]:
+    """`fn` of each row group of `paths` (only `columns` read), in order, on a few threads: Parquet
+    decoding releases the GIL, and only the row groups being worked on are in memory."""
+    groups = [(path, i) for path in paths for i in range(pq.ParquetFile(path).metadata.num_row_groups)]
+
+    def one(group: tuple[Path, int]) -> Any:
+        return fn(pq.ParquetFile(group[0]).read_row_group(group[1], columns=columns, use_threads=False))
+
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        return list(pool.map(one, groups))
+
+
+def _lengths(column: pa.ChunkedArray) -> np.ndarray:
+    return pc.utf8_length(column).to_numpy().astype(np.int64)
+
+
 def _text_lengths(paths: list[Path], column: str) -> np.ndarray:
-    parts = [
-        pc.utf8_length(shard.read_row_group(i, columns=[column]).column(0)).to_numpy().astype(np.int64)
-        for shard in map(pq.ParquetFile, paths)
-        for i in range(shard.metadata.num_row_groups)
-    ]
+    parts = _per_row_group(paths, [column], lambda group: _lengths(group.column(0)))
     return np.concatenate(parts) if parts else np.zeros(0, np.int64)
 
 
 def _paragraph_lengths(paths: list[Path]) -> tuple[np.ndarray, np.ndarray]:
-    kept, dropped = [], []
-    for shard in map(pq.ParquetFile, paths):
-        for i in range(shard.metadata.num_row_groups):
-            group = shard.read_row_group(i, columns=["text", "kept"])
-            lengths = pc.utf8_length(group.column("text")).to_numpy().astype(np.int64)
-            mask = group.column("kept").to_numpy()
-            kept.append(lengths[mask])
-            dropped.append(lengths[~mask])
+    def split(group: pa.Table) -> tuple[np.ndarray, np.ndarray]:
+        lengths, mask = _lengths(group.column("text")), group.column("kept").to_numpy()
+        return lengths[mask], lengths[~mask]
+
+    parts = _per_row_group(paths, ["text", "kept"], split)
     empty = np.zeros(0, np.int64)
-    return (np.concatenate(kept) if kept else empty), (np.concatenate(dropped) if dropped else empty)
+    kept = np.concatenate([k for k, _ in parts]) if parts else empty
+    return kept, (np.concatenate([d for _, d in parts]) if parts else empty)

@@ -59,7 +59,8 @@ def page(title: str, about: list[tuple[str, str]], facts: Facts, figures: dict[s
     """The whole page. `figures`: name -> (PNG bytes, caption); `changes`: the diff summary since
     `parent`, or None when there is no earlier version to compare with."""
     c = facts.counts
-    parts = [f"<h1>{e(title)}</h1>", table(["", ""], [[e(k), e(v)] for k, v in about])]
+    facts_about = "".join(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in about)
+    parts = [f"<h1>{e(title)}</h1>", f"<table>{facts_about}</table>"]
     dropped = int(c.get("paragraphs", 0)) - int(c.get("paragraphs_kept", 0))
     parts.append(
         table(
@@ -85,6 +86,9 @@ def page(title: str, about: list[tuple[str, str]], facts: Facts, figures: dict[s
     other = f" ({facts.other_sources:,} sources summed as “other”)" if facts.other_sources else ""
     parts.append(table([f"source{other}", "documents", "paragraphs kept", "paragraphs dropped"],
                        [[e(s, 200), n, k, d] for s, n, k, d in facts.sources]))  # fmt: skip
+    if int(c.get("documents_emptied", 0)):
+        parts.append(f'<p class="muted">The {int(c["documents_emptied"]):,} documents dedup left empty are not in the '
+                     "documents table, so neither are their paragraphs in these rows.</p>")  # fmt: skip
     parts.append("<h2>Over time</h2>" + fig("months"))
     if facts.undated:
         parts.append(f'<p class="muted">{facts.undated:,} documents have no date.</p>')

@@ -26,6 +26,19 @@ STYLE = {
 }
 
 
+def _thousands(value: float, _position: object) -> str:
+    return f"{value:,.0f}" if value == int(value) else f"{value:,.2g}"
+
+
+def _plain(axis, ticks: int | None = None) -> None:
+    """Counts written out (1,200,000), not as 1.2 with a 1e6 above the axis; at most `ticks` ticks."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    axis.set_major_formatter(FuncFormatter(_thousands))
+    if ticks:
+        axis.set_major_locator(MaxNLocator(ticks, integer=True))
+
+
 def render(draw: Callable, panels: int = 1, height: float = 3.2) -> bytes:
     """A figure of `panels` axes side by side, drawn by `draw(axes)`, as PNG bytes."""
     import matplotlib as mpl
@@ -69,6 +82,7 @@ def bars(ax, names: Sequence[object], values: Sequence[float], title: str, color
     for yi, v in zip(y, values, strict=True):
         ax.annotate(f"{v:,.0f}", (v, yi), xytext=(3, 0), textcoords="offset points", va="center", fontsize=7)
     ax.margins(x=0.15)
+    _plain(ax.xaxis, ticks=4)
 
 
 def histogram(ax, values: np.ndarray, title: str, xlabel: str, log: bool = False, color: str = BLUE,
@@ -87,6 +101,7 @@ def histogram(ax, values: np.ndarray, title: str, xlabel: str, log: bool = False
         ax.set_xscale("log")
     ax.hist(values, bins=bins, color=color, alpha=0.8, label=name)
     ax.set_ylabel("count")
+    _plain(ax.yaxis)
 
 
 def sources(rows: list[tuple[str, int, int, int]]) -> bytes:
@@ -105,14 +120,16 @@ def sources(rows: list[tuple[str, int, int, int]]) -> bytes:
 def months(rows: list[tuple[str, int, int]]) -> bytes:
     def draw(top, bottom) -> None:
         for ax, column, what in ((top, 1, "documents"), (bottom, 2, "paragraphs kept")):
-            ax.set_title(f"{what} per month")
+            ax.set_title(f"{what} per {'month' if rows and len(rows[0][0]) == 7 else 'year'}")
             if not rows:
                 empty(ax, "no dated document")
                 continue
             x = np.arange(len(rows))
-            ax.bar(x, [r[column] for r in rows], color=BLUE if column == 1 else ORANGE)
+            width = 0.8 if len(rows) < 60 else 1.0  # many thin bars with gaps alias into stripes
+            ax.bar(x, [r[column] for r in rows], width=width, color=BLUE if column == 1 else ORANGE)
             step = max(1, len(rows) // 12)
             ax.set_xticks(x[::step], [r[0] for r in rows][::step], rotation=45, ha="right")
+            _plain(ax.yaxis)
 
     return render(draw, 2)
 
