@@ -184,8 +184,10 @@ def test_cli_report_writes_where_asked_replaces_only_an_earlier_report(released:
     done = run_cli("report", "1.0.0", "--to", str(tmp_path / "mine"), cwd=released, check=0)
     assert done.stdout.strip() == str(tmp_path / "mine" / "report.html")
     assert tree(released / "corpus") == before  # nothing else written
+    first = tree(tmp_path / "mine")
     again = run_cli("report", "1.0.0", "--to", str(tmp_path / "mine"), cwd=released, check=0)
-    assert again.stdout == done.stdout and len(list((tmp_path / "mine").iterdir())) == 7
+    assert again.stdout == done.stdout and len(first) == 7
+    assert tree(tmp_path / "mine") == first  # replaced by the same bytes: a report is reproducible
     (tmp_path / "other").mkdir()
     (tmp_path / "other" / "notes.txt").write_text("mine")
     refused = run_cli("report", "--to", str(tmp_path / "other"), cwd=released, check=2)
@@ -209,3 +211,27 @@ def test_report_of_a_build_folder_and_the_card_hook(released: Path, tmp_path: Pa
     assert "![Documents and paragraphs per source](reports/v1.1.0/sources.png)" in lines
     assert all((released / "corpus" / m).is_file() for m in re.findall(r"\]\((reports/[^)]+)\)", "\n".join(lines)))
     assert card_lines(released / "corpus", "9.9.9") == []
+
+
+def test_a_damaged_folder_is_a_clear_error(planted: Path, tmp_path: Path):
+    out = run(planted, tmp_path)
+    [shard] = (out / "paragraphs").glob("*.parquet")
+    shard.write_bytes(shard.read_bytes()[: shard.stat().st_size // 2])
+    done = run_cli("report", "--out", str(out), "--to", str(tmp_path / "r"), cwd=tmp_path, check=1)
+    assert "the tables cannot be read" in done.stderr and not (tmp_path / "r").exists()
+    (out / "manifest.json").unlink()
+    done = run_cli("report", "--out", str(out), "--to", str(tmp_path / "r"), cwd=tmp_path, check=1)
+    assert "manifest.json: missing" in done.stderr
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    run_cli("report", "--out", str(empty), cwd=tmp_path, check=1)
+
+
+def test_a_planted_reports_symlink_is_not_followed(released: Path, tmp_path: Path):
+    project = tmp_path / "p"
+    shutil.copytree(released, project, symlinks=True)
+    shutil.rmtree(project / "corpus" / "reports")
+    (tmp_path / "elsewhere").mkdir()
+    (project / "corpus" / "reports").symlink_to(tmp_path / "elsewhere")
+    done = run_cli("report", cwd=project, check=2)
+    assert "symlink" in done.stderr and list((tmp_path / "elsewhere").iterdir()) == []

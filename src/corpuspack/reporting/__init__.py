@@ -57,13 +57,16 @@ def report(
         if is_url(folder):
             raise UsageError(f"{printable(str(folder))}: report reads a local folder; download the version first")
         where, name = local_path(folder), None
-        target = Path(into) if into is not None else Path(tempfile.mkdtemp(prefix="corpuspack-report-"))
+        target = Path(into) if into is not None else None  # a new temporary folder, once there is a report
     else:
         corpus = (config or load_config()).corpus_dir
         found = resolve(corpus, version)
         where, name = corpus / found.folder, str(found)
         target = Path(into) if into is not None else report_folder(corpus, name)
-    _check_target(target, where, corpus)
+        if into is None and target.parent.is_symlink():  # a planted corpus/reports must not lead elsewhere
+            raise UsageError(f"{printable(str(target.parent))}: a symlink; reports are written inside the corpus only")
+    if target is not None:
+        _check_target(target, where, corpus)
     body = manifest.read(where)
     try:
         facts = read_facts(where, body)
@@ -75,6 +78,7 @@ def report(
     about = [("version", f"v{name}" if name else "a build (not released)"), ("folder", str(where))]
     about += [("release date", str(body["release_date"]))] if body.get("release_date") else []
     text = page(title, about, facts, figures, changes, parent)
+    target = target or Path(tempfile.mkdtemp(prefix="corpuspack-report-"))
     written = write(target, text, {n: png for n, (png, _) in figures.items()})
     return ReportResult(target, target / PAGE, written, name, time.perf_counter() - started)
 
