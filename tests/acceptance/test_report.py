@@ -235,3 +235,28 @@ def test_a_planted_reports_symlink_is_not_followed(released: Path, tmp_path: Pat
     (project / "corpus" / "reports").symlink_to(tmp_path / "elsewhere")
     done = run_cli("report", cwd=project, check=2)
     assert "symlink" in done.stderr and list((tmp_path / "elsewhere").iterdir()) == []
+
+
+def test_the_facts_are_those_of_the_tables(planted: Path, tmp_path: Path):
+    """Document lengths follow from the ledger (the documents' texts are not read) and equal the
+    texts' lengths; months run without a gap from the first date to the last."""
+    from collections import Counter
+
+    from corpuspack.publish import manifest
+    from corpuspack.reporting.facts import read_facts
+
+    record = {"id": "older", "title": "T", "source": "S", "date": "2021-06-15", "text": sentence(4242)}
+    (planted / "seeds" / "older.json").write_text(json.dumps(record), encoding="utf-8")
+    out = run(planted, tmp_path)
+    facts = read_facts(out, manifest.read(out))
+    documents = pq.read_table(out / "documents", columns=["text", "date", "source"])
+    assert facts.document_chars.tolist() == pc.utf8_length(documents.column("text")).to_pylist()
+    rows = pq.read_table(out / "paragraphs", columns=["text", "kept", "similarity"]).to_pylist()
+    for name, kept in (("kept", True), ("dropped", False)):
+        assert sorted(facts.paragraph_chars[name].tolist()) == sorted(len(r["text"]) for r in rows if r["kept"] == kept)
+    assert sorted(facts.similarity.tolist()) == sorted(r["similarity"] for r in rows if r["similarity"] is not None)
+    by_month = Counter(d.isoformat()[:7] for d in documents.column("date").to_pylist())
+    assert facts.months[0][0] == min(by_month) and facts.months[-1][0] == max(by_month)
+    assert len(facts.months) == 7 + 12 * 2 + 1  # 2021-06 to 2024-01, the empty months too
+    assert {m: n for m, n, _ in facts.months if n} == dict(by_month)
+    assert sum(row[1] for row in facts.sources) == documents.num_rows

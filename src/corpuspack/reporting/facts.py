@@ -55,7 +55,7 @@ def read_facts(folder: Path, body: dict[str, Any]) -> Facts:
     months, undated = _by_month(meta)
     languages = _languages(documents, schema)
     signals = _signals(documents, schema)
-    kept, dropped = _paragraph_lengths(paragraphs)
+    kept, dropped, document_chars = _paragraph_lengths(paragraphs)
     similarity = pq.read_table(paragraphs, columns=["similarity"]).column(0).drop_null()
     removals = {str(k): int(v) for k, v in body["counts"].get("dropped_by_reason", {}).items()}
     return Facts(
@@ -64,7 +64,7 @@ def read_facts(folder: Path, body: dict[str, Any]) -> Facts:
         other_sources=other,
         months=months,
         undated=undated,
-        document_chars=_text_lengths(documents, "text"),
+        document_chars=document_chars,
         document_paragraphs=meta.column("n_paragraphs").to_numpy(),
         paragraph_chars={"kept": kept, "dropped": dropped},
         removals=removals,
@@ -178,17 +178,24 @@ def _lengths(column: pa.ChunkedArray) -> np.ndarray:
     return pc.utf8_length(column).to_numpy().astype(np.int64)
 
 
-def _text_lengths(paths: list[Path], column: str) -> np.ndarray:
-    parts = _per_row_group(paths, [column], lambda group: _lengths(group.column(0)))
-    return np.concatenate(parts) if parts else np.zeros(0, np.int64)
+def _paragraph_lengths(paths: list[Path]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Characters of each kept and each dropped paragraph, and of each published document's text.
+    A document's text is its kept paragraphs joined by one blank line, and the ledger's rows are in
+    (document, paragraph index) order, each document starting at index 0: its length follows from
+    its paragraphs', so the documents' texts (as large again) are never read."""
 
+    def one(group: pa.Table) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        lengths = pc.utf8_length(group.column("text")).to_numpy().astype(np.int64)
+        return lengths, group.column("kept").to_numpy(), group.column("paragraph_index").to_numpy() == 0
 
-def _paragraph_lengths(paths: list[Path]) -> tuple[np.ndarray, np.ndarray]:
-    def split(group: pa.Table) -> tuple[np.ndarray, np.ndarray]:
-        lengths, mask = _lengths(group.column("text")), group.column("kept").to_numpy()
-        return lengths[mask], lengths[~mask]
-
-    parts = _per_row_group(paths, ["text", "kept"], split)
-    empty = np.zeros(0, np.int64)
-    kept = np.concatenate([k for k, _ in parts]) if parts else empty
-    return kept, (np.concatenate([d for _, d in parts]) if parts else empty)
+    parts = _per_row_group(paths, ["text", "kept", "paragraph_index"], one)
+    if not parts:
+        empty = np.zeros(0, np.int64)
+        return empty, empty, empty
+    lengths, kept, first = (np.concatenate(p) for p in zip(*parts, strict=True))
+    starts = np.flatnonzero(first)
+    starts = starts if len(starts) and starts[0] == 0 else np.insert(starts, 0, 0)
+    chars = np.add.reduceat(np.where(kept, lengths, 0), starts)
+    count = np.add.reduceat(kept.astype(np.int64), starts)
+    published = count > 0  # a document dedup emptied is not published
+    return lengths[kept], lengths[~kept], chars[published] + 2 * (count[published] - 1)
