@@ -260,3 +260,23 @@ def test_the_facts_are_those_of_the_tables(planted: Path, tmp_path: Path):
     assert len(facts.months) == 7 + 12 * 2 + 1  # 2021-06 to 2024-01, the empty months too
     assert {m: n for m, n, _ in facts.months if n} == dict(by_month)
     assert sum(row[1] for row in facts.sources) == documents.num_rows
+
+
+def test_release_settles_the_folders_of_a_report_killed_midway(released: Path, tmp_path: Path):
+    project = tmp_path / "p"
+    shutil.copytree(released, project, symlinks=True)
+    reports = project / "corpus" / "reports"
+    partial = reports / ".v1.1.0.partial-abcd_123"
+    partial.mkdir()
+    (partial / "report.html").write_text("half")
+    (partial / "sources.png").write_bytes(b"\x89PNG")
+    aside = reports / ".v1.0.0.old-zz99zz99" / "report"
+    aside.mkdir(parents=True)
+    (aside / "months.png").write_bytes(b"")
+    foreign = reports / ".v1.0.0.partial-qqqqqqqq"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("mine")
+    done = run_cli("release", "--bump", "patch", cwd=project, check=2)  # settles first, then nothing to release
+    assert "nothing to release" in done.stderr
+    assert sorted(p.name for p in reports.iterdir()) == [".v1.0.0.partial-qqqqqqqq", "v1.0.0", "v1.1.0"]
+    assert (foreign / "notes.txt").read_text() == "mine"  # not a file corpuspack writes: left alone

@@ -5,6 +5,7 @@ versions stay byte for byte what they were; a report can be made again at any ti
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 REPORTS = "reports"  # in the corpus folder
@@ -16,6 +17,29 @@ MAIN = [
     ("lengths.png", "Lengths of documents and paragraphs"),
     ("removals.png", "Paragraphs dropped, by reason"),
 ]
+
+
+# What a report writer killed midway leaves in corpus/reports (`reporting.write` stages under these names).
+_LEFTOVER = re.compile(r"^\.v\d+\.\d+\.\d+\.(partial|old)-[a-z0-9_]{8}$")
+
+
+def remove_leftovers(corpus: Path) -> None:
+    """Remove the staging folders of reports whose writing was killed (`release` settles them with the
+    corpus lock held): only the page and PNG files corpuspack writes, then the folders left empty."""
+    reports = corpus / REPORTS
+    if not reports.is_dir() or reports.is_symlink():
+        return
+    for folder in reports.iterdir():
+        if not (_LEFTOVER.match(folder.name) and folder.is_dir() and not folder.is_symlink()):
+            continue
+        for path in sorted(folder.rglob("*"), key=lambda p: len(p.parts), reverse=True):
+            if path.is_symlink() or not path.is_dir():
+                if path.is_file() and not path.is_symlink() and (path.name == PAGE or path.suffix == ".png"):
+                    path.unlink()
+            elif not any(path.iterdir()):
+                path.rmdir()
+        if not any(folder.iterdir()):
+            folder.rmdir()
 
 
 def report_folder(corpus: Path, version: str) -> Path:
