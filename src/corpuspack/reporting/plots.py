@@ -109,7 +109,7 @@ def sources(rows: list[tuple[str, int, int, int]]) -> bytes:
 
     def draw(left, right) -> None:
         bars(left, names, [r[1] for r in rows], "documents per source")
-        bars(right, names, [r[2] for r in rows], "paragraphs per source: kept, dropped")
+        bars(right, names, [r[2] for r in rows], "paragraphs: kept, dropped")
         if rows:
             right.barh(np.arange(len(rows)), [r[3] for r in rows], left=[r[2] for r in rows], color=ORANGE)
             right.set_yticks([])
