@@ -42,7 +42,7 @@ REPO = Path(__file__).resolve().parents[1]
 DATE = "2026-12-02"
 RELEASE = ("release", "-q", "--bump", "patch", "--date", DATE, "--workers", "1")
 NEXT = ("verify", "check", "release")  # the command run after each kill, in turn
-CORPUS_FILES = {"SHA256SUMS", "CHANGELOG.md", "README.md"}
+CORPUS_FILES = {"SHA256SUMS", "CHANGELOG.md", "README.md", "reports"}
 _VERSION = re.compile(r"^v(\d+)\.(\d+)\.(\d+)$")
 _GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"}
 WORDS = (  # words of the generated articles, one space apart
@@ -143,6 +143,12 @@ def corpus_problems(corpus: Path, staging_allowed: bool = False) -> list[str]:
         and p.name not in CORPUS_FILES
         and not (staging_allowed and p.name.startswith(".staging-"))
     ]
+    if (corpus / "reports").is_dir():  # each version's report; a killed one's partial folder is settled too
+        problems += [
+            f"left behind: reports/{p.name}"
+            for p in (corpus / "reports").iterdir()
+            if not _VERSION.match(p.name) and not (staging_allowed and p.name.startswith("."))
+        ]
     sums_path, log_path = corpus / "SHA256SUMS", corpus / "CHANGELOG.md"
     sums = {}
     if sums_path.is_file():

@@ -23,7 +23,6 @@ import corpuspack.builder as builder
 from corpuspack import load_config
 from corpuspack.dedup import near
 from corpuspack.engines import local
-from corpuspack.pipeline import ordered
 
 label = ["start"]
 peaks: dict[str, float] = {}

@@ -23,7 +23,7 @@ FLOORS = [
     ["engines"],  # scheduling only
     ["stages"],  # read, dedup, write, finish
     ["builder", "diffing", "explaining"],
-    ["verifying"],
+    ["verifying", "reporting"],  # reporting: figures and a page of a version
     ["releases", "pushing"],
     ["scaffold"],
     ["api", "options", "reporters", "terminal"],

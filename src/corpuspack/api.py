@@ -8,6 +8,7 @@ from .progress import Progress, quiet
 from .pushing import PushResult, push
 from .releases import ReleaseResult, check, diff, release
 from .releases import write_card as card
+from .reporting import ReportResult, report
 from .scaffold import InitResult, init
 from .stages.dedup import emptied_warning
 from .tuning import Tuning
@@ -22,6 +23,7 @@ __all__ = [
     "Progress",
     "PushResult",
     "ReleaseResult",
+    "ReportResult",
     "Tuning",
     "ValidationReport",
     "VerifyReport",
@@ -36,6 +38,7 @@ __all__ = [
     "push",
     "quiet",
     "release",
+    "report",
     "validate",
     "verify",
 ]

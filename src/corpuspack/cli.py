@@ -112,10 +112,6 @@ def run_explain(args: argparse.Namespace) -> int:
     return 0
 
 
-def _progress(args: argparse.Namespace) -> Progress:
-    return quiet if args.quiet else bars
-
-
 def run_card(args: argparse.Namespace) -> int:
     path, changed = api.card(config=_config(args))
     print(printable_lines(f"{path}: {'written' if changed else 'already up to date'}"))
@@ -128,6 +124,14 @@ def run_push(args: argparse.Namespace) -> int:
     if result.done and result.commits:
         print(f"pushed: {len(result.commits)} commits")
     return 1 if result.plan.conflicts else 0
+
+
+def run_report(args: argparse.Namespace) -> int:
+    config = None if args.out is not None else _config(args)
+    result = api.report(args.version_, config=config, folder=args.out, into=args.to)
+    print(printable_lines(str(result.page)))
+    print(f"{len(result.figures)} figures in {result.seconds:.1f} s", file=sys.stderr)
+    return 0
 
 
 def run_init(args: argparse.Namespace) -> int:
@@ -222,6 +226,7 @@ COMMANDS: dict[str, Command] = {
         options.init_arguments,
         (),
     ),
+    "report": Command(run_report, "an HTML page and PNG figures of a version", options.report_arguments, ("corpus",)),
     "check": Command(
         run_check,
         "CI gate: seeds valid, versions intact, card in step (unreleased seeds reported)",

@@ -132,6 +132,14 @@ def explain_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--full", action="store_true", help="whole texts (default: cut to 200 characters)")
 
 
+def report_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("version_", nargs="?", metavar="VERSION", help="released version (default: the latest)")
+    p.add_argument("--out", type=Path, metavar="DIR", help="a built version folder instead (what build --out wrote)")
+    p.add_argument(
+        "--to", type=Path, metavar="DIR", help="where (default: corpus/reports/vX.Y.Z, or a new temporary folder)"
+    )
+
+
 def check_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--released", action="store_true", help="the release gate: also fail when seeds await a release")
     quiet(p)

@@ -28,6 +28,7 @@ from .publish.layout import (
     resolve,
     versions,
 )
+from .reporting import report
 from .sources import discover
 from .stages.finish import Stamp
 from .validation import no_documents, validate
@@ -97,6 +98,8 @@ def release(
             if staged.exists() or not (staged.parent / JOURNAL).exists():  # not moved into place: undone
                 shutil.rmtree(staged.parent, ignore_errors=True)
             raise  # moved into place: the next command finishes it
+        # The report beside the version (corpus/reports/vX.Y.Z, outside its folder), before the card that links it.
+        report(str(target), config=config)
         finish(corpus_dir, target, card.CardSettings.from_config(config))
         shutil.rmtree(staged.parent, ignore_errors=True)
         summary = {"counts": body["counts"], "most_repeated": body["most_repeated"]}

@@ -22,7 +22,7 @@ from corpuspack import load_config, release
 DATE = "2026-12-05"
 RELEASE = ("release", "-q", "--bump", "patch", "--date", DATE, "--workers", "1")
 GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"}
-CORPUS_FILES = ("CHANGELOG.md", "README.md", "SHA256SUMS")
+CORPUS_FILES = ("CHANGELOG.md", "README.md", "SHA256SUMS", "reports")  # reports: each version's report
 
 
 def changed(before: dict[str, str], after: dict[str, str]) -> set[str]:
@@ -106,6 +106,7 @@ def assert_settled(corpus: Path) -> None:
     assert sorted(p.name for p in corpus.iterdir() if not re.fullmatch(r"v\d+\.\d+\.\d+", p.name)) == sorted(
         CORPUS_FILES
     )
+    assert all(p.name.startswith("v") for p in (corpus / "reports").iterdir())  # no report left half-written
     folders = sorted(p.name for p in corpus.iterdir() if p.name.startswith("v"))
     sums = sums_of(corpus)
     assert sorted(sums) == folders

@@ -52,3 +52,12 @@ def test_fuzz_runs_every_property_and_reports(tmp_path: Path):
     for name in ("seeds", "config", "manifest", "usage", "subprocess"):
         assert f"| {name} | " in done.stdout
     assert ", 0 failures, " in done.stdout
+
+
+def test_report_time_replicates_a_build_and_times_its_report(planted: Path, tmp_path: Path):
+    import json
+
+    built = build(out=tmp_path / "built", config=load_config(planted), workers=1)
+    printed = json.loads(run("report_time.py", tmp_path / "built", tmp_path / "big", "--copies", "3"))
+    assert printed["rows"]["documents"] == 3 * built.counts["documents"]
+    assert printed["cold"]["seconds"] > 0 and (tmp_path / "big-report" / "report.html").is_file()

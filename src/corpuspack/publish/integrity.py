@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 from ..errors import DataError
-from . import card, changelog, manifest
+from . import card, changelog, figures, manifest
 from .layout import SUMS, Version, interrupted, read_sums, recover, versions, write_sums
 
 _SUM_LINE = re.compile(r"^[0-9a-f]{64}  v\d+\.\d+\.\d+/manifest\.json$")
@@ -31,6 +31,7 @@ def settle_locked(corpus_dir: Path, card_settings: card.CardSettings) -> None:
     """Finish or undo a release that was killed, and drop the temporary files it was writing
     (`release` calls it with the lock held; `verify` and `check` only report, never write)."""
     recover(corpus_dir, lambda v: finish(corpus_dir, v, card_settings))
+    figures.remove_leftovers(corpus_dir)
     for path in corpus_dir.iterdir():
         if _ATOMIC_TEMP.match(path.name) and path.is_file() and not path.is_symlink():
             path.unlink()

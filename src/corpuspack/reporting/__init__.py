@@ -1,0 +1,172 @@
+"""`report`: one self-contained HTML page and its PNG figures, made from a version's published
+files (a released version, or a folder `build --out` wrote): the shape of the corpus, what dedup
+removed, the signals of its documents and what changed since the previous version."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from ..config import Config, load_config
+from ..containment import is_within
+from ..diffing import diff_versions
+from ..errors import DataError, UsageError
+from ..printable import printable
+from ..publish import manifest
+from ..publish.figures import PAGE, report_folder
+from ..publish.layout import Version, resolve, versions
+from ..staging import fresh_folder
+from ..storage import is_url, local_path
+from . import plots
+from .facts import Facts, read_facts
+from .page import page
+
+
+@dataclass
+class ReportResult:
+    out: Path  # the folder holding the page and the figures
+    page: Path
+    figures: list[Path]
+    version: str | None  # None for a folder given by path
+    seconds: float
+
+
+def report(
+    version: str | None = None,
+    *,
+    config: Config | None = None,
+    folder: Path | str | None = None,
+    into: Path | str | None = None,
+) -> ReportResult:
+    """Write the report of `version` of the corpus folder (default: the latest) into `into`
+    (default: `corpus/reports/vX.Y.Z/`), or of the version folder `folder` (default: a new
+    temporary folder). `into` is replaced only when it is new, empty or an earlier report."""
+    started = time.perf_counter()
+    if version is not None and folder is not None:
+        raise UsageError("give a version or a folder, not both")
+    corpus: Path | None = None
+    if folder is not None:
+        if is_url(folder):
+            raise UsageError(f"{printable(str(folder))}: report reads a local folder; download the version first")
+        where, name = local_path(folder), None
+        target = Path(into) if into is not None else None  # a new temporary folder, once there is a report
+    else:
+        corpus = (config or load_config()).corpus_dir
+        found = resolve(corpus, version)
+        where, name = corpus / found.folder, str(found)
+        target = Path(into) if into is not None else report_folder(corpus, name)
+        if into is None and target.parent.is_symlink():  # a planted corpus/reports must not lead elsewhere
+            raise UsageError(f"{printable(str(target.parent))}: a symlink; reports are written inside the corpus only")
+    if target is not None:
+        _check_target(target, where, corpus)
+    body = manifest.read(where)
+    try:
+        facts = read_facts(where, body)
+        parent, changes = _changes(corpus, name, body)
+    except (pa.ArrowException, OSError) as exc:  # a damaged shard: bad data, not a traceback
+        raise DataError(f"{printable(str(where))}: the tables cannot be read: {printable(str(exc), 1000)}") from None
+    figures = draw(facts, body, changes)
+    title = f"{body.get('name') or 'corpus'} v{name}" if name else f"{body.get('name') or 'corpus'} ({where.name})"
+    about = [("version", f"v{name}" if name else "a build (not released)"), ("folder", str(where))]
+    about += [("release date", str(body["release_date"]))] if body.get("release_date") else []
+    text = page(title, about, facts, figures, changes, parent)
+    target = target or Path(tempfile.mkdtemp(prefix="corpuspack-report-"))
+    written = write(target, text, {n: png for n, (png, _) in figures.items()})
+    return ReportResult(target, target / PAGE, written, name, time.perf_counter() - started)
+
+
+def draw(facts: Facts, body: dict[str, Any], changes: dict[str, Any] | None) -> dict[str, tuple[bytes, str]]:
+    """Every figure: file stem -> (PNG bytes, caption)."""
+    threshold = (body.get("config", {}).get("dedup") or {}).get("threshold")
+    out = {
+        "sources": (plots.sources(facts.sources), "Documents and paragraphs per source"),
+        "months": (plots.months(facts.months), "Documents and paragraphs kept, per month of their date"),
+        "lengths": (
+            plots.lengths(facts.document_chars, facts.document_paragraphs, facts.paragraph_chars),
+            "Lengths of documents and paragraphs (kept and dropped)",
+        ),
+        "removals": (plots.removals(facts.removals), "Paragraphs dropped, by reason"),
+        "similarity": (
+            plots.similarity(facts.similarity, threshold if isinstance(threshold, float) else None),
+            "Similarity of each near duplicate to the paragraph it duplicates",
+        ),
+        "languages": (plots.languages(facts.languages), "Documents per language"),
+    }
+    if changes is not None:
+        out["changes"] = (plots.changes(changes), "Documents and paragraphs changed since the previous version")
+    used = set(out)
+    for signal, values in facts.signals.items():
+        stem = "signal-" + re.sub(r"[^A-Za-z0-9_.-]", "_", signal)[:80]
+        while stem in used:  # two names that sanitise alike
+            stem += "_"
+        used.add(stem)
+        out[stem] = (plots.signal(signal, values), f"Distribution of {signal} over documents")
+    return out
+
+
+def _changes(corpus: Path | None, name: str | None, body: dict[str, Any]) -> tuple[str | None, dict | None]:
+    """(previous version, the diff summary) from the manifest, else computed against the version
+    before it in the corpus folder; (None, None) for a first version or a build."""
+    if body.get("diff") and body.get("parent"):
+        return str(body["parent"]), body["diff"]
+    if corpus is None or name is None:
+        return None, None
+    earlier = [v for v in versions(corpus) if v < Version.parse(name)]
+    if not earlier:
+        return None, None
+    return str(earlier[-1]), diff_versions(corpus / earlier[-1].folder, corpus / f"v{name}").summary()
+
+
+def _check_target(target: Path, where: Path, corpus: Path | None) -> None:
+    """The report is never written into a version folder (its files are listed in its manifest)."""
+    inside = [where]
+    if corpus is not None:
+        inside += [corpus / v.folder for v in versions(corpus)]
+    for folder in inside:
+        if is_within(target, folder) or (target.exists() and is_within(folder, target)):
+            raise UsageError(f"{printable(str(target))}: a report is not written into or over a version folder")
+
+
+def _ours(path: Path) -> bool:
+    return path.is_file() and not path.is_symlink() and (path.name == PAGE or path.suffix == ".png")
+
+
+def write(target: Path, text: str, pngs: dict[str, bytes]) -> list[Path]:
+    """The page and figures into `target`, whole or not at all: staged beside it and renamed in.
+    An existing `target` must be empty or hold an earlier report only (a page and PNG files),
+    which is moved aside, then its files removed, once the new one is in place."""
+    if target.is_symlink() or (target.exists() and not target.is_dir()):
+        raise UsageError(f"{printable(str(target))}: not a folder")
+    if target.is_dir():
+        entries = list(target.iterdir())
+        if entries and not ((target / PAGE).is_file() and all(_ours(p) for p in entries)):
+            raise UsageError(f"{printable(str(target))}: holds files that are not a report; give a new or empty folder")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = fresh_folder(target.parent, f".{target.name}.partial-")
+    aside = None
+    try:
+        (partial / PAGE).write_text(text, encoding="utf-8")
+        for stem, png in pngs.items():
+            (partial / f"{stem}.png").write_bytes(png)
+        if target.is_dir():
+            aside = fresh_folder(target.parent, f".{target.name}.old-")
+            os.rename(target, aside / "report")
+        os.rename(partial, target)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    if aside is not None:
+        for path in (aside / "report").iterdir():
+            if _ours(path):
+                path.unlink()
+        (aside / "report").rmdir()
+        aside.rmdir()
+    return [target / f"{stem}.png" for stem in pngs]
