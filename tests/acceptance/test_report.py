@@ -127,6 +127,12 @@ def test_release_writes_the_report_beside_the_version_and_the_page_renders_every
     # The version folder is what it was: verify (and the card, which links the figures) still pass.
     run_cli("verify", cwd=released, check=0)
     assert (released / "corpus" / "reports" / "v1.0.0" / "report.html").is_file()
+    # The card shows the latest version's main figures, by paths that exist beside it.
+    card = (released / "corpus" / "README.md").read_text(encoding="utf-8")
+    links = re.findall(r"!\[[^]]*\]\((reports/v1\.1\.0/[^)]+\.png)\)", card)
+    assert "## v1.1.0 at a glance" in card and len(links) >= 3
+    assert all((released / "corpus" / link).is_file() for link in links)
+    run_cli("check", "--released", cwd=released, check=0)
 
 
 def test_the_browser_check_fails_on_a_missing_figure_and_on_a_fetch(tmp_path: Path):

@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 
 from ..errors import DataError
 from ..tables import TABLES
-from . import card_body, card_notes
+from . import card_body, card_notes, figures
 from .card_features import features
 from .hub_ids import hub_language, license_metadata
 
@@ -149,7 +149,8 @@ def render(manifests: list[dict[str, Any]], corpus: Path, settings: CardSettings
     views = [view(corpus, m) for m in manifests]
     notes = card_notes.read(settings.notes_path)
     meta = metadata(views, settings, notes, hub=False)
-    return f"---\n{meta}\n---\n\n{card_body.body(views, settings, notes, None, corpus.resolve().name)}"
+    glance = figures.card_lines(corpus, views[-1].version) if views else []
+    return f"---\n{meta}\n---\n\n{card_body.body(views, settings, notes, None, corpus.resolve().name, glance)}"
 
 
 def hub_cards(manifests: list[dict[str, Any]], corpus: Path, settings: CardSettings, repo_id: str) -> list[str]:

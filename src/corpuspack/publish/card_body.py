@@ -33,9 +33,16 @@ def _count(n: int, what: str) -> str:
     return f"{n:,} {what}{'' if n == 1 else 's'}"
 
 
-def body(views: list[VersionView], settings: CardSettings, notes: Notes, hub: str | None, folder: str = "") -> str:
+def body(
+    views: list[VersionView],
+    settings: CardSettings,
+    notes: Notes,
+    hub: str | None,
+    folder: str = "",
+    glance: list[str] | None = None,
+) -> str:
     """The card below its metadata; `hub` is the repo id of the card at a Hub tag, None for the
-    card of the corpus folder named `folder`."""
+    card of the corpus folder named `folder`; `glance`: markdown of the latest version's main figures."""
     latest = views[-1]
     v = latest.version
     out = [f"# Dataset Card for {settings.title}", ""]
@@ -63,6 +70,7 @@ def body(views: list[VersionView], settings: CardSettings, notes: Notes, hub: st
     section("Loading", 3, "", _snippets(latest, settings, hub, folder))
     section("Out-of-Scope Use", 3, "out of scope use")
     section("Dataset Structure", 2, "dataset structure", _structure(views, hub))
+    out += glance or []
     section("Dataset Creation", 2, "dataset creation", default="")
     section("Curation Rationale", 3, "curation rationale")
     section("Source Data", 3, "source data", default="")
