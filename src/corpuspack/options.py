@@ -8,7 +8,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from .config import Config, DedupConfig, load_config
+from .config import FILTERS, Config, DedupConfig, load_config
 from .settings import declared, shown_default
 from .storage import is_url, local_path
 
@@ -18,7 +18,7 @@ DEDUP = tuple(declared(DedupConfig))
 # what a build makes of them; how it runs.
 WHERE = ("seeds", "schema")
 READING = ("language", "license", "max_file_bytes", "strict")
-MAKING = ("name", "shard_bytes", "max_emptied_share", *DEDUP)
+MAKING = ("name", "shard_bytes", "max_emptied_share", *FILTERS, *DEDUP)
 RUNNING = ("workers", "engine", "ray_address", "partitions")
 BUILDING = (*WHERE, *READING, *MAKING, *RUNNING)
 _PARSE = {"int": int, "bytes": int, "number": float}
@@ -36,8 +36,9 @@ def add_settings(parser: argparse.ArgumentParser, names: tuple[str, ...]) -> Non
         shown = f"{spec.help} (default: {shown_default(spec, default)})".replace("%", "%%")
         if spec.kind == "bool":
             group.add_argument(flag, dest=name, action=argparse.BooleanOptionalAction, default=None, help=shown)
-        elif spec.kind == "patterns":
-            group.add_argument(flag, dest=name, action="append", default=None, metavar="PATTERN", help=shown)
+        elif spec.kind in ("patterns", "names"):
+            metavar = "PATTERN" if spec.kind == "patterns" else "NAME"
+            group.add_argument(flag, dest=name, action="append", default=None, metavar=metavar, help=shown)
         else:
             metavar = _METAVARS[spec.kind]
             group.add_argument(

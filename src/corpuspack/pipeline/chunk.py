@@ -26,6 +26,7 @@ from ..sources.sidecar import sidecar_path
 from ..tables import DOCUMENT_SPILL, METADATA_NAMES
 from ..validation import read_valid
 from ..version import __version__
+from .measured import document_signals, exclude_filtered
 
 SEED_FACTS = pa.schema(
     [("path", pa.string()), ("size", pa.int64()), ("sha256", pa.string()), ("git_blob", pa.string())]
@@ -93,6 +94,7 @@ def chunk_key(seeds: list[SeedFile], config: Config, schema_sha256: str) -> str:
     modification time (with its sidecar's), so a changed input or setting redoes the chunk."""
     digest = hashlib.sha256()
     settings = [__version__, config.language, config.license, config.max_file_bytes, config.strict, schema_sha256]
+    settings += [config.output_format, config.filters()]  # signals are spilled from format 3
     digest.update(json.dumps([settings, config.dedup.describe()], sort_keys=True).encode())
     for seed in seeds:
         digest.update(f"{seed.rel}\0{seed.stamp or stamp(seed.file)[1]}\n".encode())
@@ -205,15 +207,17 @@ def process_chunk(
         "seed_path": [d.seed_path for d in docs],
         "seed_sha256": [sha.get(d.seed_path, "") for d in docs],
     }
-    doc_table = pa.table(columns, schema=DOCUMENT_SPILL)
     counts = [len(d.paragraphs) for d in docs]
     paragraphs = [p for d in docs for p in d.paragraphs]
     texts = pa.array(paragraphs, pa.large_string())
+    measured, filtered = document_signals(docs, texts, counts, config)
+    columns.update(measured, filtered=pa.array(filtered, pa.string()))
+    doc_table = pa.table(columns, schema=DOCUMENT_SPILL)
     columns = {
         "doc": pa.array([i for i, c in enumerate(counts) for _ in range(c)], pa.int32()),
         "pidx": pa.array([j for c in counts for j in range(c)], pa.int32()),
         "text": texts,
-        **paragraph_features(paragraphs, texts, config.dedup),
+        **exclude_filtered(paragraph_features(paragraphs, texts, config.dedup), docs, counts, filtered),
     }
     para_table = pa.table(columns, schema=paragraph_spill_schema(config))
     doc_path, para_path = spill_paths(work, key)

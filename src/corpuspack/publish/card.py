@@ -9,7 +9,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import yaml
 
-from ..tables import TABLES
+from .. import formats, signals
 
 SIZE_CATEGORIES = [
     (1_000, "n<1K"),
@@ -54,7 +54,7 @@ def front_matter(manifests: list[dict[str, Any]], facts: dict[str, dict] | None 
     latest = manifests[-1]
     configs, infos = [], []
     for m in manifests:
-        for table, schema in TABLES.items():
+        for table, schema in formats.tables(formats.of_manifest(m)).items():
             name = config_name(m["version"], table)
             entry: dict[str, Any] = {"config_name": name}
             if m is latest and table == "documents":
@@ -116,6 +116,7 @@ def render(manifests: list[dict[str, Any]], corpus: Path | None = None) -> str:
         for m in reversed(manifests)
     )
     reasons = "\n".join(f"| {reason} | {n} |" for reason, n in dropped.items())
+    signals_part = "\n" + signals.card_section(latest) if latest.get("signals") else ""  # format 3
     return f"""---
 {meta}---
 
@@ -182,7 +183,7 @@ Normalisation `{latest["normalisation"]["key"]}`; near duplicates are word 5-gra
 {latest["config"]["dedup"]["threshold"]} (MinHash {latest["config"]["dedup"]["num_perm"]} permutations,
 {latest["config"]["dedup"]["bands"]} bands of {latest["config"]["dedup"]["rows"]}, confirmed on exact shingle sets).
 The manifest of each version (`v{v}/manifest.json`) lists every input and output with checksums.
-"""
+{signals_part}"""
 
 
 def write(corpus: Path, manifests: list[dict[str, Any]]) -> str:
