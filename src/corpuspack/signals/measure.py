@@ -53,12 +53,15 @@ def text_signals(
     if words is None or offsets is None:
         words, offsets = word_hashes(key_texts(texts))
     para_chars = np.asarray(pc.utf8_length(texts), dtype=np.int64)
-    spaces, letters = _byte_counts(texts)
+    spaces, letters, stars = _byte_counts(texts)
     para_words = np.where(para_chars > 0, spaces + 1, 0)
     n_words = _per_document(para_words, starts)
     visible = _per_document(para_chars - spaces, starts)
     ends = np.asarray(pc.match_substring_regex(texts, PUNCTUATION_END), dtype=np.int64)
-    marks = np.asarray(pc.count_substring(texts, REDACTION), dtype=np.int64)
+    marks = np.zeros(len(texts), dtype=np.int64)
+    starred = stars >= len(REDACTION)  # counted where there can be one (a scan of all text costs more)
+    if starred.any():
+        marks[starred] = np.asarray(pc.count_substring(texts.filter(pa.array(starred)), REDACTION), dtype=np.int64)
     doc_of_para = np.repeat(np.arange(len(counts)), counts)
     return {
         "n_words": n_words,
@@ -72,14 +75,14 @@ def text_signals(
     }
 
 
-def _byte_counts(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """(spaces, letters) of each paragraph. Both on the UTF-8 bytes for ASCII paragraphs; letters of
-    the others by removing runs of non-letters (matching every letter is four times slower)."""
+def _byte_counts(texts: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(spaces, letters, asterisks) of each paragraph, on the UTF-8 bytes; letters of paragraphs that
+    are not ASCII by removing runs of non-letters (matching every letter is four times slower)."""
     n = len(texts)
     _, offsets_buffer, data_buffer = texts.buffers()
     offsets = np.frombuffer(offsets_buffer, dtype=np.int64)[texts.offset : texts.offset + n + 1]
     if data_buffer is None or n == 0 or offsets[-1] == offsets[0]:
-        return np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
+        return np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
     data = np.frombuffer(data_buffer, dtype=np.uint8)[offsets[0] : offsets[-1]]
     bounds = offsets[:-1] - offsets[0]
     filled = offsets[1:] > offsets[:-1]
@@ -89,12 +92,13 @@ def _byte_counts(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
         return np.where(filled, sums, 0)
 
     spaces = per_paragraph(data == 0x20)
+    stars = per_paragraph(data == 0x2A)
     letters = per_paragraph(((data | 0x20) - np.uint8(ord("a"))) < 26)
     other = ~np.asarray(pc.string_is_ascii(texts), dtype=bool)
     if other.any():
         rest = texts.filter(pa.array(other))
         letters[other] = np.asarray(pc.utf8_length(pc.replace_substring_regex(rest, r"\PL+", "")), dtype=np.int64)
-    return spaces, letters
+    return spaces, letters, stars
 
 
 def _repeated(texts: pa.Array, doc: np.ndarray) -> np.ndarray:
