@@ -14,7 +14,7 @@ FLOORS = [
     # what everything may use: the contract, settings' declarations, errors, text helpers
     ["version", "errors", "printable", "containment", "text", "tables", "formats", "tuning", "progress", "staging",
      "settings", "storage", "model", "ids"],
-    ["dedup"],  # pure decisions, and their settings
+    ["dedup", "signals"],  # pure decisions and measurements, and their settings
     ["config", "schema"],
     ["sources"],  # reading seed files
     ["validation"],

@@ -11,6 +11,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from . import formats
 from .dedup.boilerplate import pattern_matcher
 from .dedup.settings import DedupConfig
 from .errors import ConfigError, UsageError
@@ -98,6 +99,24 @@ class Config:
     hub_repo: str | None = setting(
         None, "text", "Hugging Face Hub dataset repo `owner/name`: the card's Hub snippets, `push`'s default", none=True
     )
+    # Filters (output format 3): a document they remove keeps its paragraphs in the ledger, each
+    # with the reason `filtered:<rule>`; none configured, none removed. Recorded in the manifest when set.
+    filter_min_words: int | None = setting(
+        None, "int", "documents of fewer words (as read) are filtered out (`filtered:min_words`)", low=1, none=True
+    )
+    filter_max_dup_line_share: float | None = setting(
+        None,
+        "number",
+        "documents with a larger share of repeated paragraphs are filtered out (`filtered:max_dup_line_share`)",
+        high=1,
+        none=True,
+    )
+    filter_languages: tuple[str, ...] | None = setting(
+        None,
+        "names",
+        "documents whose detected language is none of these (ISO 639 codes) are filtered out (`filtered:languages`)",
+        none=True,
+    )
     dedup: DedupConfig = field(default_factory=DedupConfig)
     # Not a setting: new builds write the current format; a rebuild, the one its manifest records.
     output_format: int = CURRENT_FORMAT
@@ -161,6 +180,14 @@ class Config:
         """The dataset's title: `pretty_name`, else the project's name, else its folder's."""
         return self.pretty_name or self.project_name or self.root.resolve().name or "dataset"
 
+    def filters(self) -> dict[str, Any]:
+        """The filters configured, as a manifest records them (none before output format 3, which
+        has the signals they read)."""
+        if not formats.has_signals(self.output_format):
+            return {}
+        found = {k: getattr(self, k) for k in FILTERS if getattr(self, k) is not None}
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in found.items()}
+
     def defaults(self) -> dict[str, str]:
         """Corpus-wide metadata defaults applied when a seed does not say."""
         return {k: v for k, v in (("language", self.language), ("license", self.license)) if v}
@@ -178,6 +205,7 @@ class Config:
 
 
 PUBLICATION = ("homepage", "creator", "citation")
+FILTERS = ("filter_min_words", "filter_max_dup_line_share", "filter_languages")
 _FIELDS = {f.name for f in dataclasses.fields(Config)} - {"root", "dedup", "output_format", "project_name"}
 _DEDUP_FIELDS = {f.name for f in dataclasses.fields(DedupConfig)}
 OVERRIDE = "given on the command line or by the caller, over pyproject.toml"

@@ -11,6 +11,8 @@ releases'). New builds use `CURRENT`.
   integer columns with nulls read as pandas' nullable integers (`Int32`, `Int64`) rather than as
   float64; `arrow/` features spelt as `datasets` before 4.0 wrote them (`Sequence` for a list,
   which every version since reads), so the folders load with every `datasets` from 2.19.
+- **3**: quality signals as columns of `documents` (`tables.SIGNALS`), their definitions in the
+  manifest (`signals`) and the card; Croissant and the card describe the new columns.
 """
 
 from __future__ import annotations
@@ -20,10 +22,11 @@ from typing import Any
 import pyarrow as pa
 
 from .errors import DataError
-from .tables import TABLES, with_pandas_metadata
+from .tables import DOCUMENTS_WITH_SIGNALS, TABLES, with_pandas_metadata
 
 FIRST = 1
-CURRENT = 2
+CURRENT = 3
+SIGNALS = 3  # the first format with quality signals
 KEY = "output_format"
 
 
@@ -43,9 +46,21 @@ def recorded(number: int) -> dict[str, int]:
     return {} if number == FIRST else {KEY: number}
 
 
+def tables(number: int) -> dict[str, pa.Schema]:
+    """The published tables' row schemas in format `number`."""
+    if number >= SIGNALS:
+        return {**TABLES, "documents": DOCUMENTS_WITH_SIGNALS}
+    return TABLES
+
+
+def has_signals(number: int) -> bool:
+    return number >= SIGNALS
+
+
 def parquet_schema(table: str, number: int) -> pa.Schema:
     """The schema a table's Parquet shards are written with."""
-    return TABLES[table] if number == FIRST else with_pandas_metadata(TABLES[table])
+    schema = tables(number)[table]
+    return schema if number == FIRST else with_pandas_metadata(schema)
 
 
 def hf_list_type(number: int) -> str:

@@ -44,8 +44,9 @@ def add_settings(parser: argparse.ArgumentParser, names: tuple[str, ...]) -> Non
         shown = f"{spec.help} (default: {shown_default(spec, default)})".replace("%", "%%")
         if spec.kind == "bool":
             group.add_argument(flag, dest=name, action=argparse.BooleanOptionalAction, default=None, help=shown)
-        elif spec.kind == "patterns":
-            group.add_argument(flag, dest=name, action="append", default=None, metavar="PATTERN", help=shown)
+        elif spec.kind in ("patterns", "names"):
+            metavar = "PATTERN" if spec.kind == "patterns" else "NAME"
+            group.add_argument(flag, dest=name, action="append", default=None, metavar=metavar, help=shown)
         else:
             metavar = _METAVARS.get(spec.kind, "VALUE")
             group.add_argument(

@@ -19,7 +19,7 @@ from .errors import ConfigError
 from .printable import printable
 from .storage import is_url
 
-Kind = Literal["int", "bytes", "number", "bool", "text", "url", "path", "location", "patterns"]
+Kind = Literal["int", "bytes", "number", "bool", "text", "url", "path", "location", "patterns", "names"]
 MiB = 1024 * 1024
 GiB = 1024 * MiB
 _INT64_MAX = 2**63 - 1  # TOML's own range; past it numpy's int64 comparisons overflow
@@ -59,6 +59,7 @@ class Spec:
             "path": "a non-empty path",
             "location": "a non-empty path or fsspec URL",
             "patterns": "a list of non-empty strings (RE2 patterns)",
+            "names": "a list of non-empty strings",
         }[self.kind]
 
     def check(self, key: str, value: Any) -> Any:
@@ -72,7 +73,7 @@ class Spec:
 
     def _which_item(self, value: Any) -> str:
         """For a list, the first item that is wrong."""
-        if self.kind == "patterns" and isinstance(value, list | tuple):
+        if self.kind in ("patterns", "names") and isinstance(value, list | tuple):
             for item in value:
                 if not (isinstance(item, str) and item):
                     return f"; {printable(repr(item), 80)} is not a non-empty string"
@@ -92,7 +93,7 @@ class Spec:
             return value if low_ok and value <= high else None  # NaN fails both
         if kind == "bool":
             return value if isinstance(value, bool) else None
-        if kind == "patterns":
+        if kind in ("patterns", "names"):
             # A string would become one pattern per letter.
             ok = isinstance(value, list | tuple) and all(isinstance(p, str) and p for p in value)
             return tuple(value) if ok else None

@@ -40,11 +40,40 @@ DERIVED = [
 _LISTS = [f for f in METADATA if pa.types.is_list(f.type)]
 DOCUMENTS = pa.schema([ID, *(f for f in METADATA if f not in _LISTS), *DERIVED, *SEED, *_LISTS])
 
-# What a worker spills of each document: metadata as read (the date still text), no derived column.
+# Quality signals of a document (output format 3, `signals/`): all but `dropped_share` measured on
+# the document as read, before dedup, by the worker that reads it; `dropped_share` from the ledger.
+_LID = "Language detected in the text's first 300 characters by fastText lid.176 (ISO 639-1, else 639-3)."
+SIGNALS = [
+    _field("language_detected", pa.string(), _LID),
+    _field("language_confidence", pa.float64(), "lid.176's probability of `language_detected` (0-1)."),
+    _field("n_words", pa.int32(), "Whitespace-separated words of the document as read (before dedup)."),
+    _field("n_chars", pa.int32(), "Characters of the document as read: paragraphs joined by one blank line."),
+    _field("mean_word_length", pa.float64(), "Mean characters per word."),
+    _field("alpha_share", pa.float64(), "Share of the non-space characters that are letters (Unicode L)."),
+    _field("punct_line_share", pa.float64(), "Share of paragraphs (lines) ending in sentence punctuation."),
+    _field(
+        "dup_line_share",
+        pa.float64(),
+        "Share of paragraphs whose exact text occurs more than once in the document (Gopher).",
+    ),
+    _field(
+        "dup_5gram_share",
+        pa.float64(),
+        "Share of the word 5-grams (case and punctuation folded) occurring more than once in the document (Gopher).",
+    ),
+    _field("redaction_marks", pa.int32(), "Occurrences of `**`, the seed's mark where text was removed."),
+    _field("dropped_share", pa.float64(), "Share of the document's paragraphs dropped by deduplication or a filter."),
+]
+MEASURED = [f for f in SIGNALS if f.name != "dropped_share"]  # what a worker spills
+DOCUMENTS_WITH_SIGNALS = pa.schema([*DOCUMENTS, *SIGNALS])
+
+# What a worker spills of each document: metadata as read (the date still text), no derived column;
+# then the signals (null when the output format has none) and the filter that removed it, if any.
 DOCUMENT_SPILL = pa.schema(
     [
-        pa.field(f.name, pa.string() if f.name == "date" else f.type)
-        for f in [ID, *METADATA, *SEED]
+        *(pa.field(f.name, pa.string() if f.name == "date" else f.type) for f in [ID, *METADATA, *SEED]),
+        *(pa.field(f.name, f.type) for f in MEASURED),
+        pa.field("filtered", pa.string()),
     ]
 )
 

@@ -17,6 +17,7 @@ from .ids import ID_SCHEMA, id_findings, id_table
 from .model import Document, Finding
 from .progress import Advance, Progress, quiet
 from .schema import Schema, load_schema
+from .signals import language_findings
 from .sources import SeedFile, discover, read_seed
 from .sources.bounded import MAX_FINDINGS
 from .sources.discover import TEXT_SUFFIXES
@@ -124,6 +125,8 @@ def validate(
         with progress("validate", len(seeds), "file") as advance:
             for file in read_valid(seeds, config, schema, advance):
                 findings.extend(file.findings)
+                if file.good:  # the text checked against its declared metadata
+                    findings.extend(language_findings(file.good, config.strict))
                 if file.good or file.bad:
                     ids.append(id_table(file.good + file.bad))
     table = pa.concat_tables(ids) if ids else ID_SCHEMA.empty_table()

@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 
 from . import formats
 from .builder import build
-from .config import PUBLICATION, Config, DedupConfig, load_config
+from .config import FILTERS, PUBLICATION, Config, DedupConfig, load_config
 from .containment import Escape, join_inside
 from .errors import ConfigError, DataError, UsageError
 from .printable import printable
@@ -131,6 +131,7 @@ def _config_of(
 ) -> Config:
     return Config(
         **{k: c.get(k) for k in PUBLICATION},  # none in the manifests of format 1
+        **{k: tuple(v) if isinstance(v, list) else v for k, v in c.items() if k in FILTERS},  # format 3
         output_format=output_format,
         root=root,
         name=c["name"],

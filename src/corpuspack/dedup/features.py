@@ -27,9 +27,17 @@ def feature_schema(config: DedupConfig) -> pa.Schema:
     return pa.schema(fields)
 
 
-def paragraph_features(paragraphs: list[str], texts: pa.Array, config: DedupConfig) -> dict[str, pa.Array]:
-    """Exact key, word count, pattern flag and, for near dedup, shingle set and band keys."""
-    words, offsets = word_hashes(key_texts(texts, config.rules))
+def paragraph_words(texts: pa.Array, config: DedupConfig) -> tuple[np.ndarray, np.ndarray]:
+    """The hashes of the paragraphs' key-text words and each paragraph's first (`keys.word_hashes`)."""
+    return word_hashes(key_texts(texts, config.rules))
+
+
+def paragraph_features(
+    paragraphs: list[str], texts: pa.Array, config: DedupConfig, words: tuple[np.ndarray, np.ndarray] | None = None
+) -> dict[str, pa.Array]:
+    """Exact key, word count, pattern flag and, for near dedup, shingle set and band keys; `words`:
+    `paragraph_words`, when already computed."""
+    words, offsets = words if words is not None else paragraph_words(texts, config)
     out: dict[str, pa.Array] = {
         "key": pa.array(exact_keys(words, offsets), pa.uint64()),
         "nwords": pa.array(np.diff(offsets).astype(np.int32)),

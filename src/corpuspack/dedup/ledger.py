@@ -13,7 +13,18 @@ from .grouping import first_of_groups
 from .minhash import fmix64
 from .settings import DedupConfig
 
-REASONS = ("", "boilerplate", "duplicate_document", "exact_within_document", "exact", "near_duplicate")
+REASONS = (
+    "",
+    "boilerplate",
+    "duplicate_document",
+    "exact_within_document",
+    "exact",
+    "near_duplicate",
+    # a document filter's (`signals.filters`): every paragraph of a filtered document
+    "filtered:min_words",
+    "filtered:max_dup_line_share",
+    "filtered:languages",
+)
 BOILERPLATE, DUPLICATE_DOCUMENT, EXACT_WITHIN, EXACT, NEAR = range(1, 6)
 
 

@@ -10,6 +10,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .. import formats
 from ..dedup.ledger import REASONS, Ledger
 from ..tables import DOCUMENTS, PARAGRAPHS
 from ..tuning import Tuning
@@ -36,9 +37,9 @@ def document_bytes(lengths: np.ndarray, ledger: Ledger, order: Order) -> np.ndar
 
 
 def document_batch(
-    documents: Documents, order: Order, ledger: Ledger, texts: Texts, ranks: np.ndarray
+    documents: Documents, order: Order, ledger: Ledger, texts: Texts, ranks: np.ndarray, schema: pa.Schema = DOCUMENTS
 ) -> pa.RecordBatch:
-    """Rows of the documents table for the given document ranks (ascending)."""
+    """Rows of the documents table (`schema`: with signals or not) for the given document ranks (ascending)."""
     meta = documents(ranks)
     first, last = int(order.doc_start[ranks[0]]), int(order.doc_start[ranks[-1] + 1])
     kept = ledger.kept[first:last]
@@ -61,8 +62,12 @@ def document_batch(
         "text_sha256": pa.array(digests, pa.string()),
         "date": pc.cast(meta.column("date"), pa.date32()),
     }
-    columns = {name: made[name] if name in made else meta.column(name) for name in DOCUMENTS.names}
-    return pa.RecordBatch.from_pydict({k: _flat(v) for k, v in columns.items()}, schema=DOCUMENTS)
+    if "dropped_share" in schema.names:  # known only now: the share of the document's paragraphs the ledger drops
+        whole = np.asarray(kept_counts) + np.asarray(dropped_counts)
+        share = np.divide(dropped_counts, whole, out=np.zeros(len(whole)), where=whole > 0)
+        made["dropped_share"] = pa.array(np.round(share, 4), pa.float64())
+    columns = {name: made[name] if name in made else meta.column(name) for name in schema.names}
+    return pa.RecordBatch.from_pydict({k: _flat(v) for k, v in columns.items()}, schema=schema)
 
 
 def paragraph_batch(order: Order, ledger: Ledger, ids: pa.Array, texts: Texts, lo: int, hi: int) -> pa.RecordBatch:
@@ -112,8 +117,9 @@ def in_spill_order(spill: Spill, rows: np.ndarray, block: int = 1 << 20) -> bool
 class Assembly:
     """Everything needed to build rows of either table; picklable, so an engine can ship it to workers."""
 
-    def __init__(self, spill: Spill, order: Order, ledger: Ledger) -> None:
+    def __init__(self, spill: Spill, order: Order, ledger: Ledger, output_format: int = formats.CURRENT) -> None:
         self.spill, self.order, self.ledger = spill, order, ledger
+        self.document_schema = formats.tables(output_format)["documents"]
         lengths = text_bytes(spill, order)
         self.paragraph_sizes = lengths + ROW_OVERHEAD
         self.document_sizes = document_bytes(lengths, ledger, order)
@@ -151,5 +157,6 @@ class Assembly:
     def batch(self, table: str, lo: int, hi: int) -> pa.RecordBatch:
         """Rows lo..hi of `table`."""
         if table == "documents":
-            return document_batch(self.documents, self.order, self.ledger, self.texts, self.published[lo:hi])
+            ranks = self.published[lo:hi]
+            return document_batch(self.documents, self.order, self.ledger, self.texts, ranks, self.document_schema)
         return paragraph_batch(self.order, self.ledger, self.ids, self.texts, lo, hi)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from ..config import Config
-from ..dedup.features import feature_schema, paragraph_features
+from ..dedup.features import feature_schema, paragraph_features, paragraph_words
 from ..ids import ID_SCHEMA, id_table
 from ..model import Document, Finding
 from ..schema import load_schema
@@ -26,6 +26,7 @@ from ..sources.sidecar import sidecar_path
 from ..tables import DOCUMENT_SPILL, METADATA_NAMES
 from ..validation import read_valid
 from ..version import __version__
+from .measured import document_signals, exclude_filtered
 
 SEED_FACTS = pa.schema(
     [("path", pa.string()), ("size", pa.int64()), ("sha256", pa.string()), ("git_blob", pa.string())]
@@ -93,6 +94,7 @@ def chunk_key(seeds: list[SeedFile], config: Config, schema_sha256: str) -> str:
     modification time (with its sidecar's), so a changed input or setting redoes the chunk."""
     digest = hashlib.sha256()
     settings = [__version__, config.language, config.license, config.max_file_bytes, config.strict, schema_sha256]
+    settings += [config.output_format, config.filters()]  # signals are spilled from format 3
     digest.update(json.dumps([settings, config.dedup.describe()], sort_keys=True).encode())
     for seed in seeds:
         digest.update(f"{seed.rel}\0{seed.stamp or stamp(seed.file)[1]}\n".encode())
@@ -205,15 +207,19 @@ def process_chunk(
         "seed_path": [d.seed_path for d in docs],
         "seed_sha256": [sha.get(d.seed_path, "") for d in docs],
     }
-    doc_table = pa.table(columns, schema=DOCUMENT_SPILL)
     counts = [len(d.paragraphs) for d in docs]
     paragraphs = [p for d in docs for p in d.paragraphs]
     texts = pa.array(paragraphs, pa.large_string())
+    words = paragraph_words(texts, config.dedup)  # for dedup's features and the signals' 5-grams
+    measured, filtered = document_signals(docs, texts, counts, config, words)
+    columns.update(measured, filtered=pa.array(filtered, pa.string()))
+    doc_table = pa.table(columns, schema=DOCUMENT_SPILL)
+    features = paragraph_features(paragraphs, texts, config.dedup, words)
     columns = {
         "doc": pa.array([i for i, c in enumerate(counts) for _ in range(c)], pa.int32()),
         "pidx": pa.array([j for c in counts for j in range(c)], pa.int32()),
         "text": texts,
-        **paragraph_features(paragraphs, texts, config.dedup),
+        **exclude_filtered(features, docs, counts, filtered),
     }
     para_table = pa.table(columns, schema=paragraph_spill_schema(config))
     doc_path, para_path = spill_paths(work, key)

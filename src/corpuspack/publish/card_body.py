@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
+from .. import signals
 from ..printable import printable
 from ..tables import TABLES, description
 from .card_features import type_name
@@ -70,6 +71,8 @@ def body(
     section("Loading", 3, "", _snippets(latest, settings, hub, folder))
     section("Out-of-Scope Use", 3, "out of scope use")
     section("Dataset Structure", 2, "dataset structure", _structure(views, hub))
+    if latest.manifest.get("signals"):  # output format 3
+        out += [signals.card_section(latest.manifest), ""]
     out += glance or []
     section("Dataset Creation", 2, "dataset creation", default="")
     section("Curation Rationale", 3, "curation rationale")

@@ -50,7 +50,7 @@ def metadata(body: dict[str, Any], shards: dict[str, list[Written]], found: dict
     version = body.get("version") or "0.0.0"
     distribution: list[dict[str, Any]] = []
     record_sets = []
-    for table, schema in TABLES.items():
+    for table, schema in formats.tables(formats.of_manifest(body)).items():
         distribution.append(
             {
                 "@type": "cr:FileSet",

@@ -14,10 +14,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from .. import formats
+from .. import formats, signals
 from ..dedup.keys import KEY_NORMALISATION
 from ..errors import DataError
-from ..tables import TABLES
 from ..text import DISPLAY_NORMALISATION
 from ..version import __version__
 from .checksums import Written, written
@@ -49,9 +48,10 @@ def compose(
         "counts": dedup["counts"],
         "documents_emptied": dedup["documents_emptied"],
         "most_repeated": dedup["most_repeated"],
-        "schema_fields": {name: [f.name for f in schema_] for name, schema_ in TABLES.items()},
+        "schema_fields": {name: [f.name for f in t] for name, t in formats.tables(config.output_format).items()},
         "diff": None,
         **formats.recorded(config.output_format),
+        **({"signals": signals.manifest_entry()} if formats.has_signals(config.output_format) else {}),
     }
 
 
@@ -67,6 +67,7 @@ def settings(config: Config) -> dict[str, Any]:
         "seeds": config.seeds_label,
         "dedup": config.dedup.describe(),
         **config.publication(),
+        **config.filters(),
     }
 
 

@@ -13,7 +13,6 @@ import numpy as np
 import pyarrow as pa
 
 from .. import formats
-from ..tables import TABLES
 from .checksums import Written, written
 from .hf import HFWriter, content_sha256
 from .parquet import plan, shard_name, write_shards
@@ -36,7 +35,7 @@ class TablePlan:
     @property
     def schema(self) -> pa.Schema:
         """The rows' schema (what `batch` gives, and the Hugging Face files hold)."""
-        return TABLES[self.table]
+        return formats.tables(self.output_format)[self.table]
 
     @property
     def parquet_schema(self) -> pa.Schema:

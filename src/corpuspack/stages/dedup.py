@@ -44,31 +44,53 @@ def dedup(read: Read, engine: Engine, config: Config, progress: Progress) -> Ded
         cols.doc_source = np.asarray(sources.indices.fill_null(-1), dtype=np.int64)[order.doc_rows]
     with progress("dedup", steps(config.dedup), "step") as advance:
         ledger = decide(cols, config.dedup, engine.dedup_ops(spill, order, config), advance)
+    filtered = mark_filtered(spill, order, ledger)
     # Taken from the key column while it is in memory: read again at the end, it would come from
     # files the write stage pushed out of the page cache.
     repeated = most_repeated(cols.key, spill, order, ledger)
-    facts = {**_counts(spill, order, ledger), "most_repeated": repeated}
+    facts = {**_counts(spill, order, ledger, filtered, bool(config.filters())), "most_repeated": repeated}
     _check_emptied(facts["counts"], config)
     return Deduped(order, ledger, facts)
 
 
-def _counts(spill: Spill, order: Order, ledger: Ledger) -> dict[str, Any]:
+def mark_filtered(spill: Spill, order: Order, ledger: Ledger) -> np.ndarray:
+    """Give every paragraph of a document a filter removed (decided by the worker that read it) the
+    reason `filtered:<rule>`; they took no part in dedup (`pipeline.measured`). The filtered
+    documents' ranks."""
+    rules = spill.document_column("filtered").take(pa.array(order.doc_rows, pa.int64())).combine_chunks()
+    ranks = np.flatnonzero(np.asarray(rules.is_valid()))
+    if len(ranks) == 0:
+        return ranks
+    code = {r: i for i, r in enumerate(REASONS)}
+    for rank, rule in zip(ranks.tolist(), rules.take(pa.array(ranks)).to_pylist(), strict=True):
+        lo, hi = int(order.doc_start[rank]), int(order.doc_start[rank + 1])
+        ledger.reason[lo:hi] = code[rule]
+        ledger.duplicate_of[lo:hi] = -1
+        ledger.cluster[lo:hi] = -1
+    return ranks
+
+
+def _counts(spill: Spill, order: Order, ledger: Ledger, filtered: np.ndarray, filters: bool) -> dict[str, Any]:
+    """Counts as the manifest records them; a filtered document is not counted as emptied by dedup,
+    and `documents_filtered` and the filter reasons appear only where filters are configured (so
+    the manifests of earlier versions rebuild as they were)."""
     counts = ledger.counts()
     per_doc_kept = np.add.reduceat(ledger.kept.astype(np.int64), order.doc_start[:-1]) if len(ledger.kept) else []
-    emptied_ranks = np.flatnonzero(np.asarray(per_doc_kept) == 0)
+    emptied_ranks = np.setdiff1d(np.flatnonzero(np.asarray(per_doc_kept) == 0), filtered)
     emptied = spill.ids.take(pa.array(order.doc_rows[emptied_ranks], pa.int64())).to_pylist()
     documents_read = len(order.doc_rows)
-    return {
-        "counts": {
-            "documents_read": documents_read,
-            "documents": documents_read - len(emptied),
-            "documents_emptied": len(emptied),
-            "paragraphs": len(ledger.kept),
-            "paragraphs_kept": counts["kept"],
-            "dropped_by_reason": {r: counts[r] for r in REASONS if r},
-        },
-        "documents_emptied": emptied,
+    reasons = [r for r in REASONS if r and (filters or not r.startswith("filtered:"))]
+    out: dict[str, Any] = {
+        "documents_read": documents_read,
+        "documents": documents_read - len(emptied) - len(filtered),
+        "documents_emptied": len(emptied),
+        "paragraphs": len(ledger.kept),
+        "paragraphs_kept": counts["kept"],
+        "dropped_by_reason": {r: counts[r] for r in reasons},
     }
+    if filters:
+        out["documents_filtered"] = len(filtered)
+    return {"counts": out, "documents_emptied": emptied}
 
 
 def most_repeated(keys: np.ndarray, spill: Spill, order: Order, ledger: Ledger, top: int = TOP_REPEATED) -> list[dict]:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .. import formats
 from ..engines import Engine
 from ..pipeline.assemble import Assembly
 from ..progress import Progress
 from ..publish.checksums import Written
 from ..publish.writer import plan_table
-from ..tables import TABLES
 from .dedup import Deduped
 from .read import Read
 
@@ -27,7 +27,8 @@ def write(
 ) -> list[Written]:
     """The facts (path, size, sha256, rows) of every file written into `out`, in `output_format`
     (`publish.formats`)."""
-    assembly = Assembly(read.spill, deduped.order, deduped.ledger)
-    plans = [plan_table(table, assembly.sizes(table), shard_bytes, output_format) for table in TABLES]
+    assembly = Assembly(read.spill, deduped.order, deduped.ledger, output_format)
+    tables = formats.tables(output_format)
+    plans = [plan_table(table, assembly.sizes(table), shard_bytes, output_format) for table in tables]
     with progress("write", sum(p.rows for p in plans), "row") as advance:
         return engine.write(assembly, plans, out, work, advance)
