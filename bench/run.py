@@ -155,7 +155,7 @@ def cmd_peers(args: argparse.Namespace, tmp: Path) -> tuple[str, dict]:
             print(f"  {tool} is not installed (pip install -e '.[bench]'): skipped", file=sys.stderr)
         else:
             variants.append(Variant(tool, [PY, str(HERE / "peers.py"), tool, str(paragraphs)]))
-    runs = rounds(variants, args.rounds, tmp)
+    runs = rounds(variants, args.peer_rounds, tmp)
     build = median([r.wall for r in runs["build"]])
     timed = []
     for name, done in list(runs.items())[1:]:
@@ -263,6 +263,7 @@ def main() -> None:
     )
     parser.add_argument("--docs", type=int, default=10000, help="documents to generate when --corpus has none")
     parser.add_argument("--rounds", type=int, default=3, help="runs of every variant (order rotated each round)")
+    parser.add_argument("--peer-rounds", type=int, default=1, help="rounds of the peers (datatrove takes minutes)")
     parser.add_argument("--against", help="also run corpuspack from this git revision or folder, paired")
     parser.add_argument("--out", type=Path, help="write COMMAND.md and COMMAND.json here too")
     parser.add_argument("--engines", default="local,ray", help="engines: local,ray")

@@ -22,7 +22,9 @@ def bench(*args: object, timeout: int = 600) -> str:
 
 def runner(command: str, corpus: Path, out: Path, *extra: object) -> tuple[str, dict]:
     """Run `bench/run.py COMMAND` for one round; its Markdown (also printed) and its JSON."""
-    printed = bench(BENCH / "run.py", command, "--corpus", corpus, "--rounds", 1, "--out", out, *extra)
+    printed = bench(
+        BENCH / "run.py", command, "--corpus", corpus, "--rounds", 1, "--peer-rounds", 1, "--out", out, *extra
+    )
     text = (out / f"{command}.md").read_text()
     assert text.strip() in printed
     return text, json.loads((out / f"{command}.json").read_text())[command]
