@@ -1,27 +1,31 @@
 """How the runner measures: one process per run, rounds that alternate the variants, medians, tables.
 
 A run's wall time is the runner's clock; its CPU (user + system) and peak RSS come from the kernel's
-accounting of the finished process (`wait4`: the process and every descendant it waited for, so the
-local engine's workers are counted, and Ray's processes too, which the build waits for as it stops
-Ray; the RSS is that of the largest single process, never a sum).
+accounting of the finished process (`wait4`: the process and every descendant waited for, by it or,
+once orphaned, by the runner; the RSS is that of the largest single process, never a sum). A
+process whose parent ignores SIGCHLD is reaped by the kernel and counted nowhere: some of Ray's
+are, so the CPU time of a Ray build is a lower bound.
 Tree PSS is sampled only when asked (the profile), because sampling takes CPU from the run.
 """
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+PR_SET_CHILD_SUBREAPER = 36  # linux/prctl.h
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 
@@ -51,6 +55,7 @@ class Variant:
 def run(argv: Sequence[str], src: Path = REPO / "src", ok: tuple[int, ...] = (0,), sample: float = 0) -> Run:
     """Run `argv` in its own process with `src` first on its import path; with `sample` (seconds),
     sample the main process's RSS and the whole tree's PSS that often."""
+    _adopt_orphans()
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(src), os.environ.get("PYTHONPATH", "")]).rstrip(":")}
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
@@ -58,6 +63,9 @@ def run(argv: Sequence[str], src: Path = REPO / "src", ok: tuple[int, ...] = (0,
         samples = _sample(proc.pid, sample) if sample else []
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
+        cpu, rss = usage.ru_utime + usage.ru_stime, usage.ru_maxrss
+        for orphan in _orphans():
+            cpu, rss = cpu + orphan.ru_utime + orphan.ru_stime, max(rss, orphan.ru_maxrss)
         proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here: Popen must not wait again
         out.seek(0)
         err.seek(0)
@@ -69,9 +77,30 @@ def run(argv: Sequence[str], src: Path = REPO / "src", ok: tuple[int, ...] = (0,
         report = json.loads(last[0])
     except ValueError:
         report = {}
-    return Run(
-        round(wall, 3), round(usage.ru_utime + usage.ru_stime, 3), round(usage.ru_maxrss / 1024, 1), report, samples
-    )
+    return Run(round(wall, 3), round(cpu, 3), round(rss / 1024, 1), report, samples)
+
+
+def _adopt_orphans() -> None:
+    """Become the reaper of descendants whose parent ended without waiting for them (Linux): the
+    worker pools of datatrove and Ray's processes, whose CPU time would be lost otherwise."""
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+
+
+def _orphans(patience: float = 60) -> Iterator[resource.struct_rusage]:
+    """The resource usage of each adopted descendant, as it ends (none outlive a run for long)."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            pid, _, usage = os.wait4(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid:
+            yield usage
+        elif time.monotonic() > deadline:
+            print("  processes of the run still running after it ended: not counted", file=sys.stderr)
+            return
+        else:
+            time.sleep(0.05)
 
 
 def _sample(pid: int, every: float) -> list[tuple[float, float, float]]:

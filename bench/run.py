@@ -34,7 +34,7 @@ from measure import HERE, OUT, REPO, Run, Variant, median, paired_ratio, rounds,
 
 PY = sys.executable
 STAGES = ("start", "read", "dedup", "write", "finish")
-HEADER = ["run", "wall s", "range", "CPU s", "peak RSS MB", "x {base}", *STAGES]
+HEADER = ["run", "wall s", "range", "CPU s", "peak RSS MB", "x {base} (wall)", "x {base} (CPU)", *STAGES]
 # Read by Ray when it is imported: listeners on 127.0.0.1, no usage report, no token in the home folder.
 RAY_ENV = {"RAY_USAGE_STATS_ENABLED": "0", "RAY_AUTH_MODE": "disabled", "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}
 
@@ -61,11 +61,12 @@ def rows(runs: dict[str, list[Run]], base: str | None) -> list[list[object]]:
                 median([r.cpu for r in done]),
                 median([r.peak_rss_mb for r in done]),
                 paired_ratio(runs, name, base) if base else None,
+                paired_ratio(runs, name, base, "cpu") if base else None,
                 *(stages.get(s) for s in STAGES),
             ]
         )
-    used = [i for i, s in enumerate(STAGES, 6) if any(row[i] is not None for row in out)]
-    keep = [*range(5), *([5] if base else []), *used]
+    used = [i for i, s in enumerate(STAGES, 7) if any(row[i] is not None for row in out)]
+    keep = [*range(5), *([5, 6] if base else []), *used]
     header = [HEADER[i].format(base=base) for i in keep]
     return [header, *[[row[i] for i in keep] for row in out]]
 
