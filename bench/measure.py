@@ -4,7 +4,7 @@ A run's wall time is the runner's clock; its CPU (user + system) and peak RSS co
 accounting of the finished process (`wait4`: the process and every descendant waited for, by it or,
 once orphaned, by the runner; the RSS is that of the largest single process, never a sum). A
 process whose parent ignores SIGCHLD is reaped by the kernel and counted nowhere: some of Ray's
-are, so the CPU time of a Ray build is a lower bound.
+are, so the CPU time and peak RSS of a Ray build are lower bounds.
 Tree PSS is sampled only when asked (the profile), because sampling takes CPU from the run.
 """
 
