@@ -1,160 +1,309 @@
-"""Every measurement side by side in one run, on one generated corpus.
+"""The bench runner: every timing of corpuspack, side by side on one generated corpus.
 
-    python bench/run.py [--docs 10000] [--corpus DIR] [--out bench/out]
+    python bench/run.py COMMAND [--corpus DIR] [--docs N] [--rounds N] [--against REV|DIR] [--out DIR]
 
-Runs, each as its own process on the same corpus: the floor (read, split, xxh3, one Parquet file),
-exact + near dedup alone (dedup_only.py, its like-for-like counterpart), `corpuspack validate`,
-`corpuspack build --exact-only`, `corpuspack build` (exact + near, both tables, Hugging Face
-artifacts), datasketch's MinHashLSH and (when it is installed) datatrove's MinHash dedup on the
-same paragraphs. Reports wall time, MB/s of seed text and peak memory of each process tree (PSS,
-sampled every 20 ms in one more run than the timed ones), the ratios to the floor, and the dedup
-quality of the full build against the oracle in evaluate.py. Writes `results.md` and `results.json` into --out.
+build     the floor, `build --exact-only` and `build`: wall, CPU, peak RSS, stage seconds, x floor
+dedup     the stages after reading, chunks reused from a kept work folder (dedup, write, finish)
+engines   local and Ray with 1 and 2 CPUs; every output file's sha256 compared with the first run's
+validate  CPU milliseconds per document of `validate` (warm)
+peers     datasketch's MinHashLSH and datatrove's MinHash dedup on the build's paragraphs
+profile   one build: seconds, main RSS and tree PSS per stage (from the build's own stage timings),
+          with --cprofile N the top functions
+all       every command above in one run (the figures of bench/README.md)
+
+Each run is its own process (bench/job.py, bench/peers.py) timed by bench/measure.py. --rounds N
+runs every variant N times, the order rotated each round, and reports medians. --against REV|DIR
+adds the same corpuspack runs on other code (a git revision or a folder with src/corpuspack),
+paired round by round: the ratios new/old are the figures that survive a loaded machine.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import importlib.util
 import json
-import shutil
-import subprocess
+import os
 import sys
 import tempfile
-import time
+from collections.abc import Callable
 from pathlib import Path
 
-import psutil
-from evaluate import evaluate
-from generate import generate
+import measure
+from measure import HERE, OUT, REPO, Run, Variant, median, paired_ratio, rounds, stage_medians, table
 
-HERE = Path(__file__).resolve().parent
+PY = sys.executable
+STAGES = ("start", "read", "dedup", "write", "finish")
+HEADER = ["run", "wall s", "range", "CPU s", "peak RSS MB", "x {base} (wall)", "x {base} (CPU)", *STAGES]
+# Read by Ray when it is imported: listeners on 127.0.0.1, no usage report, no token in the home folder.
+RAY_ENV = {"RAY_USAGE_STATS_ENABLED": "0", "RAY_AUTH_MODE": "disabled", "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}
 
 
-def measure(name: str, argv: list[str], cwd: Path, ok: tuple[int, ...] = (0,), sample: bool = True) -> dict:
-    """Wall seconds and, with `sample`, peak memory (MB, proportional set size) of a command and all
-    its children; an exit code not in `ok` stops the run."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    root = psutil.Process(proc.pid)
-    peak = 0
-    while sample and proc.poll() is None:
-        try:
-            tree = [root, *root.children(recursive=True)]
-            # PSS, not RSS: forked workers share the parent's pages, which RSS would count twice.
-            peak = max(peak, sum(p.memory_full_info().pss for p in tree if p.is_running()))
-        except psutil.Error:
-            pass
-        time.sleep(0.02)
-    out, err = proc.communicate()
-    seconds = time.perf_counter() - start
-    if proc.returncode not in ok:
-        raise SystemExit(f"{name} failed ({proc.returncode}):\n{err[-2000:]}")
-    return {
-        "name": name,
-        "seconds": round(seconds, 3),
-        "peak_rss_mb": round(peak / 2**20, 1),
-        "stdout": out.strip()[-500:],
-        "stderr": err.strip()[-500:],
+def job(*args: object) -> list[str]:
+    return [PY, str(HERE / "job.py"), *map(str, args)]
+
+
+def codes(args: argparse.Namespace) -> list[tuple[str, Path]]:
+    """(suffix of the runs' names, corpuspack source folder) of this checkout and of --against."""
+    return [("", REPO / "src"), *([(f" @{args.against}", args.against_src)] if args.against else [])]
+
+
+def rows(runs: dict[str, list[Run]], base: str | None) -> list[list[object]]:
+    out = []
+    for name, done in runs.items():
+        walls = [r.wall for r in done]
+        stages = stage_medians(done)
+        out.append(
+            [
+                name,
+                median(walls),
+                f"{min(walls):.2f}-{max(walls):.2f}",
+                median([r.cpu for r in done]),
+                median([r.peak_rss_mb for r in done]),
+                paired_ratio(runs, name, base) if base else None,
+                paired_ratio(runs, name, base, "cpu") if base else None,
+                *(stages.get(s) for s in STAGES),
+            ]
+        )
+    used = [i for i, s in enumerate(STAGES, 7) if any(row[i] is not None for row in out)]
+    keep = [*range(5), *([5, 6] if base else []), *used]
+    header = [HEADER[i].format(base=base) for i in keep]
+    return [header, *[[row[i] for i in keep] for row in out]]
+
+
+def against_lines(runs: dict[str, list[Run]], args: argparse.Namespace) -> str:
+    """new / old for every variant that ran on both codes, paired by round."""
+    if args.against is None:
+        return ""
+    lines = []
+    for name in runs:
+        old = f"{name} @{args.against}"
+        if old in runs:
+            ratio = {w: paired_ratio(runs, name, old, w) for w in ("wall", "cpu", "peak_rss_mb")}
+            lines.append(
+                f"- {name}: new / old wall {ratio['wall']:.3f}, CPU {ratio['cpu']:.3f}, "
+                f"peak RSS {ratio['peak_rss_mb']:.3f}"
+            )
+    return f"\nThis code against {args.against}, median of {args.rounds} paired rounds:\n\n" + "\n".join(lines) + "\n"
+
+
+def cmd_build(args: argparse.Namespace, tmp: Path) -> tuple[str, dict]:
+    variants = [Variant("floor", job("floor", args.corpus / "seeds", OUT))]
+    for suffix, src in codes(args):
+        variants.append(Variant("build --exact-only" + suffix, job("build", args.corpus, OUT, "--exact-only"), src))
+        variants.append(Variant("build" + suffix, job("build", args.corpus, OUT), src))
+    runs = rounds(variants, args.rounds, tmp)
+    return _result(runs, "floor", args, "Stage seconds are the build's own (`BuildResult.seconds`).")
+
+
+def cmd_dedup(args: argparse.Namespace, tmp: Path) -> tuple[str, dict]:
+    variants = []
+    for suffix, src in codes(args):
+        work = tmp / f"work{len(variants)}"
+        print(f"  spilling every chunk into {work}", file=sys.stderr)
+        measure.run(job("build", args.corpus, tmp / f"fill{len(variants)}", "--work", work), src)
+        variants.append(Variant("build, chunks reused" + suffix, job("build", args.corpus, OUT, "--work", work), src))
+    runs = rounds(variants, args.rounds, tmp)
+    note = "Every chunk is taken from a kept `--work` folder: `read` is only the check that each chunk is current."
+    return _result(runs, None, args, note)
+
+
+def cmd_engines(args: argparse.Namespace, tmp: Path) -> tuple[str, dict]:
+    variants = [
+        Variant(f"{engine} x{cpus}{suffix}", job("build", args.corpus, OUT, "--engine", engine, "--workers", cpus), src)
+        for suffix, src in codes(args)
+        for engine in args.engines.split(",")
+        for cpus in args.cpus.split(",")
+    ]
+    sums: dict[str, set[str]] = {v.name: set() for v in variants}
+
+    def digest(v: Variant, out: Path) -> None:
+        files = {p.relative_to(out).as_posix(): _sha256(p) for p in sorted(out.rglob("*")) if p.is_file()}
+        sums[v.name].add(_sha256(json.dumps(files).encode()))
+
+    runs = rounds(variants, args.rounds, tmp, after=digest)
+    first = sums[variants[0].name]
+    same = {name: "yes" if s == first and len(s) == 1 else "NO" for name, s in sums.items()}
+    note = f"Same bytes: every output file's sha256 equal to {variants[0].name}'s, in every round."
+    text, data = _result(runs, None, args, note)
+    text += "\n" + table(["run", "same bytes"], list(same.items())) + "\n"
+    if "NO" in same.values():
+        print(text)
+        raise SystemExit("the engines' outputs differ")
+    return text, {**data, "same_bytes": same}
+
+
+def cmd_validate(args: argparse.Namespace, tmp: Path) -> tuple[str, dict]:
+    variants = [
+        Variant("validate" + suffix, job("validate", args.corpus), src, ok=(0, 1)) for suffix, src in codes(args)
+    ]
+    runs = rounds(variants, args.rounds, tmp)
+    text, data = _result(runs, None, args, "Whole processes, imports included; the job's own CPU per document below.")
+    per = [
+        [name, done[0].report["documents"], median([1000 * r.report["cpu"] / r.report["documents"] for r in done])]
+        for name, done in runs.items()
+    ]
+    text += "\n" + table(["run", "documents", "CPU ms per document (warm)"], per) + "\n"
+    return text, {**data, "cpu_ms_per_document": {p[0]: p[2] for p in per}}
+
+
+def cmd_peers(args: argparse.Namespace, tmp: Path) -> tuple[str, dict]:
+    paragraphs = tmp / "full" / "paragraphs"
+    measure.run(job("build", args.corpus, tmp / "full"))
+    variants = [Variant("build", job("build", args.corpus, OUT))]
+    for tool in ("datasketch", "datatrove"):
+        if importlib.util.find_spec(tool) is None:
+            print(f"  {tool} is not installed (pip install -e '.[bench]'): skipped", file=sys.stderr)
+        else:
+            variants.append(Variant(tool, [PY, str(HERE / "peers.py"), tool, str(paragraphs)]))
+    runs = rounds(variants, args.peer_rounds, tmp)
+    build = median([r.wall for r in runs["build"]])
+    timed = []
+    for name, done in list(runs.items())[1:]:
+        alone = median([r.report["timed_seconds"] for r in done])
+        timed.append([name, alone, alone / build])
+    text, data = _result(runs, "build", args, "Peers: whole scripts, reading the paragraphs table included.")
+    text += "\n" + table(["peer", "timed part alone s", "x the whole build"], timed) + "\n"
+    return text, {**data, "timed_parts": timed}
+
+
+def cmd_profile(args: argparse.Namespace, tmp: Path) -> tuple[str, dict]:
+    if args.work and args.against:
+        raise SystemExit("profile: --work holds one code's chunks; give it without --against")
+    texts, data = [], {}
+    for suffix, src in codes(args):
+        extra = [
+            *(["--work", args.work] if args.work else []),
+            *(["--engine", args.engine] if args.engine else []),
+            *(["--workers", args.workers] if args.workers else []),
+            "--cprofile",
+            args.cprofile,
+        ]
+        done = measure.run(job("build", args.corpus, tmp / f"out{len(data)}", *extra), src, sample=args.every)
+        stages = _by_stage(done)
+        name = "build" + suffix
+        texts.append(
+            f"**{name}**: wall {done.wall:.2f} s, CPU {done.cpu:.2f} s, peak RSS of the largest process "
+            f"{done.peak_rss_mb:.0f} MB (the build says: main {done.report['peak_memory_mb']['main']} MB, "
+            f"largest worker {done.report['peak_memory_mb']['largest_worker']} MB)\n\n"
+            + table(["stage", "seconds", "main RSS MB (max)", "tree PSS MB (max)", "samples"], stages)
+        )
+        for key, what in (("own", "own time"), ("cumulative", "cumulative time")):
+            top = done.report.get("cprofile", {}).get(key, [])
+            if top:
+                texts.append(
+                    f"Top functions by {what} (cProfile, main process only):\n\n"
+                    + table(
+                        ["function", "calls", "own s", "cumulative s"],
+                        [[t["function"], t["calls"], t["own"], t["cumulative"]] for t in top],
+                    )
+                )
+        data[name] = {
+            "wall": done.wall,
+            "cpu": done.cpu,
+            "peak_rss_mb": done.peak_rss_mb,
+            "stages": stages,
+            **done.report,
+        }
+    note = f"Memory sampled every {args.every} s from outside; each sample is put in the stage the build's own timings place it in."  # noqa: E501
+    return "\n\n".join([note, *texts]) + "\n", data
+
+
+def _by_stage(done: Run) -> list[list[object]]:
+    """Each memory sample placed in a stage by the build's own timings: the stages ran one after the
+    other and the last ended when the build returned (`ended`, on the same monotonic clock)."""
+    seconds = done.report["seconds"]
+    ends, t = {}, done.report["ended"]
+    for stage in reversed(list(seconds)):
+        ends[stage] = t
+        t -= seconds[stage]
+    order = [("setup", t), *((s, ends[s]) for s in seconds), ("exit", float("inf"))]
+    peaks: dict[str, list[float]] = {name: [0.0, 0.0, 0] for name, _ in order}
+    for when, rss, pss in done.samples:
+        stage = next(name for name, end in order if when < end)
+        peak = peaks[stage]
+        peak[0], peak[1], peak[2] = max(peak[0], rss), max(peak[1], pss), peak[2] + 1
+    return [
+        [name, seconds.get(name), *((round(p[0]), round(p[1])) if p[2] else (None, None)), p[2]]
+        for name, p in peaks.items()
+    ]
+
+
+def _result(runs: dict[str, list[Run]], base: str | None, args: argparse.Namespace, note: str) -> tuple[str, dict]:
+    header, *body = rows(runs, base)
+    text = f"{note}\n\n{table(header, body)}\n{against_lines(runs, args)}"
+    data = {
+        name: [{"wall": r.wall, "cpu": r.cpu, "peak_rss_mb": r.peak_rss_mb, **r.report} for r in done]
+        for name, done in runs.items()
     }
+    return text, data
 
 
-def median_of(
-    repeat: int, name: str, argv: list[str], cwd: Path, clean: Path | None = None, ok: tuple[int, ...] = (0,)
-) -> dict:
-    """The median wall time of `repeat` runs (the machine is shared and noisy), and the peak memory
-    of one more run. Timed runs are not sampled: reading every process's smaps every 20 ms takes
-    CPU from a command that uses both cores, and not from the single-process floor."""
-    runs = []
-    for _ in range(repeat + 1):
-        if clean is not None:
-            shutil.rmtree(clean, ignore_errors=True)
-        runs.append(measure(name, argv, cwd, ok, sample=len(runs) == repeat))
-    sampled = runs.pop()
-    runs.sort(key=lambda r: r["seconds"])
-    chosen = runs[len(runs) // 2]
-    chosen["all_seconds"] = [r["seconds"] for r in runs]
-    chosen["peak_rss_mb"] = sampled["peak_rss_mb"]
-    return chosen
+def _sha256(data: Path | bytes) -> str:
+    return hashlib.sha256(data.read_bytes() if isinstance(data, Path) else data).hexdigest()
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace, Path], tuple[str, dict]]] = {
+    "build": cmd_build,
+    "dedup": cmd_dedup,
+    "engines": cmd_engines,
+    "validate": cmd_validate,
+    "profile": cmd_profile,
+    "peers": cmd_peers,
+}
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--docs", type=int, default=10000)
-    parser.add_argument("--corpus", type=Path, default=Path("/tmp/corpuspack-bench-10k"))
-    parser.add_argument("--out", type=Path, default=HERE / "out")
-    parser.add_argument("--repeat", type=int, default=3, help="runs of each corpuspack command and the floor")
-    args = parser.parse_args()
-    if not (args.corpus / "seeds").is_dir():
-        generate(args.docs, args.corpus)
-    mb = sum(p.stat().st_size for p in (args.corpus / "seeds").iterdir()) / 1e6
-    py = sys.executable
-    cli = [py, "-m", "corpuspack", "--root", str(args.corpus)]
-    work = Path(tempfile.mkdtemp(prefix="corpuspack-bench-"))
-    try:
-        n = args.repeat
-        floor_argv = [py, str(HERE / "floor.py"), str(args.corpus / "seeds"), str(work / "floor.parquet")]
-        exact_argv = [*cli, "build", "-q", "--exact-only", "--out", str(work / "exact")]
-        full_argv = [*cli, "build", "-q", "--out", str(work / "full")]
-        dedup_argv = [py, str(HERE / "dedup_only.py"), str(args.corpus), str(work / "ledger.parquet")]
-        rows = [
-            median_of(n, "floor", floor_argv, work),
-            median_of(n, "dedup only (read, validate, exact + near, ledger Parquet)", dedup_argv, work),
-            median_of(n, "corpuspack validate", [*cli, "validate", "-q"], work, ok=(0, 1)),  # 1: invalid seeds found
-            median_of(n, "corpuspack build --exact-only", exact_argv, work, clean=work / "exact"),
-            median_of(n, "corpuspack build (full)", full_argv, work, clean=work / "full"),
-        ]
-        peer = measure(
-            "datasketch MinHashLSH", [py, str(HERE / "peers.py"), "datasketch", str(work / "full" / "paragraphs")], work
-        )
-        timed = json.loads(peer["stdout"].splitlines()[-1])
-        peer["lsh_seconds"] = timed["seconds"]
-        rows.append(peer)
-        if importlib.util.find_spec("datatrove") is not None:
-            paragraphs = str(work / "full" / "paragraphs")
-            trove = measure("datatrove MinHash dedup", [py, str(HERE / "peers.py"), "datatrove", paragraphs], work)
-            trove["lsh_seconds"] = json.loads(trove["stdout"].splitlines()[-1])["seconds"]
-            rows.append(trove)
-        quality = evaluate(args.corpus, work / "full")
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    floor = rows[0]["seconds"]
-    for row in rows:
-        row["mb_per_s"] = round(mb / row["seconds"], 1)
-        row["x_floor"] = round(row["seconds"] / floor, 2)
-    full = rows[4]["seconds"]
-    result = {
-        "corpus": {"documents": args.docs, "megabytes": round(mb, 1), "path": str(args.corpus)},
-        "machine": {"cores": psutil.cpu_count(), "memory_gb": round(psutil.virtual_memory().total / 2**30, 1)},
-        "runs": [{k: v for k, v in r.items() if k not in ("stdout", "stderr")} for r in rows],
-        "ratios": {
-            "full_build_over_floor": round(full / floor, 2),
-            "dedup_only_over_floor": round(rows[1]["seconds"] / floor, 2),
-            "exact_only_build_over_floor": round(rows[3]["seconds"] / floor, 2),
-            "datasketch_lsh_alone_over_full_build": round(peer["lsh_seconds"] / full, 2),
-            **(
-                {"datatrove_minhash_alone_over_full_build": round(rows[6]["lsh_seconds"] / full, 2)}
-                if len(rows) > 6
-                else {}
-            ),
-        },
-        "quality": quality,
-    }
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "results.json").write_text(json.dumps(result, indent=2) + "\n")
-    table = ["| run | seconds (median) | all runs | MB/s | x floor | peak PSS MB |", "|---|---|---|---|---|---|"]
-    table += [
-        f"| {r['name']} | {r['seconds']} | {r.get('all_seconds', [r['seconds']])} | {r['mb_per_s']} | {r['x_floor']} "
-        f"| {r['peak_rss_mb']} |"
-        for r in rows
-    ]
-    text = (
-        f"Corpus: {args.docs} documents, {mb:.1f} MB; machine: {result['machine']['cores']} cores.\n\n"
-        + "\n".join(table)
-        + f"\n\ndatasketch MinHash+LSH alone (excluding reading): {peer['lsh_seconds']} s.\n\n"
-        + f"Ratios: {json.dumps(result['ratios'])}\n\nQuality: {json.dumps(quality)}\n"
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("command", choices=[*COMMANDS, "all"])
+    parser.add_argument(
+        "--corpus",
+        type=Path,
+        default=Path("/tmp/corpuspack-bench-10k"),
+        help="a generated corpus (made by generate.py when DIR has no seeds)",
     )
-    (args.out / "results.md").write_text(text)
+    parser.add_argument("--docs", type=int, default=10000, help="documents to generate when --corpus has none")
+    parser.add_argument("--rounds", type=int, default=3, help="runs of every variant (order rotated each round)")
+    parser.add_argument("--peer-rounds", type=int, default=1, help="rounds of the peers (datatrove takes minutes)")
+    parser.add_argument("--against", help="also run corpuspack from this git revision or folder, paired")
+    parser.add_argument("--out", type=Path, help="write COMMAND.md and COMMAND.json here too")
+    parser.add_argument("--engines", default="local,ray", help="engines: local,ray")
+    parser.add_argument("--cpus", default="1,2", help="engines: worker counts")
+    parser.add_argument("--engine", help="profile: the engine")
+    parser.add_argument("--workers", type=int, help="profile: workers")
+    parser.add_argument("--work", type=Path, help="profile: a kept work folder (chunks reused on a second run)")
+    parser.add_argument("--cprofile", type=int, default=0, metavar="N", help="profile: show the top N functions")
+    parser.add_argument("--every", type=float, default=0.05, help="profile: seconds between memory samples")
+    args = parser.parse_args()
+    os.environ.update(RAY_ENV)
+    if not (args.corpus / "seeds").is_dir():
+        from generate import generate
+
+        print(f"generating {args.docs} documents into {args.corpus}", file=sys.stderr)
+        generate(args.docs, args.corpus)
+    args.corpus = args.corpus.resolve()
+    heading = f"Corpus {args.corpus}: {_size(args.corpus)}. Machine: {measure.machine()}."
+    texts, data = [heading], {"machine": heading}
+    with tempfile.TemporaryDirectory(prefix="corpuspack-bench-") as tmp:
+        args.against_src = measure.checkout(args.against, Path(tmp)) if args.against else None
+        for name in COMMANDS if args.command == "all" else [args.command]:
+            print(f"{name}:", file=sys.stderr)
+            scratch = Path(tmp) / name
+            scratch.mkdir()
+            text, data[name] = COMMANDS[name](args, scratch)
+            texts.append(f"### {name}\n\n{text}")
+    texts.append(f"Ended: load average {' / '.join(f'{x:.2f}' for x in os.getloadavg())}.")
+    text = "\n\n".join(texts)
     print(text)
+    if args.out:
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / f"{args.command}.md").write_text(text + "\n")
+        (args.out / f"{args.command}.json").write_text(json.dumps(data, indent=1) + "\n")
+
+
+def _size(corpus: Path) -> str:
+    files = list((corpus / "seeds").iterdir())
+    return f"{len(files):,} seed files, {sum(p.stat().st_size for p in files) / 1e6:.1f} MB"
 
 
 if __name__ == "__main__":
