@@ -23,6 +23,10 @@ import corpuspack.builder as builder
 from corpuspack import load_config
 from corpuspack.dedup import near
 from corpuspack.engines import local
+from corpuspack.pipeline import ordered
+from corpuspack.stages import dedup as dedup_stage
+from corpuspack.stages import finish
+from corpuspack.stages import read as read_stage
 
 label = ["start"]
 peaks: dict[str, float] = {}
@@ -55,18 +59,18 @@ def sample() -> None:
 def main() -> None:
     corpus, work = Path(sys.argv[1]), Path(sys.argv[2])
     for owner, name, tag in (
-        (builder, "Spill", "spill"),
-        (builder, "global_order", "order"),
+        (read_stage, "Spill", "spill"),
+        (dedup_stage, "global_order", "order"),
         (local, "exact_groups", "exact groups"),
         (local.LocalDedup, "candidate_pairs", "candidate pairs"),
         (local.LocalDedup, "jaccard", "jaccard"),
         (near, "assign", "assign"),
         (near, "components", "components"),
-        (texts, "_regroup", "regroup texts"),
+        (ordered, "_regroup", "regroup texts"),
         (local, "write_table", "write table"),
-        (builder.manifest, "compose", "manifest"),
-        (builder.croissant, "write", "croissant"),
-        (builder.manifest, "write", "manifest write"),
+        (finish.manifest, "compose", "manifest"),
+        (finish.croissant, "write", "croissant"),
+        (finish.manifest, "write", "manifest write"),
     ):
         wrap(owner, name, tag)
     threading.Thread(target=sample, daemon=True).start()
