@@ -216,6 +216,18 @@ def test_a_broken_hand_written_part_is_a_clear_error(small: Path):
     assert "not valid UTF-8" in run_cli("check", "-q", cwd=small, check=3).stderr
 
 
+def test_front_matter_cannot_rename_a_licence_the_data_gives(small: Path):
+    # One licence the Hub does not list: the card says `license: other` and names it from the data;
+    # a `license_name` in CARD.md once silently replaced that name.
+    seed(small / "seeds", "a", 1, license="LicenseRef-Acme")
+    release(small, "1.0.0")
+    notes = small / "corpus" / "CARD.md"
+    notes.write_text("---\nlicense_name: mit\n---\nProse.\n")
+    done = run_cli("card", cwd=small, check=3)
+    assert "front matter sets license_name, which the card takes from the data's licence" in done.stderr
+    assert "license_name: licenseref-acme" in (small / "corpus" / "README.md").read_text()
+
+
 def test_card_before_any_release_is_a_usage_error(small: Path):
     assert "no released version yet" in run_cli("card", cwd=small, check=2).stderr
 
