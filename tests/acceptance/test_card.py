@@ -214,6 +214,14 @@ def test_a_broken_hand_written_part_is_a_clear_error(small: Path):
         assert str(notes) in done.stderr and said in done.stderr, done.stderr
     notes.write_bytes(b"caf\xe9\n")
     assert "not valid UTF-8" in run_cli("check", "-q", cwd=small, check=3).stderr
+    # a CARD.md planted as a symlink would publish whatever it points at
+    secret = small.parent / "secret.txt"
+    secret.write_text("token-123\n")
+    notes.unlink()
+    notes.symlink_to(secret)
+    done = run_cli("card", cwd=small, check=3)
+    assert "CARD.md: a symlink" in done.stderr
+    assert "token-123" not in (small / "corpus" / "README.md").read_text()
 
 
 def test_front_matter_cannot_rename_a_licence_the_data_gives(small: Path):
