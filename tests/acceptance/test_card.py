@@ -243,9 +243,12 @@ def test_card_before_any_release_is_a_usage_error(small: Path):
 def test_the_card_escapes_what_the_seeds_say(small: Path):
     seed(small / "seeds", "a", 1, source="Evil | <b>Wire</b>\u202e", language="en-GB", license="EUPL-1.2")
     seed(small / "seeds", "b", 2, license="GPL-3.0-or-later")
+    with (small / "pyproject.toml").open("a", encoding="utf-8") as f:
+        f.write('pretty_name = "News & <script>x</script>\\u202e"\n')  # the title too
     release(small, "1.0.0")
     card = (small / "corpus" / "README.md").read_text()
     assert "| Evil \\| &lt;b&gt;Wire&lt;/b&gt;\\u202e | 1 |" in card and "\u202e" not in card
+    assert "# Dataset Card for News &amp; &lt;script&gt;x&lt;/script&gt;\\u202e\n" in card
     meta = parse(card).data
     assert meta.language == ["en"]
     assert meta.license == ["gpl-3.0", "other"] and meta.license_name == "eupl-1.2"

@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ..errors import ConfigError, DataError
-from ..printable import printable_path
+from ..printable import printable, printable_path
 from ..tables import TABLES
 from . import card_body, card_notes, figures
 from .card_features import features
@@ -46,7 +46,8 @@ class CardSettings:
     @classmethod
     def from_config(cls, config: Config) -> CardSettings:
         label = config.card.as_posix() if config.card is not None else "CARD.md beside this file"
-        return cls(" ".join(config.title.split()), config.card_path, label, config.hub_repo)
+        # One printable line: the title is shown by the Hub (pretty_name) and heads the card.
+        return cls(printable(" ".join(config.title.split()), 200), config.card_path, label, config.hub_repo)
 
 
 @dataclass(frozen=True)
