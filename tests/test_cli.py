@@ -51,3 +51,18 @@ def test_a_setting_given_as_an_option_is_built_and_recorded_and_checked_like_pyp
     refused = run_cli("build", "-q", "--out", "bad", "--threshold", "2", cwd=tmp_path, check=3)
     assert "threshold = 2.0: expected a number over 0 and at most 1" in refused.stderr
     assert not (tmp_path / "bad").exists()
+
+
+def test_an_empty_path_option_is_refused_not_taken_for_where_the_user_stands(tmp_path):
+    # `--seeds ''` once resolved to the current folder, so a build read the whole project
+    # (corpus/, schema/, pyproject.toml) as seeds; the declaration says "a non-empty path".
+    from conftest import run_cli, sentence, write_article
+
+    (tmp_path / "pyproject.toml").write_text('[tool.corpuspack]\nlicense = "CC0-1.0"\nlanguage = "en"\n')
+    write_article(tmp_path / "seeds", "d0", [sentence(0, 20)])
+    for option in ("--seeds", "--schema"):
+        refused = run_cli("build", "-q", "--out", "bad", option, "", cwd=tmp_path, check=3)
+        assert "expected a non-empty path" in refused.stderr, option
+        assert not (tmp_path / "bad").exists()
+    refused = run_cli("card", "--card", "", cwd=tmp_path, check=3)
+    assert "card = '': expected a non-empty path" in refused.stderr

@@ -70,6 +70,12 @@ REFUSED = [
     ),
     ('boilerplate_patterns = "^Ad"', "boilerplate_patterns = '^Ad'", "a list of non-empty strings (RE2 patterns)"),
     (f'name = ["{LONG}"]', f"name = ['{'x' * 78}... (304 characters)", "a non-empty string"),
+    # not a language code: it would filter out every document
+    (
+        "filter_languages = ['en', 'english']",
+        "filter_languages = ['en', 'english']",
+        "ISO 639 codes such as en or de; 'english' is none",
+    ),
 ]
 
 

@@ -16,6 +16,7 @@ from .dedup.boilerplate import pattern_matcher
 from .dedup.settings import DedupConfig
 from .errors import ConfigError, UsageError
 from .formats import CURRENT as CURRENT_FORMAT
+from .printable import printable
 from .settings import GiB, MiB, SettingError, check_fields, markdown_table, setting, unknown_keys
 from .storage import is_url, local_path
 
@@ -24,6 +25,7 @@ PACKAGED_SCHEMA = Path(str(resources.files("corpuspack").joinpath("document.sche
 ENGINES = ("local", "ray")
 # A Hub repo id with its owner, as the Hub takes it: no `--` or `..`, no `.git` ending.
 HUB_REPO = re.compile(r"(?!.*(?:--|\.\.))[A-Za-z0-9][\w.-]{0,95}/[A-Za-z0-9][\w.-]{0,95}(?<!\.git)", re.ASCII)
+_LANGUAGE_CODE = re.compile(r"[A-Za-z]{2,3}")  # the primary subtag of `filter_languages` entries
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,14 @@ class Config:
         check_fields(self)
         if self.hub_repo is not None and not HUB_REPO.fullmatch(self.hub_repo):
             raise SettingError("hub_repo", self.hub_repo, "a Hub repo id `owner/name` (letters, digits, - _ .)")
+        # A name that is no language code (`english`, a typo) would silently filter out every document.
+        bad = [x for x in self.filter_languages or () if not _LANGUAGE_CODE.fullmatch(x.split("-", 1)[0])]
+        if bad:
+            raise SettingError(
+                "filter_languages",
+                list(self.filter_languages or ()),
+                f"ISO 639 codes such as en or de; {printable(repr(bad[0]), 40)} is none",
+            )
 
     def path(self, p: Path | str) -> Path:
         p = Path(p)

@@ -68,7 +68,8 @@ def config_from(args: argparse.Namespace, names: tuple[str, ...]) -> Config:
         value = getattr(args, name, None)
         if value is None:
             continue
-        if SPECS[name][0].kind in ("path", "location") and not is_url(value):
+        # An empty path would resolve to where the user stands: left as given, the declaration refuses it.
+        if SPECS[name][0].kind in ("path", "location") and value and not is_url(value):
             value = local_path(value).resolve()
         overrides[name] = value
     if getattr(args, "exact_only", False):

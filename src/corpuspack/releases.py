@@ -28,7 +28,7 @@ from .publish.layout import (
     resolve,
     versions,
 )
-from .reporting import report
+from .reporting import check_reports_folder, report
 from .sources import discover
 from .stages.finish import Stamp
 from .validation import no_documents, validate
@@ -79,6 +79,7 @@ def release(
             raise DataError("released versions are damaged; nothing was released:\n" + "\n".join(damaged))
         if rebuilding is not None:
             return _rerelease(config, rebuilding, release_date, workers)
+        check_reports_folder(corpus_dir)  # found now, not after the version is in place
         staged = new_staging(corpus_dir)
         parent_dir = corpus_dir / latest.folder if latest else None
 

@@ -59,6 +59,7 @@ def init(folder: Path | str = ".", *, requirement: str | None = None, name: str 
         raise UsageError(f"{printable_path(pyproject)}: already a corpus ([tool.corpuspack] is set); nothing written")
     if root.exists() and not root.is_dir():
         raise UsageError(f"{printable_path(root)}: not a folder")
+    _refuse_inside_a_corpus(root)
     for rel in files:
         _refuse_in_the_way(root, rel)
     result = InitResult(root, requirement=requirement)
@@ -147,6 +148,30 @@ def _refuse_in_the_way(root: Path, rel: str) -> None:
             raise UsageError(f"{printable_path(on_the_way)}: in the way of {rel} (a file or a symlink, not a folder)")
     if os.path.lexists(root / rel):
         raise UsageError(f"{printable_path(root / rel)}: {_EXISTS}")
+
+
+def _refuse_inside_a_corpus(root: Path) -> None:
+    """UsageError when `root` lies in the seeds or corpus folder of an enclosing corpus: its files
+    would become seeds, or change a released version."""
+    from .config import load_config  # config imports much; init needs it only here
+    from .containment import is_within
+    from .errors import CorpuspackError
+
+    resolved = root.resolve()
+    for folder in resolved.parents:
+        if (folder / "pyproject.toml").is_file() and _is_corpus(folder / "pyproject.toml"):
+            try:
+                config = load_config(folder)
+                inside = [config.corpus_dir, config.seeds_dir]
+            except CorpuspackError:  # a broken configuration: its default folders
+                inside = [folder / "corpus", folder / "seeds"]
+            for place in inside:
+                if is_within(resolved, place):
+                    raise UsageError(
+                        f"{printable_path(root)}: inside {printable_path(place)} of the corpus at "
+                        f"{printable_path(folder)}; nothing written"
+                    )
+            return
 
 
 def _is_corpus(pyproject: Path) -> bool:

@@ -214,6 +214,26 @@ def test_a_broken_hand_written_part_is_a_clear_error(small: Path):
         assert str(notes) in done.stderr and said in done.stderr, done.stderr
     notes.write_bytes(b"caf\xe9\n")
     assert "not valid UTF-8" in run_cli("check", "-q", cwd=small, check=3).stderr
+    # a CARD.md planted as a symlink would publish whatever it points at
+    secret = small.parent / "secret.txt"
+    secret.write_text("token-123\n")
+    notes.unlink()
+    notes.symlink_to(secret)
+    done = run_cli("card", cwd=small, check=3)
+    assert "CARD.md: a symlink" in done.stderr
+    assert "token-123" not in (small / "corpus" / "README.md").read_text()
+
+
+def test_front_matter_cannot_rename_a_licence_the_data_gives(small: Path):
+    # One licence the Hub does not list: the card says `license: other` and names it from the data;
+    # a `license_name` in CARD.md once silently replaced that name.
+    seed(small / "seeds", "a", 1, license="LicenseRef-Acme")
+    release(small, "1.0.0")
+    notes = small / "corpus" / "CARD.md"
+    notes.write_text("---\nlicense_name: mit\n---\nProse.\n")
+    done = run_cli("card", cwd=small, check=3)
+    assert "front matter sets license_name, which the card takes from the data's licence" in done.stderr
+    assert "license_name: licenseref-acme" in (small / "corpus" / "README.md").read_text()
 
 
 def test_card_before_any_release_is_a_usage_error(small: Path):
@@ -223,9 +243,12 @@ def test_card_before_any_release_is_a_usage_error(small: Path):
 def test_the_card_escapes_what_the_seeds_say(small: Path):
     seed(small / "seeds", "a", 1, source="Evil | <b>Wire</b>\u202e", language="en-GB", license="EUPL-1.2")
     seed(small / "seeds", "b", 2, license="GPL-3.0-or-later")
+    with (small / "pyproject.toml").open("a", encoding="utf-8") as f:
+        f.write('pretty_name = "News & <script>x</script>\\u202e"\n')  # the title too
     release(small, "1.0.0")
     card = (small / "corpus" / "README.md").read_text()
     assert "| Evil \\| &lt;b&gt;Wire&lt;/b&gt;\\u202e | 1 |" in card and "\u202e" not in card
+    assert "# Dataset Card for News &amp; &lt;script&gt;x&lt;/script&gt;\\u202e\n" in card
     meta = parse(card).data
     assert meta.language == ["en"]
     assert meta.license == ["gpl-3.0", "other"] and meta.license_name == "eupl-1.2"

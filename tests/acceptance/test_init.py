@@ -163,6 +163,19 @@ def test_init_refuses_a_corpus_or_any_file_in_the_way_and_writes_nothing(tmp_pat
     assert not (tmp_path / "new").exists()
 
 
+def test_init_refuses_the_seeds_or_corpus_folder_of_an_enclosing_corpus(tmp_path: Path):
+    # Inside seeds/ its files became seeds; inside corpus/v1.0.0/ they changed a released version.
+    outer = tmp_path / "outer"
+    init(outer, requirement="corpuspack==0.1.0")
+    (outer / "corpus" / "v1.0.0").mkdir()
+    before = tree(tmp_path)
+    for inner in ("seeds/nested", "corpus/v1.0.0/sub", "corpus"):
+        done = run_cli("init", inner, "--requirement", "corpuspack==0.1.0", cwd=outer, check=2)
+        assert f"inside {outer / inner.split('/')[0]} of the corpus at {outer}" in done.stderr, done.stderr
+    assert tree(tmp_path) == before
+    run_cli("init", "beside", "--requirement", "corpuspack==0.1.0", cwd=outer, check=0)  # elsewhere in it: taken
+
+
 def test_a_failure_part_way_removes_what_init_wrote(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """A file appearing between the check and the write (another process) stops init, which
     removes only its own files and folders."""

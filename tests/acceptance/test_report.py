@@ -243,6 +243,26 @@ def test_a_planted_reports_symlink_is_not_followed(released: Path, tmp_path: Pat
     assert "symlink" in done.stderr and list((tmp_path / "elsewhere").iterdir()) == []
 
 
+def test_release_refuses_a_bad_reports_folder_before_it_publishes(released: Path, tmp_path: Path):
+    # A planted corpus/reports (a symlink, or a file) once failed `release` after the version was
+    # moved into place, leaving it half published until the folder was fixed.
+    project = tmp_path / "p"
+    shutil.copytree(released, project, symlinks=True)
+    reports = project / "corpus" / "reports"
+    shutil.rmtree(reports)
+    write_article(project / "seeds", "added", [sentence(900, 20)])
+    (tmp_path / "elsewhere").mkdir()
+    for plant, said in [(lambda: reports.symlink_to(tmp_path / "elsewhere"), "a symlink"),
+                        (lambda: reports.write_text("x"), "not a folder")]:  # fmt: skip
+        plant()
+        done = run_cli("release", "-q", "--version", "9.0.0", cwd=project, check=2)
+        assert said in done.stderr and not (project / "corpus" / "v9.0.0").exists()
+        assert list((tmp_path / "elsewhere").iterdir()) == []
+        reports.unlink()
+    reports.write_text("x")
+    assert "not a folder" in run_cli("report", cwd=project, check=2).stderr
+
+
 def test_the_facts_are_those_of_the_tables(planted: Path, tmp_path: Path):
     """Document lengths follow from the ledger (the documents' texts are not read) and equal the
     texts' lengths; months run without a gap from the first date to the last."""

@@ -143,6 +143,18 @@ def test_filtered_documents_are_in_the_ledger_with_their_rule_and_not_in_documen
     assert manifest["counts"]["dropped_by_reason"]["filtered:min_words"] == 1
 
 
+def test_filters_that_remove_every_document_say_so_not_dedup(small: Path, tmp_path: Path):
+    # The refusal once blamed dedup and pointed at the most repeated paragraphs.
+    from corpuspack import DataError
+
+    for i in range(3):
+        write_article(small / "seeds", f"e{i}", [sentence(10 + i, 30)])
+    with (small / "pyproject.toml").open("a") as f:
+        f.write("filter_languages = ['de']\n")
+    with pytest.raises(DataError, match=r"the filters removed 3 of 3 documents \(paragraphs filtered:languages 3\):"):
+        run(small, tmp_path)
+
+
 def test_no_filter_configured_removes_nothing_and_records_nothing(small: Path, tmp_path: Path):
     write_article(small / "seeds", "a", [sentence(1, 3)])
     out = run(small, tmp_path)

@@ -12,7 +12,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from ..errors import DataError
+from ..errors import ConfigError, DataError
+from ..printable import printable, printable_path
 from ..tables import TABLES
 from . import card_body, card_notes, figures
 from .card_features import features
@@ -45,7 +46,8 @@ class CardSettings:
     @classmethod
     def from_config(cls, config: Config) -> CardSettings:
         label = config.card.as_posix() if config.card is not None else "CARD.md beside this file"
-        return cls(" ".join(config.title.split()), config.card_path, label, config.hub_repo)
+        # One printable line: the title is shown by the Hub (pretty_name) and heads the card.
+        return cls(printable(" ".join(config.title.split()), 200), config.card_path, label, config.hub_repo)
 
 
 @dataclass(frozen=True)
@@ -131,9 +133,18 @@ def metadata(views: list[VersionView], settings: CardSettings, notes: card_notes
         infos.append(_info(name, v, table))
     shown = [latest] if hub else views
     languages = sorted({code for v in shown for tag in v.language if (code := hub_language(tag))})
+    licence = license_metadata(sorted({x for v in shown for x in v.license}))
+    # `license_name` and `license_link` come from the data when it has one licence the Hub does not
+    # list; front matter setting them then would misstate the licence.
+    clash = sorted(set(licence) & set(notes.meta))
+    if clash:
+        raise ConfigError(
+            f"{printable_path(settings.notes_path)}: front matter sets {', '.join(clash)}, which the card takes"
+            " from the data's licence; remove them"
+        )
     meta: dict[str, Any] = {
         "language": languages or None,
-        **license_metadata(sorted({x for v in shown for x in v.license})),
+        **licence,
         "pretty_name": settings.title,
         "size_categories": [size_category(latest.manifest["counts"]["documents"])],
         "task_categories": ["text-generation"],

@@ -46,7 +46,9 @@ def body(
     card of the corpus folder named `folder`; `glance`: markdown of the latest version's main figures."""
     latest = views[-1]
     v = latest.version
-    out = [f"# Dataset Card for {settings.title}", ""]
+    # The title is the user's text, not markup: escaped like the data's cells.
+    title = settings.title.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    out = [f"# Dataset Card for {title}", ""]
     if hub is None:
         out += [
             f"<!-- Made by `corpuspack card` from the manifests and {settings.notes_label}: write prose there, "

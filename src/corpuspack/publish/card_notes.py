@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from ..errors import ConfigError
-from ..printable import printable
+from ..printable import printable, printable_path
 from ..sources.frontmatter import _Loader as StrictLoader  # no aliases, no key written twice
 
 MAX_BYTES = 1 << 20  # a card's prose; a larger file is a mistake, not notes
@@ -76,10 +76,14 @@ def normalise(heading: str) -> str:
 
 def read(path: Path) -> Notes:
     """The notes in `path`, or none when there is no such file."""
+    if path.is_symlink():  # planted in a pull request, it would publish any file the maintainer can read
+        raise ConfigError(
+            f"{printable_path(path)}: a symlink; the card's hand-written part must be a file (or set `card`)"
+        )
     if not path.exists():
         return Notes()
     if not path.is_file():
-        raise ConfigError(f"{path}: the card's hand-written part must be a file")
+        raise ConfigError(f"{printable_path(path)}: the card's hand-written part must be a file")
     with path.open("rb") as f:
         data = f.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:

@@ -21,7 +21,7 @@ from ..diffing import diff_versions
 from ..errors import DataError, UsageError
 from ..printable import printable
 from ..publish import manifest
-from ..publish.figures import PAGE, report_folder
+from ..publish.figures import PAGE, REPORTS, report_folder
 from ..publish.layout import Version, resolve, versions
 from ..staging import fresh_folder
 from ..storage import is_url, local_path
@@ -63,8 +63,8 @@ def report(
         found = resolve(corpus, version)
         where, name = corpus / found.folder, str(found)
         target = Path(into) if into is not None else report_folder(corpus, name)
-        if into is None and target.parent.is_symlink():  # a planted corpus/reports must not lead elsewhere
-            raise UsageError(f"{printable(str(target.parent))}: a symlink; reports are written inside the corpus only")
+        if into is None:
+            check_reports_folder(corpus)
     if target is not None:
         _check_target(target, where, corpus)
     body = manifest.read(where)
@@ -81,6 +81,16 @@ def report(
     target = target or Path(tempfile.mkdtemp(prefix="corpuspack-report-"))
     written = write(target, text, {n: png for n, (png, _) in figures.items()})
     return ReportResult(target, target / PAGE, written, name, time.perf_counter() - started)
+
+
+def check_reports_folder(corpus: Path) -> None:
+    """UsageError unless `corpus/reports` is absent or a real folder: a planted symlink must not lead
+    elsewhere, and `release` checks this before it publishes a version it could not report."""
+    folder = corpus / REPORTS
+    if folder.is_symlink():
+        raise UsageError(f"{printable(str(folder))}: a symlink; reports are written inside the corpus only")
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"{printable(str(folder))}: not a folder; reports are written there")
 
 
 def draw(facts: Facts, body: dict[str, Any], changes: dict[str, Any] | None) -> dict[str, tuple[bytes, str]]:

@@ -138,6 +138,17 @@ def _emptied_text(counts: dict[str, int]) -> str:
 
 def _check_emptied(counts: dict[str, int], config: Config) -> None:
     if counts["documents"] == 0:
+        filtered = counts.get("documents_filtered", 0)
+        if filtered:  # the filters, not dedup: say which, with what they were set to
+            by_rule = ", ".join(
+                f"{r} {n}" for r, n in counts["dropped_by_reason"].items() if r.startswith("filtered:") and n
+            )
+            rest = counts["documents_read"] - filtered
+            raise DataError(
+                f"the filters removed {filtered} of {counts['documents_read']} documents (paragraphs {by_rule})"
+                + (f" and dedup emptied the other {rest}" if rest else "")
+                + ": nothing would be published (check the filter_* settings)"
+            )
         raise DataError(
             f"dedup dropped every paragraph of all {counts['documents_read']} documents: nothing would be "
             "published (see the most repeated paragraphs with `corpuspack build` on a few seeds)"
