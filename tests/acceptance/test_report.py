@@ -25,6 +25,7 @@ import corpuspack
 from corpuspack import UsageError, load_config
 from corpuspack.publish.figures import card_lines
 from corpuspack.reporting.page import POLICY
+from corpuspack.tables import DOCUMENTS
 
 HOSTILE_SOURCE = "<img src=x onerror=alert(1)>$x$\u202e"
 SCRIPTED = "<script>alert('p')</script> " + sentence(900, 30)  # recurs: among the most repeated paragraphs
@@ -112,7 +113,16 @@ def test_release_writes_the_report_beside_the_version_and_the_page_renders_every
     folder = released / "corpus" / "reports" / "v1.1.0"
     page = (folder / "report.html").read_text(encoding="utf-8")
     pngs = {p.stem: p.read_bytes() for p in folder.glob("*.png")}
-    assert set(pngs) == {"sources", "months", "lengths", "removals", "similarity", "languages", "changes"}
+    core = {"sources", "months", "lengths", "removals", "similarity", "languages", "changes"}
+    # and one figure per numeric signal column the documents table carries (output format 3)
+    schema = pq.read_schema(next((released / "corpus" / "v1.1.0" / "documents").glob("*.parquet")))
+    numeric = {
+        f.name
+        for f in schema
+        if f.name not in DOCUMENTS.names
+        and (pa.types.is_integer(f.type) or pa.types.is_floating(f.type) or pa.types.is_boolean(f.type))
+    }
+    assert numeric and set(pngs) == core | {f"signal-{name}" for name in numeric}
     assert _inlined(page) == pngs  # the page holds the very figures written beside it
     for data in pngs.values():
         width, height = _valid_png(data)
@@ -192,7 +202,7 @@ def test_cli_report_writes_where_asked_replaces_only_an_earlier_report(released:
     assert tree(released / "corpus") == before  # nothing else written
     first = tree(tmp_path / "mine")
     again = run_cli("report", "1.0.0", "--to", str(tmp_path / "mine"), cwd=released, check=0)
-    assert again.stdout == done.stdout and len(first) == 7
+    assert again.stdout == done.stdout and len(first) == 1 + len(list((tmp_path / "mine").glob("*.png"))) > 8
     assert tree(tmp_path / "mine") == first  # replaced by the same bytes: a report is reproducible
     (tmp_path / "other").mkdir()
     (tmp_path / "other" / "notes.txt").write_text("mine")
