@@ -140,6 +140,7 @@ def report_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--to", type=Path, metavar="DIR", help="where (default: corpus/reports/vX.Y.Z, or a new temporary folder)"
     )
+    quiet(p)
 
 
 def check_arguments(p: argparse.ArgumentParser) -> None:
