@@ -12,14 +12,17 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
-from conftest import SEED, ledger, run, sentence, write_article
+from conftest import SEED, ledger, run, run_cli, sentence, write_article
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from corpuspack import load_config, validate
 from corpuspack.dedup.keys import key_texts
 from corpuspack.signals import language
-from corpuspack.signals.measure import text_signals
+from corpuspack.signals.measure import _byte_counts, text_signals
 
 GERMAN = [
     "Der Senat hat am Dienstag beschlossen, in den kommenden drei Jahren mehr als zweihundert Kilometer neue "
@@ -87,6 +90,9 @@ def test_every_signal_follows_its_definition_on_varied_documents():
         if rng.random() < 0.3:  # a 5-gram repeated inside a paragraph, in other case and punctuation
             paras.append("one two three four five, six; One Two three four FIVE")
         docs.append(paras)
+    # documents longer than a sort run (a few thousand 5-grams), repeats far apart, between short ones
+    docs[20:20] = [[" ".join(f"w{i}" for i in range(3000)), "x y", " ".join(f"w{i}" for i in range(2990, 4100))]]
+    docs.append([" ".join(f"v{i % 1700}" for i in range(5000))])
     texts = pa.array([p for d in docs for p in d], pa.large_string())
     found = text_signals(texts, np.array([len(d) for d in docs]))
     for i, doc in enumerate(docs):
@@ -166,12 +172,40 @@ def test_no_filter_configured_removes_nothing_and_records_nothing(small: Path, t
 
 
 
-def test_the_card_section_describes_every_signal_the_manifest_records(project: Path, tmp_path: Path):
-    from corpuspack.signals import card_section
+def test_the_card_describes_every_signal_and_the_filters_of_a_release(small: Path):
     from corpuspack.tables import SIGNALS
 
-    manifest = json.loads((run(project, tmp_path) / "manifest.json").read_text())
-    section = card_section(manifest)
-    assert all(f"| `{f.name}` |" in section for f in SIGNALS)
-    assert "lid.176.ftz" in section and "300 characters" in section
-    assert card_section({"version": "1.0.0"}) == ""  # a version before format 3 has none
+    for i in range(3):
+        write_article(small / "seeds", f"e{i}", [sentence(10 + i, 30), sentence(20 + i, 30)])
+    write_article(small / "seeds", "short", ["Too short."])
+    with (small / "pyproject.toml").open("a") as f:
+        f.write("filter_min_words = 5\n")
+    run_cli("release", "-q", "--version", "1.0.0", "--date", "2026-12-02", cwd=small, check=0)
+    card = (small / "corpus" / "README.md").read_text(encoding="utf-8")
+    assert all(f"| `{f.name}` |" in card for f in SIGNALS)
+    assert "lid.176.ftz" in card and "first 200 characters" in card
+    assert "`filter_min_words` 5: 1 document in this version" in card
+    assert "nothing else" not in card  # the card no longer claims that nothing but repeats is removed
+
+
+def test_the_signals_section_escapes_what_a_manifest_says():
+    from corpuspack.publish.card_body import _signals
+
+    hostile = "<script>alert(1)</script> | x"
+    text = _signals({"version": hostile, "language_model": hostile, "language_sample_chars": 300,
+                     "repetition": "a\nb", "columns": {hostile: hostile}})  # fmt: skip
+    assert "<script>" not in text and "&lt;script&gt;" in text and "\\|" in text
+    assert "a\nb" not in text  # one line per cell
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(st.characters(exclude_categories=["Cs"]), max_size=40), max_size=12), st.integers(0, 2))
+def test_letters_spaces_and_stars_are_counted_in_every_script_as_re2_counts_them(paragraphs: list[str], skip: int):
+    # The letters of non-ASCII text are decoded from the UTF-8 bytes and looked up; RE2's `\pL` (the
+    # engine pyarrow's regex functions use) is the reference, on the same Arrow strings (sliced too).
+    texts = pa.array(["pad"] * skip + paragraphs, pa.large_string()).slice(skip)
+    spaces, letters, stars = _byte_counts(texts)
+    expected = pc.utf8_length(pc.replace_substring_regex(texts, r"\PL+", "")).to_pylist()
+    assert letters.tolist() == expected
+    assert spaces.tolist() == [p.count(" ") for p in paragraphs]
+    assert stars.tolist() == [p.count("*") for p in paragraphs]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from .. import signals
+from ..config import FILTERS
 from ..printable import printable
 from ..tables import TABLES, description
 from .card_features import type_name
@@ -74,7 +74,7 @@ def body(
     section("Out-of-Scope Use", 3, "out of scope use")
     section("Dataset Structure", 2, "dataset structure", _structure(views, hub))
     if latest.manifest.get("signals"):  # output format 3
-        out += [signals.card_section(latest.manifest), ""]
+        out += [_signals(latest.manifest["signals"]), ""]
     out += glance or []
     section("Dataset Creation", 2, "dataset creation", default="")
     section("Curation Rationale", 3, "curation rationale")
@@ -85,10 +85,7 @@ def body(
         section(heading, level, key, optional=True)
     section("Who are the annotators?", 4, "who are the annotators", optional=True)
     section("Personal and Sensitive Information", 3, "personal and sensitive information")
-    limits = (
-        "corpuspack removes repeated text (exact and near duplicates, boilerplate, duplicate documents) and "
-        "nothing else: it does not filter the documents for quality, toxicity or personal information."
-    )
+    limits = _limits(latest.manifest)
     section("Bias, Risks, and Limitations", 2, "bias risks and limitations", limits, keep=True)
     section("Recommendations", 3, "recommendations", default=RECOMMENDATION)
     section("Citation", 2, "citation")
@@ -230,7 +227,7 @@ def _structure(views: list[VersionView], hub: str | None) -> str:
 def _processing(latest: VersionView) -> str:
     m = latest.manifest
     counts, dedup = m["counts"], m["config"]["dedup"]
-    reasons = "\n".join(f"| {reason} | {n} |" for reason, n in counts["dropped_by_reason"].items())
+    reasons = "\n".join(f"| {cell(reason)} | {cell(n)} |" for reason, n in counts["dropped_by_reason"].items())
     return (
         f"Every seed was validated against the document schema `{cell(m['schema']['$id'])}`, then its paragraphs "
         f"were deduplicated. In v{latest.version}: {counts['paragraphs']:,} paragraphs read, "
@@ -249,3 +246,34 @@ def _sources(latest: VersionView) -> str:
     rows = "\n".join(f"| {cell(s)} | {n} |" for s, n in shown)
     tail = f"\n\nand {_count(more, 'other source')}." if more else ""
     return f"Documents of v{latest.version} by source:\n\n| source | documents |\n|---|---|\n{rows}{tail}"
+
+
+def _signals(entry: dict) -> str:
+    """The quality signals a format-3 version records: the manifest's words, escaped like data."""
+    rows = "\n".join(f"| `{cell(name)}` | {cell(text)} |" for name, text in entry["columns"].items())
+    return (
+        f"### Quality signals (version {cell(entry['version'])})\n\n"
+        f"Columns of `documents`; language by {cell(entry['language_model'])} on the first "
+        f"{cell(entry['language_sample_chars'])} characters; repetition: {cell(entry['repetition'])}.\n\n"
+        f"| column | definition |\n|---|---|\n{rows}\n"
+    )
+
+
+def _limits(manifest: dict) -> str:
+    """What was removed: repeated text, and the documents the configured filters name, if any."""
+    config = manifest.get("config") or {}
+    filters = {k: config[k] for k in FILTERS if k in config}
+    removes = "repeated text (exact and near duplicates, boilerplate, duplicate documents)"
+    if not filters:
+        return (
+            f"corpuspack removes {removes} and nothing else: it does not filter the documents for quality, "
+            "toxicity or personal information."
+        )
+    named = ", ".join(f"`{cell(k)}` {cell(v)}" for k, v in filters.items())
+    n = (manifest.get("counts") or {}).get("documents_filtered", 0)
+    filtered = _count(n, "document") if type(n) is int else cell(n)
+    return (
+        f"corpuspack removes {removes}, and the documents this corpus's quality filters name ({named}: {filtered} "
+        "in this version, each paragraph in the ledger with its `filtered:` reason). It does not filter "
+        "for toxicity or personal information."
+    )

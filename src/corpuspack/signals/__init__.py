@@ -71,17 +71,3 @@ def language_findings(docs: list[Document], strict: bool) -> list[Finding]:
 def nulls(n: int) -> dict[str, pa.Array]:
     """The spilled signal columns of a format that has none."""
     return {f.name: pa.nulls(n, f.type) for f in MEASURED}
-
-
-def card_section(manifest: dict[str, Any]) -> str:
-    """Markdown describing a version's signals for the dataset card ('' for a version without them)."""
-    entry = manifest.get("signals")
-    if not entry:
-        return ""
-    rows = "\n".join(f"| `{name}` | {text} |" for name, text in entry["columns"].items())
-    return (
-        f"### Quality signals (version {entry['version']})\n\n"
-        f"Columns of `documents`; language by {entry['language_model']} on the first "
-        f"{entry['language_sample_chars']} characters; repetition: {entry['repetition']}.\n\n"
-        f"| column | definition |\n|---|---|\n{rows}\n"
-    )
