@@ -158,15 +158,16 @@ def _duplicate_ngram_share(
         return np.zeros(n_docs)
     m = len(words) - n + 1
     doc = np.repeat(np.arange(n_docs, dtype=np.uint64), doc_words)
-    with np.errstate(over="ignore"):
-        h = words[:m].copy()
-        for k in range(1, n):
-            h = h * MULTIPLIER + words[k : k + m]
+    h = words[:m].copy()
+    for k in range(1, n):  # in place: no temporary arrays the size of the chunk's words
+        np.multiply(h, MULTIPLIER, out=h)
+        np.add(h, words[k : k + m], out=h)
+    h >>= np.uint64(64 - HASH_BITS)
     at = np.flatnonzero(doc[:m] == doc[n - 1 :])  # n-grams that end in the document they start in
     # (document, the top 40 bits of the hash: a polynomial of random 64-bit word hashes with an odd
     # multiplier, uniform there without a final mix): a false match inside a document of 10,000
     # words is a 1-in-20,000 event, and the sort groups each document's n-grams.
-    keys = (doc[at] << np.uint64(HASH_BITS)) | (h[at] >> np.uint64(64 - HASH_BITS))
+    keys = (doc[at] << np.uint64(HASH_BITS)) | h[at]
     return _share(_twice_per_document(keys, n_docs), grams)
 
 
