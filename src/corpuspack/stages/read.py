@@ -3,7 +3,6 @@ into the spill of the work folder. Chunks an interrupted build finished are take
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,10 +15,11 @@ from ..ids import ID_SCHEMA, id_findings
 from ..model import Finding
 from ..pipeline import workdir
 from ..pipeline.chunk import SEED_FACTS, Chunk, ChunkResult, chunk_key, load_finished
+from ..pipeline.plan import plan_chunks
 from ..pipeline.spill import Spill
 from ..progress import Progress
 from ..schema import Schema
-from ..sources import SeedFile, discover
+from ..sources import discover
 from ..storage import is_url, mirror
 from ..tuning import Tuning
 from ..validation import finding_order, require_seeds
@@ -76,26 +76,6 @@ def read(
     if ids.num_rows == 0:
         raise DataError(f"{config.seeds if is_url(config.seeds) else seeds_dir}: no seed documents to build")
     return Read(Spill(work, keys), work / INPUTS, ids.num_rows, reused)
-
-
-def plan_chunks(seeds: list[SeedFile], tuning: Tuning) -> list[list[SeedFile]]:
-    """Consecutive runs of seed files of about `chunk_bytes` (fixed by the file list, not by workers)."""
-    chunks: list[list[SeedFile]] = []
-    current: list[SeedFile] = []
-    size = 0
-    for seed in seeds:
-        if seed.size >= 0:
-            size += seed.size
-        else:
-            with contextlib.suppress(OSError):
-                size += seed.path.stat().st_size
-        current.append(seed)
-        if size >= tuning.chunk_bytes or len(current) >= tuning.chunk_files:
-            chunks.append(current)
-            current, size = [], 0
-    if current:
-        chunks.append(current)
-    return chunks
 
 
 def load_inputs(path: Path) -> pa.Table:
