@@ -3,6 +3,8 @@ into the spill of the work folder. Chunks an interrupted build finished are take
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +26,7 @@ from ..storage import is_url, mirror
 from ..tuning import Tuning
 from ..validation import finding_order, require_seeds
 
+CHECK_THREADS = min(4, os.cpu_count() or 1)  # checking kept chunks: hashing seed files, GIL released
 INPUTS = "inputs.arrow"  # the seed facts, in the work folder until the manifest needs them
 
 
@@ -89,13 +92,11 @@ def _save_table(table: pa.Table, path: Path) -> None:
 
 
 def _finished(work: Path, chunks: list[Chunk]) -> dict[str, ChunkResult]:
-    """Chunks an interrupted build finished whose inputs still hold the same bytes: decided once, here."""
-    found = {}
-    for chunk in chunks:
-        result = load_finished(work, chunk.key, chunk.seeds)
-        if result is not None:
-            found[chunk.key] = result
-    return found
+    """Chunks an earlier build finished whose inputs still hold the same bytes: decided once, here.
+    In threads: the check is mostly hashing the seed files again, which releases the GIL."""
+    with ThreadPoolExecutor(CHECK_THREADS) as pool:
+        results = pool.map(lambda chunk: load_finished(work, chunk.key, chunk.seeds), chunks)
+        return {chunk.key: result for chunk, result in zip(chunks, results, strict=True) if result is not None}
 
 
 def _refuse_invalid(findings: list[Finding]) -> None:
