@@ -5,11 +5,12 @@
 build     the floor, `build --exact-only` and `build`: wall, CPU, peak RSS, stage seconds, x floor
 dedup     the stages after reading, chunks reused from a kept work folder (dedup, write, finish)
 engines   local and Ray with 1 and 2 CPUs; every output file's sha256 compared with the first run's
+incremental  a full build against one with a kept work folder after 1% of the seeds were added; same bytes
 validate  CPU milliseconds per document of `validate` (warm)
 peers     datasketch's MinHashLSH and datatrove's MinHash dedup on the build's paragraphs
 profile   one build: seconds, main RSS and tree PSS per stage (from the build's own stage timings),
           with --cprofile N the top functions
-all       every command above in one run (the figures of bench/README.md)
+all       every command above but incremental in one run (the figures of bench/README.md)
 
 Each run is its own process (bench/job.py, bench/peers.py) timed by bench/measure.py. --rounds N
 runs every variant N times, the order rotated each round, and reports medians. --against REV|DIR
@@ -24,6 +25,7 @@ import hashlib
 import importlib.util
 import json
 import os
+import shutil
 import sys
 import tempfile
 from collections.abc import Callable
@@ -106,6 +108,59 @@ def cmd_dedup(args: argparse.Namespace, tmp: Path) -> tuple[str, dict]:
     runs = rounds(variants, args.rounds, tmp)
     note = "Every chunk is taken from a kept `--work` folder: `read` is only the check that each chunk is current."
     return _result(runs, None, args, note)
+
+
+def cmd_incremental(args: argparse.Namespace, tmp: Path) -> tuple[str, dict]:
+    """A full build of the corpus against a build with a work folder kept from the corpus without
+    `--added` of its seed files (the last by path, like new articles with later names, or with
+    `--spread` evenly among the others), paired round by round; the same bytes required."""
+    files = sorted(p for p in (args.corpus / "seeds").iterdir() if p.is_file())
+    n = max(1, round(len(files) * args.added))
+    new = set(files[:: max(1, len(files) // n)][:n] if args.spread else files[-n:])
+    before, after = _linked(args.corpus, tmp / "before", files, new), _linked(args.corpus, tmp / "after", files, set())
+    kept, snapshot = tmp / "work", tmp / "work-before"
+    print(f"  filling a work folder from {len(files) - n} of {len(files)} seed files", file=sys.stderr)
+    measure.run(job("build", before, tmp / "fill", "--work", snapshot))
+    shutil.rmtree(tmp / "fill")
+    full, added = "full build", f"{len(new)} files added, kept work folder"
+    variants = [Variant(full, job("build", after, OUT)), Variant(added, job("build", after, OUT, "--work", kept))]
+    runs: dict[str, list[Run]] = {v.name: [] for v in variants}
+    sums: dict[str, list[str]] = {v.name: [] for v in variants}
+    for i in range(args.rounds):
+        for v in variants[i % 2 :] + variants[: i % 2]:
+            shutil.rmtree(kept, ignore_errors=True)
+            shutil.copytree(snapshot, kept, symlinks=True)  # the folder as the build before the new files left it
+            out = tmp / f"run-{i}"
+            runs[v.name].append(measure.run([a.replace(OUT, str(out)) for a in v.argv]))
+            files_out = {p.relative_to(out).as_posix(): _sha256(p) for p in sorted(out.rglob("*")) if p.is_file()}
+            sums[v.name].append(_sha256(json.dumps(files_out).encode()))
+            shutil.rmtree(out)
+            print(f"  round {i + 1}/{args.rounds} {v.name}: {runs[v.name][-1].wall:.2f} s", file=sys.stderr)
+    same = "yes" if sums[full] == sums[added] else "NO"
+    note = (
+        f"{len(new)} of {len(files)} seed files ({'spread among the others' if args.spread else 'the last by path'}) "
+        "added to a corpus whose build kept its work folder; `read` of the kept-folder build includes the check "
+        f"that each reused chunk is current. Same bytes as the full build in every round: {same}."
+    )
+    text, data = _result(runs, full, args, note)
+    reused = [[r.report["reused_chunks"] for r in runs[added]], [r.report["reused_chunks"] for r in runs[full]]]
+    text += f"\nChunks reused: {reused[0]} (full build: {reused[1]}).\n"
+    if same == "NO":
+        print(text)
+        raise SystemExit("the incremental build's output differs from the full build's")
+    return text, {**data, "same_bytes": same, "ratio_wall": paired_ratio(runs, added, full)}
+
+
+def _linked(corpus: Path, folder: Path, files: list[Path], leave: set[Path]) -> Path:
+    """A copy of the project `corpus` in `folder`, its seed files hard links (same bytes, same mtime)."""
+    (folder / "seeds").mkdir(parents=True)
+    for p in corpus.iterdir():
+        if p.is_file():
+            shutil.copy2(p, folder / p.name)
+    for p in files:
+        if p not in leave:
+            os.link(p, folder / "seeds" / p.name)
+    return folder
 
 
 def cmd_engines(args: argparse.Namespace, tmp: Path) -> tuple[str, dict]:
@@ -247,6 +302,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Path], tuple[str, dict]]] = {
     "build": cmd_build,
     "dedup": cmd_dedup,
     "engines": cmd_engines,
+    "incremental": cmd_incremental,
     "validate": cmd_validate,
     "profile": cmd_profile,
     "peers": cmd_peers,
@@ -269,6 +325,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, help="write COMMAND.md and COMMAND.json here too")
     parser.add_argument("--engines", default="local,ray", help="engines: local,ray")
     parser.add_argument("--cpus", default="1,2", help="engines: worker counts")
+    parser.add_argument("--added", type=float, default=0.01, help="incremental: share of seed files added")
+    parser.add_argument("--spread", action="store_true", help="incremental: added files spread among the others")
     parser.add_argument("--engine", help="profile: the engine")
     parser.add_argument("--workers", type=int, help="profile: workers")
     parser.add_argument("--work", type=Path, help="profile: a kept work folder (chunks reused on a second run)")
@@ -286,7 +344,7 @@ def main() -> None:
     texts, data = [heading], {"machine": heading}
     with tempfile.TemporaryDirectory(prefix="corpuspack-bench-") as tmp:
         args.against_src = measure.checkout(args.against, Path(tmp)) if args.against else None
-        for name in COMMANDS if args.command == "all" else [args.command]:
+        for name in [c for c in COMMANDS if c != "incremental"] if args.command == "all" else [args.command]:
             print(f"{name}:", file=sys.stderr)
             scratch = Path(tmp) / name
             scratch.mkdir()

@@ -65,6 +65,18 @@ def test_dedup_reuses_every_chunk_of_the_kept_work_folder(corpus: Path, tmp_path
     assert run["reused_chunks"] > 0
 
 
+def test_incremental_adds_seeds_to_a_kept_work_folder_and_gives_the_full_builds_bytes(corpus: Path, tmp_path: Path):
+    text, runs = runner("incremental", corpus, tmp_path, "--added", 0.05)
+    assert runs["same_bytes"] == "yes" and "Same bytes as the full build in every round: yes" in text
+    (full,) = runs["full build"]
+    (added,) = runs["2 files added, kept work folder"]
+    stages_fit(full)
+    stages_fit(added)
+    assert full["reused_chunks"] == 0  # 40 documents: one chunk, read again once a file is added
+    assert full["counts"] == added["counts"] and full["counts"]["documents_read"] == 40
+    assert runs["ratio_wall"] > 0
+
+
 def test_engines_give_the_same_bytes(corpus: Path, tmp_path: Path):
     engines = "local,ray" if importlib.util.find_spec("ray") else "local"
     _, runs = runner("engines", corpus, tmp_path, "--engines", engines, "--cpus", "1")

@@ -55,7 +55,7 @@ def test_texts_regrouped_only_when_out_of_spill_order(small: Path, tmp_path: Pat
     keys = sorted(p.name[len("docs-") : -len(".arrow")] for p in work.glob("docs-*.arrow"))
     spill = Spill(work, keys)
     rows = global_order(spill).rows
-    assert spill.chunks == 8
+    assert spill.chunks >= 4  # several chunks (about one per 4 files)
     in_order = folders == 1
     assert assemble.in_spill_order(spill, rows) == in_order
     assert assemble.in_spill_order(spill, rows, block=5) == in_order  # counted across blocks too

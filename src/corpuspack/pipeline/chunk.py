@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from ..tables import DOCUMENT_SPILL, METADATA_NAMES
 from ..validation import read_valid
 from ..version import __version__
 from .measured import document_signals, exclude_filtered
+from .unchanged import stats, unchanged
 
 SEED_FACTS = pa.schema(
     [("path", pa.string()), ("size", pa.int64()), ("sha256", pa.string()), ("git_blob", pa.string())]
@@ -118,9 +120,24 @@ def load_finished(work: Path, key: str, seeds: list[SeedFile]) -> ChunkResult | 
         result = _result_from(body, key)
     except (OSError, ValueError, TypeError, KeyError, pa.ArrowException):
         return None
-    if body.get("contents") != _contents(seeds, {}):
+    files = _files(seeds)
+    same = unchanged(files, body.get("stats")) and sorted(body["contents"]) == sorted(rel for rel, _ in files)
+    if not same and body.get("contents") != _contents(seeds, {}):
         return None
     return result
+
+
+def _files(seeds: list[SeedFile]) -> list[tuple[str, str]]:
+    """(rel, path) of every file a chunk of `seeds` reads: its seeds and their sidecars, once each."""
+    out: dict[str, str] = {}
+    for seed in seeds:
+        out.setdefault(seed.rel, seed.file)
+        if seed.kind == "text":
+            side = sidecar_path(seed.file)
+            folder = seed.rel.rsplit("/", 1)[0] + "/" if "/" in seed.rel else ""
+            if os.path.isfile(side):
+                out.setdefault(folder + os.path.basename(side), side)
+    return list(out.items())
 
 
 def _contents(seeds: list[SeedFile], known: dict[str, str]) -> dict[str, str]:
@@ -128,24 +145,24 @@ def _contents(seeds: list[SeedFile], known: dict[str, str]) -> dict[str, str]:
     already taken (at build time, those of the chunk's own files); the others are read here (on
     resume, with none known, every file is)."""
     out: dict[str, str] = {}
-    for seed in seeds:
-        files = [(seed.rel, seed.file)]
-        if seed.kind == "text":
-            side = sidecar_path(seed.file)
-            folder = seed.rel.rsplit("/", 1)[0] + "/" if "/" in seed.rel else ""
-            if os.path.isfile(side):
-                files.append((folder + os.path.basename(side), side))
-        for rel, file in files:
-            if rel in out:
-                continue
-            if rel in known:
-                out[rel] = known[rel]
-            elif os.path.isfile(file):
-                out[rel] = path_facts(rel, Path(file))["sha256"]
+    for rel, file in _files(seeds):
+        if rel in known:
+            out[rel] = known[rel]
+        elif os.path.isfile(file):
+            out[rel] = _sha256(file, rel)
     return out
 
 
-def _marker_body(result: ChunkResult, contents: dict[str, str]) -> dict:
+def _sha256(path: str, rel: str) -> str:
+    """The file's sha256 alone (the check of a kept chunk needs no git blob id): "" if unreadable."""
+    try:
+        with open_regular(path, rel) as f:
+            return hashlib.file_digest(f, "sha256").hexdigest()
+    except (Refused, OSError):
+        return ""
+
+
+def _marker_body(result: ChunkResult, contents: dict[str, str], stats: dict[str, str]) -> dict:
     return {
         "format": 1,
         "key": result.key,
@@ -156,6 +173,7 @@ def _marker_body(result: ChunkResult, contents: dict[str, str]) -> dict:
         "ids": result.ids.to_pydict(),
         "seeds": result.seeds.to_pydict(),
         "contents": contents,
+        "stats": stats,  # `unchanged`: files whose stat says they still hold these contents
     }
 
 
@@ -186,6 +204,7 @@ def process_chunk(
 ) -> ChunkResult:
     """Read and validate `seeds`; spill the valid documents and their paragraphs with features;
     write the completion marker last. `forget`: let the page cache go of each seed once read."""
+    started = time.time_ns()
     schema = load_schema(config.schema_path)
     result = ChunkResult(index, key)
     docs: list[Document] = []
@@ -227,7 +246,7 @@ def process_chunk(
     _write_ipc(para_table, para_path)
     result.documents, result.paragraphs = len(docs), len(texts)
     marker = marker_path(work, key)
-    body = _marker_body(result, _contents(seeds, sha))
+    body = _marker_body(result, _contents(seeds, sha), stats(_files(seeds), started))
     marker.with_suffix(".tmp").write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
     marker.with_suffix(".tmp").replace(marker)
     return result

@@ -3,7 +3,8 @@ into the spill of the work folder. Chunks an interrupted build finished are take
 
 from __future__ import annotations
 
-import contextlib
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,14 +17,16 @@ from ..ids import ID_SCHEMA, id_findings
 from ..model import Finding
 from ..pipeline import workdir
 from ..pipeline.chunk import SEED_FACTS, Chunk, ChunkResult, chunk_key, load_finished
+from ..pipeline.plan import plan_chunks
 from ..pipeline.spill import Spill
 from ..progress import Progress
 from ..schema import Schema
-from ..sources import SeedFile, discover
+from ..sources import discover
 from ..storage import is_url, mirror
 from ..tuning import Tuning
 from ..validation import finding_order, require_seeds
 
+CHECK_THREADS = min(4, os.cpu_count() or 1)  # checking kept chunks: hashing seed files, GIL released
 INPUTS = "inputs.arrow"  # the seed facts, in the work folder until the manifest needs them
 
 
@@ -78,26 +81,6 @@ def read(
     return Read(Spill(work, keys), work / INPUTS, ids.num_rows, reused)
 
 
-def plan_chunks(seeds: list[SeedFile], tuning: Tuning) -> list[list[SeedFile]]:
-    """Consecutive runs of seed files of about `chunk_bytes` (fixed by the file list, not by workers)."""
-    chunks: list[list[SeedFile]] = []
-    current: list[SeedFile] = []
-    size = 0
-    for seed in seeds:
-        if seed.size >= 0:
-            size += seed.size
-        else:
-            with contextlib.suppress(OSError):
-                size += seed.path.stat().st_size
-        current.append(seed)
-        if size >= tuning.chunk_bytes or len(current) >= tuning.chunk_files:
-            chunks.append(current)
-            current, size = [], 0
-    if current:
-        chunks.append(current)
-    return chunks
-
-
 def load_inputs(path: Path) -> pa.Table:
     with pa.OSFile(str(path)) as source:
         return pa.ipc.open_file(source).read_all()
@@ -109,13 +92,11 @@ def _save_table(table: pa.Table, path: Path) -> None:
 
 
 def _finished(work: Path, chunks: list[Chunk]) -> dict[str, ChunkResult]:
-    """Chunks an interrupted build finished whose inputs still hold the same bytes: decided once, here."""
-    found = {}
-    for chunk in chunks:
-        result = load_finished(work, chunk.key, chunk.seeds)
-        if result is not None:
-            found[chunk.key] = result
-    return found
+    """Chunks an earlier build finished whose inputs still hold the same bytes: decided once, here.
+    In threads: the check is mostly hashing the seed files again, which releases the GIL."""
+    with ThreadPoolExecutor(CHECK_THREADS) as pool:
+        results = pool.map(lambda chunk: load_finished(work, chunk.key, chunk.seeds), chunks)
+        return {chunk.key: result for chunk, result in zip(chunks, results, strict=True) if result is not None}
 
 
 def _refuse_invalid(findings: list[Finding]) -> None:

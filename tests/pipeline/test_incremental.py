@@ -1,0 +1,146 @@
+"""Incremental builds: with a kept work folder, a new, edited or removed seed re-reads only the chunk it
+falls in, and the output is byte for byte that of a full build of the same seeds."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from conftest import run, sentence, write_article
+
+from corpuspack import build, load_config
+from corpuspack.pipeline import unchanged
+from corpuspack.pipeline.plan import plan_chunks
+from corpuspack.sources import SeedFile
+from corpuspack.tuning import Tuning
+
+TUNING = Tuning(chunk_files=6)  # about six files a chunk: 60 seeds in about ten chunks
+
+
+def _seeds(names: list[str], size: int = 5000) -> list[SeedFile]:
+    return [SeedFile(f"/seeds/{n}", n, size, f"{size}:1") for n in names]
+
+
+def _runs(chunks: list[list[SeedFile]]) -> list[tuple[str, ...]]:
+    return [tuple(s.rel for s in c) for c in chunks]
+
+
+@pytest.mark.parametrize("at", [0, 13, 150, 299])
+def test_a_new_file_moves_no_boundary_but_those_of_its_own_chunk(at: int):
+    names = [f"a{i:05d}.txt" for i in range(0, 3000, 10)]
+    before = _runs(plan_chunks(_seeds(names), TUNING))
+    new = f"a{int(names[at][1:6]) + 5:05d}.txt"  # sorts right after names[at]
+    after = _runs(plan_chunks(_seeds(sorted([*names, new])), TUNING))
+    assert len(before) > 20
+    changed = [c for c in after if c not in before]
+    assert any(new in c for c in changed) and len(changed) <= 2  # its chunk, split in two at most
+    assert sum(len(c) for c in changed) <= max(len(c) for c in before) + 1 + 2 * 6  # its chunk and a neighbour
+    gone = [c for c in before if c not in after]
+    assert {n for c in gone for n in c} | {new} == {n for c in changed for n in c}
+
+
+def test_chunks_stay_about_the_size_asked_whatever_the_file_sizes():
+    tuning = Tuning(chunk_bytes=1 << 20, chunk_files=1000)
+    small = _seeds([f"s{i:05d}.txt" for i in range(20000)], size=3000)  # 4 KiB each: about 256 a chunk
+    sizes = [len(c) for c in plan_chunks(small, tuning)]
+    assert 150 < sum(sizes) / len(sizes) < 400 and max(sizes) <= 3 * 256
+    big = _seeds([f"b{i:03d}.jsonl" for i in range(50)], size=3 << 20)  # each over the target: one a chunk
+    assert [len(c) for c in plan_chunks(big, tuning)] == [1] * 50
+    tiny = _seeds([f"t{i:05d}.txt" for i in range(20000)], size=10)
+    sizes = [len(c) for c in plan_chunks(tiny, tuning)]
+    assert 500 < sum(sizes) / len(sizes) < 1500 and max(sizes) <= 3000
+
+
+@pytest.fixture
+def sixty(small: Path) -> Path:
+    """Sixty articles, a shared paragraph in many of them (its first copy kept, the others dropped)."""
+    shared = sentence(7, 50)
+    for i in range(0, 120, 2):
+        paragraphs = [sentence(1000 + i, 40), sentence(2000 + i, 30)] + ([shared] if i % 3 == 0 else [])
+        write_article(small / "seeds", f"d{i:03d}", paragraphs)
+    return small
+
+
+def _chunk_files(work: Path) -> dict[str, frozenset[str]]:
+    """The seed files of every chunk the work folder holds, by chunk marker name."""
+    return {p.name: frozenset(json.loads(p.read_text())["seeds"]["path"]) for p in work.glob("chunk-*.done")}
+
+
+def _rebuilt(project: Path, tmp_path: Path, work: Path, name: str) -> tuple[int, set[str]]:
+    """Build again with the kept `work`: (chunks reused, seed files read again); output byte for byte
+    that of a full build of the same seeds in a fresh work folder."""
+    before = {p.name: p.read_bytes() for p in work.glob("chunk-*.done")}
+    result = build(out=tmp_path / name, work=work, config=load_config(project), workers=1, tuning=TUNING)
+    after = _chunk_files(work)
+    full = run(project, tmp_path, f"{name}-full", tuning=TUNING)
+    files = sorted(p.relative_to(full) for p in full.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(tmp_path / name) for p in (tmp_path / name).rglob("*") if p.is_file())
+    for rel in files:
+        assert (full / rel).read_bytes() == (tmp_path / name / rel).read_bytes(), rel
+    redone = {key for key in after if before.get(key) != (work / key).read_bytes()}  # a marker written again
+    assert result.reused_chunks == len(after) - len(redone)
+    return result.reused_chunks, {f for key in redone for f in after[key]}
+
+
+def test_a_new_file_rereads_only_its_chunk_and_builds_the_same_bytes(sixty: Path, tmp_path: Path):
+    work = tmp_path / "work"
+    build(out=tmp_path / "first", work=work, config=load_config(sixty), workers=1, tuning=TUNING)
+    chunks = _chunk_files(work)
+    assert len(chunks) >= 6
+    # Sorts in the middle and comes first by id with the shared paragraph: the copies in older documents
+    # are now the dropped ones, so the dedup decisions of chunks not read again change too.
+    write_article(sixty / "seeds" / "d050x", "a000", [sentence(7, 50), sentence(9999, 40)])
+    reused, reread = _rebuilt(sixty, tmp_path, work, "added")
+    old = reread - {"seeds/d050x/a000.txt"}
+    assert "seeds/d050x/a000.txt" in reread
+    assert not old or old in chunks.values()  # besides the new file, one old chunk at most
+    assert reused == len(chunks) - (1 if old else 0)
+
+
+def test_an_edited_file_rereads_only_its_chunk(sixty: Path, tmp_path: Path):
+    work = tmp_path / "work"
+    build(out=tmp_path / "first", work=work, config=load_config(sixty), workers=1, tuning=TUNING)
+    chunks = _chunk_files(work)
+    path = sixty / "seeds" / "d070.txt"
+    path.write_text(path.read_text().replace(sentence(2070, 30), sentence(2071, 30)))  # about the same size
+    os.utime(path, ns=(path.stat().st_mtime_ns + 10**9,) * 2)
+    reused, reread = _rebuilt(sixty, tmp_path, work, "edited")
+    assert reread in chunks.values() and "seeds/d070.txt" in reread
+    assert reused == len(chunks) - 1
+
+
+def test_a_removed_file_rereads_its_chunk_and_a_neighbour_at_most(sixty: Path, tmp_path: Path):
+    work = tmp_path / "work"
+    build(out=tmp_path / "first", work=work, config=load_config(sixty), workers=1, tuning=TUNING)
+    chunks = _chunk_files(work)
+    (sixty / "seeds" / "d000.txt").unlink()  # the first copy of the shared paragraph: the next is kept now
+    reused, reread = _rebuilt(sixty, tmp_path, work, "removed")
+    assert reused >= len(chunks) - 2
+    holding = [files for files in chunks.values() if files & (reread | {"seeds/d000.txt"})]
+    assert len(holding) <= 2 and reread | {"seeds/d000.txt"} == frozenset().union(*holding)
+
+
+def test_a_kept_chunk_is_checked_by_stat_and_a_seed_restored_with_its_old_mtime_still_caught(
+    sixty: Path, tmp_path: Path
+):
+    time.sleep(unchanged.MARGIN_NS / 1e9 + 0.2)  # the seeds' last change well before the build reads them
+    work = tmp_path / "work"
+    build(out=tmp_path / "first", work=work, config=load_config(sixty), workers=1, tuning=TUNING)
+    markers = [json.loads(p.read_text()) for p in work.glob("chunk-*.done")]
+    assert all(set(m["stats"]) == set(m["contents"]) for m in markers)  # every file known by its stat
+    again = build(out=tmp_path / "again", work=work, config=load_config(sixty), workers=1, tuning=TUNING)
+    assert again.reused_chunks == len(markers)
+    seed = sixty / "seeds" / "d040.txt"
+    st, text = seed.stat(), seed.read_text()
+    swapped = text.replace(sentence(1040, 40)[:20], sentence(1040, 40)[:20][::-1])
+    assert len(swapped) == len(text) and swapped != text
+    seed.write_text(swapped)
+    os.utime(seed, ns=(st.st_atime_ns, st.st_mtime_ns))  # same size, same mtime: only the ctime tells
+    reused, reread = _rebuilt(sixty, tmp_path, work, "restored")
+    assert reused == len(markers) - 1 and "seeds/d040.txt" in reread
+    texts = pq.read_table(tmp_path / "restored" / "documents", columns=["text"]).column("text").to_pylist()
+    assert any(sentence(1040, 40)[:20][::-1] in t for t in texts)
