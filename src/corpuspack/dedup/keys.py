@@ -14,8 +14,9 @@ Rules 1 (the first releases'): every combining mark removed and every digit fold
 Words are the space-separated tokens of the key text, so near-duplicate similarity is about
 words, not the punctuation around them.
 
-ASCII paragraphs (most of an English corpus) take one `bytes.translate`; others go through
-`unicodedata`. Word hashing runs once per distinct word of a batch (xxh3-64), not once per word.
+ASCII paragraphs (most of an English corpus) take one `bytes.translate`; others go word by word
+through `unicodedata`, once per distinct word of a batch (`wordwise`). Word hashing runs once per
+distinct word of a batch (xxh3-64), not once per word.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import pyarrow.compute as pc
 import xxhash
 
 from .minhash import fmix64
+from .wordwise import key_texts_wordwise
 
 RULES = 2  # the latest dedup rules; a version built under other rules records them
 KEY_NORMALISATION = {
@@ -116,7 +118,8 @@ def key_texts(texts: pa.Array | Sequence[str], rules: int = RULES) -> pa.Array:
     """`key_text` of every paragraph, as a large_string array.
 
     ASCII paragraphs take one `bytes.translate` of the array's whole data buffer (the offsets stay
-    the same), then one vectorised trim; only the others go through `unicode_key_text` one by one.
+    the same), then one vectorised trim; the others go word by word (`wordwise`): Python folds each
+    distinct non-ASCII word once.
     """
     if not isinstance(texts, pa.Array):
         texts = pa.array(texts, pa.large_string())
@@ -124,18 +127,22 @@ def key_texts(texts: pa.Array | Sequence[str], rules: int = RULES) -> pa.Array:
         texts = texts.cast(pa.large_string())
     if len(texts) == 0:
         return pa.array([], pa.large_string())
+    ascii = np.asarray(pc.string_is_ascii(texts), dtype=bool)
+    if not ascii.all():
+        slow = np.flatnonzero(~ascii)
+        if len(slow) == len(texts):
+            return key_texts_wordwise(texts, rules, _ASCII_TABLES[rules], _DIACRITICS, _ANY_UNSPACED)
+        texts = texts.take(pa.array(np.concatenate([np.flatnonzero(ascii), slow])))
+        keys = key_texts(texts.slice(0, len(texts) - len(slow)), rules)
+        others = key_texts_wordwise(texts.slice(len(keys)), rules, _ASCII_TABLES[rules], _DIACRITICS, _ANY_UNSPACED)
+        order = np.empty(len(texts), dtype=np.int64)  # back to the paragraphs' order
+        order[np.flatnonzero(ascii)] = np.arange(len(keys))
+        order[slow] = len(keys) + np.arange(len(slow))
+        return pa.concat_arrays([keys, others]).take(pa.array(order))
     _, offsets, data = texts.buffers()
     translated = pa.py_buffer(data.to_pybytes().translate(_ASCII_TABLES[rules]) if data is not None else b"")
     keys = pa.LargeStringArray.from_buffers(len(texts), offsets, translated, offset=texts.offset)
-    keys = pc.utf8_trim(keys, " ")
-    ascii = pc.string_is_ascii(texts)
-    if pc.all(ascii).as_py():
-        return keys
-    others: list[bytes | None] = [None] * len(texts)
-    slow = np.flatnonzero(~np.asarray(ascii))
-    for i, text in zip(slow.tolist(), texts.take(pa.array(slow)).to_pylist(), strict=True):
-        others[i] = unicode_key_text(text, rules)
-    return pc.if_else(ascii, keys, pa.array(others, pa.large_binary()).cast(pa.large_string()))
+    return pc.utf8_trim(keys, " ")
 
 
 def hash_strings(values: pa.Array) -> np.ndarray:

@@ -1,0 +1,94 @@
+"""The batch path of key texts (`dedup.wordwise`, a word at a time) gives `key_text` of each paragraph,
+byte for byte, under both rules, on random Unicode text: the words, and so every key, MinHash and
+decision a build makes, cannot depend on which path a paragraph took.
+
+CORPUSPACK_FUZZ_EXAMPLES=N runs N random examples per property instead of CI's fixed set.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pyarrow as pa
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from corpuspack.dedup.keys import key_text, key_texts, word_hashes
+
+FUZZ = int(os.environ.get("CORPUSPACK_FUZZ_EXAMPLES", "0") or 0)
+EXAMPLES = settings(
+    max_examples=FUZZ or 300,
+    derandomize=not FUZZ,
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+# Characters that exercise every rule: ASCII, accented Latin and bare combining marks, Greek with
+# capital sigma (its lower case depends on its neighbours), Cyrillic, Hebrew and Arabic points,
+# Devanagari vowel signs, Thai and Lao (unspaced, with marks), Han, kana, full-width forms,
+# compatibility forms that decompose to several characters or to a space, other spaces and
+# digits, the underscore, symbols, and marks above U+30000.
+INTERESTING = (
+    "aZ09 .,;:'-_!?\t\n"
+    "éÉàçñøÅßæœĳǅǆﬁﬂ½²㎏™"
+    "\u0301\u0308\u0327\u20d7\ufe20"
+    "ΣσςΟΔάΆΐ"
+    "ЁёЙйЪ"
+    "שָׁלוֹם مَرْحَبًا ٣"
+    "कि ने ष्ट ९"
+    "กั้ข่าว ເລົ້າ"
+    "中文字日本語テキストひらがな々〇"
+    "ＡＢＣ１２３　"
+    "\u00a0\u2002\u200b\u3000\u1680\u00a8\u02dc"
+    "⺀⿕€→✓"
+    "\U000e0100\U00030000\U0002a700"
+)
+characters = st.one_of(
+    st.sampled_from(INTERESTING),
+    st.characters(exclude_categories=("Cs",)),
+)
+paragraph = st.one_of(
+    st.text(characters, max_size=40),
+    st.lists(st.text(characters, min_size=1, max_size=8), max_size=8).map(" ".join),
+    st.text(st.sampled_from("abc ABC,.1"), max_size=20),  # ASCII paragraphs, mixed into a batch
+)
+
+
+@pytest.mark.parametrize("rules", [1, 2])
+@EXAMPLES
+@given(batch=st.lists(paragraph, min_size=1, max_size=12))
+def test_key_texts_of_a_batch_equal_key_text_of_each(rules: int, batch: list[str]):
+    expected = [key_text(t, rules).decode("utf-8") for t in batch]
+    assert key_texts(batch, rules).to_pylist() == expected
+    # An Arrow slice (offsets not from 0), as a chunk's paragraphs can be.
+    padded = pa.array(["x", *batch, "é"], pa.large_string()).slice(1, len(batch))
+    assert key_texts(padded, rules).to_pylist() == expected
+
+
+@EXAMPLES
+@given(batch=st.lists(paragraph, min_size=1, max_size=12))
+def test_word_hashes_of_a_batch_equal_those_of_each_paragraph_alone(batch: list[str]):
+    hashes, offsets = word_hashes(key_texts(batch))
+    for i, text in enumerate(batch):
+        alone, _ = word_hashes(pa.array([key_text(text).decode("utf-8")], pa.large_string()))
+        assert np.array_equal(hashes[offsets[i] : offsets[i + 1]], alone)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("ΟΔΟΣ ΟΔΟΣ. Σ", ["οδος", "οδος", "σ"]),  # final sigma decided inside each word
+        ("Crème  Brûlée, ça", ["creme", "brulee", "ca"]),
+        ("กั ข้าว", ["กั", "ข้", "า", "ว"]),  # Thai: a character with its marks
+        ("中文 text", ["中", "文", "text"]),
+        ("x\u00a0y ﬁ", ["x", "y", "fi"]),  # NFKD gives a space inside one token
+    ],
+)
+def test_batch_words_of_known_paragraphs(text: str, words: list[str]):
+    batch = [text, "plain ASCII", text.upper()]
+    keys = key_texts(batch).to_pylist()
+    assert keys[0].split() == words
+    assert keys == [key_text(t).decode("utf-8") for t in batch]
