@@ -53,9 +53,20 @@ _UNTIDY = ("  ", "\n ", " \n", "\t", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x
 
 
 def is_tidy(text: str) -> bool:
-    """ASCII text whose one-line blocks `clean` would leave as they are: no whitespace but single
-    spaces inside lines and line breaks (most seed files; checked once per file, not per block)."""
-    return text.isascii() and text[:1] != " " and text[-1:] != " " and not any(u in text for u in _UNTIDY)
+    """Text whose one-line blocks `clean` would leave as they are: NFC, no whitespace but single
+    spaces inside lines and line breaks (most seed files; checked once per file, not per block).
+    A block of NFC text is NFC: it lies between line breaks, which compose with nothing."""
+    if text.isascii():
+        return text[:1] != " " and text[-1:] != " " and not any(u in text for u in _UNTIDY)
+    # Every whitespace character but the space is unprintable (a few other characters are too,
+    # such as a soft hyphen: those files take the slower way).
+    return (
+        text[:1] != " "
+        and text[-1:] != " "
+        and not any(u in text for u in _UNTIDY[:3])
+        and text.replace("\n", "").isprintable()
+        and unicodedata.is_normalized("NFC", text)
+    )
 
 
 def paragraphs(text: str) -> list[str]:
