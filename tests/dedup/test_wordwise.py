@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from corpuspack.dedup.keys import key_text, key_texts, word_hashes
+from corpuspack.dedup.keys import key_text, key_texts, key_words, word_hashes
 
 FUZZ = int(os.environ.get("CORPUSPACK_FUZZ_EXAMPLES", "0") or 0)
 EXAMPLES = settings(
@@ -68,13 +68,17 @@ def test_key_texts_of_a_batch_equal_key_text_of_each(rules: int, batch: list[str
     assert key_texts(padded, rules).to_pylist() == expected
 
 
+@pytest.mark.parametrize("rules", [1, 2])
 @EXAMPLES
 @given(batch=st.lists(paragraph, min_size=1, max_size=12))
-def test_word_hashes_of_a_batch_equal_those_of_each_paragraph_alone(batch: list[str]):
-    hashes, offsets = word_hashes(key_texts(batch))
+def test_key_words_of_a_batch_equal_the_words_of_each_paragraphs_key_text(rules: int, batch: list[str]):
+    hashes, offsets = key_words(batch, rules)
+    assert len(offsets) == len(batch) + 1 and offsets[0] == 0 and offsets[-1] == len(hashes)
     for i, text in enumerate(batch):
-        alone, _ = word_hashes(pa.array([key_text(text).decode("utf-8")], pa.large_string()))
+        alone, _ = word_hashes(pa.array([key_text(text, rules).decode("utf-8")], pa.large_string()))
         assert np.array_equal(hashes[offsets[i] : offsets[i + 1]], alone)
+    same, same_offsets = word_hashes(key_texts(batch, rules))
+    assert np.array_equal(hashes, same) and np.array_equal(offsets, same_offsets)
 
 
 @pytest.mark.parametrize(
@@ -92,3 +96,5 @@ def test_batch_words_of_known_paragraphs(text: str, words: list[str]):
     keys = key_texts(batch).to_pylist()
     assert keys[0].split() == words
     assert keys == [key_text(t).decode("utf-8") for t in batch]
+    hashes, offsets = key_words(batch)
+    assert offsets[1] == len(words) and np.array_equal(hashes, word_hashes(key_texts(batch))[0])

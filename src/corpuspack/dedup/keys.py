@@ -32,7 +32,7 @@ import pyarrow.compute as pc
 import xxhash
 
 from .minhash import fmix64
-from .wordwise import key_texts_wordwise
+from .wordwise import Tokens, key_texts_of, tokens_of, words_of
 
 RULES = 2  # the latest dedup rules; a version built under other rules records them
 KEY_NORMALISATION = {
@@ -118,8 +118,8 @@ def key_texts(texts: pa.Array | Sequence[str], rules: int = RULES) -> pa.Array:
     """`key_text` of every paragraph, as a large_string array.
 
     ASCII paragraphs take one `bytes.translate` of the array's whole data buffer (the offsets stay
-    the same), then one vectorised trim; the others go word by word (`wordwise`): Python folds each
-    distinct non-ASCII word once.
+    the same), then one vectorised trim; a batch with others goes token by token (`wordwise`):
+    Python folds each distinct non-ASCII token once.
     """
     if not isinstance(texts, pa.Array):
         texts = pa.array(texts, pa.large_string())
@@ -127,22 +127,28 @@ def key_texts(texts: pa.Array | Sequence[str], rules: int = RULES) -> pa.Array:
         texts = texts.cast(pa.large_string())
     if len(texts) == 0:
         return pa.array([], pa.large_string())
-    ascii = np.asarray(pc.string_is_ascii(texts), dtype=bool)
-    if not ascii.all():
-        slow = np.flatnonzero(~ascii)
-        if len(slow) == len(texts):
-            return key_texts_wordwise(texts, rules, _ASCII_TABLES[rules], _DIACRITICS, _ANY_UNSPACED)
-        texts = texts.take(pa.array(np.concatenate([np.flatnonzero(ascii), slow])))
-        keys = key_texts(texts.slice(0, len(texts) - len(slow)), rules)
-        others = key_texts_wordwise(texts.slice(len(keys)), rules, _ASCII_TABLES[rules], _DIACRITICS, _ANY_UNSPACED)
-        order = np.empty(len(texts), dtype=np.int64)  # back to the paragraphs' order
-        order[np.flatnonzero(ascii)] = np.arange(len(keys))
-        order[slow] = len(keys) + np.arange(len(slow))
-        return pa.concat_arrays([keys, others]).take(pa.array(order))
+    if not pc.all(pc.string_is_ascii(texts)).as_py():
+        return key_texts_of(_tokens(texts, rules))
     _, offsets, data = texts.buffers()
     translated = pa.py_buffer(data.to_pybytes().translate(_ASCII_TABLES[rules]) if data is not None else b"")
     keys = pa.LargeStringArray.from_buffers(len(texts), offsets, translated, offset=texts.offset)
     return pc.utf8_trim(keys, " ")
+
+
+def key_words(texts: pa.Array | Sequence[str], rules: int = RULES) -> tuple[np.ndarray, np.ndarray]:
+    """`word_hashes(key_texts(texts, rules))`; a batch with text that is not ASCII is cut into
+    tokens once for both (`wordwise`)."""
+    if not isinstance(texts, pa.Array):
+        texts = pa.array(texts, pa.large_string())
+    elif texts.type != pa.large_string():
+        texts = texts.cast(pa.large_string())
+    if len(texts) == 0 or pc.all(pc.string_is_ascii(texts)).as_py():
+        return word_hashes(key_texts(texts, rules))
+    return words_of(_tokens(texts, rules, spaces=False), hash_strings)
+
+
+def _tokens(texts: pa.Array, rules: int, spaces: bool = True) -> Tokens:
+    return tokens_of(texts, rules, _ASCII_TABLES[rules], _DIACRITICS, _ANY_UNSPACED, spaces)
 
 
 def hash_strings(values: pa.Array) -> np.ndarray:

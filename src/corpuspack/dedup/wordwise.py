@@ -17,6 +17,8 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
@@ -28,56 +30,126 @@ import pyarrow.compute as pc
 _DROP, _WORD, _MARK, _UNSPACED, _UNSPACED_MARK = range(5)
 
 
-def _separating_table() -> bytes:
-    """ASCII upper case to lower, and every ASCII byte that is neither a letter, a digit nor
-    case-ignorable (`'.:^` and the backquote, which `str.lower` looks through to choose a final
-    sigma) to a space; other bytes as they are. Key texts treat these bytes as the table makes
+def _separating_table(keep: str) -> bytes:
+    """ASCII upper case to lower, and every ASCII byte that is neither a letter, a digit nor in
+    `keep` to a space; other bytes as they are. Key texts treat these bytes as the table makes
     them, so a paragraph and its image have the same key text, and the image has more spaces to
     split at (fewer distinct tokens)."""
     table = bytearray(range(256))
     for c in range(128):
         if chr(c).isupper():
             table[c] = c + 32
-        elif not (chr(c).isalnum() or chr(c) in "'.:^`"):
+        elif not (chr(c).isalnum() or chr(c) in keep):
             table[c] = ord(" ")
     return bytes(table)
 
 
-_SEPARATING = _separating_table()
+# `str.lower` looks through case-ignorable characters (`'.:^` and the backquote among ASCII) to
+# choose a final sigma: they stay in batches that may hold a capital sigma once decomposed (any
+# character from U+0340 on: UTF-8 lead bytes from 0xCD); elsewhere they split too.
+_SEPARATING = _separating_table("")
+_SEPARATING_SIGMA = _separating_table("'.:^`")
+_GREEK_AND_BEYOND = 0xCD
 
 
-def key_texts_wordwise(
-    texts: pa.Array, rules: int, ascii_table: bytes, diacritics: re.Pattern[str], unspaced: re.Pattern[str]
-) -> pa.Array:
-    """`keys.key_text` of every (large_string) paragraph; `ascii_table` the rules' byte table,
-    `diacritics` the rules-2 diacritics, `unspaced` matches a character of a script without spaces."""
-    tokens = pc.split_pattern(_translated(texts, _SEPARATING), " ")
+@dataclass(frozen=True)
+class Tokens:
+    """A batch of paragraphs cut at its spaces: token `i` of the batch is distinct token
+    `indices[i]`; paragraph `p` holds tokens `bounds[p]:bounds[p + 1]`. `forms` is each distinct
+    token's part of the key text, `folds` whether its folded text is ASCII (rules 1: whether it is ASCII)."""
+
+    bounds: np.ndarray
+    indices: np.ndarray
+    forms: pa.Array
+    folds: np.ndarray
+
+
+def tokens_of(
+    texts: pa.Array,
+    rules: int,
+    ascii_table: bytes,
+    diacritics: re.Pattern[str],
+    unspaced: re.Pattern[str],
+    spaces: bool = True,
+) -> Tokens:
+    """The tokens of (large_string) `texts` and their forms; `ascii_table` the rules' byte table,
+    `diacritics` the rules-2 diacritics, `unspaced` matches a character of a script without spaces.
+    `spaces`: an empty token between every two spaces in a row (the key texts keep runs of
+    spaces); without, runs of spaces cut once (enough for the words, and fewer tokens)."""
+    separated = _separated(texts)
+    tokens = pc.split_pattern(separated, " ") if spaces else pc.ascii_split_whitespace(separated)
     bounds = np.asarray(tokens.offsets, dtype=np.int64)
-    bounds = bounds - bounds[0]
-    flat = tokens.flatten()
-    ascii_tokens = np.asarray(pc.string_is_ascii(flat), dtype=bool)
-    forms = _translated(flat, ascii_table)
-    unfolded = np.zeros(len(texts), dtype=bool)  # paragraphs whose folded text is not ASCII (rules 2)
-    others = np.flatnonzero(~ascii_tokens)
+    encoded = pc.dictionary_encode(tokens.flatten())
+    distinct = encoded.dictionary
+    forms = _translated(distinct, ascii_table)  # right for ASCII tokens
+    folds = np.asarray(pc.string_is_ascii(distinct), dtype=bool)
+    others = np.flatnonzero(~folds)
     if len(others):
-        encoded = pc.dictionary_encode(flat.take(pa.array(others)))
-        distinct = encoded.dictionary.to_pylist()
+        words = distinct.take(pa.array(others)).to_pylist()
         if rules == 2:
-            folded, ok = _fold_rules2(distinct, ascii_table, diacritics, unspaced)
+            folded, folds[others] = _fold_rules2(words, ascii_table, diacritics, unspaced)
         else:
-            folded, ok = pa.array([_fold_rules1(t) for t in distinct], pa.large_string()), np.zeros(len(distinct), bool)
-        indices = np.asarray(encoded.indices)
-        forms = _scatter(forms, others, folded.take(pa.array(indices)))
-        owners = np.searchsorted(bounds, others[~ok[indices]], side="right") - 1
-        unfolded[owners] = True
-    joined = pc.binary_join(pa.LargeListArray.from_arrays(pa.array(bounds), forms), pa.scalar(" ", pa.large_string()))
-    if rules == 1:  # a rules-1 key text of non-ASCII text has single spaces between its words
-        unfolded[:] = True
+            folded, folds[others] = pa.array([_fold_rules1(t) for t in words], pa.large_string()), False
+        forms = _scatter(forms, others, folded)
+    return Tokens(bounds - bounds[0], np.asarray(encoded.indices, dtype=np.int64), forms, folds)
+
+
+def key_texts_of(tokens: Tokens) -> pa.Array:
+    """`keys.key_text` of every paragraph of `tokens`, byte for byte."""
+    bounds, indices = tokens.bounds, tokens.indices
+    joined = pc.binary_join(
+        pa.LargeListArray.from_arrays(pa.array(bounds), tokens.forms.take(pa.array(indices))),
+        pa.scalar(" ", pa.large_string()),
+    )
+    # Paragraphs whose folded text is not ASCII (rules 1: that are not ASCII) have single spaces
+    # between their words; the others keep the translate table's spaces.
+    unfolded = np.zeros(len(bounds) - 1, dtype=bool)
+    unfolded[np.searchsorted(bounds, np.flatnonzero(~tokens.folds[indices]), side="right") - 1] = True
     if unfolded.any():
         where = np.flatnonzero(unfolded)
         collapsed = pc.replace_substring_regex(joined.take(pa.array(where)), "  +", " ")
         joined = collapsed if len(where) == len(joined) else _scatter(joined, where, collapsed)
     return pc.utf8_trim(joined, " ")
+
+
+def words_of(tokens: Tokens, hash_strings: Callable[[pa.Array], np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """(hash of every word of the key texts in order, word offsets per paragraph), as
+    `keys.word_hashes` of `key_texts_of(tokens)` gives them: each distinct token's words hashed
+    once, then laid out token by token."""
+    split = pc.ascii_split_whitespace(tokens.forms)  # a form's only whitespace is the space
+    flat = split.flatten()
+    starts = np.asarray(split.offsets, dtype=np.int64)
+    starts = starts - starts[0]
+    keep = np.asarray(pc.greater(pc.binary_length(flat), 0), dtype=bool)  # "" splits into one empty word
+    kept = np.concatenate([[0], np.cumsum(keep, dtype=np.int64)])
+    counts = kept[starts[1:]] - kept[starts[:-1]]  # words of each distinct token
+    flat = flat.filter(pa.array(keep))
+    encoded = pc.dictionary_encode(flat)
+    hashes = hash_strings(encoded.dictionary)[np.asarray(encoded.indices)] if len(flat) else np.zeros(0, np.uint64)
+    per_token = counts[tokens.indices]
+    if counts.max(initial=0) <= 1:  # each token one word or none (most batches): no layout needed
+        words = per_token.astype(bool)
+        paragraph = np.concatenate([[0], np.cumsum(per_token)])[tokens.bounds]
+        by_token = np.zeros(len(counts), dtype=np.uint64)
+        by_token[counts == 1] = hashes
+        return by_token[tokens.indices[words]], paragraph
+    first = np.concatenate([[0], np.cumsum(counts)])  # each distinct token's first word in `hashes`
+    total = int(per_token.sum())
+    paragraph = np.concatenate([[0], np.cumsum(per_token)])[tokens.bounds]
+    if total == 0:
+        return np.zeros(0, dtype=np.uint64), paragraph
+    at = np.concatenate([[0], np.cumsum(per_token)[:-1]])
+    where = np.repeat(first[tokens.indices] - at, per_token) + np.arange(total, dtype=np.int64)
+    return hashes[where], paragraph
+
+
+def _separated(texts: pa.Array) -> pa.Array:
+    """`texts` through the separating table that suits them (see `_SEPARATING_SIGMA`)."""
+    _, offsets, data = texts.buffers()
+    ends = np.frombuffer(offsets, dtype=np.int64)[texts.offset : texts.offset + len(texts) + 1]
+    raw = np.frombuffer(data, dtype=np.uint8)[ends[0] : ends[-1]] if data is not None else np.zeros(0, np.uint8)
+    sigma = bool((raw >= _GREEK_AND_BEYOND).any())
+    return _translated(texts, _SEPARATING_SIGMA if sigma else _SEPARATING)
 
 
 def _translated(strings: pa.Array, table: bytes) -> pa.Array:
