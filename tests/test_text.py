@@ -34,6 +34,17 @@ def test_text_blocks_match_the_definition_on_random_whitespace(seed):
     assert list(text_blocks(text)) == reference_blocks(text)
 
 
+TIDY = ["word", "Été", "x.", "中文", " ", "\n", "\n\n", "\n\n\n", "\n\n\n\n"]
+
+
+@pytest.mark.parametrize("seed", range(300))
+def test_tidy_text_blocks_match_the_definition(seed):
+    rng = random.Random(seed)
+    text = "".join(rng.choice(TIDY) for _ in range(rng.randint(0, 40)))
+    assert list(text_blocks(text, 3)) == [(line + 2, block) for line, block in reference_blocks(text)]
+    assert is_tidy(text) == (not any(u in text for u in ("  ", "\n ", " \n")) and text.strip(" ") == text)
+
+
 def test_tidy_text_blocks_are_taken_as_they_are():
     text = "Title here\n\nA first paragraph.\nIts second line.\n\nLast one."
     assert is_tidy(text)

@@ -40,13 +40,27 @@ def text_blocks(text: str, first_line: int = 1) -> Iterator[tuple[int, str]]:
     """Yield (1-based line number, cleaned text) for each blank-line-separated block (any line ending)."""
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    tidy = is_tidy(text)
+    if is_tidy(text):
+        yield from _tidy_blocks(text, first_line)
+        return
     line, last = first_line, 0
     for match in _BLOCK.finditer(text):
         line += text.count("\n", last, match.start())
         last = match.start()
         block = match.group()
-        yield line, block if tidy and "\n" not in block else clean(block)
+        yield line, clean(block)
+
+
+def _tidy_blocks(text: str, first_line: int) -> Iterator[tuple[int, str]]:
+    """`text_blocks` of tidy text: a line is blank only when empty, so blocks are what lies
+    between runs of two line breaks or more (one C split, no regex)."""
+    line = first_line
+    for part in text.split("\n\n"):
+        block = part.strip("\n")
+        if block:
+            lead = len(part) - len(part.lstrip("\n"))  # line breaks before the block
+            yield line + lead, block if "\n" not in block else clean(block)
+        line += part.count("\n") + 2
 
 
 _UNTIDY = ("  ", "\n ", " \n", "\t", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x1f")
