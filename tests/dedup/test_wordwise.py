@@ -26,7 +26,8 @@ EXAMPLES = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 
-# Characters that exercise every rule: ASCII, accented Latin and bare combining marks, Greek with
+# Characters that exercise every rule: ASCII, accented Latin (Latin-1 and Extended-A, folding to
+# one ASCII letter or not) and bare combining marks, Greek with
 # capital sigma (its lower case depends on its neighbours), Cyrillic, Hebrew and Arabic points,
 # Devanagari vowel signs, Thai and Lao (unspaced, with marks), Han, kana, full-width forms,
 # compatibility forms that decompose to several characters or to a space, other spaces and
@@ -34,6 +35,7 @@ EXAMPLES = settings(
 INTERESTING = (
     "aZ09 .,;:'-_!?\t\n"
     "éÉàçñøÅßæœĳǅǆﬁﬂ½²㎏™"
+    "őŐšŠžčĆłŁıİſŉĿÿ"
     "\u0301\u0308\u0327\u20d7\ufe20"
     "ΣσςΟΔάΆΐ"
     "ЁёЙйЪ"
@@ -50,8 +52,12 @@ characters = st.one_of(
     st.sampled_from(INTERESTING),
     st.characters(exclude_categories=("Cs",)),
 )
+# Accented Latin, most of it folding to one ASCII letter (taken byte by byte), some not (ß, ł, ı,
+# ŉ, a letter followed by a combining mark).
+LATIN = "aZ09 .,'éÉàçñÅőŐšŠžčĆÿıİſłßŉĳ\u0301\u0308"
 paragraph = st.one_of(
     st.text(characters, max_size=40),
+    st.text(st.sampled_from(LATIN), max_size=40),
     st.lists(st.text(characters, min_size=1, max_size=8), max_size=8).map(" ".join),
     st.text(st.sampled_from("abc ABC,.1"), max_size=20),  # ASCII paragraphs, mixed into a batch
 )

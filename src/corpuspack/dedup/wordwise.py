@@ -14,7 +14,6 @@ random Unicode text under both rules).
 
 from __future__ import annotations
 
-import functools
 import re
 import unicodedata
 from collections.abc import Callable
@@ -24,10 +23,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-# How the rules-2 word boundaries see one character (as `keys._rules2_patterns` does): dropped
-# (neither `\w` nor a mark below U+30000), a word character, a mark, a character of an unspaced
-# script, or both of the last two (Thai vowel signs).
-_DROP, _WORD, _MARK, _UNSPACED, _UNSPACED_MARK = range(5)
+# (not a word character nor a line break, a word of spaced text, any unspaced character):
+# `keys._batch_patterns`, compiled when first needed.
+Patterns = Callable[[], tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]]
 
 
 def _separating_table(keep: str) -> bytes:
@@ -69,11 +67,11 @@ def tokens_of(
     rules: int,
     ascii_table: bytes,
     diacritics: re.Pattern[str],
-    unspaced: re.Pattern[str],
+    patterns: Patterns,
     spaces: bool = True,
 ) -> Tokens:
     """The tokens of (large_string) `texts` and their forms; `ascii_table` the rules' byte table,
-    `diacritics` the rules-2 diacritics, `unspaced` matches a character of a script without spaces.
+    `diacritics` the rules-2 diacritics, `patterns` the rules-2 word patterns.
     `spaces`: an empty token between every two spaces in a row (the key texts keep runs of
     spaces); without, runs of spaces cut once (enough for the words, and fewer tokens)."""
     separated = _separated(texts)
@@ -87,10 +85,10 @@ def tokens_of(
     if len(others):
         words = distinct.take(pa.array(others)).to_pylist()
         if rules == 2:
-            folded, folds[others] = _fold_rules2(words, ascii_table, diacritics, unspaced)
+            folded, folds[others] = _fold_rules2(words, ascii_table, diacritics, patterns)
         else:
             folded, folds[others] = pa.array([_fold_rules1(t) for t in words], pa.large_string()), False
-        forms = _scatter(forms, others, folded)
+        forms = scatter(forms, others, folded)
     return Tokens(bounds - bounds[0], np.asarray(encoded.indices, dtype=np.int64), forms, folds)
 
 
@@ -108,7 +106,7 @@ def key_texts_of(tokens: Tokens) -> pa.Array:
     if unfolded.any():
         where = np.flatnonzero(unfolded)
         collapsed = pc.replace_substring_regex(joined.take(pa.array(where)), "  +", " ")
-        joined = collapsed if len(where) == len(joined) else _scatter(joined, where, collapsed)
+        joined = collapsed if len(where) == len(joined) else scatter(joined, where, collapsed)
     return pc.utf8_trim(joined, " ")
 
 
@@ -160,7 +158,7 @@ def _translated(strings: pa.Array, table: bytes) -> pa.Array:
     return pa.LargeStringArray.from_buffers(len(strings), offsets, translated, offset=strings.offset)
 
 
-def _scatter(base: pa.Array, where: np.ndarray, values: pa.Array) -> pa.Array:
+def scatter(base: pa.Array, where: np.ndarray, values: pa.Array) -> pa.Array:
     """`base` with `values` at positions `where`."""
     index = np.arange(len(base), dtype=np.int64)
     index[where] = len(base) + np.arange(len(where), dtype=np.int64)
@@ -168,65 +166,31 @@ def _scatter(base: pa.Array, where: np.ndarray, values: pa.Array) -> pa.Array:
 
 
 def _fold_rules2(
-    tokens: list[str], table: bytes, diacritics: re.Pattern[str], unspaced: re.Pattern[str]
+    tokens: list[str], table: bytes, diacritics: re.Pattern[str], patterns: Patterns
 ) -> tuple[pa.Array, np.ndarray]:
     """(each token's part of the key text, whether it folded to ASCII). Folded to ASCII, it is the
-    translate table's output with its spaces as they are; otherwise its words, one space apart.
+    translate table's output with its spaces as they are; otherwise its words, one space apart,
+    cut as `keys.unicode_key_text` cuts them.
 
-    The tokens are folded together, joined by newlines: a token holds none (the separating table
-    made them spaces), NFKD makes none, and a newline, neither cased nor case-ignorable, ends a
-    final-sigma context as the space between two tokens does."""
+    The tokens are folded together, joined by line breaks: a token holds none (the separating
+    table made them spaces), NFKD makes none, a line break, neither cased nor case-ignorable, ends a
+    final-sigma context as the space between two tokens does, and the word patterns leave it be."""
     folded = diacritics.sub("", unicodedata.normalize("NFKD", "\n".join(tokens))).lower().split("\n")
     if len(folded) != len(tokens):  # cannot happen (see above); kept exact should it ever
         folded = [diacritics.sub("", unicodedata.normalize("NFKD", t)).lower() for t in tokens]
     array = pa.array(folded, pa.large_string())
     ok = np.asarray(pc.string_is_ascii(array), dtype=bool)
-    if ok.all():
-        return _translated(array, table), ok
+    forms = _translated(array, table)
     rest = np.flatnonzero(~ok)
-    words = []
-    for i in rest.tolist():
-        f = folded[i]
-        simple = f.isalnum() and unspaced.search(f) is None  # one word (no mark: marks are not alnum)
-        words.append(f if simple else " ".join(_rules2_words(f, unspaced)))
-    return _scatter(_translated(array, table), rest, pa.array(words, pa.large_string())), ok
-
-
-def _rules2_words(folded: str, unspaced: re.Pattern[str]) -> list[str]:
-    """What `keys.unicode_key_text` makes of folded text: runs of word characters and marks, and
-    in scripts without spaces each character with the marks after it."""
-    words: list[str] = []
-    current: list[str] = []
-    in_unit = False  # `current` is an unspaced character and its marks
-    for c in folded:
-        kind = _kind(c, unspaced)
-        if kind == _DROP:
-            in_unit = False
-        elif kind == _MARK or (kind == _UNSPACED_MARK and in_unit) or (kind == _WORD and not in_unit):
-            current.append(c)
-            continue
-        if current:
-            words.append("".join(current))
-            current = []
-        if kind == _WORD:
-            in_unit = False
-            current.append(c)
-        elif kind in (_UNSPACED, _UNSPACED_MARK):
-            in_unit = True
-            current.append(c)
-    if current:
-        words.append("".join(current))
-    return words
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _kind(c: str, unspaced: re.Pattern[str]) -> int:
-    mark = unicodedata.category(c)[0] == "M" and ord(c) < 0x30000
-    if c == "_" or not (c.isalnum() or mark):
-        return _DROP
-    if unspaced.match(c):
-        return _UNSPACED_MARK if mark else _UNSPACED
-    return _MARK if mark else _WORD
+    if len(rest) == 0:
+        return forms, ok
+    not_word, cut, any_unspaced = patterns()
+    spaced = not_word.sub(" ", "\n".join([folded[i] for i in rest.tolist()]).replace("_", " "))
+    if any_unspaced.search(spaced) is None:
+        words = [" ".join(part.split()) for part in spaced.split("\n")]
+    else:  # each unspaced character (with its marks) a word
+        words = [" ".join(cut.findall(part)) for part in spaced.split("\n")]
+    return scatter(forms, rest, pa.array(words, pa.large_string())), ok
 
 
 _NOT_ALNUM = re.compile(r"[\W_]+")
