@@ -1,15 +1,16 @@
-"""Key texts of non-ASCII paragraphs, a batch at a time: Python runs once per distinct word, not per paragraph.
+"""Key texts of non-ASCII paragraphs, a batch at a time: Python runs once per distinct token, not per paragraph.
 
 Every step of a key text (NFKD, removing diacritics, lowering case, turning what is not a letter,
 digit or mark into a space, cutting unspaced scripts into characters) acts on each piece of text
 between two ASCII spaces on its own: NFKD reorders marks only between two characters of combining
 class 0 (the space is one), and the one rule of `str.lower` that looks at neighbours (a final
 sigma) stops at a character that is neither cased nor case-ignorable (the space is neither). So a
-batch is split at its spaces (Arrow), the distinct non-ASCII tokens are folded in Python (a corpus
-repeats its words: a few thousand distinct ones per chunk), ASCII tokens take one
-`bytes.translate` of the whole token buffer, and each paragraph is joined again (Arrow). The result
-is `keys.key_text` of each paragraph, byte for byte (tests/dedup/test_wordwise.py compares them on
-random Unicode text under both rules).
+batch is split at its spaces (Arrow; ASCII punctuation counts as space, see `_SEPARATING_SIGMA`),
+the distinct tokens are dictionary-encoded, the non-ASCII ones folded in Python all at once (a
+corpus repeats its words: a few thousand distinct ones per chunk), the ASCII ones take one
+`bytes.translate`, and each paragraph is joined again (Arrow) or its words laid out (numpy). The
+result is `keys.key_text` of each paragraph, byte for byte, and its words (tests/dedup/
+test_wordwise.py compares them on random Unicode text under both rules).
 """
 
 from __future__ import annotations
@@ -54,7 +55,8 @@ _GREEK_AND_BEYOND = 0xCD
 class Tokens:
     """A batch of paragraphs cut at its spaces: token `i` of the batch is distinct token
     `indices[i]`; paragraph `p` holds tokens `bounds[p]:bounds[p + 1]`. `forms` is each distinct
-    token's part of the key text, `folds` whether its folded text is ASCII (rules 1: whether it is ASCII)."""
+    token's part of the key text, `folds` whether its folded text is ASCII (rules 1: whether the
+    token is)."""
 
     bounds: np.ndarray
     indices: np.ndarray
