@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from corpuspack.dedup.keys import key_text, key_texts, key_words, word_hashes
+from corpuspack.dedup.keys import _latin_fold_table, key_text, key_texts, key_words, word_hashes
 
 FUZZ = int(os.environ.get("CORPUSPACK_FUZZ_EXAMPLES", "0") or 0)
 EXAMPLES = settings(
@@ -104,3 +104,14 @@ def test_batch_words_of_known_paragraphs(text: str, words: list[str]):
     assert keys == [key_text(t).decode("utf-8") for t in batch]
     hashes, offsets = key_words(batch)
     assert offsets[1] == len(words) and np.array_equal(hashes, word_hashes(key_texts(batch))[0])
+
+
+def test_the_byte_fold_takes_exactly_the_letters_that_fold_to_one_ascii_letter():
+    table = _latin_fold_table()
+    folds = {chr(c): chr(table[(chr(c).encode()[0] - 0xC3) * 64 + (chr(c).encode()[1] & 0x3F)]) for c in range(0xC0, 0x180)}
+    assert folds["é"] == folds["É"] == "e" and folds["ő"] == "o" and folds["ſ"] == "s" and folds["İ"] == "i"
+    for other in "ßæÆøłŁıĳŉĿ×÷Ðþ":  # no decomposition, two letters, a letter and a dot, not a letter
+        assert folds[other] == "\0"
+    for c, letter in folds.items():  # the table is what key_text makes of each letter it takes
+        if letter != "\0":
+            assert key_text(c + "x") == (letter + "x").encode()

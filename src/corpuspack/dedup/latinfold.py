@@ -45,7 +45,7 @@ def fold_latin(
     raw = np.frombuffer(buffer, dtype=np.uint8)  # a view: written in place below
     ends = ends - ends[0]
     non_ascii = int(np.count_nonzero(raw >= 0x80))
-    leads = np.flatnonzero((raw - np.uint8(_FIRST_LEAD)) < 3)  # C3, C4, C5: never continuation bytes
+    leads = np.flatnonzero((raw[:-1] - np.uint8(_FIRST_LEAD)) < 3)  # C3, C4, C5: never continuation bytes
     letters = fold[(raw[leads].astype(np.int64) - _FIRST_LEAD) * 64 + (raw[leads + 1] & 0x3F)]
     foldable = letters != 0
     good, bad = leads[foldable], leads[~foldable]
