@@ -9,6 +9,11 @@ notices each in hundreds of documents), syndicated paragraphs (copied into 2-5 l
 repeats inside a document, duplicate documents (some re-wrapped or CRLF), and near duplicates
 (a few words changed, a span replaced, a clause added). Some files use CRLF; some paragraphs are
 hard-wrapped at 72 columns.
+
+`--accented latin` writes the same corpus with accented Latin letters in every paragraph (a word's
+vowels accented, decided by the word, so duplicates stay duplicates and near duplicates keep their
+Jaccard once accents are folded); `--accented mixed` also writes one word in three in Cyrillic or
+Greek letters (text no key folds back to ASCII). The planted structure and truth are the English one's.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from __future__ import annotations
 import argparse
 import re
 import textwrap
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +40,27 @@ PROJECT = """[tool.corpuspack]
 language = "en"
 license = "CC-BY-4.0"
 """
+
+
+ACCENTS = [str.maketrans("aeiouc", "áéíóüç"), str.maketrans("aeioun", "àèîôûñ"), str.maketrans("aeiou", "âëïöå")]
+CYRILLIC = str.maketrans("abvgdezijklmnoprstufhc", "абвгдезийклмнопрстуфхц")
+GREEK = str.maketrans("abgdezhiklmnoprstufx", "αβγδεζηικλμνοπρστυφχ")
+
+
+def accent_word(word: str, mixed: bool) -> str:
+    """The word with accents (or in another script), chosen by its letters only."""
+    roll = zlib.crc32(word.lower().encode())
+    if mixed and roll % 3 == 0:
+        return word.translate(CYRILLIC if roll % 2 else GREEK)
+    return word.translate(ACCENTS[roll % 3]) if roll % 2 else word
+
+
+def accent(text: str, mixed: bool = False) -> str:
+    """`text` with accented (or, mixed, Cyrillic and Greek) letters; never left ASCII."""
+    out = " ".join(accent_word(w, mixed) for w in text.split(" "))
+    if out.isascii():  # no word was changed: its first letter that can take an accent takes one
+        out = re.sub("[aeiou]", lambda m: m.group().translate(ACCENTS[0]), out, count=1)
+    return out if not out.isascii() else out + " ñ"
 
 
 def words_of(text: str) -> list[str]:
@@ -94,9 +121,10 @@ class Generator:
         return " ".join(words)
 
 
-def generate(docs: int, out: Path, seed: int = 7, first: int = 0) -> dict[str, int]:
+def generate(docs: int, out: Path, seed: int = 7, first: int = 0, accented: str | None = None) -> dict[str, int]:
     """`docs` documents numbered from `first` (parts made with other seeds and `first` can share a
-    seeds folder: run several at once to make a large corpus on every core)."""
+    seeds folder: run several at once to make a large corpus on every core); `accented`: None,
+    "latin" or "mixed" (see the module's docstring)."""
     gen = Generator(seed)
     rng = gen.rng
     seeds = out / "seeds"
@@ -121,7 +149,7 @@ def generate(docs: int, out: Path, seed: int = 7, first: int = 0) -> dict[str, i
             for i in range(len(paras)):
                 record(d, i, "duplicate_document", (src, i), 1.0)
             corpus.append(paras)
-            _write(seeds, ids[d], paras, rng)
+            _write(seeds, ids[d], paras, rng, accented)
             continue
         paras: list[str] = []
         labels: list[tuple] = []
@@ -151,12 +179,14 @@ def generate(docs: int, out: Path, seed: int = 7, first: int = 0) -> dict[str, i
         for i, (planted, source, j) in enumerate(labels):
             record(d, i, planted, source, j)
         corpus.append(paras)
-        _write(seeds, ids[d], paras, rng)
+        _write(seeds, ids[d], paras, rng, accented)
     pq.write_table(pa.table(truth), out / ("truth.parquet" if first == 0 else f"truth-{first:07d}.parquet"))
     return {"documents": docs, "paragraphs": len(truth["doc_id"])}
 
 
-def _write(folder: Path, doc_id: str, paras: list[str], rng: np.random.Generator) -> None:
+def _write(folder: Path, doc_id: str, paras: list[str], rng: np.random.Generator, accented: str | None) -> None:
+    if accented:
+        paras = [accent(p, accented == "mixed") for p in paras]
     title = " ".join(paras[0].split()[:8]).rstrip(".,")
     date = f"20{rng.integers(10, 25):02d}-{rng.integers(1, 13):02d}-{rng.integers(1, 29):02d}"
     body = []
@@ -174,8 +204,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--first", type=int, default=0, help="number of the first document")
+    parser.add_argument("--accented", choices=["latin", "mixed"], help="accented letters in every paragraph")
     args = parser.parse_args()
-    print(generate(args.docs, args.out, args.seed, args.first))
+    print(generate(args.docs, args.out, args.seed, args.first, args.accented))
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 
     python bench/run.py COMMAND [--corpus DIR] [--docs N] [--rounds N] [--against REV|DIR] [--out DIR]
 
-build     the floor, `build --exact-only` and `build`: wall, CPU, peak RSS, stage seconds, x floor
+build     the floor, `build --exact-only` and `build`: wall, CPU, peak RSS, stage seconds, x floor;
+          with --accented latin|mixed also `build` of the same corpus with accented letters, paired
 dedup     the stages after reading, chunks reused from a kept work folder (dedup, write, finish)
 engines   local and Ray with 1 and 2 CPUs; every output file's sha256 compared with the first run's
 incremental  a full build against one with a kept work folder after 1% of the seeds were added; same bytes
@@ -94,8 +95,34 @@ def cmd_build(args: argparse.Namespace, tmp: Path) -> tuple[str, dict]:
     for suffix, src in codes(args):
         variants.append(Variant("build --exact-only" + suffix, job("build", args.corpus, OUT, "--exact-only"), src))
         variants.append(Variant("build" + suffix, job("build", args.corpus, OUT), src))
+        if args.accented:
+            variants.append(Variant(f"build {args.accented}" + suffix, job("build", accented(args), OUT), src))
     runs = rounds(variants, args.rounds, tmp)
-    return _result(runs, "floor", args, "Stage seconds are the build's own (`BuildResult.seconds`).")
+    text, data = _result(runs, "floor", args, "Stage seconds are the build's own (`BuildResult.seconds`).")
+    if args.accented:
+        lines = []
+        for suffix, _ in codes(args):
+            new, old = f"build {args.accented}{suffix}", f"build{suffix}"
+            wall, cpu = paired_ratio(runs, new, old), paired_ratio(runs, new, old, "cpu")
+            busy = median([r.cpu / r.wall for r in runs[new]])
+            lines.append(f"- {new} / {old}: wall {wall:.3f}, CPU {cpu:.3f}; cores busy (CPU / wall) {busy:.2f}")
+        text += (
+            f"\nThe {args.accented} corpus ({accented(args)}: the same documents with accented letters in every "
+            f"paragraph) against the English one, median of {args.rounds} paired rounds:\n\n" + "\n".join(lines) + "\n"
+        )
+    return text, data
+
+
+def accented(args: argparse.Namespace) -> Path:
+    """The accented variant of --corpus, next to it (generated with the same documents when missing)."""
+    folder = args.corpus.parent / f"{args.corpus.name}-accented-{args.accented}"
+    if not (folder / "seeds").is_dir():
+        from generate import generate
+
+        docs = sum(1 for p in (args.corpus / "seeds").iterdir() if p.suffix == ".txt")
+        print(f"generating the {args.accented} variant of {docs} documents into {folder}", file=sys.stderr)
+        generate(docs, folder, accented=args.accented)
+    return folder
 
 
 def cmd_dedup(args: argparse.Namespace, tmp: Path) -> tuple[str, dict]:
@@ -323,6 +350,11 @@ def main() -> None:
     parser.add_argument("--peer-rounds", type=int, default=1, help="rounds of the peers (datatrove takes minutes)")
     parser.add_argument("--against", help="also run corpuspack from this git revision or folder, paired")
     parser.add_argument("--out", type=Path, help="write COMMAND.md and COMMAND.json here too")
+    parser.add_argument(
+        "--accented",
+        choices=["latin", "mixed"],
+        help="build: also build the corpus's accented variant (generate.py --accented), paired with the English one",
+    )
     parser.add_argument("--engines", default="local,ray", help="engines: local,ray")
     parser.add_argument("--cpus", default="1,2", help="engines: worker counts")
     parser.add_argument("--added", type=float, default=0.01, help="incremental: share of seed files added")

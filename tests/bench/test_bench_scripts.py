@@ -58,6 +58,20 @@ def test_build_times_the_floor_and_both_builds_against_another_revision(corpus: 
     assert "| floor | " in text and "- build: new / old wall " in text
 
 
+def test_build_pairs_the_accented_corpus_with_the_english_one(corpus: Path, tmp_path: Path):
+    text, runs = runner("build", corpus, tmp_path, "--accented", "latin")
+    accented = corpus.parent / f"{corpus.name}-accented-latin"
+    english = sorted(p.name for p in (corpus / "seeds").iterdir())
+    assert sorted(p.name for p in (accented / "seeds").iterdir()) == english
+    for name in english:  # the same documents, every paragraph with an accented letter
+        body = (accented / "seeds" / name).read_bytes().decode("utf-8").replace("\r\n", "\n")
+        paragraphs = body.split("\n\n")[2:]
+        assert paragraphs and all(not p.isascii() for p in paragraphs)
+    # Accents fold in the key texts: the same paragraphs dropped for the same reasons.
+    assert runs["build latin"][0]["counts"] == runs["build"][0]["counts"]
+    assert "- build latin / build: wall " in text and "cores busy" in text
+
+
 def test_dedup_reuses_every_chunk_of_the_kept_work_folder(corpus: Path, tmp_path: Path):
     _, runs = runner("dedup", corpus, tmp_path)
     (run,) = runs["build, chunks reused"]

@@ -14,8 +14,9 @@ Rules 1 (the first releases'): every combining mark removed and every digit fold
 Words are the space-separated tokens of the key text, so near-duplicate similarity is about
 words, not the punctuation around them.
 
-ASCII paragraphs (most of an English corpus) take one `bytes.translate`; others go through
-`unicodedata`. Word hashing runs once per distinct word of a batch (xxh3-64), not once per word.
+ASCII paragraphs (most of an English corpus) take one `bytes.translate`; others go word by word
+through `unicodedata`, once per distinct word of a batch (`wordwise`). Word hashing runs once per
+distinct word of a batch (xxh3-64), not once per word.
 """
 
 from __future__ import annotations
@@ -30,7 +31,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import xxhash
 
+from .latinfold import fold_latin, fold_table
 from .minhash import fmix64
+from .wordwise import Tokens, key_texts_of, scatter, tokens_of, words_of
 
 RULES = 2  # the latest dedup rules; a version built under other rules records them
 KEY_NORMALISATION = {
@@ -67,10 +70,11 @@ _ANY_UNSPACED = re.compile(f"[{_UNSPACED}]")
 
 
 @functools.cache
-def _rules2_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+def _rules2_patterns(newline: bool = False) -> tuple[re.Pattern[str], re.Pattern[str]]:
     """(not a word character, one character of an unspaced script with its marks), built once per
     process from the Unicode database: `\\w` does not count marks (a Devanagari vowel sign) as word
-    characters, but they are part of their words."""
+    characters, but they are part of their words. `newline`: the first leaves line breaks alone
+    (for many texts folded at once, one a line)."""
     marks, start = [], None
     for code in range(0x30000):
         is_mark = unicodedata.category(chr(code))[0] == "M"
@@ -82,7 +86,19 @@ def _rules2_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     mark_class = "".join(marks)
     # `_` is a word character to `\\w`; callers turn it into a space first (an alternation here
     # would cost three times the whole match).
-    return re.compile(rf"[^\w{mark_class}]+"), re.compile(rf"[{_UNSPACED}][{mark_class}]*")
+    not_word = rf"[^\w{mark_class}\n]+" if newline else rf"[^\w{mark_class}]+"
+    return re.compile(not_word), re.compile(rf"[{_UNSPACED}][{mark_class}]*")
+
+
+@functools.cache
+def _batch_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """(not a word character nor a line break, the words of spaced text: an unspaced character and
+    its marks or a run of other characters but the space, any unspaced character): what `wordwise`
+    folds many tokens with at once. The second finds the words `unicode_key_text` makes by putting
+    spaces around each unspaced character and its marks, without a template expanded per match."""
+    not_word, unit = _rules2_patterns(newline=True)
+    cut = re.compile(rf"{unit.pattern}|(?:(?![{_UNSPACED}])[^ ])+")
+    return not_word, cut, _ANY_UNSPACED
 
 
 def _escape(code: int) -> str:
@@ -116,7 +132,8 @@ def key_texts(texts: pa.Array | Sequence[str], rules: int = RULES) -> pa.Array:
     """`key_text` of every paragraph, as a large_string array.
 
     ASCII paragraphs take one `bytes.translate` of the array's whole data buffer (the offsets stay
-    the same), then one vectorised trim; only the others go through `unicode_key_text` one by one.
+    the same), then one vectorised trim; a batch with others goes token by token (`wordwise`):
+    Python folds each distinct non-ASCII token once.
     """
     if not isinstance(texts, pa.Array):
         texts = pa.array(texts, pa.large_string())
@@ -124,18 +141,52 @@ def key_texts(texts: pa.Array | Sequence[str], rules: int = RULES) -> pa.Array:
         texts = texts.cast(pa.large_string())
     if len(texts) == 0:
         return pa.array([], pa.large_string())
+    if not pc.all(pc.string_is_ascii(texts)).as_py():
+        return _latin_or_tokens(texts) if rules == 2 else key_texts_of(_tokens(texts, rules))
     _, offsets, data = texts.buffers()
     translated = pa.py_buffer(data.to_pybytes().translate(_ASCII_TABLES[rules]) if data is not None else b"")
     keys = pa.LargeStringArray.from_buffers(len(texts), offsets, translated, offset=texts.offset)
-    keys = pc.utf8_trim(keys, " ")
-    ascii = pc.string_is_ascii(texts)
-    if pc.all(ascii).as_py():
+    return pc.utf8_trim(keys, " ")
+
+
+def key_words(texts: pa.Array | Sequence[str], rules: int = RULES) -> tuple[np.ndarray, np.ndarray]:
+    """`word_hashes(key_texts(texts, rules))`; a batch with text that is not ASCII is cut into
+    tokens once for both (`wordwise`)."""
+    if not isinstance(texts, pa.Array):
+        texts = pa.array(texts, pa.large_string())
+    elif texts.type != pa.large_string():
+        texts = texts.cast(pa.large_string())
+    if len(texts) == 0 or pc.all(pc.string_is_ascii(texts)).as_py():
+        return word_hashes(key_texts(texts, rules))
+    if rules == 2:
+        keys = _latin_or_tokens(texts, most=True)
+        if keys is not None:
+            return word_hashes(keys)
+    return words_of(_tokens(texts, rules, spaces=False), hash_strings)
+
+
+def _latin_or_tokens(texts: pa.Array, most: bool = False) -> pa.Array | None:
+    """Rules-2 key texts: accented Latin byte by byte (`latinfold`), the other paragraphs token by
+    token; with `most`, None unless most of the batch is accented Latin."""
+    folded = fold_latin(texts, _latin_fold_table(), _ASCII_TABLES[2], 0.5 if most else 0.0)
+    if folded is None:
+        return None
+    foldable, keys = folded
+    if foldable.all():
         return keys
-    others: list[bytes | None] = [None] * len(texts)
-    slow = np.flatnonzero(~np.asarray(ascii))
-    for i, text in zip(slow.tolist(), texts.take(pa.array(slow)).to_pylist(), strict=True):
-        others[i] = unicode_key_text(text, rules)
-    return pc.if_else(ascii, keys, pa.array(others, pa.large_binary()).cast(pa.large_string()))
+    if most and foldable.sum() * 2 < len(texts):
+        return None
+    rest = np.flatnonzero(~foldable)
+    return scatter(keys, rest, key_texts_of(_tokens(texts.take(pa.array(rest)), 2)))
+
+
+@functools.cache
+def _latin_fold_table() -> np.ndarray:
+    return fold_table(_DIACRITICS)
+
+
+def _tokens(texts: pa.Array, rules: int, spaces: bool = True) -> Tokens:
+    return tokens_of(texts, rules, _ASCII_TABLES[rules], _DIACRITICS, _batch_patterns, spaces)
 
 
 def hash_strings(values: pa.Array) -> np.ndarray:

@@ -1,0 +1,117 @@
+"""The batch path of key texts (`dedup.wordwise`, a word at a time) gives `key_text` of each paragraph,
+byte for byte, under both rules, on random Unicode text: the words, and so every key, MinHash and
+decision a build makes, cannot depend on which path a paragraph took.
+
+CORPUSPACK_FUZZ_EXAMPLES=N runs N random examples per property instead of CI's fixed set.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pyarrow as pa
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from corpuspack.dedup.keys import _latin_fold_table, key_text, key_texts, key_words, word_hashes
+
+FUZZ = int(os.environ.get("CORPUSPACK_FUZZ_EXAMPLES", "0") or 0)
+EXAMPLES = settings(
+    max_examples=FUZZ or 300,
+    derandomize=not FUZZ,
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+# Characters that exercise every rule: ASCII, accented Latin (Latin-1 and Extended-A, folding to
+# one ASCII letter or not) and bare combining marks, Greek with
+# capital sigma (its lower case depends on its neighbours), Cyrillic, Hebrew and Arabic points,
+# Devanagari vowel signs, Thai and Lao (unspaced, with marks), Han, kana, full-width forms,
+# compatibility forms that decompose to several characters or to a space, other spaces and
+# digits, the underscore, symbols, and marks above U+30000.
+INTERESTING = (
+    "aZ09 .,;:'-_!?\t\n"
+    "éÉàçñøÅßæœĳǅǆﬁﬂ½²㎏™"
+    "őŐšŠžčĆłŁıİſŉĿÿ"
+    "\u0301\u0308\u0327\u20d7\ufe20"
+    "ΣσςΟΔάΆΐ"
+    "ЁёЙйЪ"
+    "שָׁלוֹם مَرْحَبًا ٣"
+    "कि ने ष्ट ९"
+    "กั้ข่าว ເລົ້າ"
+    "中文字日本語テキストひらがな々〇"
+    "ＡＢＣ１２３　"
+    "\u00a0\u2002\u200b\u3000\u1680\u00a8\u02dc"
+    "⺀⿕€→✓"
+    "\U000e0100\U00030000\U0002a700"
+)
+characters = st.one_of(
+    st.sampled_from(INTERESTING),
+    st.characters(exclude_categories=("Cs",)),
+)
+# Accented Latin, most of it folding to one ASCII letter (taken byte by byte), some not (ß, ł, ı,
+# ŉ, a letter followed by a combining mark).
+LATIN = "aZ09 .,'éÉàçñÅőŐšŠžčĆÿıİſłßŉĳ\u0301\u0308"
+paragraph = st.one_of(
+    st.text(characters, max_size=40),
+    st.text(st.sampled_from(LATIN), max_size=40),
+    st.lists(st.text(characters, min_size=1, max_size=8), max_size=8).map(" ".join),
+    st.text(st.sampled_from("abc ABC,.1"), max_size=20),  # ASCII paragraphs, mixed into a batch
+)
+
+
+@pytest.mark.parametrize("rules", [1, 2])
+@EXAMPLES
+@given(batch=st.lists(paragraph, min_size=1, max_size=12))
+def test_key_texts_of_a_batch_equal_key_text_of_each(rules: int, batch: list[str]):
+    expected = [key_text(t, rules).decode("utf-8") for t in batch]
+    assert key_texts(batch, rules).to_pylist() == expected
+    # An Arrow slice (offsets not from 0), as a chunk's paragraphs can be.
+    padded = pa.array(["x", *batch, "é"], pa.large_string()).slice(1, len(batch))
+    assert key_texts(padded, rules).to_pylist() == expected
+
+
+@pytest.mark.parametrize("rules", [1, 2])
+@EXAMPLES
+@given(batch=st.lists(paragraph, min_size=1, max_size=12))
+def test_key_words_of_a_batch_equal_the_words_of_each_paragraphs_key_text(rules: int, batch: list[str]):
+    hashes, offsets = key_words(batch, rules)
+    assert len(offsets) == len(batch) + 1 and offsets[0] == 0 and offsets[-1] == len(hashes)
+    for i, text in enumerate(batch):
+        alone, _ = word_hashes(pa.array([key_text(text, rules).decode("utf-8")], pa.large_string()))
+        assert np.array_equal(hashes[offsets[i] : offsets[i + 1]], alone)
+    same, same_offsets = word_hashes(key_texts(batch, rules))
+    assert np.array_equal(hashes, same) and np.array_equal(offsets, same_offsets)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("ΟΔΟΣ ΟΔΟΣ. Σ", ["οδος", "οδος", "σ"]),  # final sigma decided inside each word
+        ("Crème  Brûlée, ça", ["creme", "brulee", "ca"]),
+        ("กั ข้าว", ["กั", "ข้", "า", "ว"]),  # Thai: a character with its marks
+        ("中文 text", ["中", "文", "text"]),
+        ("x\u00a0y ﬁ", ["x", "y", "fi"]),  # NFKD gives a space inside one token
+    ],
+)
+def test_batch_words_of_known_paragraphs(text: str, words: list[str]):
+    batch = [text, "plain ASCII", text.upper()]
+    keys = key_texts(batch).to_pylist()
+    assert keys[0].split() == words
+    assert keys == [key_text(t).decode("utf-8") for t in batch]
+    hashes, offsets = key_words(batch)
+    assert offsets[1] == len(words) and np.array_equal(hashes, word_hashes(key_texts(batch))[0])
+
+
+def test_the_byte_fold_takes_exactly_the_letters_that_fold_to_one_ascii_letter():
+    table = _latin_fold_table()
+    folds = {chr(c): chr(table[(chr(c).encode()[0] - 0xC3) * 64 + (chr(c).encode()[1] & 0x3F)]) for c in range(0xC0, 0x180)}
+    assert folds["é"] == folds["É"] == "e" and folds["ő"] == "o" and folds["ſ"] == "s" and folds["İ"] == "i"
+    for other in "ßæÆøłŁıĳŉĿ×÷Ðþ":  # no decomposition, two letters, a letter and a dot, not a letter
+        assert folds[other] == "\0"
+    for c, letter in folds.items():  # the table is what key_text makes of each letter it takes
+        if letter != "\0":
+            assert key_text(c + "x") == (letter + "x").encode()
