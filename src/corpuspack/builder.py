@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import resource
 import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from .config import Config, load_config
@@ -19,7 +23,7 @@ from .engines import open_engine
 from .errors import UsageError
 from .pipeline import workdir
 from .progress import Progress, quiet
-from .schema import load_schema
+from .schema import Schema, load_schema
 from .stages.dedup import dedup
 from .stages.finish import Release, finish
 from .stages.read import read
@@ -112,6 +116,33 @@ def build_version(
     io_before = _io_bytes()
     clock = _Clock()
     tuning = tuning or Tuning()
+    with _arrow_pool(tuning.arrow_pool):
+        body, reused = _stages(config, schema, out, work, release, progress, tuning, clock)
+    if out_url is not None:
+        upload(out, out_url)
+        shutil.rmtree(out)
+        out = out_url
+    if not keep_work:
+        workdir.remove(work)
+    inputs = body["inputs"]["seeds"]  # a table, not a million dicts (500 MB at a million seeds)
+    megabytes = (pc.sum(inputs.column("size")).as_py() or 0) / 1e6
+    clock.lap("finish")  # manifest, Croissant, the folder moved into place, the work folder removed
+    io_after = _io_bytes()
+    moved = {k: io_after[k] - io_before[k] for k in io_after}
+    return BuildResult(out, body, clock.laps, reused, round(megabytes, 1), _peak_memory_mb(), moved)
+
+
+def _stages(
+    config: Config,
+    schema: Schema,
+    out: Path,
+    work: Path,
+    release: Release | None,
+    progress: Progress,
+    tuning: Tuning,
+    clock: _Clock,
+) -> tuple[dict[str, Any], int]:
+    """Read, dedup, write and finish into `out`: the manifest's body and the chunks reused."""
     engine = open_engine(config, tuning)
     if engine.name != "local":
         clock.lap("start")
@@ -126,18 +157,29 @@ def build_version(
             body = finish(seeds, deduped, written, config, schema, folder, release)
     finally:
         engine.close()
-    if out_url is not None:
-        upload(out, out_url)
-        shutil.rmtree(out)
-        out = out_url
-    if not keep_work:
-        workdir.remove(work)
-    inputs = body["inputs"]["seeds"]  # a table, not a million dicts (500 MB at a million seeds)
-    megabytes = (pc.sum(inputs.column("size")).as_py() or 0) / 1e6
-    clock.lap("finish")  # manifest, Croissant, the folder moved into place, the work folder removed
-    io_after = _io_bytes()
-    moved = {k: io_after[k] - io_before[k] for k in io_after}
-    return BuildResult(out, body, clock.laps, seeds.reused, round(megabytes, 1), _peak_memory_mb(), moved)
+    return body, seeds.reused
+
+
+@contextlib.contextmanager
+def _arrow_pool(name: str | None) -> Iterator[None]:
+    """Arrow's allocator `name` (`Tuning.arrow_pool`) while the build runs, the one before put back
+    after; unchanged for None, when ARROW_DEFAULT_MEMORY_POOL chose one, or when pyarrow lacks it."""
+    before = pa.default_memory_pool()
+    chosen = None
+    if name is not None and not os.environ.get("ARROW_DEFAULT_MEMORY_POOL") and name != before.backend_name:
+        with contextlib.suppress(NotImplementedError, pa.ArrowException):
+            chosen = {"jemalloc": pa.jemalloc_memory_pool, "mimalloc": pa.mimalloc_memory_pool}.get(
+                name, pa.system_memory_pool
+            )()
+    if chosen is None:
+        yield
+        return
+    pa.set_memory_pool(chosen)
+    try:
+        yield
+    finally:
+        chosen.release_unused()
+        pa.set_memory_pool(before)
 
 
 def _refuse_inside_inputs(place: Path, config: Config, what: str) -> None:
