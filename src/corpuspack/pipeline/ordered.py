@@ -73,8 +73,8 @@ class TextWindow(_ForwardTexts):
         self._ends: np.ndarray | None = None  # made when first needed: an engine may regroup instead
 
     def _fetch(self, lo: int, hi: int) -> tuple[int, int, pa.Array]:
-        if self._ends is None:
-            self._ends = np.cumsum(self._lengths, dtype=np.int64)
+        if self._ends is None:  # the lengths are not needed again: 8 bytes a paragraph less while writing
+            self._ends, self._lengths = np.cumsum(self._lengths, dtype=np.int64), None
         start = int(self._ends[lo - 1]) if lo > 0 else 0
         stop = max(hi, int(np.searchsorted(self._ends, start + self._bytes, side="right")))
         return lo, stop, self._spill.take("text", self._rows[lo:stop])
