@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
 import resource
 import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
 import pyarrow.compute as pc
 
 from .config import Config, load_config
@@ -116,8 +112,7 @@ def build_version(
     io_before = _io_bytes()
     clock = _Clock()
     tuning = tuning or Tuning()
-    with _arrow_pool(tuning.arrow_pool):
-        body, reused = _stages(config, schema, out, work, release, progress, tuning, clock)
+    body, reused = _stages(config, schema, out, work, release, progress, tuning, clock)
     if out_url is not None:
         upload(out, out_url)
         shutil.rmtree(out)
@@ -158,28 +153,6 @@ def _stages(
     finally:
         engine.close()
     return body, seeds.reused
-
-
-@contextlib.contextmanager
-def _arrow_pool(name: str | None) -> Iterator[None]:
-    """Arrow's allocator `name` (`Tuning.arrow_pool`) while the build runs, the one before put back
-    after; unchanged for None, when ARROW_DEFAULT_MEMORY_POOL chose one, or when pyarrow lacks it."""
-    before = pa.default_memory_pool()
-    chosen = None
-    if name is not None and not os.environ.get("ARROW_DEFAULT_MEMORY_POOL") and name != before.backend_name:
-        with contextlib.suppress(NotImplementedError, pa.ArrowException):
-            chosen = {"jemalloc": pa.jemalloc_memory_pool, "mimalloc": pa.mimalloc_memory_pool}.get(
-                name, pa.system_memory_pool
-            )()
-    if chosen is None:
-        yield
-        return
-    pa.set_memory_pool(chosen)
-    try:
-        yield
-    finally:
-        chosen.release_unused()
-        pa.set_memory_pool(before)
 
 
 def _refuse_inside_inputs(place: Path, config: Config, what: str) -> None:

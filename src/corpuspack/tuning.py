@@ -28,8 +28,3 @@ class Tuning:
     # tasks: each maps every spill file its pairs touch).
     rows_per_partition: int = 1_000_000
     pairs_per_task: int = 200_000
-    # Arrow's allocator while a build runs ("jemalloc", "mimalloc", "system"; None: the process's
-    # default). pyarrow's default, mimalloc, keeps more freed memory: a 10,000-document build's peak
-    # RSS was 344 MB with it, 283 MB with jemalloc. Not applied where the environment variable
-    # ARROW_DEFAULT_MEMORY_POOL chose one, nor where this pyarrow lacks the allocator.
-    arrow_pool: str | None = "jemalloc"

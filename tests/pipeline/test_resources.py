@@ -1,10 +1,12 @@
-"""What a build moves on disk: texts spilled compressed, the bytes read and written reported, and
-a spill damaged after its chunk finished done again rather than read."""
+"""What a build moves on disk and holds in memory: texts spilled compressed, the bytes read and
+written reported, a spill damaged after its chunk finished done again rather than read, Arrow's
+allocator."""
 
 from __future__ import annotations
 
 import os
 import resource
+import subprocess
 import sys
 from pathlib import Path
 
@@ -84,3 +86,16 @@ def test_a_damaged_spill_file_redoes_its_chunk(planted: Path, tmp_path: Path, da
     again = build(out=tmp_path / "again", work=work, config=load_config(planted), workers=1, tuning=tuning)
     assert again.reused_chunks == chunks - 1
     assert _files(tmp_path / "again") == _files(clean)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="chosen on Linux only")
+def test_arrow_allocates_with_jemalloc_unless_the_environment_chose(tmp_path: Path):
+    show = "import corpuspack, pyarrow; print(pyarrow.default_memory_pool().backend_name)"
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    has = subprocess.run([sys.executable, "-c", "import pyarrow; pyarrow.jemalloc_memory_pool()"], env=env)
+    if has.returncode != 0:
+        pytest.skip("this pyarrow has no jemalloc")
+    for chosen, expected in ((None, "jemalloc"), ("system", "system")):
+        run_env = env if chosen is None else {**env, "ARROW_DEFAULT_MEMORY_POOL": chosen}
+        done = subprocess.run([sys.executable, "-c", show], env=run_env, capture_output=True, text=True, check=True)
+        assert done.stdout.strip() == expected
