@@ -64,19 +64,23 @@ class _ForwardTexts(_Forward):
 
 
 class TextWindow(_ForwardTexts):
-    """Texts read straight from the chunk files, about `window_bytes` from the first position asked."""
+    """Texts read straight from the chunk files, about `window_bytes` from the first position asked.
+    Holds the lengths as int32 (a paragraph's text is under 2 GB: the spill counts it in an int32),
+    summed only over the positions a window may reach: 4 bytes a paragraph while writing, not 16."""
 
     def __init__(self, spill: Spill, rows: np.ndarray, lengths: np.ndarray, window_bytes: int | None = None) -> None:
         super().__init__()
         self._spill, self._rows, self._bytes = spill, rows, window_bytes or WINDOW_BYTES
-        self._lengths = lengths
-        self._ends: np.ndarray | None = None  # made when first needed: an engine may regroup instead
+        self._lengths = np.asarray(lengths, dtype=np.int32)
 
     def _fetch(self, lo: int, hi: int) -> tuple[int, int, pa.Array]:
-        if self._ends is None:  # the lengths are not needed again: 8 bytes a paragraph less while writing
-            self._ends, self._lengths = np.cumsum(self._lengths, dtype=np.int64), None
-        start = int(self._ends[lo - 1]) if lo > 0 else 0
-        stop = max(hi, int(np.searchsorted(self._ends, start + self._bytes, side="right")))
+        stop, reach = hi, 1 << 16
+        while stop < len(self._lengths):  # the first position past `window_bytes` from `lo`
+            ends = np.cumsum(self._lengths[lo : lo + reach], dtype=np.int64)
+            if ends[-1] > self._bytes or lo + reach >= len(self._lengths):
+                stop = max(hi, lo + int(np.searchsorted(ends, self._bytes, side="right")))
+                break
+            reach *= 4
         return lo, stop, self._spill.take("text", self._rows[lo:stop])
 
 
