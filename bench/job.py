@@ -62,6 +62,7 @@ def build(args: argparse.Namespace) -> dict:
     return {
         "seconds": result.seconds,
         "peak_memory_mb": result.peak_memory_mb,
+        "bytes_moved": getattr(result, "bytes_moved", {}),  # code from before it was counted has none
         "megabytes": result.megabytes,
         "counts": result.counts,
         "reused_chunks": result.reused_chunks,

@@ -267,7 +267,9 @@ def cmd_profile(args: argparse.Namespace, tmp: Path) -> tuple[str, dict]:
         texts.append(
             f"**{name}**: wall {done.wall:.2f} s, CPU {done.cpu:.2f} s, peak RSS of the largest process "
             f"{done.peak_rss_mb:.0f} MB (the build says: main {done.report['peak_memory_mb']['main']} MB, "
-            f"largest worker {done.report['peak_memory_mb']['largest_worker']} MB)\n\n"
+            f"largest worker {done.report['peak_memory_mb']['largest_worker']} MB)"
+            + _moved(done.report.get("bytes_moved"))
+            + "\n\n"
             + table(["stage", "seconds", "main RSS MB (max)", "tree PSS MB (max)", "samples"], stages)
         )
         for key, what in (("own", "own time"), ("cumulative", "cumulative time")):
@@ -289,6 +291,13 @@ def cmd_profile(args: argparse.Namespace, tmp: Path) -> tuple[str, dict]:
         }
     note = f"Memory sampled every {args.every} s from outside; each sample is put in the stage the build's own timings place it in."  # noqa: E501
     return "\n\n".join([note, *texts]) + "\n", data
+
+
+def _moved(moved: dict | None) -> str:
+    """The build's own count of bytes read from and written to storage (older code has none)."""
+    if not moved:
+        return ""
+    return f"; it read {moved['read'] / 1e6:.1f} MB from storage and wrote {moved['written'] / 1e6:.1f} MB"
 
 
 def _by_stage(done: Run) -> list[list[object]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import resource
 import shutil
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from .engines import open_engine
 from .errors import UsageError
 from .pipeline import workdir
 from .progress import Progress, quiet
-from .schema import load_schema
+from .schema import Schema, load_schema
 from .stages.dedup import dedup
 from .stages.finish import Release, finish
 from .stages.read import read
@@ -38,6 +39,8 @@ class BuildResult:
     reused_chunks: int = 0
     megabytes: float = 0.0
     peak_memory_mb: dict[str, float] = field(default_factory=dict)
+    # Bytes the build read from and wrote to storage ("read", "written"; empty where not counted): `_io_bytes`.
+    bytes_moved: dict[str, int] = field(default_factory=dict)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -106,8 +109,35 @@ def build_version(
         else:
             work = workdir.claim(out.parent / f".{out.name}.work")
     schema = load_schema(config.schema_path)
+    io_before = _io_bytes()
     clock = _Clock()
     tuning = tuning or Tuning()
+    body, reused = _stages(config, schema, out, work, release, progress, tuning, clock)
+    if out_url is not None:
+        upload(out, out_url)
+        shutil.rmtree(out)
+        out = out_url
+    if not keep_work:
+        workdir.remove(work)
+    inputs = body["inputs"]["seeds"]  # a table, not a million dicts (500 MB at a million seeds)
+    megabytes = (pc.sum(inputs.column("size")).as_py() or 0) / 1e6
+    clock.lap("finish")  # manifest, Croissant, the folder moved into place, the work folder removed
+    io_after = _io_bytes()
+    moved = {k: io_after[k] - io_before[k] for k in io_after}
+    return BuildResult(out, body, clock.laps, reused, round(megabytes, 1), _peak_memory_mb(), moved)
+
+
+def _stages(
+    config: Config,
+    schema: Schema,
+    out: Path,
+    work: Path,
+    release: Release | None,
+    progress: Progress,
+    tuning: Tuning,
+    clock: _Clock,
+) -> tuple[dict[str, Any], int]:
+    """Read, dedup, write and finish into `out`: the manifest's body and the chunks reused."""
     engine = open_engine(config, tuning)
     if engine.name != "local":
         clock.lap("start")
@@ -122,16 +152,7 @@ def build_version(
             body = finish(seeds, deduped, written, config, schema, folder, release)
     finally:
         engine.close()
-    if out_url is not None:
-        upload(out, out_url)
-        shutil.rmtree(out)
-        out = out_url
-    if not keep_work:
-        workdir.remove(work)
-    inputs = body["inputs"]["seeds"]  # a table, not a million dicts (500 MB at a million seeds)
-    megabytes = (pc.sum(inputs.column("size")).as_py() or 0) / 1e6
-    clock.lap("finish")  # manifest, Croissant, the folder moved into place, the work folder removed
-    return BuildResult(out, body, clock.laps, seeds.reused, round(megabytes, 1), _peak_memory_mb())
+    return body, seeds.reused
 
 
 def _refuse_inside_inputs(place: Path, config: Config, what: str) -> None:
@@ -150,6 +171,22 @@ def _peak_memory_mb() -> dict[str, float]:
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return {"main": round(own, 1), "largest_worker": round(workers, 1)}
+
+
+def _io_bytes() -> dict[str, int]:
+    """Bytes read from and written to storage so far by this process and its ended children (the
+    workers, once the build is over): the kernel's block I/O accounting, what `/usr/bin/time -v`
+    shows as file system inputs and outputs. Reads the page cache served are not counted; writes
+    are, when made (even of a file removed before it reached the disk). Empty but on Linux, where
+    the counts are of 512-byte blocks (elsewhere, of operations)."""
+    if not sys.platform.startswith("linux"):
+        return {}
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {
+        "read": (own.ru_inblock + children.ru_inblock) * 512,
+        "written": (own.ru_oublock + children.ru_oublock) * 512,
+    }
 
 
 class _Clock:

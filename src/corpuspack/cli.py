@@ -54,10 +54,17 @@ def run_build(args: argparse.Namespace) -> int:
     print(
         f"{result.megabytes} MB of seeds in {total:.2f} s ({rate:.0f} documents/s); "
         f"peak memory {result.peak_memory_mb['main']} MB (largest worker {result.peak_memory_mb['largest_worker']} MB)"
+        + _moved(result.bytes_moved)
         + (f"; {result.reused_chunks} chunks reused from an interrupted build" if result.reused_chunks else ""),
         file=sys.stderr,
     )
     return 0
+
+
+def _moved(moved: dict[str, int]) -> str:
+    if not moved:
+        return ""
+    return f"; {moved['read'] / 1e6:.1f} MB read from disk, {moved['written'] / 1e6:.1f} MB written"
 
 
 def run_release(args: argparse.Namespace) -> int:

@@ -25,7 +25,7 @@ ROW_OVERHEAD = 64  # bytes counted per paragraph row besides its text, for cutti
 
 def text_bytes(spill: Spill, order: Order) -> np.ndarray:
     """UTF-8 length of every paragraph in global order."""
-    return spill.lengths("text")[order.rows]
+    return spill.column("text_bytes").astype(np.int64)[order.rows]
 
 
 def document_bytes(lengths: np.ndarray, ledger: Ledger, order: Order) -> np.ndarray:

@@ -2,6 +2,12 @@
 
 This is the per-document half of the pipeline: pure, run in parallel by an engine. A worker reads
 its own files and writes its own spill; only findings and small counts travel back.
+
+A chunk's spill is three Arrow IPC files: its documents (metadata), its paragraphs' fixed-width
+features (read by dedup, by place, so left uncompressed: hashes do not compress anyway) and its
+paragraphs' texts, read once by the writer. Texts and documents are zstd-compressed (level 1):
+the texts shrink 2.3x for 0.03 ms of CPU per paragraph, and the spill is most of what a build
+writes besides its output (a million documents: 7 GB of text).
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..config import Config
 from ..dedup.features import feature_schema, paragraph_features, paragraph_words
@@ -35,9 +42,15 @@ SEED_FACTS = pa.schema(
 )
 
 
+SPILL_FORMAT = 2  # 2: texts in a file of their own, zstd-compressed; `text_bytes` among the features
+TEXT_SPILL = pa.schema([pa.field("text", pa.large_string())])
+COMPRESSED = pa.ipc.IpcWriteOptions(compression=pa.Codec("zstd", 1))
+
+
 def paragraph_spill_schema(config: Config) -> pa.Schema:
     base = [pa.field("doc", pa.int32(), nullable=False), pa.field("pidx", pa.int32(), nullable=False)]
-    return pa.schema([*base, pa.field("text", pa.large_string()), *feature_schema(config.dedup)])
+    size = pa.field("text_bytes", pa.int32(), nullable=False)  # UTF-8 bytes: the writer cuts row groups by it
+    return pa.schema([*base, size, *feature_schema(config.dedup)])
 
 
 @dataclass(frozen=True)
@@ -83,8 +96,9 @@ def path_facts(rel: str, path: Path) -> dict:
     return {"path": rel, "size": size, "sha256": sha256.hexdigest(), "git_blob": blob.hexdigest()}
 
 
-def spill_paths(work: Path, key: str) -> tuple[Path, Path]:
-    return work / f"docs-{key}.arrow", work / f"paragraphs-{key}.arrow"
+def spill_paths(work: Path, key: str) -> tuple[Path, Path, Path]:
+    """A chunk's documents, paragraph features and paragraph texts."""
+    return work / f"docs-{key}.arrow", work / f"paragraphs-{key}.arrow", work / f"texts-{key}.arrow"
 
 
 def marker_path(work: Path, key: str) -> Path:
@@ -96,7 +110,7 @@ def chunk_key(seeds: list[SeedFile], config: Config, schema_sha256: str) -> str:
     modification time (with its sidecar's), so a changed input or setting redoes the chunk."""
     digest = hashlib.sha256()
     settings = [__version__, config.language, config.license, config.max_file_bytes, config.strict, schema_sha256]
-    settings += [config.output_format, config.filters()]  # signals are spilled from format 3
+    settings += [config.output_format, config.filters(), SPILL_FORMAT]  # signals are spilled from format 3
     digest.update(json.dumps([settings, config.dedup.describe()], sort_keys=True).encode())
     for seed in seeds:
         digest.update(f"{seed.rel}\0{seed.stamp or stamp(seed.file)[1]}\n".encode())
@@ -108,8 +122,9 @@ MAX_MARKER_BYTES = 1 << 28
 
 def load_finished(work: Path, key: str, seeds: list[SeedFile]) -> ChunkResult | None:
     """The result of a chunk an earlier, interrupted build finished, if its files are all there,
-    its marker is sound data and every input file still has the content it had (a file restored
-    with its old size and mtime is caught here, not trusted)."""
+    its marker is sound data, its spill files have the sizes the marker recorded and readable
+    footers, and every input file still has the content it had (a file restored with its old size
+    and mtime is caught here, not trusted)."""
     marker = marker_path(work, key)
     if not marker.is_file() or not all(p.is_file() for p in spill_paths(work, key)):
         return None
@@ -118,6 +133,8 @@ def load_finished(work: Path, key: str, seeds: list[SeedFile]) -> ChunkResult | 
             return None
         body = json.loads(marker.read_bytes())
         result = _result_from(body, key)
+        if not _spill_intact(work, key, body["files"]):
+            return None
     except (OSError, ValueError, TypeError, KeyError, pa.ArrowException):
         return None
     files = _files(seeds)
@@ -162,9 +179,23 @@ def _sha256(path: str, rel: str) -> str:
         return ""
 
 
-def _marker_body(result: ChunkResult, contents: dict[str, str], stats: dict[str, str]) -> dict:
+def _spill_intact(work: Path, key: str, sizes: dict) -> bool:
+    """Whether each spill file has the size written into the marker and an Arrow footer that reads
+    (a file cut short or overwritten after the chunk finished is done again, not read as garbage)."""
+    paths = spill_paths(work, key)
+    if not isinstance(sizes, dict) or sorted(sizes) != sorted(p.name for p in paths):
+        return False
+    for path in paths:
+        if path.stat().st_size != sizes[path.name]:
+            return False
+        with pa.OSFile(str(path)) as source:
+            pa.ipc.open_file(source)
+    return True
+
+
+def _marker_body(result: ChunkResult, contents: dict[str, str], stats: dict[str, str], files: dict[str, int]) -> dict:
     return {
-        "format": 1,
+        "format": 2,
         "key": result.key,
         "index": result.index,
         "documents": result.documents,
@@ -174,12 +205,13 @@ def _marker_body(result: ChunkResult, contents: dict[str, str], stats: dict[str,
         "seeds": result.seeds.to_pydict(),
         "contents": contents,
         "stats": stats,  # `unchanged`: files whose stat says they still hold these contents
+        "files": files,  # size of each spill file
     }
 
 
 def _result_from(body: dict, key: str) -> ChunkResult:
     """A marker's body checked field by field (any mismatch raises: the chunk is done again)."""
-    if body["format"] != 1 or body["key"] != key:
+    if body["format"] != 2 or body["key"] != key:
         raise ValueError("not this chunk's marker")
     counts = [body["index"], body["documents"], body["paragraphs"]]
     if not all(type(c) is int and c >= 0 for c in counts):
@@ -237,23 +269,26 @@ def process_chunk(
     columns = {
         "doc": pa.array([i for i, c in enumerate(counts) for _ in range(c)], pa.int32()),
         "pidx": pa.array([j for c in counts for j in range(c)], pa.int32()),
-        "text": texts,
+        "text_bytes": pc.binary_length(texts).cast(pa.int32()),
         **exclude_filtered(features, docs, counts, filtered),
     }
     para_table = pa.table(columns, schema=paragraph_spill_schema(config))
-    doc_path, para_path = spill_paths(work, key)
-    _write_ipc(doc_table, doc_path)
-    _write_ipc(para_table, para_path)
+    paths = spill_paths(work, key)
+    _write_ipc(doc_table, paths[0], COMPRESSED)
+    _write_ipc(para_table, paths[1])
+    _write_ipc(pa.table([texts], schema=TEXT_SPILL), paths[2], COMPRESSED)
     result.documents, result.paragraphs = len(docs), len(texts)
     marker = marker_path(work, key)
-    body = _marker_body(result, _contents(seeds, sha), stats(_files(seeds), started))
+    body = _marker_body(
+        result, _contents(seeds, sha), stats(_files(seeds), started), {p.name: p.stat().st_size for p in paths}
+    )
     marker.with_suffix(".tmp").write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
     marker.with_suffix(".tmp").replace(marker)
     return result
 
 
-def _write_ipc(table: pa.Table, path: Path) -> None:
+def _write_ipc(table: pa.Table, path: Path, options: pa.ipc.IpcWriteOptions | None = None) -> None:
     tmp = path.with_suffix(".tmp")
-    with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+    with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, table.schema, options=options) as writer:
         writer.write_table(table, max_chunksize=64 * 1024)
     tmp.replace(path)

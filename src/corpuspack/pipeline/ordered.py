@@ -11,7 +11,7 @@ groups, quadratic in the corpus (440 of a 1M build's 1,240 seconds). Two ways ou
 - `RegroupedTexts` and `RegroupedDocuments` copy the texts and the metadata once, in one pass over
   the chunks, into `Runs`: files of consecutive positions, each read when the writer reaches it.
   Linear, for one machine, and only a run or two in memory (the metadata of a million documents
-  is 350 MB).
+  is 350 MB). Runs are zstd-compressed like the spill: written once, read once.
 """
 
 from __future__ import annotations
@@ -25,9 +25,10 @@ import numpy as np
 import pyarrow as pa
 
 from ..tables import DOCUMENT_SPILL
+from .chunk import COMPRESSED
 from .spill import Spill, inverse
 
-WINDOW_BYTES = 64 * 1024 * 1024
+WINDOW_BYTES = 16 * 1024 * 1024  # 64 MB windows were a fifth of a 10,000-document build's peak memory
 MAX_RUNS = 512  # files open at once while regrouping; beyond it, runs grow instead
 
 
@@ -63,19 +64,23 @@ class _ForwardTexts(_Forward):
 
 
 class TextWindow(_ForwardTexts):
-    """Texts read straight from the chunk files, about `window_bytes` from the first position asked."""
+    """Texts read straight from the chunk files, about `window_bytes` from the first position asked.
+    Holds the lengths as int32 (a paragraph's text is under 2 GB: the spill counts it in an int32),
+    summed only over the positions a window may reach: 4 bytes a paragraph while writing, not 16."""
 
     def __init__(self, spill: Spill, rows: np.ndarray, lengths: np.ndarray, window_bytes: int | None = None) -> None:
         super().__init__()
         self._spill, self._rows, self._bytes = spill, rows, window_bytes or WINDOW_BYTES
-        self._lengths = lengths
-        self._ends: np.ndarray | None = None  # made when first needed: an engine may regroup instead
+        self._lengths = np.asarray(lengths, dtype=np.int32)
 
     def _fetch(self, lo: int, hi: int) -> tuple[int, int, pa.Array]:
-        if self._ends is None:
-            self._ends = np.cumsum(self._lengths, dtype=np.int64)
-        start = int(self._ends[lo - 1]) if lo > 0 else 0
-        stop = max(hi, int(np.searchsorted(self._ends, start + self._bytes, side="right")))
+        stop, reach = hi, 1 << 16
+        while stop < len(self._lengths):  # the first position past `window_bytes` from `lo`
+            ends = np.cumsum(self._lengths[lo : lo + reach], dtype=np.int64)
+            if ends[-1] > self._bytes or lo + reach >= len(self._lengths):
+                stop = max(hi, lo + int(np.searchsorted(ends, self._bytes, side="right")))
+                break
+            reach *= 4
         return lo, stop, self._spill.take("text", self._rows[lo:stop])
 
 
@@ -89,7 +94,7 @@ class RegroupedTexts(_ForwardTexts):
         before = np.cumsum(lengths, dtype=np.int64) - lengths
         total = int(before[-1] + lengths[-1]) if len(lengths) else 0
         run_bytes = max(run_bytes, -(-total // MAX_RUNS), 1)
-        tables = ((spill.chunk_start(c), spill.chunk(c)) for c in range(spill.chunks))
+        tables = ((spill.chunk_start(c), spill.text_chunk(c)) for c in range(spill.chunks))
         self._runs = Runs(folder, (before // run_bytes).astype(np.int32), inverse(rows), tables, ["text"])
 
     def _fetch(self, lo: int, hi: int) -> tuple[int, int, pa.Array]:
@@ -182,7 +187,9 @@ def _regroup(
             with opened as table:
                 if schema is None:
                     schema = pa.schema([pa.field("position", pa.int64()), *(table.schema.field(c) for c in columns)])
-                    writers = [pa.ipc.new_stream(str(folder / _run_name(r)), schema) for r in range(runs)]
+                    writers = [
+                        pa.ipc.new_stream(str(folder / _run_name(r)), schema, options=COMPRESSED) for r in range(runs)
+                    ]
                 mine = position[start : start + table.num_rows]
                 by_run = np.argsort(run[mine], kind="stable")
                 rows = (

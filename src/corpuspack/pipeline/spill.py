@@ -34,11 +34,15 @@ def _mapped(path: Path) -> Iterator[pa.Table]:
 
 
 class ParagraphFiles:
-    """The spilled paragraph files of a build, read by column or by rows (small enough to send to a worker)."""
+    """The spilled paragraph files of a build, read by column or by rows (small enough to send to a worker).
 
-    def __init__(self, files: list[Path], chunk_starts: np.ndarray) -> None:
+    `text_files`, when given, hold the `text` column (one file per chunk, rows aligned with `files`):
+    compressed, and read only by `take("text")` and `text_chunk`."""
+
+    def __init__(self, files: list[Path], chunk_starts: np.ndarray, text_files: list[Path] | None = None) -> None:
         self._paragraph_files = files
         self._chunk_starts = chunk_starts
+        self._text_files = text_files
 
     @property
     def chunks(self) -> int:
@@ -61,6 +65,13 @@ class ParagraphFiles:
     def chunk(self, c: int) -> Iterator[pa.Table]:
         with _mapped(self._paragraph_files[c]) as table:
             yield table
+
+    def _files_of(self, name: str) -> list[Path]:
+        return self._text_files if name == "text" and self._text_files is not None else self._paragraph_files
+
+    def text_chunk(self, c: int) -> AbstractContextManager[pa.Table]:
+        """Chunk `c`'s texts (a table with a `text` column), while used."""
+        return _mapped(self._files_of("text")[c])
 
     def _per_chunk(self, read: Callable[[pa.Table], object]) -> list:
         out = []
@@ -151,17 +162,18 @@ class ParagraphFiles:
         in_order = bool(np.all(chunk[1:] >= chunk[:-1]))
         order = np.arange(len(rows)) if in_order else np.argsort(chunk, kind="stable")
         pieces: list[pa.Array] = []
+        files = self._files_of(name)
         for part in np.split(order, np.flatnonzero(np.diff(chunk[order])) + 1) if len(rows) else []:
             c = int(chunk[part[0]])
             local = rows[part] - self._chunk_starts[c]
-            with self.chunk(c) as table:
+            with _mapped(files[c]) as table:
                 column = table.column(name)
                 if local[-1] - local[0] == len(local) - 1 and np.all(np.diff(local) == 1):
                     pieces += column.slice(int(local[0]), len(local)).chunks  # a slice outlives the mapping
                 else:
                     pieces.append(column.take(pa.array(local, pa.int64())).combine_chunks())
         if not pieces:
-            with _mapped(self._paragraph_files[0]) as table:
+            with _mapped(files[0]) as table:
                 return pa.array([], table.schema.field(name).type)
         taken = pa.concat_arrays(pieces)  # a copy, even of one piece: nothing still points into a mapping
         return taken if in_order else taken.take(pa.array(inverse(order), pa.int64()))
@@ -178,8 +190,8 @@ class Spill(ParagraphFiles):
 
     def __init__(self, folder: Path, keys: list[str]) -> None:
         paths = [spill_paths(folder, key) for key in keys]
-        super().__init__([p for _, p in paths], np.zeros(0, dtype=np.int64))
-        self._doc_files = [d for d, _ in paths]
+        super().__init__([p for _, p, _ in paths], np.zeros(0, dtype=np.int64), [t for _, _, t in paths])
+        self._doc_files = [d for d, _, _ in paths]
         only_id = pa.ipc.IpcReadOptions(included_fields=[DOCUMENT_SPILL.get_field_index("id")])
         ids = []
         for doc_path in self._doc_files:
@@ -223,7 +235,7 @@ class Spill(ParagraphFiles):
 
     def paragraph_files(self) -> ParagraphFiles:
         """The paragraph files alone, without the documents table."""
-        return ParagraphFiles(self._paragraph_files, self._chunk_starts)
+        return ParagraphFiles(self._paragraph_files, self._chunk_starts, self._text_files)
 
 
 def _placeable(schema: pa.Schema) -> dict[str, tuple[str, np.dtype]]:

@@ -23,11 +23,11 @@ MARK = ".corpuspack-work"
 _MARK_BODY = {"corpuspack": "work folder", "format": 1}
 # Every file name a build writes at the top of its work folder.
 _OWN_FILE = re.compile(
-    r"^(?:(?:docs|paragraphs)-[0-9a-f]{32}\.(?:arrow|tmp)|chunk-[0-9a-f]{32}\.(?:done|tmp)"
+    r"^(?:(?:docs|paragraphs|texts)-[0-9a-f]{32}\.(?:arrow|tmp)|chunk-[0-9a-f]{32}\.(?:done|tmp)"
     r"|inputs\.arrow|(?:documents|paragraphs)-\d{5}\.arrow)$"
 )
 _OWN_FOLDERS = ("inputs", "regrouped", "version")
-_CHUNK_FILE = re.compile(r"^(?:docs|paragraphs|chunk)-([0-9a-f]{32})\.")
+_CHUNK_FILE = re.compile(r"^(?:docs|paragraphs|texts|chunk)-([0-9a-f]{32})\.")
 
 
 def claim(path: Path) -> Path:

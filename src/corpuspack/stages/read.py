@@ -16,7 +16,7 @@ from ..errors import DataError
 from ..ids import ID_SCHEMA, id_findings
 from ..model import Finding
 from ..pipeline import workdir
-from ..pipeline.chunk import SEED_FACTS, Chunk, ChunkResult, chunk_key, load_finished
+from ..pipeline.chunk import COMPRESSED, SEED_FACTS, Chunk, ChunkResult, chunk_key, load_finished
 from ..pipeline.plan import plan_chunks
 from ..pipeline.spill import Spill
 from ..progress import Progress
@@ -87,7 +87,7 @@ def load_inputs(path: Path) -> pa.Table:
 
 
 def _save_table(table: pa.Table, path: Path) -> None:
-    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema, options=COMPRESSED) as writer:
         writer.write_table(table)
 
 
