@@ -6,7 +6,8 @@ What runs where:
   candidate pairs; the exact Jaccard of candidate pairs (each task reads the shingle sets it needs
   from the spill); and the Parquet shards and Arrow parts, one task per shard;
 - the driver: key columns and counts (about 30 bytes per paragraph), the decisions that chain one
-  group-by into the next (`dedup.ledger.decide`), and the manifest.
+  group-by into the next (`dedup.ledger.decide`), and the manifest. It sends tasks per-document and
+  per-shard figures, never a column of the whole corpus (`ray_positions`, `ray_parts`).
 
 Every result comes back with its explicit position in the global (document id, paragraph index)
 order, so nothing depends on partitioning, and files are written by the one writer (`publish.writer`).
@@ -42,6 +43,7 @@ from ..progress import Advance
 from ..publish.checksums import Written
 from ..publish.writer import TablePlan, join_parts, write_shard
 from ..tuning import Tuning
+from .ray_positions import Documents
 
 # Ray Data settings for our datasets, put back when the engine closes. The pull-based sort shuffle
 # costs a few seconds per group-by where the hash shuffle's actors took 5-10 s each on 10^5 rows.
@@ -134,33 +136,36 @@ class RayEngine:
 
 class RayDedup(DedupOps):
     """Dedup's group-bys as Ray Data shuffles. Workers read the key columns from the spill, one
-    task per chunk; the driver sends only each spill row's position (and document rank)."""
+    task per chunk, with per-document figures to place each row in the global order (`Documents`)."""
 
     def __init__(self, spill: Spill, order: Order, config: Config, partitions: int, tuning: Tuning) -> None:
         n = len(order.rows)
         self.pairs_per_task = tuning.pairs_per_task
         self.rows, self.bands = order.rows, config.dedup.lsh[0]
         self.files = spill.paragraph_files()
-        self.position = inverse(order.rows)
-        self.doc_rank = order.doc_rank
+        # Per-document figures only: each task works out its paragraphs' positions from these
+        # (`chunk_positions`), where a position per paragraph would be 8 bytes each, pickled per task.
+        self.documents = Documents(
+            np.array([start for start, _ in spill.document_chunks()], dtype=np.int64),
+            inverse(order.doc_rows),
+            order.doc_start,
+        )
         self.partitions = partitions or max(1, min(64, -(-n // tuning.rows_per_partition)))
 
     def _per_chunk(self, fn: Callable, **kwargs: Any) -> ray.data.Dataset:
-        """`fn(chunk=c, files=..., position=..., parts=...)` on every spill chunk `c`, in as many Ray
+        """`fn(chunk=c, files=..., documents=..., parts=...)` on every spill chunk `c`, in as many Ray
         tasks as the cluster has CPUs."""
         chunks = [{"chunk": c} for c in range(self.files.chunks)]
         tasks = max(1, min(len(chunks), _cpus()))
+        shared = {"files": self.files, "documents": ray.put(self.documents), "parts": self.partitions}
         return ray.data.from_items(chunks, override_num_blocks=tasks).map_batches(
-            _on_chunks,
-            batch_size=None,
-            batch_format="numpy",
-            fn_kwargs={"fn": fn, "files": self.files, "position": self.position, "parts": self.partitions, **kwargs},
+            _on_chunks, batch_size=None, batch_format="numpy", fn_kwargs={"fn": fn, **shared, **kwargs}
         )
 
     def exact(self, cols: KeyColumns, min_docs: int) -> Exact:
         n = len(cols.key)
         furniture = {"doc_source": cols.doc_source, "doc_canon": cols.doc_canon}
-        rows = self._per_chunk(_exact_rows, doc_rank=self.doc_rank, **furniture)
+        rows = self._per_chunk(_exact_rows, **furniture)
         exact = Exact(np.zeros(n, dtype=bool), np.arange(n, dtype=np.int64), np.arange(n, dtype=np.int64))
         for batch in self._grouped(rows, _exact_part, min_docs=min_docs):
             at = batch["position"]
@@ -176,7 +181,7 @@ class RayDedup(DedupOps):
             return np.zeros((0, 2), dtype=np.int64)
         in_pool = np.zeros(len(self.rows), dtype=bool)
         in_pool[pool] = True
-        rows = self._per_chunk(_band_rows, in_pool=in_pool, bands=self.bands)
+        rows = self._per_chunk(_band_rows, in_pool=ray.put(in_pool), bands=self.bands)
         n = np.int64(pool.max() + 1)
         codes = [b["earlier"] * n + b["later"] for b in self._grouped(rows, _bucket_pairs, max_pairs=max_pairs)]
         codes = distinct(np.concatenate(codes)) if codes else np.zeros(0, dtype=np.int64)
@@ -219,27 +224,27 @@ def _cpus() -> int:
     return max(1, int(ray.cluster_resources().get("CPU", 1)))
 
 
-def _on_chunks(batch: dict[str, np.ndarray], fn: Callable, **kwargs: Any) -> dict[str, np.ndarray]:
-    parts = [fn(chunk=int(c), **kwargs) for c in batch["chunk"]]
+def _on_chunks(batch: dict[str, np.ndarray], fn: Callable, documents: Any, **kwargs: Any) -> dict[str, np.ndarray]:
+    documents = ray.get(documents) if isinstance(documents, ray.ObjectRef) else documents
+    kwargs = {k: ray.get(v) if isinstance(v, ray.ObjectRef) else v for k, v in kwargs.items()}
+    parts = [fn(chunk=int(c), documents=documents, **kwargs) for c in batch["chunk"]]
     return {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
 
 
 def _exact_rows(
     chunk: int,
     files: ParagraphFiles,
-    position: np.ndarray,
+    documents: Documents,
     parts: int,
-    doc_rank: np.ndarray,
     doc_source: np.ndarray | None,
     doc_canon: np.ndarray | None,
 ) -> dict[str, np.ndarray]:
     """Exact-key rows of one spill chunk, each with its position, document rank and partition (and
     under rules 2 its document's source and first copy)."""
-    columns = files.chunk_columns(chunk, ["key", "pattern"])
+    columns = files.chunk_columns(chunk, ["key", "pattern", "doc", "pidx"])
     key = columns["key"]
-    at = position[files.chunk_start(chunk) : files.chunk_start(chunk) + len(key)]
+    at, doc = documents.chunk_positions(chunk, columns["doc"], columns["pidx"])
     part = (key % np.uint64(parts)).astype(np.int32)
-    doc = doc_rank[at]
     rows = {"part": part, "key": key, "doc": doc, "pattern": columns["pattern"], "position": at}
     if doc_source is not None and doc_canon is not None:
         rows.update(source=doc_source[doc], canon=doc_canon[doc])
@@ -247,12 +252,11 @@ def _exact_rows(
 
 
 def _band_rows(
-    chunk: int, files: ParagraphFiles, position: np.ndarray, parts: int, in_pool: np.ndarray, bands: int
+    chunk: int, files: ParagraphFiles, documents: Documents, parts: int, in_pool: np.ndarray, bands: int
 ) -> dict[str, np.ndarray]:
     """(band, band key) rows of one spill chunk's paragraphs in the near-duplicate pool."""
-    columns = files.chunk_columns(chunk, [band_column(b) for b in range(bands)])
-    count = len(columns[band_column(0)]) if bands else 0
-    at = position[files.chunk_start(chunk) : files.chunk_start(chunk) + count]
+    columns = files.chunk_columns(chunk, ["doc", "pidx", *(band_column(b) for b in range(bands))])
+    at, _ = documents.chunk_positions(chunk, columns["doc"], columns["pidx"])
     keep = in_pool[at]
     keys = np.concatenate([columns[band_column(b)][keep] for b in range(bands)])
     band = np.repeat(np.arange(bands, dtype=np.int16), int(keep.sum()))
