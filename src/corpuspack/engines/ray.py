@@ -16,14 +16,13 @@ The work folder (and the output folder) must be on storage every node mounts.
 
 from __future__ import annotations
 
+import collections
 import copy
 import logging
-import pickle
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 
-import pyarrow as pa
 import ray
 import ray.data
 from ray.data.context import ShuffleStrategy
@@ -94,18 +93,17 @@ class RayEngine:
             ray.shutdown()
 
     def read(self, chunks: list[Chunk], config: Config, work: Path) -> Iterator[ChunkResult]:
-        if not chunks:
-            return
-        items = [{"chunk": pickle.dumps(chunk)} for chunk in chunks]
-        tasks = ray.data.from_items(items, override_num_blocks=len(items)).map_batches(
-            _read_chunks, batch_size=1, batch_format="pyarrow", fn_kwargs={"config": config, "work": work}
-        )
-        results = {}
-        for row in tasks.iter_rows():
-            result: ChunkResult = pickle.loads(row["result"])
-            results[result.key] = result
+        """A task per chunk, as many running as `config.workers` allows (twice the cluster's CPUs if
+        not set), results in the order given: the driver holds the chunks in flight, not every
+        chunk pickled at once as rows of a dataset."""
+        ahead = config.workers if config.workers > 0 else 2 * cpus()
+        flight: collections.deque = collections.deque()
         for chunk in chunks:
-            yield results[chunk.key]
+            if len(flight) >= ahead:
+                yield ray.get(flight.popleft())
+            flight.append(_read_chunk.remote(chunk, config, work))
+        while flight:
+            yield ray.get(flight.popleft())
 
     def dedup_ops(self, spill: Spill, order: Order, config: Config) -> DedupOps:
         return RayDedup(spill, order, config, self.partitions, self.tuning)
@@ -144,12 +142,9 @@ class RayEngine:
         ]
 
 
-def _read_chunks(batch: pa.Table, config: Config, work: Path) -> pa.Table:
-    results = []
-    for pickled in batch.column("chunk").to_pylist():
-        chunk: Chunk = pickle.loads(pickled)
-        results.append(pickle.dumps(process_chunk(chunk.index, chunk.key, chunk.seeds, config, work)))
-    return pa.table({"result": pa.array(results, pa.binary())})
+@ray.remote
+def _read_chunk(chunk: Chunk, config: Config, work: Path) -> ChunkResult:
+    return process_chunk(chunk.index, chunk.key, chunk.seeds, config, work)
 
 
 @ray.remote
