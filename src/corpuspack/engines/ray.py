@@ -16,7 +16,6 @@ The work folder (and the output folder) must be on storage every node mounts.
 
 from __future__ import annotations
 
-import collections
 import copy
 import logging
 from collections.abc import Iterator
@@ -93,17 +92,23 @@ class RayEngine:
             ray.shutdown()
 
     def read(self, chunks: list[Chunk], config: Config, work: Path) -> Iterator[ChunkResult]:
-        """A task per chunk, as many running as `config.workers` allows (twice the cluster's CPUs if
-        not set), results in the order given: the driver holds the chunks in flight, not every
-        chunk pickled at once as rows of a dataset."""
-        ahead = config.workers if config.workers > 0 else 2 * cpus()
-        flight: collections.deque = collections.deque()
-        for chunk in chunks:
-            if len(flight) >= ahead:
-                yield ray.get(flight.popleft())
-            flight.append(_read_chunk.remote(chunk, config, work))
-        while flight:
-            yield ray.get(flight.popleft())
+        """A task per chunk, as many running as `config.workers` (or the cluster's CPUs), a new one
+        started as soon as any ends; results in the order given. The driver holds the chunks in
+        flight and results that ended early, not every chunk pickled at once as rows of a dataset."""
+        limit = config.workers if config.workers > 0 else cpus()
+        running: dict[ray.ObjectRef, int] = {}
+        ended: dict[int, ChunkResult] = {}
+        started = given = 0
+        while given < len(chunks):
+            while started < len(chunks) and len(running) < limit:
+                running[_read_chunk.remote(chunks[started], config, work)] = started
+                started += 1
+            ready, _ = ray.wait(list(running), num_returns=1)
+            for ref in ready:
+                ended[running.pop(ref)] = ray.get(ref)  # raises a task's error here
+            while given in ended:
+                yield ended.pop(given)
+                given += 1
 
     def dedup_ops(self, spill: Spill, order: Order, config: Config) -> DedupOps:
         return RayDedup(spill, order, config, self.partitions, self.tuning)
