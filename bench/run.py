@@ -11,7 +11,9 @@ validate  CPU milliseconds per document of `validate` (warm)
 peers     datasketch's MinHashLSH and datatrove's MinHash dedup on the build's paragraphs
 profile   one build: seconds, main RSS and tree PSS per stage (from the build's own stage timings),
           with --cprofile N the top functions
-all       every command above but incremental in one run (the figures of bench/README.md)
+all       every command above but incremental and driver in one run (the figures of bench/README.md)
+driver    Ray builds of --corpus and of a corpus --grow times larger (--large): the driver's peak RSS
+          and how much it grows (not in `all`: it builds the larger corpus)
 
 Each run is its own process (bench/job.py, bench/peers.py) timed by bench/measure.py. --rounds N
 runs every variant N times, the order rotated each round, and reports medians. --against REV|DIR
@@ -320,6 +322,38 @@ def _by_stage(done: Run) -> list[list[object]]:
     ]
 
 
+def cmd_driver(args: argparse.Namespace, tmp: Path) -> tuple[str, dict]:
+    """Ray builds (`--workers 2`) of --corpus and of --large, a corpus --grow times its documents
+    (generated when missing): the driver's own peak RSS (`BuildResult.peak_memory_mb["main"]`; Ray's
+    workers are not its children, so nothing else is counted in it) and large / small, paired by round."""
+    small = len(list((args.corpus / "seeds").iterdir()))
+    large = args.large or tmp / "large"
+    if not (large / "seeds").is_dir():
+        from generate import generate
+
+        print(f"  generating {small * args.grow} documents into {large}", file=sys.stderr)
+        generate(small * args.grow, large)
+    variants = [
+        Variant(f"ray x2, {name}{suffix}", job("build", corpus, OUT, "--engine", "ray", "--workers", 2), src)
+        for suffix, src in codes(args)
+        for name, corpus in (("corpus", args.corpus), ("larger", large.resolve()))
+    ]
+    runs = rounds(variants, args.rounds, tmp)
+    lines, data = [], {}
+    for suffix, _ in codes(args):
+        peaks = {
+            name: [r.report["peak_memory_mb"]["main"] for r in runs[f"ray x2, {name}{suffix}"]]
+            for name in ("corpus", "larger")
+        }
+        ratios = [b / a for a, b in zip(peaks["corpus"], peaks["larger"], strict=True)]
+        data["driver" + suffix] = {**peaks, "growth": ratios}
+        lines.append([f"driver{suffix}", median(peaks["corpus"]), median(peaks["larger"]), round(median(ratios), 3)])
+    note = f"The driver's peak RSS, MB, on --corpus and on a corpus {args.grow} times its documents ({large})."
+    text, timings = _result(runs, None, args, note)
+    text += "\n" + table(["process", "peak MB, corpus", f"peak MB, x{args.grow}", "growth"], lines) + "\n"
+    return text, {**timings, **data}
+
+
 def _result(runs: dict[str, list[Run]], base: str | None, args: argparse.Namespace, note: str) -> tuple[str, dict]:
     header, *body = rows(runs, base)
     text = f"{note}\n\n{table(header, body)}\n{against_lines(runs, args)}"
@@ -343,11 +377,12 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Path], tuple[str, dict]]] = {
     "profile": cmd_profile,
     "peers": cmd_peers,
 }
+ALONE = {"driver": cmd_driver}  # not in `all`
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=[*COMMANDS, "all"])
+    parser.add_argument("command", choices=[*COMMANDS, *ALONE, "all"])
     parser.add_argument(
         "--corpus",
         type=Path,
@@ -373,6 +408,8 @@ def main() -> None:
     parser.add_argument("--work", type=Path, help="profile: a kept work folder (chunks reused on a second run)")
     parser.add_argument("--cprofile", type=int, default=0, metavar="N", help="profile: show the top N functions")
     parser.add_argument("--every", type=float, default=0.05, help="profile: seconds between memory samples")
+    parser.add_argument("--grow", type=int, default=10, help="driver: the larger corpus's documents, x --corpus's")
+    parser.add_argument("--large", type=Path, help="driver: the larger corpus (generated there when it has no seeds)")
     args = parser.parse_args()
     os.environ.update(RAY_ENV)
     if not (args.corpus / "seeds").is_dir():
@@ -389,7 +426,7 @@ def main() -> None:
             print(f"{name}:", file=sys.stderr)
             scratch = Path(tmp) / name
             scratch.mkdir()
-            text, data[name] = COMMANDS[name](args, scratch)
+            text, data[name] = {**COMMANDS, **ALONE}[name](args, scratch)
             texts.append(f"### {name}\n\n{text}")
     texts.append(f"Ended: load average {' / '.join(f'{x:.2f}' for x in os.getloadavg())}.")
     text = "\n\n".join(texts)

@@ -102,6 +102,16 @@ def test_engines_give_the_same_bytes(corpus: Path, tmp_path: Path):
         assert "start" in runs["ray x1"][0]["seconds"]
 
 
+@pytest.mark.skipif(not importlib.util.find_spec("ray"), reason="the driver command builds on Ray (the `ray` extra)")
+def test_driver_reports_the_ray_drivers_peak_on_a_larger_corpus(corpus: Path, tmp_path: Path):
+    text, runs = runner("driver", corpus, tmp_path / "out", "--grow", 2, "--large", tmp_path / "large")
+    assert len(list((tmp_path / "large" / "seeds").iterdir())) == 2 * len(list((corpus / "seeds").iterdir()))
+    small, large = runs["driver"]["corpus"][0], runs["driver"]["larger"][0]
+    assert small > 50 and large > 50 and runs["driver"]["growth"] == [large / small]
+    assert runs["ray x2, larger"][0]["counts"]["documents_read"] > runs["ray x2, corpus"][0]["counts"]["documents_read"]
+    assert "growth" in text
+
+
 def test_validate_reports_cpu_per_document(corpus: Path, tmp_path: Path):
     _, runs = runner("validate", corpus, tmp_path)
     assert runs["validate"][0]["documents"] == 40

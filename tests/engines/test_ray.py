@@ -131,6 +131,19 @@ def test_ray_engine_writes_the_local_engine_bytes(
     assert any(name.startswith("arrow/paragraphs/") for name in local)
 
 
+def test_ray_engine_cuts_many_shards_as_the_local_engine(local_ray: Path, generated: Path, tmp_path: Path):
+    """Shards of 1 MiB: each Ray task gets only its shard's part of the order and the ledger
+    (`engines.ray_parts`), including the rows its duplicates name in other shards."""
+    local = build(out=tmp_path / "local", config=load_config(generated, shard_bytes=1 << 20), workers=1)
+    config = load_config(generated, engine="ray", shard_bytes=1 << 20, partitions=2)
+    build(out=tmp_path / "ray", config=config, workers=2)
+    digests = _digests(tmp_path / "local")
+    assert sum(name.startswith("paragraphs/") for name in digests) >= 2, sorted(digests)
+    assert sum(name.startswith("documents/") for name in digests) >= 2, sorted(digests)
+    assert _digests(tmp_path / "ray") == digests
+    assert local.counts["dropped_by_reason"]["duplicate_document"] > 0
+
+
 def test_ray_build_from_the_cli_connects_to_a_running_cluster(local_ray: Path, generated: Path, tmp_path: Path):
     address = ray.get_runtime_context().gcs_address
     out = tmp_path / "cli"

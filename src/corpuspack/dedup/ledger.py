@@ -255,9 +255,12 @@ def _duplicate_documents(cols: KeyColumns, boiler: np.ndarray, reason: np.ndarra
     content, begin, first_doc, sizes = _document_digests(cols, boiler)
     if len(content) == 0:
         return
-    for d in np.flatnonzero(first_doc != np.arange(len(begin))).tolist():
-        f = int(first_doc[d])
-        mine = content[begin[d] : begin[d] + sizes[d]]
-        theirs = content[begin[f] : begin[f] + sizes[d]]
-        reason[mine] = DUPLICATE_DOCUMENT
-        dup[mine] = theirs
+    copies = np.flatnonzero(first_doc != np.arange(len(begin)))
+    # Every copy's paragraphs at once (a loop over copies was the driver's one serial loop here):
+    # the i-th of a copy names the i-th of its original (equal digests: equal counts).
+    lengths = sizes[copies]
+    within = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    mine = content[np.repeat(begin[copies], lengths) + within]
+    theirs = content[np.repeat(begin[first_doc[copies]], lengths) + within]
+    reason[mine] = DUPLICATE_DOCUMENT
+    dup[mine] = theirs

@@ -6,7 +6,8 @@ What runs where:
   candidate pairs; the exact Jaccard of candidate pairs (each task reads the shingle sets it needs
   from the spill); and the Parquet shards and Arrow parts, one task per shard;
 - the driver: key columns and counts (about 30 bytes per paragraph), the decisions that chain one
-  group-by into the next (`dedup.ledger.decide`), and the manifest.
+  group-by into the next (`dedup.ledger.decide`), and the manifest. It sends tasks per-document and
+  per-shard figures, never a column of the whole corpus (`ray_positions`, `ray_parts`).
 
 Every result comes back with its explicit position in the global (document id, paragraph index)
 order, so nothing depends on partitioning, and files are written by the one writer (`publish.writer`).
@@ -17,31 +18,26 @@ from __future__ import annotations
 
 import copy
 import logging
-import pickle
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
-from typing import Any
 
-import numpy as np
-import pyarrow as pa
 import ray
 import ray.data
 from ray.data.context import ShuffleStrategy
 
 from ..config import Config
-from ..dedup import near
-from ..dedup.features import band_column
-from ..dedup.grouping import distinct
-from ..dedup.ledger import DedupOps, Exact, KeyColumns, exact_groups_at
+from ..dedup.ledger import DedupOps
 from ..pipeline.assemble import Assembly
 from ..pipeline.chunk import Chunk, ChunkResult, process_chunk
 from ..pipeline.order import Order
-from ..pipeline.spill import ParagraphFiles, Spill, inverse
+from ..pipeline.spill import Spill
 from ..progress import Advance
 from ..publish.checksums import Written
 from ..publish.writer import TablePlan, join_parts, write_shard
 from ..tuning import Tuning
+from .ray_dedup import RayDedup, cpus
+from .ray_parts import part as shard_part
 
 # Ray Data settings for our datasets, put back when the engine closes. The pull-based sort shuffle
 # costs a few seconds per group-by where the hash shuffle's actors took 5-10 s each on 10^5 rows.
@@ -96,18 +92,23 @@ class RayEngine:
             ray.shutdown()
 
     def read(self, chunks: list[Chunk], config: Config, work: Path) -> Iterator[ChunkResult]:
-        if not chunks:
-            return
-        items = [{"chunk": pickle.dumps(chunk)} for chunk in chunks]
-        tasks = ray.data.from_items(items, override_num_blocks=len(items)).map_batches(
-            _read_chunks, batch_size=1, batch_format="pyarrow", fn_kwargs={"config": config, "work": work}
-        )
-        results = {}
-        for row in tasks.iter_rows():
-            result: ChunkResult = pickle.loads(row["result"])
-            results[result.key] = result
-        for chunk in chunks:
-            yield results[chunk.key]
+        """A task per chunk, as many running as `config.workers` (or the cluster's CPUs), a new one
+        started as soon as any ends; results in the order given. The driver holds the chunks in
+        flight and results that ended early, not every chunk pickled at once as rows of a dataset."""
+        limit = config.workers if config.workers > 0 else cpus()
+        running: dict[ray.ObjectRef, int] = {}
+        ended: dict[int, ChunkResult] = {}
+        started = given = 0
+        while given < len(chunks):
+            while started < len(chunks) and len(running) < limit:
+                running[_read_chunk.remote(chunks[started], config, work)] = started
+                started += 1
+            ready, _ = ray.wait(list(running), num_returns=1)
+            for ref in ready:
+                ended[running.pop(ref)] = ray.get(ref)  # raises a task's error here
+            while given in ended:
+                yield ended.pop(given)
+                given += 1
 
     def dedup_ops(self, spill: Spill, order: Order, config: Config) -> DedupOps:
         return RayDedup(spill, order, config, self.partitions, self.tuning)
@@ -116,175 +117,39 @@ class RayEngine:
         self, assembly: Assembly, plans: list[TablePlan], out: Path, work: Path, advance: Advance
     ) -> list[Written]:
         """A task per shard of each table, then a task per table joining the shards' Arrow parts,
-        in order, into the Hugging Face files (`publish.writer`)."""
-        shared = ray.put(assembly)
-        joins, rows = [], {}
-        for plan in plans:
-            parts = [work / f"{plan.table}-{i:05d}.arrow" for i in range(plan.shards)]
-            tasks = [_write_shard.remote(shared, plan, i, out, part) for i, part in enumerate(parts)]
-            rows.update(zip(tasks, (plan.shard_rows(i) for i in range(plan.shards)), strict=True))
-            joins.append(_join_parts.remote(plan, out, parts, *tasks))
-        pending = list(rows)
-        while pending:
-            done, pending = ray.wait(pending)
-            ray.get(done)  # raises a task's error here
-            advance(sum(rows[ref] for ref in done))
-        return ray.get(list(rows)) + [w for table in ray.get(joins) for w in table]
+        in order, into the Hugging Face files (`publish.writer`). Each task gets the part of the
+        assembly its rows need (`ray_parts.part`), and no more than `cpus()` twice over wait at once."""
+        spill = assembly.spill
+        shards = [(plan, i) for plan in plans for i in range(plan.shards)]
+        parts = {(plan.table, i): work / f"{plan.table}-{i:05d}.arrow" for plan, i in shards}
+        joins, rows, by_table = [], {}, {plan.table: [] for plan in plans}
+        pending: list = []
+
+        def settle(limit: int) -> None:
+            nonlocal pending
+            while len(pending) > limit:
+                done, pending = ray.wait(pending)
+                ray.get(done)  # raises a task's error here
+                advance(sum(rows[ref] for ref in done))
+
+        for plan, i in shards:
+            settle(2 * cpus())
+            task = _write_shard.remote(shard_part(assembly, spill, plan, i), plan, i, out, parts[plan.table, i])
+            rows[task] = plan.shard_rows(i)
+            by_table[plan.table].append(task)
+            pending.append(task)
+            if i == plan.shards - 1:
+                shard_parts = [parts[plan.table, s] for s in range(plan.shards)]
+                joins.append(_join_parts.remote(plan, out, shard_parts, *by_table[plan.table]))
+        settle(0)
+        return ray.get([ref for plan in plans for ref in by_table[plan.table]]) + [
+            w for table in ray.get(joins) for w in table
+        ]
 
 
-class RayDedup(DedupOps):
-    """Dedup's group-bys as Ray Data shuffles. Workers read the key columns from the spill, one
-    task per chunk; the driver sends only each spill row's position (and document rank)."""
-
-    def __init__(self, spill: Spill, order: Order, config: Config, partitions: int, tuning: Tuning) -> None:
-        n = len(order.rows)
-        self.pairs_per_task = tuning.pairs_per_task
-        self.rows, self.bands = order.rows, config.dedup.lsh[0]
-        self.files = spill.paragraph_files()
-        self.position = inverse(order.rows)
-        self.doc_rank = order.doc_rank
-        self.partitions = partitions or max(1, min(64, -(-n // tuning.rows_per_partition)))
-
-    def _per_chunk(self, fn: Callable, **kwargs: Any) -> ray.data.Dataset:
-        """`fn(chunk=c, files=..., position=..., parts=...)` on every spill chunk `c`, in as many Ray
-        tasks as the cluster has CPUs."""
-        chunks = [{"chunk": c} for c in range(self.files.chunks)]
-        tasks = max(1, min(len(chunks), _cpus()))
-        return ray.data.from_items(chunks, override_num_blocks=tasks).map_batches(
-            _on_chunks,
-            batch_size=None,
-            batch_format="numpy",
-            fn_kwargs={"fn": fn, "files": self.files, "position": self.position, "parts": self.partitions, **kwargs},
-        )
-
-    def exact(self, cols: KeyColumns, min_docs: int) -> Exact:
-        n = len(cols.key)
-        furniture = {"doc_source": cols.doc_source, "doc_canon": cols.doc_canon}
-        rows = self._per_chunk(_exact_rows, doc_rank=self.doc_rank, **furniture)
-        exact = Exact(np.zeros(n, dtype=bool), np.arange(n, dtype=np.int64), np.arange(n, dtype=np.int64))
-        for batch in self._grouped(rows, _exact_part, min_docs=min_docs):
-            at = batch["position"]
-            exact.recurring[at], exact.first[at], exact.doc_first[at] = (
-                batch["recurring"],
-                batch["first"],
-                batch["doc_first"],
-            )
-        return exact
-
-    def candidate_pairs(self, pool: np.ndarray, max_pairs: int) -> np.ndarray:
-        if len(pool) == 0:
-            return np.zeros((0, 2), dtype=np.int64)
-        in_pool = np.zeros(len(self.rows), dtype=bool)
-        in_pool[pool] = True
-        rows = self._per_chunk(_band_rows, in_pool=in_pool, bands=self.bands)
-        n = np.int64(pool.max() + 1)
-        codes = [b["earlier"] * n + b["later"] for b in self._grouped(rows, _bucket_pairs, max_pairs=max_pairs)]
-        codes = distinct(np.concatenate(codes)) if codes else np.zeros(0, dtype=np.int64)
-        return np.stack([codes // n, codes % n], axis=1)
-
-    def _grouped(self, rows: ray.data.Dataset, fn: Callable, **kwargs: Any) -> Iterator[dict[str, np.ndarray]]:
-        """`fn` on each partition of the rows by their `part` column (a function of the group key, so
-        a partition holds whole groups): one call per partition, numpy group-bys inside."""
-        grouped = rows.groupby("part", num_partitions=self.partitions).map_groups(
-            fn, batch_format="numpy", fn_kwargs=kwargs
-        )
-        yield from grouped.iter_batches(batch_size=None, batch_format="numpy")
-
-    def jaccard(self, pairs: np.ndarray) -> np.ndarray:
-        out = np.zeros(len(pairs), dtype=np.float64)
-        if len(pairs) == 0:
-            return out
-        rows = self.rows[pairs]
-        table = pa.table({"index": np.arange(len(pairs)), "a": rows[:, 0], "b": rows[:, 1]})
-        # Few, large tasks: each maps every spill file its pairs touch, so many small ones cost more.
-        step = max(self.pairs_per_task, -(-len(pairs) // _cpus()))
-        blocks = [table.slice(lo, step) for lo in range(0, len(pairs), step)]
-        scored = ray.data.from_arrow(blocks).map_batches(
-            _jaccard_batch, batch_size=None, batch_format="numpy", fn_kwargs={"files": self.files}
-        )
-        for batch in scored.iter_batches(batch_size=None, batch_format="numpy"):
-            out[batch["index"]] = batch["similarity"]
-        return out
-
-
-def _read_chunks(batch: pa.Table, config: Config, work: Path) -> pa.Table:
-    results = []
-    for pickled in batch.column("chunk").to_pylist():
-        chunk: Chunk = pickle.loads(pickled)
-        results.append(pickle.dumps(process_chunk(chunk.index, chunk.key, chunk.seeds, config, work)))
-    return pa.table({"result": pa.array(results, pa.binary())})
-
-
-def _cpus() -> int:
-    return max(1, int(ray.cluster_resources().get("CPU", 1)))
-
-
-def _on_chunks(batch: dict[str, np.ndarray], fn: Callable, **kwargs: Any) -> dict[str, np.ndarray]:
-    parts = [fn(chunk=int(c), **kwargs) for c in batch["chunk"]]
-    return {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
-
-
-def _exact_rows(
-    chunk: int,
-    files: ParagraphFiles,
-    position: np.ndarray,
-    parts: int,
-    doc_rank: np.ndarray,
-    doc_source: np.ndarray | None,
-    doc_canon: np.ndarray | None,
-) -> dict[str, np.ndarray]:
-    """Exact-key rows of one spill chunk, each with its position, document rank and partition (and
-    under rules 2 its document's source and first copy)."""
-    columns = files.chunk_columns(chunk, ["key", "pattern"])
-    key = columns["key"]
-    at = position[files.chunk_start(chunk) : files.chunk_start(chunk) + len(key)]
-    part = (key % np.uint64(parts)).astype(np.int32)
-    doc = doc_rank[at]
-    rows = {"part": part, "key": key, "doc": doc, "pattern": columns["pattern"], "position": at}
-    if doc_source is not None and doc_canon is not None:
-        rows.update(source=doc_source[doc], canon=doc_canon[doc])
-    return rows
-
-
-def _band_rows(
-    chunk: int, files: ParagraphFiles, position: np.ndarray, parts: int, in_pool: np.ndarray, bands: int
-) -> dict[str, np.ndarray]:
-    """(band, band key) rows of one spill chunk's paragraphs in the near-duplicate pool."""
-    columns = files.chunk_columns(chunk, [band_column(b) for b in range(bands)])
-    count = len(columns[band_column(0)]) if bands else 0
-    at = position[files.chunk_start(chunk) : files.chunk_start(chunk) + count]
-    keep = in_pool[at]
-    keys = np.concatenate([columns[band_column(b)][keep] for b in range(bands)])
-    band = np.repeat(np.arange(bands, dtype=np.int16), int(keep.sum()))
-    part = ((keys ^ band.astype(np.uint64)) % np.uint64(parts)).astype(np.int32)
-    return {"part": part, "band": band, "bucket": keys, "position": np.tile(at[keep], bands)}
-
-
-def _exact_part(rows: dict[str, np.ndarray], min_docs: int) -> dict[str, np.ndarray]:
-    """The exact-key group-by on one partition (it holds every paragraph of its keys)."""
-    order = np.argsort(rows["position"], kind="stable")
-    position = rows["position"][order]
-    furniture = [rows[k][order] for k in ("source", "canon")] if "source" in rows else []
-    exact = exact_groups_at(
-        rows["key"][order], rows["doc"][order], rows["pattern"][order], position, min_docs, *furniture
-    )
-    return {"position": position, "recurring": exact.recurring, "first": exact.first, "doc_first": exact.doc_first}
-
-
-def _bucket_pairs(rows: dict[str, np.ndarray], max_pairs: int) -> dict[str, np.ndarray]:
-    """Candidate pairs of the LSH buckets in one partition, band by band (`near.candidate_pairs`)."""
-    order = np.lexsort((rows["position"], rows["band"]))
-    band, bucket, position = rows["band"][order], rows["bucket"][order], rows["position"][order]
-    cuts = np.flatnonzero(band[1:] != band[:-1]) + 1
-    runs = zip(np.split(bucket, cuts), np.split(position, cuts), strict=True)
-    found = [near.candidate_pairs(iter([keys]), at, max_pairs) for keys, at in runs]
-    pairs = np.concatenate(found) if found else np.zeros((0, 2), dtype=np.int64)
-    return {"earlier": pairs[:, 0], "later": pairs[:, 1]}
-
-
-def _jaccard_batch(batch: dict[str, np.ndarray], files: ParagraphFiles) -> dict[str, np.ndarray]:
-    pairs = np.stack([batch["a"], batch["b"]], axis=1)
-    return {"index": batch["index"], "similarity": near.jaccard(pairs, files.shingle_sets)}
+@ray.remote
+def _read_chunk(chunk: Chunk, config: Config, work: Path) -> ChunkResult:
+    return process_chunk(chunk.index, chunk.key, chunk.seeds, config, work)
 
 
 @ray.remote
