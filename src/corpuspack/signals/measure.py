@@ -88,7 +88,8 @@ def _byte_counts(texts: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     letters = (((data | 0x20) - np.uint8(ord("a"))) < 26).view(np.uint8)  # never true for a byte >= 0x80
     lead = np.flatnonzero(data >= 0xC0)  # the first byte of every character that is not ASCII
     if len(lead):
-        letters[lead] = _letter_table(codepoints := _codepoints(data, lead))[codepoints]
+        codepoints = _codepoints(data, lead)
+        letters[lead] = _letter_table(codepoints)[codepoints]
     return _sums(data == 32, at), _sums(letters, at), _sums(data == 42, at)
 
 
@@ -106,10 +107,15 @@ def _sums(flags: np.ndarray, at: np.ndarray) -> np.ndarray:
 
 
 def _codepoints(data: np.ndarray, lead: np.ndarray) -> np.ndarray:
-    """The code point of the UTF-8 character starting at each of `lead` (Arrow strings are valid UTF-8)."""
-    padded = np.concatenate([data, np.zeros(3, dtype=np.uint8)])
-    b0 = padded[lead].astype(np.uint32)
-    b1, b2, b3 = (padded[lead + k].astype(np.uint32) & 0x3F for k in (1, 2, 3))
+    """The code point of the UTF-8 character starting at each of `lead` (Arrow strings are valid
+    UTF-8; a byte past the end reads as the last, so a malformed buffer cannot index out of it)."""
+    last = len(data) - 1
+    b0 = data[lead]
+    b1 = data[np.minimum(lead + 1, last)] & np.uint8(0x3F)
+    if b0.max() < 0xE0:  # two-byte characters only (Latin, Greek, Cyrillic, Hebrew, Arabic ...)
+        return ((b0.astype(np.uint16) & 0x1F) << 6) | b1
+    b0, b1 = b0.astype(np.uint32), b1.astype(np.uint32)
+    b2, b3 = (data[np.minimum(lead + k, last)].astype(np.uint32) & 0x3F for k in (2, 3))
     two = ((b0 & 0x1F) << 6) | b1
     three = ((b0 & 0x0F) << 12) | (b1 << 6) | b2
     four = ((b0 & 0x07) << 18) | (b1 << 12) | (b2 << 6) | b3
@@ -123,10 +129,13 @@ _KNOWN = np.zeros(0x110000 >> BLOCK_BITS, dtype=bool)
 
 def _letter_table(codepoints: np.ndarray) -> np.ndarray:
     """1 for each code point RE2 calls a letter (`\\pL`), filled for the blocks `codepoints` touch."""
-    for block in np.unique(codepoints >> BLOCK_BITS):
-        if _KNOWN[block]:
-            continue
-        lo = int(block) << BLOCK_BITS
+    lo, hi = int(codepoints.min()) >> BLOCK_BITS, int(codepoints.max()) >> BLOCK_BITS
+    if _KNOWN[lo : hi + 1].all():  # usually: the blocks of a script are filled once
+        return _LETTER
+    blocks = codepoints >> BLOCK_BITS
+    missing = blocks[~_KNOWN[blocks]]
+    for block in np.unique(missing).tolist():
+        lo = block << BLOCK_BITS
         chars = [chr(c) if not 0xD800 <= c < 0xE000 else "0" for c in range(lo, lo + (1 << BLOCK_BITS))]
         _LETTER[lo : lo + len(chars)] = np.asarray(pc.match_substring_regex(pa.array(chars), r"^\pL$"))
         _KNOWN[block] = True
