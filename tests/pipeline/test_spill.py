@@ -3,7 +3,8 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from corpuspack.pipeline.spill import ParagraphFiles
+from corpuspack.pipeline.chunk import COMPRESSED, TEXT_BATCH_ROWS, TEXT_SPILL, _write_ipc
+from corpuspack.pipeline.spill import ParagraphFiles, _few_batches
 
 SCHEMA = pa.schema(
     [
@@ -88,3 +89,40 @@ def test_take_gives_the_rows_asked_for_in_their_order(tmp_path):
     for case, rows in cases.items():
         assert spill.take("text", rows).to_pylist() == [texts[r] for r in rows], case
         assert spill.take("shingles", rows).to_pylist() == [shingles[r] for r in rows], case
+
+
+def test_texts_of_a_few_rows_decompress_only_their_batches_and_equal_a_whole_read(tmp_path):
+    # Text files as a chunk writes them (zstd, batches of TEXT_BATCH_ROWS), and one cut otherwise
+    # (333 rows a batch), which must be read whole rather than misread.
+    sizes = [5 * TEXT_BATCH_ROWS + 17, 3, 4 * TEXT_BATCH_ROWS]
+    files, text_files, texts = [], [], []
+    for i, rows in enumerate(sizes):
+        text = [f"c{i} r{j} " + "é" * (j % 3) for j in range(rows)]
+        table = pa.table(
+            {"key": np.zeros(rows, np.uint64), "nwords": np.zeros(rows, np.int32), "score": np.zeros(rows)}
+            | {"text": [""] * rows, "shingles": [[]] * rows},
+            schema=SCHEMA,
+        )
+        files.append(tmp_path / f"paragraphs-{i}.arrow")
+        write(files[-1], [table], chunk_rows=rows or 1)
+        text_files.append(tmp_path / f"texts-{i}.arrow")
+        batch_rows = 333 if i == 2 else TEXT_BATCH_ROWS
+        _write_ipc(
+            pa.table([pa.array(text, pa.large_string())], schema=TEXT_SPILL), text_files[-1], COMPRESSED, batch_rows
+        )
+        texts += text
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    spill = ParagraphFiles(files, starts, text_files)
+    rng = np.random.default_rng(3)
+    n = len(texts)
+    for rows in [
+        np.array([7, 3 * TEXT_BATCH_ROWS + 1, 7, sizes[0] - 1, sizes[0] + 1, n - 1, sizes[0] + 3 + 400]),
+        rng.choice(n, 40),
+        np.arange(n),
+        np.arange(TEXT_BATCH_ROWS - 2, TEXT_BATCH_ROWS + 2),
+    ]:
+        assert spill.take("text", rows).to_pylist() == [texts[r] for r in rows]
+    sparse = np.array([1, 2 * TEXT_BATCH_ROWS + 5])
+    assert _few_batches(text_files[0], sparse).to_pylist() == [texts[1], texts[2 * TEXT_BATCH_ROWS + 5]]
+    assert _few_batches(text_files[0], np.arange(sizes[0])) is None  # most batches: read whole
+    assert _few_batches(text_files[2], np.array([0, 3 * TEXT_BATCH_ROWS])) is None  # cut otherwise

@@ -22,7 +22,6 @@ def feature_schema(config: DedupConfig) -> pa.Schema:
         pa.field("pattern", pa.bool_(), nullable=False),
     ]
     if config.near:
-        fields.append(pa.field("shingles", pa.large_list(pa.uint32())))
         fields += [pa.field(band_column(b), pa.uint64(), nullable=False) for b in range(config.lsh[0])]
     return pa.schema(fields)
 
@@ -35,8 +34,10 @@ def paragraph_words(texts: pa.Array, config: DedupConfig) -> tuple[np.ndarray, n
 def paragraph_features(
     paragraphs: list[str], texts: pa.Array, config: DedupConfig, words: tuple[np.ndarray, np.ndarray] | None = None
 ) -> dict[str, pa.Array]:
-    """Exact key, word count, pattern flag and, for near dedup, shingle set and band keys; `words`:
-    `paragraph_words`, when already computed."""
+    """Exact key, word count, pattern flag and, for near dedup, band keys; `words`:
+    `paragraph_words`, when already computed. Shingle sets are not kept: the few paragraphs that
+    become candidate pairs have theirs made again from their text (`shingle_sets`), which costs far
+    less than writing and reading back every paragraph's set."""
     words, offsets = words if words is not None else paragraph_words(texts, config)
     out: dict[str, pa.Array] = {
         "key": pa.array(exact_keys(words, offsets), pa.uint64()),
@@ -53,12 +54,30 @@ def paragraph_features(
     band_keys[eligible] = hasher.band_keys(hasher.signatures(hashes, counts))
     for b in range(bands):
         out[band_column(b)] = pa.array(band_keys[:, b])
-    out["shingles"] = _shingle_sets(hashes, counts, eligible, len(texts))
     return out
 
 
-def _shingle_sets(hashes: np.ndarray, counts: np.ndarray, eligible: np.ndarray, n: int) -> pa.Array:
-    """Sorted distinct shingle hashes per paragraph (empty lists for paragraphs too short).
+def shingle_sets(texts: pa.Array, config: DedupConfig) -> tuple[np.ndarray, np.ndarray]:
+    """(sorted distinct shingle hashes of every paragraph, one after another; offsets per paragraph):
+    the sets near-duplicate candidates are confirmed on, made from the paragraphs' texts exactly as
+    their band keys were (the same words, shingles and hashes; none for a paragraph too short)."""
+    words, offsets = paragraph_words(texts, config)
+    hashes, eligible = shingles(words, offsets, config.shingle_size, config.min_words)
+    counts = np.diff(offsets)[eligible] - config.shingle_size + 1
+    return _shingle_sets(hashes, counts, eligible, len(texts))
+
+
+def set_size_bounds(nwords: np.ndarray, config: DedupConfig) -> np.ndarray:
+    """At most how many shingles each paragraph's set holds, from its word count."""
+    size = config.shingle_size
+    return np.where(nwords >= max(config.min_words, size), np.maximum(nwords.astype(np.int64) - size + 1, 0), 0)
+
+
+def _shingle_sets(
+    hashes: np.ndarray, counts: np.ndarray, eligible: np.ndarray, n: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct shingle hashes per paragraph, one paragraph after another, and the offsets
+    of each paragraph's (none for paragraphs too short).
 
     The top 32 bits of each hash: 32 bits make a false shared shingle between two paragraphs of
     100 shingles a 1-in-400,000 event, worth at most 1% of Jaccard, and halve what the
@@ -89,5 +108,4 @@ def _shingle_sets(hashes: np.ndarray, counts: np.ndarray, eligible: np.ndarray, 
         h, o = h[first], o[first]
     per_paragraph = np.zeros(n, dtype=np.int64)
     per_paragraph[eligible] = np.bincount(o, minlength=rows)
-    offsets = np.concatenate([[0], np.cumsum(per_paragraph)])
-    return pa.LargeListArray.from_arrays(pa.array(offsets, pa.int64()), pa.array(h, pa.uint32()))
+    return h, np.concatenate([[0], np.cumsum(per_paragraph)]).astype(np.int64)

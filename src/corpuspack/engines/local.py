@@ -16,13 +16,13 @@ import pyarrow as pa
 
 from ..config import Config
 from ..dedup import near
-from ..dedup.features import band_column
+from ..dedup.features import band_column, set_size_bounds, shingle_sets
 from ..dedup.grouping import merge_distinct
 from ..dedup.ledger import DedupOps, Exact, KeyColumns, exact_groups
 from ..pipeline.assemble import Assembly
 from ..pipeline.chunk import Chunk, ChunkResult, process_chunk
 from ..pipeline.order import Order
-from ..pipeline.spill import Spill
+from ..pipeline.spill import Spill, inverse
 from ..progress import Advance
 from ..publish.checksums import Written
 from ..publish.writer import TablePlan, write_table
@@ -67,11 +67,11 @@ def read_chunks(chunks: list[Chunk], config: Config, work: Path, tuning: Tuning)
 
 
 class LocalDedup(DedupOps):
-    """Dedup's group-bys, reading band keys and shingle sets from the spill; candidate pairs (band
-    by band) and their Jaccard (pair by pair) split between this process and forked ones."""
+    """Dedup's group-bys, reading band keys and texts from the spill; candidate pairs (band by
+    band) and their Jaccard (pair by pair) split between this process and forked ones."""
 
     def __init__(self, spill: Spill, order: Order, config: Config, tuning: Tuning) -> None:
-        self.spill, self.rows, self.bands = spill, order.rows, config.dedup.lsh[0]
+        self.spill, self.rows, self.bands, self.dedup = spill, order.rows, config.dedup.lsh[0], config.dedup
         self.workers, self.split_from = config.worker_count, tuning.split_from
 
     def _workers_for(self, items: int) -> int:
@@ -93,18 +93,31 @@ class LocalDedup(DedupOps):
         return near.pairs_of(functools.reduce(merge_distinct, codes), pool)
 
     def jaccard(self, pairs: np.ndarray) -> np.ndarray:
-        counts = self.spill.lengths("shingles")
-
-        def of_pairs(part: np.ndarray) -> np.ndarray:
-            return near.jaccard(
-                part,
-                lambda positions: self.spill.shingle_sets(self.rows[positions]),
-                lambda positions: counts[self.rows[positions]],
-            )
-
+        bounds = set_size_bounds(self.spill.column("nwords"), self.dedup)
         workers = self._workers_for(len(pairs))
-        parts = np.array_split(pairs, workers)
-        return np.concatenate([np.zeros(0), *split([partial(of_pairs, part) for part in parts], workers)])
+        return near.jaccard(pairs, partial(self._sets, workers=workers), lambda positions: bounds[self.rows[positions]])
+
+    def _sets(self, positions: np.ndarray, workers: int) -> tuple[np.ndarray, np.ndarray]:
+        """The shingle sets of `positions`, made again from their texts (`features.shingle_sets`),
+        the rows split by spill order between processes: each chunk's texts are decompressed once."""
+        rows = self.rows[positions]
+        order = np.argsort(rows, kind="stable")
+        made = split([partial(self._sets_of, rows[part]) for part in np.array_split(order, workers)], workers)
+        flat = np.concatenate([np.zeros(0, dtype=np.uint32), *(f for f, _ in made)])
+        sizes = np.concatenate([np.zeros(0, dtype=np.int64), *(np.diff(o) for _, o in made)])
+        return ragged_take(flat, sizes, inverse(order))
+
+    def _sets_of(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return shingle_sets(self.spill.take("text", rows), self.dedup)
+
+
+def ragged_take(flat: np.ndarray, sizes: np.ndarray, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Runs `index` of the runs laid end to end in `flat` (run i: `sizes[i]` items), and their offsets."""
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+    taken = sizes[index]
+    offsets = np.concatenate([[0], np.cumsum(taken)]).astype(np.int64)
+    at = np.repeat(starts[index] - offsets[:-1], taken) + np.arange(offsets[-1], dtype=np.int64)
+    return flat[at], offsets
 
 
 class LocalEngine:

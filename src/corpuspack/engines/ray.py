@@ -3,7 +3,7 @@
 What runs where:
 - workers: `process_chunk` on each chunk of seeds (`map_batches`), spilling Arrow files into the
   work folder; the group-by on the exact key; the group-by on (band, band key) that yields
-  candidate pairs; the exact Jaccard of candidate pairs (each task reads the shingle sets it needs
+  candidate pairs; the exact Jaccard of candidate pairs (each task makes the shingle sets it needs
   from the spill); and the Parquet shards and Arrow parts, one task per shard;
 - the driver: key columns and counts (about 30 bytes per paragraph), the decisions that chain one
   group-by into the next (`dedup.ledger.decide`), and the manifest. It sends tasks per-document and

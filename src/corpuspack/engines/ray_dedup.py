@@ -14,9 +14,10 @@ import ray.data
 
 from ..config import Config
 from ..dedup import near
-from ..dedup.features import band_column
+from ..dedup.features import band_column, shingle_sets
 from ..dedup.grouping import distinct
 from ..dedup.ledger import DedupOps, Exact, KeyColumns, exact_groups_at
+from ..dedup.settings import DedupConfig
 from ..pipeline.order import Order
 from ..pipeline.spill import ParagraphFiles, Spill, inverse
 from ..tuning import Tuning
@@ -30,7 +31,7 @@ class RayDedup(DedupOps):
     def __init__(self, spill: Spill, order: Order, config: Config, partitions: int, tuning: Tuning) -> None:
         n = len(order.rows)
         self.pairs_per_task = tuning.pairs_per_task
-        self.rows, self.bands = order.rows, config.dedup.lsh[0]
+        self.rows, self.bands, self.dedup = order.rows, config.dedup.lsh[0], config.dedup
         self.files = spill.paragraph_files()
         # Per-document figures only: each task works out its paragraphs' positions from these
         # (`chunk_positions`), where a position per paragraph would be 8 bytes each, pickled per task.
@@ -94,7 +95,7 @@ class RayDedup(DedupOps):
         step = max(self.pairs_per_task, -(-len(pairs) // cpus()))
         blocks = [table.slice(lo, step) for lo in range(0, len(pairs), step)]
         scored = ray.data.from_arrow(blocks).map_batches(
-            _jaccard_batch, batch_size=None, batch_format="numpy", fn_kwargs={"files": self.files}
+            _jaccard_batch, batch_size=None, batch_format="numpy", fn_kwargs={"files": self.files, "dedup": self.dedup}
         )
         for batch in scored.iter_batches(batch_size=None, batch_format="numpy"):
             out[batch["index"]] = batch["similarity"]
@@ -167,6 +168,8 @@ def _bucket_pairs(rows: dict[str, np.ndarray], max_pairs: int) -> dict[str, np.n
     return {"earlier": pairs[:, 0], "later": pairs[:, 1]}
 
 
-def _jaccard_batch(batch: dict[str, np.ndarray], files: ParagraphFiles) -> dict[str, np.ndarray]:
+def _jaccard_batch(batch: dict[str, np.ndarray], files: ParagraphFiles, dedup: DedupConfig) -> dict[str, np.ndarray]:
+    """The pairs' Jaccard, on shingle sets made again from the spill rows' texts (`features.shingle_sets`)."""
     pairs = np.stack([batch["a"], batch["b"]], axis=1)
-    return {"index": batch["index"], "similarity": near.jaccard(pairs, files.shingle_sets)}
+    similarity = near.jaccard(pairs, lambda rows: shingle_sets(files.take("text", rows), dedup))
+    return {"index": batch["index"], "similarity": similarity}

@@ -42,7 +42,10 @@ SEED_FACTS = pa.schema(
 )
 
 
-SPILL_FORMAT = 2  # 2: texts in a file of their own, zstd-compressed; `text_bytes` among the features
+# 2: texts in a file of their own, zstd-compressed; `text_bytes` among the features. 3: no shingle
+# sets (made again from the texts of candidate pairs); texts in batches of TEXT_BATCH_ROWS.
+SPILL_FORMAT = 3
+TEXT_BATCH_ROWS = 1024  # a few hundred kB of text: what reading one candidate's text decompresses
 TEXT_SPILL = pa.schema([pa.field("text", pa.large_string())])
 COMPRESSED = pa.ipc.IpcWriteOptions(compression=pa.Codec("zstd", 1))
 
@@ -276,7 +279,7 @@ def process_chunk(
     paths = spill_paths(work, key)
     _write_ipc(doc_table, paths[0], COMPRESSED)
     _write_ipc(para_table, paths[1])
-    _write_ipc(pa.table([texts], schema=TEXT_SPILL), paths[2], COMPRESSED)
+    _write_ipc(pa.table([texts], schema=TEXT_SPILL), paths[2], COMPRESSED, TEXT_BATCH_ROWS)
     result.documents, result.paragraphs = len(docs), len(texts)
     marker = marker_path(work, key)
     body = _marker_body(
@@ -287,8 +290,10 @@ def process_chunk(
     return result
 
 
-def _write_ipc(table: pa.Table, path: Path, options: pa.ipc.IpcWriteOptions | None = None) -> None:
+def _write_ipc(
+    table: pa.Table, path: Path, options: pa.ipc.IpcWriteOptions | None = None, batch_rows: int = 64 * 1024
+) -> None:
     tmp = path.with_suffix(".tmp")
     with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, table.schema, options=options) as writer:
-        writer.write_table(table, max_chunksize=64 * 1024)
+        writer.write_table(table.combine_chunks(), max_chunksize=batch_rows)
     tmp.replace(path)

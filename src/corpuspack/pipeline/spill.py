@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..tables import DOCUMENT_SPILL
-from .chunk import spill_paths
+from .chunk import TEXT_BATCH_ROWS, spill_paths
 
 
 def inverse(permutation: np.ndarray) -> np.ndarray:
@@ -166,6 +166,10 @@ class ParagraphFiles:
         for part in np.split(order, np.flatnonzero(np.diff(chunk[order])) + 1) if len(rows) else []:
             c = int(chunk[part[0]])
             local = rows[part] - self._chunk_starts[c]
+            few = _few_batches(files[c], local) if name == "text" and self._text_files is not None else None
+            if few is not None:
+                pieces.append(few)
+                continue
             with _mapped(files[c]) as table:
                 column = table.column(name)
                 if local[-1] - local[0] == len(local) - 1 and np.all(np.diff(local) == 1):
@@ -178,10 +182,23 @@ class ParagraphFiles:
         taken = pa.concat_arrays(pieces)  # a copy, even of one piece: nothing still points into a mapping
         return taken if in_order else taken.take(pa.array(inverse(order), pa.int64()))
 
-    def shingle_sets(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        lists = self.take("shingles", rows)
-        offsets = np.asarray(lists.offsets, dtype=np.int64)
-        return lists.values.to_numpy()[offsets[0] : offsets[-1]], offsets - offsets[0]
+
+def _few_batches(path: Path, local: np.ndarray) -> pa.Array | None:
+    """The texts at `local` rows of a text file, decompressing only the record batches that hold
+    them (batches of `TEXT_BATCH_ROWS`; the confirmation of near duplicates reads a few rows of
+    every chunk). None when most batches are wanted, or the file is not cut as expected."""
+    wanted = np.unique(local // TEXT_BATCH_ROWS)
+    with pa.memory_map(str(path), "r") as source:
+        reader = pa.ipc.open_file(source)
+        if 2 * len(wanted) > reader.num_record_batches or wanted[-1] >= reader.num_record_batches:
+            return None
+        batches = [reader.get_batch(int(b)) for b in wanted]
+        last = reader.num_record_batches - 1
+        if any(batch.num_rows != TEXT_BATCH_ROWS for b, batch in zip(wanted, batches, strict=True) if b != last):
+            return None
+        texts = pa.concat_arrays([batch.column(0) for batch in batches])  # a copy, out of the mapping
+    at = np.searchsorted(wanted, local // TEXT_BATCH_ROWS) * TEXT_BATCH_ROWS + local % TEXT_BATCH_ROWS
+    return texts.take(pa.array(at, pa.int64()))
 
 
 class Spill(ParagraphFiles):

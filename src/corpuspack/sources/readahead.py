@@ -26,7 +26,7 @@ CAN_ADVISE = hasattr(os, "posix_fadvise")
 # Only a file's head is asked for: a large JSONL file is streamed, and the kernel's own read-ahead
 # follows a sequential reader.
 HEAD_BYTES = 4 * 1024 * 1024
-SPILL_PER_SEED_BYTE = 2  # spill bytes per seed byte (text, keys, bands, shingles), measured
+SPILL_PER_SEED_BYTE = 1  # spill bytes per seed byte (compressed text, keys, bands), a measured ratio rounded up
 
 
 def advise(seeds: Sequence[SeedFile], advice: int, stop: threading.Event | None = None) -> None:
