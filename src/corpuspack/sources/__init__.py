@@ -16,7 +16,7 @@ from .discover import TEXT_SUFFIXES, SeedFile, discover
 from .frontmatter import has_front_matter, read_front_matter
 from .jsonrecords import read_json, read_jsonl
 from .readahead import CAN_ADVISE
-from .sidecar import read_sidecar, sidecar_path, stem
+from .sidecar import read_sidecar, stem
 
 __all__ = ["SeedFile", "discover", "read_seed"]
 
@@ -66,10 +66,10 @@ def read_seed(
         result.raw = raw
         return result
     doc_id = stem(os.path.basename(seed.file))
-    side = sidecar_path(seed.file)
+    side = seed.sidecar_file
     sidecar = None
     extra: list[Finding] = []
-    if os.path.isfile(side):
+    if side is not None:
         side_rel = rel.rsplit("/", 1)[0] + "/" + os.path.basename(side) if "/" in rel else os.path.basename(side)
         fields, where, extra = read_sidecar(Path(side), side_rel)
         sidecar = (fields, where)
