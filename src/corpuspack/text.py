@@ -83,11 +83,40 @@ def _tidy_split(text: str, first_line: int) -> tuple[list[int], list[str]] | Non
             return None
     elif not all(map(str.isprintable, blocks)) or not unicodedata.is_normalized("NFC", body):
         return None
-    # Block i starts 2 lines after block i - 1 ends: after its own line breaks and the blank line.
-    steps = map(operator.add, map(str.count, parts, _NEWLINE), _TWO)
-    numbers = list(itertools.accumulate(steps, initial=first_line + len(text) - len(text.lstrip("\n"))))
-    numbers.pop()
-    return numbers, blocks
+    return _Lines(parts, first_line + len(text) - len(text.lstrip("\n"))), blocks
+
+
+class _Lines(Sequence[int]):
+    """The first line of each block of `_tidy_split`, counted only as far as asked: a reader wants
+    those of the first few blocks, and counting the line breaks of all was a fifth of the split."""
+
+    __slots__ = ("_known", "_parts")
+
+    def __init__(self, parts: list[str], start: int) -> None:
+        self._parts, self._known = parts, [start]
+
+    def __len__(self) -> int:
+        return len(self._parts)
+
+    def __getitem__(self, index: int) -> int:  # type: ignore[override]  # no slices
+        if not -len(self._parts) <= index < len(self._parts):
+            raise IndexError(index)
+        self._count(index % len(self._parts) + 1)
+        return self._known[index % len(self._parts)]
+
+    def __iter__(self) -> Iterator[int]:
+        self._count(len(self._parts))
+        return iter(self._known[: len(self._parts)])
+
+    def _count(self, n: int) -> None:
+        """Know the first `n` lines: block i starts 2 lines after block i - 1 ends (its own line
+        breaks, then the blank line)."""
+        known = self._known
+        if len(known) < n:
+            steps = map(operator.add, map(str.count, self._parts[len(known) - 1 : n - 1], _NEWLINE), _TWO)
+            lines = itertools.accumulate(steps, initial=known[-1])
+            next(lines)  # the last known
+            known.extend(lines)
 
 
 def _tidy_blocks(text: str, first_line: int) -> tuple[list[int], list[str]]:

@@ -76,8 +76,9 @@ class ChunkResult:
 
 def file_facts(rel: str, raw: bytes) -> dict:
     """Path, size, sha256 and git blob id (so a changed seed can be fetched back from git history)."""
-    blob = hashlib.sha1(b"blob %d\0" % len(raw) + raw, usedforsecurity=False).hexdigest()
-    return {"path": rel, "size": len(raw), "sha256": hashlib.sha256(raw).hexdigest(), "git_blob": blob}
+    blob = hashlib.sha1(b"blob %d\0" % len(raw), usedforsecurity=False)
+    blob.update(raw)  # not header + raw: that copies the file
+    return {"path": rel, "size": len(raw), "sha256": hashlib.sha256(raw).hexdigest(), "git_blob": blob.hexdigest()}
 
 
 def path_facts(rel: str, path: Path) -> dict:

@@ -27,27 +27,29 @@ def read_article(
         return ReadResult(findings=[Finding(path, None, "/title", "no title: the file has no text")])
     title_line, title = numbers[0], blocks[0]
     second = blocks[1] if len(blocks) > 1 else None
-    tail = None if second is not None and DATELINE.match(second) else _title_tail(text, title_line)
+    match = DATELINE.match(second) if second is not None else None
+    tail = None if match is not None else _title_tail(text, title_line)
     if tail is not None:
         # The dateline follows the title without a blank line in between.
         title, dateline, date_line = tail
         first_body = 1
+        match = DATELINE.match(dateline)
     elif second is not None:
         date_line, dateline, first_body = numbers[1], second, 2
     else:
         dateline = None
     if dateline is None:
         return ReadResult(findings=[Finding(path, title_line + 1, "/source", f"missing dateline: {EXPECTED}")])
-    match = DATELINE.match(dateline)
     if match is None:
         return ReadResult(
             findings=[Finding(path, date_line, "/source", f"missing dateline: {EXPECTED}, found {dateline[:80]!r}")]
         )
     meta = {"title": title, "source": match["source"], "date": match["date"]}
+    dated = Location(path, date_line)
     where = {
         "title": Location(path, title_line),
-        "source": Location(path, date_line),
-        "date": Location(path, date_line),
+        "source": dated,
+        "date": dated,
         "text": Location(path, numbers[first_body] if len(blocks) > first_body else date_line),
     }
     paras = blocks[first_body:]

@@ -63,7 +63,8 @@ _Loader.yaml_implicit_resolvers = {
 
 
 def has_front_matter(text: str) -> bool:
-    return text.lstrip("\ufeff").split("\n", 1)[0].rstrip("\r ") == FENCE
+    head = text.lstrip("\ufeff")
+    return head.startswith(FENCE) and head.split("\n", 1)[0].rstrip("\r ") == FENCE
 
 
 def read_front_matter(
