@@ -15,6 +15,8 @@ import re
 import unicodedata
 from collections.abc import Iterator, Sequence
 
+import numpy as np
+
 DISPLAY_NORMALISATION = "nfc-ws1"
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -70,20 +72,30 @@ def _tidy_split(text: str, first_line: int) -> tuple[list[int], list[str]] | Non
     body = text.strip("\n")
     parts = body.split("\n\n")
     blocks = list(map(str.replace, parts, _NEWLINE, _SPACE))
-    # A part that is empty or starts with a line break (three line breaks or more in a row) is empty or
-    # starts with a space here; a space next to a line break, or two, make a block with two spaces.
-    if "" in blocks or any(map(str.startswith, blocks, _SPACE)) or any(map(str.endswith, blocks, _SPACE)):
-        return None
-    if any(map(str.__contains__, blocks, _TWO_SPACES)):
+    # A part that is empty or starts with a line break (three line breaks or more in a row) is empty
+    # or starts with a space here.
+    if "" in blocks or any(map(str.startswith, blocks, _SPACE)) or body[-1] == " ":
         return None
     if body.isascii():
         if "\t" in body or "\x0b" in body or "\x0c" in body or "\x1c" in body or "\x1d" in body:
             return None
-        if "\x1e" in body or "\x1f" in body:
+        if "\x1e" in body or "\x1f" in body or _loose_spaces(body):
             return None
+    elif any(map(str.endswith, blocks, _SPACE)) or any(map(str.__contains__, blocks, _TWO_SPACES)):
+        return None  # a space at the end of a block, beside a line break or beside another
     elif not all(map(str.isprintable, blocks)) or not unicodedata.is_normalized("NFC", body):
         return None
     return _Lines(parts, first_line + len(text) - len(text.lstrip("\n"))), blocks
+
+
+def _loose_spaces(body: str) -> bool:
+    """Whether ASCII `body` holds a space beside another or beside a line break (over its bytes with
+    numpy: searching a text for two spaces costs twice as much, spaces being everywhere)."""
+    codes = np.frombuffer(body.encode("ascii"), np.uint8)
+    space = codes == 32
+    gap = codes == 10
+    gap |= space
+    return bool((space[1:] & gap[:-1]).any() or (gap[1:] & space[:-1]).any())
 
 
 class _Lines(Sequence[int]):
