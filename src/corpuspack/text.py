@@ -65,7 +65,7 @@ def split_blocks(text: str, first_line: int = 1) -> tuple[Sequence[int], list[st
     return numbers, blocks
 
 
-def _tidy_split(text: str, first_line: int) -> tuple[list[int], list[str]] | None:
+def _tidy_split(text: str, first_line: int) -> tuple[Sequence[int], list[str]] | None:
     """`split_blocks` of most seed files, in a few passes in C and no Python work per block: tidy
     text (`is_tidy`) whose blank lines are all empty and single, so that the blocks are the pieces
     between two line breaks, and each cleaned is its lines joined by spaces; None for other text."""
@@ -74,7 +74,7 @@ def _tidy_split(text: str, first_line: int) -> tuple[list[int], list[str]] | Non
     blocks = list(map(str.replace, parts, _NEWLINE, _SPACE))
     # A part that is empty or starts with a line break (three line breaks or more in a row) is empty
     # or starts with a space here.
-    if "" in blocks or any(map(str.startswith, blocks, _SPACE)) or body[-1] == " ":
+    if "" in blocks or any(map(str.startswith, blocks, _SPACE)) or body[-1:] == " ":
         return None
     if body.isascii():
         if "\t" in body or "\x0b" in body or "\x0c" in body or "\x1c" in body or "\x1d" in body:

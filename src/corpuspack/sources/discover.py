@@ -193,6 +193,8 @@ def _sidecar_lookup(sidecars: dict[str, bool | None]) -> Callable[[str], bool | 
     def lookup(name: str) -> bool | None:
         if not name.lower().endswith(TEXT_SUFFIXES):
             return None
+        if not sidecars:
+            return False
         side = stem(name) + SIDECAR_SUFFIX
         if side in sidecars:
             return sidecars[side]
