@@ -9,6 +9,7 @@ import pytest
 from conftest import DATA, SEED
 
 from corpuspack.sources import SeedFile, discover, read_seed
+from corpuspack.sources.bounded import Refused, open_fd, read_whole
 
 DEFAULTS = {"language": "en", "license": "unknown"}
 
@@ -156,6 +157,31 @@ def test_text_seed_over_the_size_limit_or_unreadable_is_a_finding(tmp_path):
     folder.mkdir()
     [finding] = read(folder).findings
     assert finding.code == "io" and finding.path == "folder.txt"
+
+
+@pytest.mark.parametrize(
+    ("stat_size", "limit", "expected"),
+    [
+        (100, 100, 100),  # as stat-ed
+        (10, 1000, 100),  # grew after its fstat: read on to its end
+        (10, 50, 51),  # grew past the limit: one byte past it, so the reader can tell
+        (100, 99, 100),  # stat-ed over the limit (the reader refuses it before reading)
+        (200, 1000, 100),  # shrank
+        (0, 0, 1),
+    ],
+)
+def test_a_file_read_whole_is_read_to_its_end_or_just_past_the_limit(tmp_path, stat_size, limit, expected):
+    path = tmp_path / "x.txt"
+    path.write_bytes(bytes(range(100)))
+    fd, st = open_fd(str(path), "x.txt")
+    try:
+        assert st.st_size == 100
+        assert read_whole(fd, stat_size, limit) == bytes(range(100))[:expected]
+    finally:
+        os.close(fd)
+    os.mkfifo(tmp_path / "fifo.txt")
+    with pytest.raises(Refused, match="a FIFO"):
+        open_fd(str(tmp_path / "fifo.txt"), "fifo.txt")
 
 
 def test_document_id_is_the_name_without_its_last_suffix_and_finds_its_sidecar(tmp_path):

@@ -30,7 +30,6 @@ from ..schema import load_schema
 from ..sources import SeedFile
 from ..sources.bounded import Refused, open_regular
 from ..sources.discover import stamp
-from ..sources.sidecar import sidecar_path
 from ..tables import DOCUMENT_SPILL, METADATA_NAMES
 from ..validation import read_valid
 from ..version import __version__
@@ -80,8 +79,9 @@ class ChunkResult:
 
 def file_facts(rel: str, raw: bytes) -> dict:
     """Path, size, sha256 and git blob id (so a changed seed can be fetched back from git history)."""
-    blob = hashlib.sha1(b"blob %d\0" % len(raw) + raw, usedforsecurity=False).hexdigest()
-    return {"path": rel, "size": len(raw), "sha256": hashlib.sha256(raw).hexdigest(), "git_blob": blob}
+    blob = hashlib.sha1(b"blob %d\0" % len(raw), usedforsecurity=False)
+    blob.update(raw)  # not header + raw: that copies the file
+    return {"path": rel, "size": len(raw), "sha256": hashlib.sha256(raw).hexdigest(), "git_blob": blob.hexdigest()}
 
 
 def path_facts(rel: str, path: Path) -> dict:
@@ -142,7 +142,7 @@ def load_finished(work: Path, key: str, seeds: list[SeedFile]) -> ChunkResult | 
         return None
     files = _files(seeds)
     same = unchanged(files, body.get("stats")) and sorted(body["contents"]) == sorted(rel for rel, _ in files)
-    if not same and body.get("contents") != _contents(seeds, {}):
+    if not same and body.get("contents") != _contents(files, {}):
         return None
     return result
 
@@ -152,20 +152,19 @@ def _files(seeds: list[SeedFile]) -> list[tuple[str, str]]:
     out: dict[str, str] = {}
     for seed in seeds:
         out.setdefault(seed.rel, seed.file)
-        if seed.kind == "text":
-            side = sidecar_path(seed.file)
+        side = seed.sidecar_file if seed.sidecar is not False and seed.kind == "text" else None
+        if side is not None:
             folder = seed.rel.rsplit("/", 1)[0] + "/" if "/" in seed.rel else ""
-            if os.path.isfile(side):
-                out.setdefault(folder + os.path.basename(side), side)
+            out.setdefault(folder + os.path.basename(side), side)
     return list(out.items())
 
 
-def _contents(seeds: list[SeedFile], known: dict[str, str]) -> dict[str, str]:
-    """sha256 of every file the chunk read: its seeds and their sidecars. `known` gives hashes
+def _contents(files: list[tuple[str, str]], known: dict[str, str]) -> dict[str, str]:
+    """sha256 of every file the chunk read (`_files`): its seeds and their sidecars. `known` gives hashes
     already taken (at build time, those of the chunk's own files); the others are read here (on
     resume, with none known, every file is)."""
     out: dict[str, str] = {}
-    for rel, file in _files(seeds):
+    for rel, file in files:
         if rel in known:
             out[rel] = known[rel]
         elif os.path.isfile(file):
@@ -281,10 +280,8 @@ def process_chunk(
     _write_ipc(para_table, paths[1])
     _write_ipc(pa.table([texts], schema=TEXT_SPILL), paths[2], COMPRESSED, TEXT_BATCH_ROWS)
     result.documents, result.paragraphs = len(docs), len(texts)
-    marker = marker_path(work, key)
-    body = _marker_body(
-        result, _contents(seeds, sha), stats(_files(seeds), started), {p.name: p.stat().st_size for p in paths}
-    )
+    marker, files = marker_path(work, key), _files(seeds)
+    body = _marker_body(result, _contents(files, sha), stats(files, started), {p.name: p.stat().st_size for p in paths})
     marker.with_suffix(".tmp").write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
     marker.with_suffix(".tmp").replace(marker)
     return result

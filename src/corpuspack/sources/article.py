@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from itertools import chain
 from typing import Any
 
 from ..model import Finding, Location, ReadResult
-from ..text import clean, lines, text_blocks
+from ..text import clean, lines, split_blocks
 from .records import make_document
 
 # Any date text is taken, so that a date in another format is reported as a bad date, not as no dateline.
@@ -23,37 +22,37 @@ def read_article(
     defaults: Mapping[str, Any],
     sidecar: tuple[Mapping[str, Any], Mapping[str, Location]] | None = None,
 ) -> ReadResult:
-    found = text_blocks(text)
-    first = next(found, None)
-    if first is None:
+    numbers, blocks = split_blocks(text)
+    if not blocks:
         return ReadResult(findings=[Finding(path, None, "/title", "no title: the file has no text")])
-    title_line, title = first
-    second = next(found, None)
-    tail = None if second is not None and DATELINE.match(second[1]) else _title_tail(text, title_line)
+    title_line, title = numbers[0], blocks[0]
+    second = blocks[1] if len(blocks) > 1 else None
+    match = DATELINE.match(second) if second is not None else None
+    tail = None if match is not None else _title_tail(text, title_line)
     if tail is not None:
         # The dateline follows the title without a blank line in between.
         title, dateline, date_line = tail
-        found = chain([second] if second else [], found)
+        first_body = 1
+        match = DATELINE.match(dateline)
     elif second is not None:
-        date_line, dateline = second
+        date_line, dateline, first_body = numbers[1], second, 2
     else:
         dateline = None
     if dateline is None:
         return ReadResult(findings=[Finding(path, title_line + 1, "/source", f"missing dateline: {EXPECTED}")])
-    match = DATELINE.match(dateline)
     if match is None:
         return ReadResult(
             findings=[Finding(path, date_line, "/source", f"missing dateline: {EXPECTED}, found {dateline[:80]!r}")]
         )
-    body = list(found)
     meta = {"title": title, "source": match["source"], "date": match["date"]}
+    dated = Location(path, date_line)
     where = {
         "title": Location(path, title_line),
-        "source": Location(path, date_line),
-        "date": Location(path, date_line),
-        "text": Location(path, body[0][0] if body else date_line),
+        "source": dated,
+        "date": dated,
+        "text": Location(path, numbers[first_body] if len(blocks) > first_body else date_line),
     }
-    paras = [block for _, block in body]
+    paras = blocks[first_body:]
     return ReadResult(documents=[make_document(doc_id, meta, paras, path, 1, where, defaults, sidecar)])
 
 

@@ -23,7 +23,7 @@ def decode(raw: bytes, path: str) -> tuple[str | None, Finding | None]:
         return None, Finding(
             path, line, "", f"not valid UTF-8: byte 0x{raw[exc.start]:02x} at offset {exc.start}", code="encoding"
         )
-    if not text.strip():
+    if not text or text.isspace():  # not `strip`, which copies the text
         return None, Finding(path, None, "", "empty file" if not text else "file holds only whitespace", code="empty")
     return text, None
 

@@ -11,7 +11,7 @@ from ..model import Finding
 from ..printable import printable
 from .bounded import has_surrogate
 from .sidecar import SUFFIX as SIDECAR_SUFFIX
-from .sidecar import stem
+from .sidecar import sidecar_path, stem
 
 TEXT_SUFFIXES = (".txt", ".md", ".markdown")
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".jsonl.zst", ".ndjson.gz", ".ndjson.zst")
@@ -21,7 +21,8 @@ JSON_SUFFIXES = (".json",)
 @dataclass(frozen=True, slots=True)
 class SeedFile:
     """A file to read: where it is on disk and the path findings and manifests use; from discovery,
-    its size and a stamp (size and mtime of the file and of its sidecar) that changes when they do.
+    its size, a stamp (size and mtime of the file and of its sidecar) that changes when they do, and
+    whether a text seed has a sidecar (None: not known, looked for on disk when needed).
 
     Plain strings in slots: a build holds one per seed until they are read (a million at a time).
     """
@@ -30,6 +31,7 @@ class SeedFile:
     rel: str
     size: int = -1
     stamp: str = ""
+    sidecar: bool | None = None
 
     @property
     def path(self) -> Path:
@@ -38,12 +40,20 @@ class SeedFile:
     @property
     def kind(self) -> str | None:
         name = os.path.basename(self.file).lower()
-        if name.endswith(SIDECAR_SUFFIX):
-            return "sidecar"
-        for kind, suffixes in (("jsonl", JSONL_SUFFIXES), ("json", JSON_SUFFIXES), ("text", TEXT_SUFFIXES)):
-            if name.endswith(suffixes):
-                return kind
-        return None
+        if name.endswith(TEXT_SUFFIXES):  # the suffixes of the kinds end differently, but a sidecar's
+            return "text"
+        if name.endswith(JSON_SUFFIXES):
+            return "sidecar" if name.endswith(SIDECAR_SUFFIX) else "json"
+        return "jsonl" if name.endswith(JSONL_SUFFIXES) else None
+
+    @property
+    def sidecar_file(self) -> str | None:
+        """The path of a text seed's sidecar if it has one: as discovery's listing of its folder saw
+        it, else as the disk says now."""
+        if self.sidecar is False:
+            return None
+        side = sidecar_path(self.file)
+        return side if self.sidecar or os.path.isfile(side) else None
 
 
 def discover(paths: list[Path], base: Path) -> tuple[list[SeedFile], list[Finding]]:
@@ -127,6 +137,7 @@ def _walk(top: Path, top_real: Path, base: Path, files: dict[str, SeedFile], fin
         # DirEntry and stat objects at once (they fragment the heap for the rest of the build).
         folders: list[tuple[str, str]] = []
         stamps: dict[str, str] = {}  # name: "size:mtime", "" when it cannot be stat-ed
+        sidecars: dict[str, bool | None] = {}  # name: a regular file (None: not known, as for a symlink left out)
         try:
             with os.scandir(folder) as listing:
                 for entry in listing:
@@ -136,10 +147,15 @@ def _walk(top: Path, top_real: Path, base: Path, files: dict[str, SeedFile], fin
                         where = f"{rel_here}/{shown}" if rel_here else shown
                         findings.append(Finding(where, None, "", "file name is not valid UTF-8: not read", code="name"))
                         continue
+                    sidecar = name.lower().endswith(SIDECAR_SUFFIX)
                     if name.startswith(".") or (
                         entry.is_symlink() and _escapes(Path(entry.path), top_real, base, findings)
                     ):
+                        if sidecar:  # not a seed, but beside one it is still read: the disk tells
+                            sidecars[name] = None
                         continue
+                    if sidecar:
+                        sidecars[name] = _is_file(entry)
                     try:
                         if entry.is_dir():
                             folders.append((name, entry.path))
@@ -150,12 +166,41 @@ def _walk(top: Path, top_real: Path, base: Path, files: dict[str, SeedFile], fin
         except OSError as exc:
             findings.append(Finding(rel_here or ".", None, "", f"cannot list folder: {exc.strerror or exc}", code="io"))
             continue
+        has_sidecar = _sidecar_lookup(sidecars)
         for name, own in stamps.items():
             rel = f"{rel_here}/{name}" if rel_here else name
-            files[rel] = SeedFile(os.path.join(folder, name), rel, _size(own), _stamp_text(name, own, stamps.get))
+            stamped = _stamp_text(name, own, stamps.get)
+            files[rel] = SeedFile(os.path.join(folder, name), rel, _size(own), stamped, has_sidecar(name))
         del stamps
         for name, path in sorted(folders, reverse=True):
             pending.append((path, f"{rel_here}/{name}" if rel_here else name))
+
+
+def _is_file(entry: os.DirEntry) -> bool | None:
+    """`os.path.isfile` of a listed entry, for a symlink too (None when that cannot be told)."""
+    try:
+        return entry.is_file()
+    except OSError:
+        return None
+
+
+def _sidecar_lookup(sidecars: dict[str, bool | None]) -> Callable[[str], bool | None]:
+    """Whether the seed of each name in a folder has a sidecar, from the folder's listing of
+    sidecars: True or False, or None where only the disk can tell (a sidecar left out of the
+    listing, or named in other letter cases: some file systems take one name for the other)."""
+    folded = {name.lower() for name in sidecars}
+
+    def lookup(name: str) -> bool | None:
+        if not name.lower().endswith(TEXT_SUFFIXES):
+            return None
+        if not sidecars:
+            return False
+        side = stem(name) + SIDECAR_SUFFIX
+        if side in sidecars:
+            return sidecars[side]
+        return None if folded and side.lower() in folded else False
+
+    return lookup
 
 
 def _escapes(path: Path, top_real: Path, base: Path, findings: list[Finding]) -> bool:

@@ -11,7 +11,7 @@ import yaml
 
 from ..model import Finding, Location, ReadResult
 from ..printable import printable
-from ..text import lines, text_blocks
+from ..text import lines, split_blocks
 from .bounded import shape_problem
 from .records import make_document
 
@@ -63,7 +63,8 @@ _Loader.yaml_implicit_resolvers = {
 
 
 def has_front_matter(text: str) -> bool:
-    return text.lstrip("\ufeff").split("\n", 1)[0].rstrip("\r ") == FENCE
+    head = text.lstrip("\ufeff")
+    return head.startswith(FENCE) and head.split("\n", 1)[0].rstrip("\r ") == FENCE
 
 
 def read_front_matter(
@@ -106,13 +107,12 @@ def read_front_matter(
     if problem is not None:
         return ReadResult(findings=[Finding(path, 2, "", f"front matter {problem}", code="yaml")])
     where = {key: Location(path, _key_line(rows, end, key)) for key in meta}
-    body = list(text_blocks("\n".join(rows[end + 1 :]), first_line=end + 2))
-    where["text"] = Location(path, body[0][0] if body else end + 1)
+    numbers, paras = split_blocks("\n".join(rows[end + 1 :]), first_line=end + 2)
+    where["text"] = Location(path, numbers[0] if paras else end + 1)
     if "id" in meta and not isinstance(meta["id"], str):
         shown = printable(repr(meta["id"]), 60)
         return ReadResult(findings=[Finding(path, where["id"].line, "/id", f"{shown} is not a string id", code="yaml")])
     doc_id = meta.get("id", doc_id)
-    paras = [block for _, block in body]
     return ReadResult(documents=[make_document(doc_id, meta, paras, path, 1, where, defaults, sidecar)])
 
 
