@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from corpuspack.sources import SeedFile, read_seed, readahead
-from corpuspack.sources.readahead import Readahead, advise, too_large_to_keep
+from corpuspack.sources.readahead import SPILL_PER_SEED_BYTE, Readahead, advise, too_large_to_keep
 
 pytestmark = pytest.mark.skipif(not readahead.CAN_ADVISE, reason="no posix_fadvise on this platform")
 
@@ -75,7 +75,9 @@ def test_too_large_to_keep_compares_with_the_machine_memory():
     memory = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     assert not too_large_to_keep(70 * 1024 * 1024)
     assert not too_large_to_keep(memory // 8)
-    assert too_large_to_keep(memory // 4)
+    # Seeds and their spill (SPILL_PER_SEED_BYTE per seed byte) over half the memory: too large.
+    assert not too_large_to_keep(memory // (2 * (1 + SPILL_PER_SEED_BYTE)))
+    assert too_large_to_keep(memory // (2 * (1 + SPILL_PER_SEED_BYTE)) + 1)
 
 
 def test_readahead_stays_a_few_chunks_ahead(tmp_path: Path, monkeypatch):
