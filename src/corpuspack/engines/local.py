@@ -16,13 +16,14 @@ import pyarrow as pa
 
 from ..config import Config
 from ..dedup import near
-from ..dedup.features import band_column, set_size_bounds, shingle_sets
-from ..dedup.grouping import merge_distinct
+from ..dedup.features import band_column, set_size_bounds
+from ..dedup.grouping import distinct, merge_distinct
 from ..dedup.ledger import DedupOps, Exact, KeyColumns, exact_groups
+from ..pipeline import candidates
 from ..pipeline.assemble import Assembly
 from ..pipeline.chunk import Chunk, ChunkResult, process_chunk
 from ..pipeline.order import Order
-from ..pipeline.spill import Spill, inverse
+from ..pipeline.spill import Spill
 from ..progress import Advance
 from ..publish.checksums import Written
 from ..publish.writer import TablePlan, write_table
@@ -95,29 +96,27 @@ class LocalDedup(DedupOps):
     def jaccard(self, pairs: np.ndarray) -> np.ndarray:
         bounds = set_size_bounds(self.spill.column("nwords"), self.dedup)
         workers = self._workers_for(len(pairs))
-        return near.jaccard(pairs, partial(self._sets, workers=workers), lambda positions: bounds[self.rows[positions]])
+        folder = self.spill.folder / candidates.FOLDER
+        shutil.rmtree(folder, ignore_errors=True)  # a folder of corpuspack's own (`workdir`)
+        folder.mkdir()
+        try:
+            # The candidates' sets, chunk by chunk: the chunks split in runs between processes.
+            chunks = candidates.by_chunk(self.spill, distinct(self.rows[pairs.ravel()]))
+            runs = np.array_split(np.arange(len(chunks)), min(workers, len(chunks)) or 1)
+            split([partial(self._write_sets, [chunks[i] for i in run], folder) for run in runs], workers)
+            sets = candidates.CandidateSets(self.spill, folder)
 
-    def _sets(self, positions: np.ndarray, workers: int) -> tuple[np.ndarray, np.ndarray]:
-        """The shingle sets of `positions`, made again from their texts (`features.shingle_sets`),
-        the rows split by spill order between processes: each chunk's texts are decompressed once."""
-        rows = self.rows[positions]
-        order = np.argsort(rows, kind="stable")
-        made = split([partial(self._sets_of, rows[part]) for part in np.array_split(order, workers)], workers)
-        flat = np.concatenate([np.zeros(0, dtype=np.uint32), *(f for f, _ in made)])
-        sizes = np.concatenate([np.zeros(0, dtype=np.int64), *(np.diff(o) for _, o in made)])
-        return ragged_take(flat, sizes, inverse(order))
+            def of_pairs(part: np.ndarray) -> np.ndarray:
+                return near.jaccard(part, lambda at: sets(self.rows[at]), lambda at: bounds[self.rows[at]])
 
-    def _sets_of(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return shingle_sets(self.spill.take("text", rows), self.dedup)
+            parts = np.array_split(pairs, workers)
+            return np.concatenate([np.zeros(0), *split([partial(of_pairs, part) for part in parts], workers)])
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
 
-
-def ragged_take(flat: np.ndarray, sizes: np.ndarray, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Runs `index` of the runs laid end to end in `flat` (run i: `sizes[i]` items), and their offsets."""
-    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
-    taken = sizes[index]
-    offsets = np.concatenate([[0], np.cumsum(taken)]).astype(np.int64)
-    at = np.repeat(starts[index] - offsets[:-1], taken) + np.arange(offsets[-1], dtype=np.int64)
-    return flat[at], offsets
+    def _write_sets(self, chunks: list[tuple[int, np.ndarray]], folder: Path) -> None:
+        for chunk, rows in chunks:
+            candidates.write_sets(self.spill, chunk, rows, self.dedup, folder)
 
 
 class LocalEngine:

@@ -4,7 +4,9 @@ spill, a task per chunk, and place each row in the global order from per-documen
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -14,10 +16,11 @@ import ray.data
 
 from ..config import Config
 from ..dedup import near
-from ..dedup.features import band_column, shingle_sets
+from ..dedup.features import band_column
 from ..dedup.grouping import distinct
 from ..dedup.ledger import DedupOps, Exact, KeyColumns, exact_groups_at
 from ..dedup.settings import DedupConfig
+from ..pipeline import candidates
 from ..pipeline.order import Order
 from ..pipeline.spill import ParagraphFiles, Spill, inverse
 from ..tuning import Tuning
@@ -90,16 +93,31 @@ class RayDedup(DedupOps):
         if len(pairs) == 0:
             return out
         rows = self.rows[pairs]
-        table = pa.table({"index": np.arange(len(pairs)), "a": rows[:, 0], "b": rows[:, 1]})
-        # Few, large tasks: each maps every spill file its pairs touch, so many small ones cost more.
-        step = max(self.pairs_per_task, -(-len(pairs) // cpus()))
-        blocks = [table.slice(lo, step) for lo in range(0, len(pairs), step)]
-        scored = ray.data.from_arrow(blocks).map_batches(
-            _jaccard_batch, batch_size=None, batch_format="numpy", fn_kwargs={"files": self.files, "dedup": self.dedup}
-        )
-        for batch in scored.iter_batches(batch_size=None, batch_format="numpy"):
-            out[batch["index"]] = batch["similarity"]
-        return out
+        folder = self.files.folder / candidates.FOLDER  # on the storage every node shares, as the spill
+        shutil.rmtree(folder, ignore_errors=True)  # a folder of corpuspack's own (`workdir`)
+        folder.mkdir()
+        try:
+            # The candidates' sets, a task per chunk (each decompresses its chunk's texts once).
+            chunks = candidates.by_chunk(self.files, distinct(rows.ravel()))
+            ray.get([_write_sets.remote(self.files, c, at, self.dedup, folder) for c, at in chunks])
+            table = pa.table({"index": np.arange(len(pairs)), "a": rows[:, 0], "b": rows[:, 1]})
+            # Few, large tasks: each maps every sets file its pairs touch, so many small ones cost more.
+            step = max(self.pairs_per_task, -(-len(pairs) // cpus()))
+            blocks = [table.slice(lo, step) for lo in range(0, len(pairs), step)]
+            sets = candidates.CandidateSets(self.files, folder)
+            scored = ray.data.from_arrow(blocks).map_batches(
+                _jaccard_batch, batch_size=None, batch_format="numpy", fn_kwargs={"sets": sets}
+            )
+            for batch in scored.iter_batches(batch_size=None, batch_format="numpy"):
+                out[batch["index"]] = batch["similarity"]
+            return out
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+@ray.remote
+def _write_sets(files: ParagraphFiles, chunk: int, rows: np.ndarray, dedup: DedupConfig, folder: Path) -> None:
+    candidates.write_sets(files, chunk, rows, dedup, folder)
 
 
 def cpus() -> int:
@@ -168,8 +186,6 @@ def _bucket_pairs(rows: dict[str, np.ndarray], max_pairs: int) -> dict[str, np.n
     return {"earlier": pairs[:, 0], "later": pairs[:, 1]}
 
 
-def _jaccard_batch(batch: dict[str, np.ndarray], files: ParagraphFiles, dedup: DedupConfig) -> dict[str, np.ndarray]:
-    """The pairs' Jaccard, on shingle sets made again from the spill rows' texts (`features.shingle_sets`)."""
+def _jaccard_batch(batch: dict[str, np.ndarray], sets: candidates.CandidateSets) -> dict[str, np.ndarray]:
     pairs = np.stack([batch["a"], batch["b"]], axis=1)
-    similarity = near.jaccard(pairs, lambda rows: shingle_sets(files.take("text", rows), dedup))
-    return {"index": batch["index"], "similarity": similarity}
+    return {"index": batch["index"], "similarity": near.jaccard(pairs, sets)}

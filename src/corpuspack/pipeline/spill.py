@@ -48,6 +48,11 @@ class ParagraphFiles:
     def chunks(self) -> int:
         return len(self._paragraph_files)
 
+    @property
+    def folder(self) -> Path:
+        """The work folder the spill files are in."""
+        return self._paragraph_files[0].parent
+
     def chunk_start(self, c: int) -> int:
         """The spill row of chunk `c`'s first paragraph."""
         return int(self._chunk_starts[c])

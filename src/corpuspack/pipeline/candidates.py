@@ -1,0 +1,73 @@
+"""The shingle sets of near-duplicate candidates, made again from their spilled texts.
+
+The spill keeps no shingle sets (they were a third of it, and only candidates' are ever read). Once
+the candidate pairs are known, each chunk's candidate rows have their sets made from the chunk's
+texts, decompressed once (`write_sets`), into a file per chunk in the work folder's `sets/`; the
+Jaccard of the pairs then reads the sets it needs by row (`CandidateSets`), in any order and any
+number of times, without decompressing a text again.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from ..dedup.features import shingle_sets
+from ..dedup.settings import DedupConfig
+from .spill import ParagraphFiles, inverse
+
+SETS = pa.schema([pa.field("row", pa.int64()), pa.field("shingles", pa.large_list(pa.uint32()))])
+FOLDER = "sets"
+
+
+def sets_path(folder: Path, chunk: int) -> Path:
+    return folder / f"sets-{chunk:06d}.arrow"
+
+
+def by_chunk(files: ParagraphFiles, rows: np.ndarray) -> list[tuple[int, np.ndarray]]:
+    """(chunk, its rows, ascending) for every chunk holding some of `rows` (distinct, ascending)."""
+    if len(rows) == 0:
+        return []
+    chunk = files.chunk_of(rows)
+    cuts = np.flatnonzero(np.diff(chunk)) + 1
+    return [(int(chunk[part[0]]), rows[part]) for part in np.split(np.arange(len(rows)), cuts)]
+
+
+def write_sets(files: ParagraphFiles, chunk: int, rows: np.ndarray, config: DedupConfig, folder: Path) -> None:
+    """The sets of spill `rows` (ascending, all in `chunk`) into the chunk's sets file, written whole
+    under another name first."""
+    flat, offsets = shingle_sets(files.take("text", rows), config)
+    lists = pa.LargeListArray.from_arrays(pa.array(offsets, pa.int64()), pa.array(flat, pa.uint32()))
+    table = pa.table([pa.array(rows, pa.int64()), lists], schema=SETS)
+    path = sets_path(folder, chunk)
+    tmp = path.with_suffix(".tmp")
+    with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, SETS) as writer:
+        writer.write_table(table, max_chunksize=64 * 1024)
+    tmp.replace(path)
+
+
+class CandidateSets:
+    """`sets(rows)`: (their sets one after another, offsets), read from the sets files by row."""
+
+    def __init__(self, files: ParagraphFiles, folder: Path) -> None:
+        self.files, self.folder = files, folder
+
+    def __call__(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        chunk = self.files.chunk_of(rows)
+        order = np.argsort(chunk, kind="stable")
+        pieces: list[pa.Array] = []
+        for part in np.split(order, np.flatnonzero(np.diff(chunk[order])) + 1) if len(rows) else []:
+            with pa.memory_map(str(sets_path(self.folder, int(chunk[part[0]]))), "r") as source:
+                table = pa.ipc.open_file(source).read_all()
+                have = table.column("row").to_numpy()
+                at = np.minimum(np.searchsorted(have, rows[part]), len(have) - 1)
+                if len(have) == 0 or not np.array_equal(have[at], rows[part]):
+                    raise ValueError(f"{self.folder}: a candidate row has no shingle set")
+                pieces.append(table.column("shingles").take(pa.array(at, pa.int64())).combine_chunks())
+        lists = pa.concat_arrays(pieces).take(pa.array(inverse(order), pa.int64())) if pieces else None
+        if lists is None or len(lists) == 0:
+            return np.zeros(0, dtype=np.uint32), np.zeros(len(rows) + 1, dtype=np.int64)
+        offsets = np.asarray(lists.offsets, dtype=np.int64)
+        return np.asarray(lists.flatten().to_numpy(), dtype=np.uint32), offsets - offsets[0]
