@@ -144,3 +144,24 @@ def test_a_kept_chunk_is_checked_by_stat_and_a_seed_restored_with_its_old_mtime_
     assert reused == len(markers) - 1 and "seeds/d040.txt" in reread
     texts = pq.read_table(tmp_path / "restored" / "documents", columns=["text"]).column("text").to_pylist()
     assert any(sentence(1040, 40)[:20][::-1] in t for t in texts)
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda body: body["ids"].update(id=[None] * len(body["ids"]["id"])),  # a traceback in the id check
+        lambda body: body["seeds"].update(sha256=[None] * len(body["seeds"]["sha256"])),  # a null in the manifest
+        lambda body: body.update(ids={name: "x" * len(v) for name, v in body["ids"].items() if name != "line"}),
+        lambda body: body["seeds"].update(size=[True] * len(body["seeds"]["size"])),
+    ],
+)
+def test_a_marker_with_values_of_the_wrong_type_has_its_chunk_read_again(sixty: Path, tmp_path: Path, damage):
+    work = tmp_path / "work"
+    build(out=tmp_path / "first", work=work, config=load_config(sixty), workers=1, tuning=TUNING)
+    marker = sorted(work.glob("chunk-*.done"))[0]
+    body = json.loads(marker.read_text())
+    files = frozenset(body["seeds"]["path"])
+    damage(body)
+    marker.write_text(json.dumps(body))
+    _, reread = _rebuilt(sixty, tmp_path, work, "damaged")  # the output of a full build
+    assert reread == files

@@ -28,12 +28,12 @@ from ..ids import ID_SCHEMA, id_table
 from ..model import Document, Finding
 from ..schema import load_schema
 from ..sources import SeedFile
-from ..sources.bounded import Refused, open_regular
 from ..sources.discover import stamp
 from ..sources.sidecar import sidecar_path
 from ..tables import DOCUMENT_SPILL, METADATA_NAMES
 from ..validation import read_valid
 from ..version import __version__
+from .facts import file_facts, path_facts, sha256_of
 from .measured import document_signals, exclude_filtered
 from .unchanged import stats, unchanged
 
@@ -76,27 +76,6 @@ class ChunkResult:
     seeds: pa.Table = field(default_factory=SEED_FACTS.empty_table)  # path, size, sha256, git_blob of every file
     documents: int = 0
     paragraphs: int = 0
-
-
-def file_facts(rel: str, raw: bytes) -> dict:
-    """Path, size, sha256 and git blob id (so a changed seed can be fetched back from git history)."""
-    blob = hashlib.sha1(b"blob %d\0" % len(raw) + raw, usedforsecurity=False).hexdigest()
-    return {"path": rel, "size": len(raw), "sha256": hashlib.sha256(raw).hexdigest(), "git_blob": blob}
-
-
-def path_facts(rel: str, path: Path) -> dict:
-    """`file_facts` of a file on disk, hashed in blocks so a multi-GB JSONL file is never held whole."""
-    sha256 = hashlib.sha256()
-    try:
-        with open_regular(str(path), rel) as f:  # a FIFO named like a seed must not block here either
-            size = os.fstat(f.fileno()).st_size
-            blob = hashlib.sha1(b"blob %d\0" % size, usedforsecurity=False)
-            while block := f.read(1 << 20):
-                sha256.update(block)
-                blob.update(block)
-    except (Refused, OSError):  # already a finding of the reader: the build stops before using this
-        return {"path": rel, "size": -1, "sha256": "", "git_blob": ""}
-    return {"path": rel, "size": size, "sha256": sha256.hexdigest(), "git_blob": blob.hexdigest()}
 
 
 def spill_paths(work: Path, key: str) -> tuple[Path, Path, Path]:
@@ -169,17 +148,8 @@ def _contents(seeds: list[SeedFile], known: dict[str, str]) -> dict[str, str]:
         if rel in known:
             out[rel] = known[rel]
         elif os.path.isfile(file):
-            out[rel] = _sha256(file, rel)
+            out[rel] = sha256_of(file, rel)
     return out
-
-
-def _sha256(path: str, rel: str) -> str:
-    """The file's sha256 alone (the check of a kept chunk needs no git blob id): "" if unreadable."""
-    try:
-        with open_regular(path, rel) as f:
-            return hashlib.file_digest(f, "sha256").hexdigest()
-    except (Refused, OSError):
-        return ""
 
 
 def _spill_intact(work: Path, key: str, sizes: dict) -> bool:
@@ -229,9 +199,18 @@ def _result_from(body: dict, key: str) -> ChunkResult:
         findings.append(Finding(f["path"], f["line"], f["pointer"], f["message"], f["severity"], f["code"]))
     if not isinstance(body["contents"], dict):
         raise ValueError("bad contents")
-    ids = pa.Table.from_pydict(body["ids"], schema=ID_SCHEMA)
-    seeds = pa.Table.from_pydict(body["seeds"], schema=SEED_FACTS)
+    ids, seeds = _table(body["ids"], ID_SCHEMA, "line"), _table(body["seeds"], SEED_FACTS)
     return ChunkResult(counts[0], key, findings, ids, seeds, counts[1], counts[2])
+
+
+def _table(columns: object, schema: pa.Schema, nullable: str = "") -> pa.Table:
+    """`columns` (lists by name) as a table of `schema`: no null but in `nullable`, no bool."""
+    names = schema.names
+    if not isinstance(columns, dict) or not all(isinstance(columns.get(n), list) for n in names):
+        raise ValueError("bad table")
+    if any(type(v) is bool or (v is None and n != nullable) for n in names for v in columns[n]):
+        raise ValueError("bad value")
+    return pa.Table.from_pydict({n: columns[n] for n in names}, schema=schema)
 
 
 def process_chunk(
