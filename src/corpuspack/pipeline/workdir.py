@@ -57,12 +57,32 @@ def _check_existing(path: Path) -> None:
     if hasattr(os, "geteuid") and st.st_uid != os.geteuid():
         raise UsageError(f"{path}: belongs to another user; give a work folder of your own")
     names = os.listdir(path)
-    if not names or (MARK in names and _is_marked(path)):
+    if not names:
+        return
+    if MARK in names and _is_marked(path):
+        _refuse_planted(path, names)
         return
     shown = ", ".join(sorted(names)[:3]) + (" ..." if len(names) > 3 else "")
     raise UsageError(
         f"{path}: holds files corpuspack did not make ({shown}); give a new or empty folder as the work folder"
     )
+
+
+def _refuse_planted(path: Path, names: list[str]) -> None:
+    """Refuse a marked folder where a name a build writes is a symlink, or a folder a build makes is
+    not a real folder or holds a symlink: the build would write through it, outside the work folder."""
+    planted = [n for n in sorted(names) if _OWN_FILE.match(n) and os.path.islink(path / n)]
+    for name in sorted(set(names) & set(_OWN_FOLDERS)):
+        folder = path / name
+        if os.path.islink(folder) or not os.path.isdir(folder):
+            planted.append(name)
+            continue
+        for top, folders, files in os.walk(folder):  # symlinks to folders are listed, not followed
+            links = [n for n in folders + files if os.path.islink(os.path.join(top, n))]
+            planted += [os.path.relpath(os.path.join(top, n), path) for n in sorted(links)]
+    if planted:
+        shown = ", ".join(planted[:3]) + (" ..." if len(planted) > 3 else "")
+        raise UsageError(f"{path}: {shown}: named like a build's own files, but a symlink or not a folder; remove them")
 
 
 def _is_marked(path: Path) -> bool:
