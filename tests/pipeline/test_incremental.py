@@ -8,12 +8,14 @@ import os
 import time
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from conftest import run, sentence, write_article
 
 from corpuspack import build, load_config
 from corpuspack.pipeline import unchanged
+from corpuspack.pipeline.chunk import TEXT_BATCH_ROWS
 from corpuspack.pipeline.plan import plan_chunks
 from corpuspack.sources import SeedFile
 from corpuspack.tuning import Tuning
@@ -165,3 +167,27 @@ def test_a_marker_with_values_of_the_wrong_type_has_its_chunk_read_again(sixty: 
     marker.write_text(json.dumps(body))
     _, reread = _rebuilt(sixty, tmp_path, work, "damaged")  # the output of a full build
     assert reread == files
+
+
+@pytest.mark.parametrize("kind", ["docs", "paragraphs", "texts"])
+@pytest.mark.parametrize("rows", [lambda n: n - 3, lambda n: n + 3, lambda n: 0])
+def test_a_spill_file_of_other_rows_than_its_marker_says_has_its_chunk_read_again(
+    sixty: Path, tmp_path: Path, kind: str, rows
+):
+    # A valid Arrow file with the size the marker records (a marker written for another file):
+    # it was an IndexError, or output missing documents or paragraphs.
+    work = tmp_path / "work"
+    build(out=tmp_path / "first", work=work, config=load_config(sixty), workers=1, tuning=TUNING)
+    marker = max(work.glob("chunk-*.done"), key=lambda p: json.loads(p.read_text())["paragraphs"])
+    body = json.loads(marker.read_text())
+    path = work / f"{kind}-{body['key']}.arrow"
+    with pa.OSFile(str(path)) as source:  # read into memory, not mapped: the file is written over
+        table = pa.ipc.open_file(source).read_all()
+    n = rows(table.num_rows)
+    table = pa.concat_tables([table, table])[:n]
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table, max_chunksize=TEXT_BATCH_ROWS)
+    body["files"][path.name] = path.stat().st_size
+    marker.write_text(json.dumps(body))
+    _, reread = _rebuilt(sixty, tmp_path, work, "damaged")
+    assert reread == frozenset(body["seeds"]["path"])

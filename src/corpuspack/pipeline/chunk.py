@@ -115,7 +115,7 @@ def load_finished(work: Path, key: str, seeds: list[SeedFile]) -> ChunkResult | 
             return None
         body = json.loads(marker.read_bytes())
         result = _result_from(body, key)
-        if not _spill_intact(work, key, body["files"]):
+        if not _spill_intact(work, key, body):
             return None
     except (OSError, ValueError, TypeError, KeyError, pa.ArrowException):
         return None
@@ -152,17 +152,21 @@ def _contents(seeds: list[SeedFile], known: dict[str, str]) -> dict[str, str]:
     return out
 
 
-def _spill_intact(work: Path, key: str, sizes: dict) -> bool:
-    """Whether each spill file has the size written into the marker and an Arrow footer that reads
-    (a file cut short or overwritten after the chunk finished is done again, not read as garbage)."""
-    paths = spill_paths(work, key)
+def _spill_intact(work: Path, key: str, body: dict) -> bool:
+    """Whether each spill file has the size written into the marker, an Arrow footer that reads, its
+    schema and the marker's count of rows (a file cut short, or overwritten after the chunk
+    finished, is done again, not read as garbage; rows are counted from the batches' metadata)."""
+    paths, sizes = spill_paths(work, key), body["files"]
     if not isinstance(sizes, dict) or sorted(sizes) != sorted(p.name for p in paths):
         return False
-    for path in paths:
+    schemas, counts = (DOCUMENT_SPILL, None, TEXT_SPILL), (body["documents"], *[body["paragraphs"]] * 2)
+    for path, schema, rows in zip(paths, schemas, counts, strict=True):
         if path.stat().st_size != sizes[path.name]:
             return False
         with pa.OSFile(str(path)) as source:
-            pa.ipc.open_file(source)
+            reader = pa.ipc.open_file(source)
+            if reader.count_rows() != rows or (schema is not None and not reader.schema.equals(schema)):
+                return False
     return True
 
 
