@@ -104,8 +104,8 @@ MAX_MARKER_BYTES = 1 << 28
 
 def load_finished(work: Path, key: str, seeds: list[SeedFile]) -> ChunkResult | None:
     """The result of a chunk an earlier, interrupted build finished, if its files are all there,
-    its marker is sound data, its spill files have the sizes the marker recorded and readable
-    footers, and every input file still has the content it had (a file restored with its old size
+    its marker is sound data, its spill files have the sizes, rows and schemas the marker and the
+    spill format say, and every input file still has the content it had (a file restored with its old size
     and mtime is caught here, not trusted)."""
     marker = marker_path(work, key)
     if not marker.is_file() or not all(p.is_file() for p in spill_paths(work, key)):
