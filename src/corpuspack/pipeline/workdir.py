@@ -60,7 +60,7 @@ def _check_existing(path: Path) -> None:
     if not names:
         return
     if MARK in names and _is_marked(path):
-        _refuse_planted(path, names)
+        _refuse_planted(path)
         return
     shown = ", ".join(sorted(names)[:3]) + (" ..." if len(names) > 3 else "")
     raise UsageError(
@@ -68,20 +68,25 @@ def _check_existing(path: Path) -> None:
     )
 
 
-def _refuse_planted(path: Path, names: list[str]) -> None:
+def _refuse_planted(path: Path) -> None:
     """Refuse a marked folder where a name a build writes is a symlink, or a folder a build makes is
-    not a real folder or holds a symlink: the build would write through it, outside the work folder."""
-    planted = [n for n in sorted(names) if _OWN_FILE.match(n) and os.path.islink(path / n)]
-    for name in sorted(set(names) & set(_OWN_FOLDERS)):
-        folder = path / name
-        if os.path.islink(folder) or not os.path.isdir(folder):
-            planted.append(name)
-            continue
-        for top, folders, files in os.walk(folder):  # symlinks to folders are listed, not followed
-            links = [n for n in folders + files if os.path.islink(os.path.join(top, n))]
-            planted += [os.path.relpath(os.path.join(top, n), path) for n in sorted(links)]
+    not a real folder or holds a symlink: the build would write through it, outside the work folder.
+    One `scandir` a folder: the entries' types come with the listing (a folder of 100,000 chunks)."""
+    planted: list[str] = []
+    pending = [(str(path), "")]
+    while pending:
+        folder, rel = pending.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                own = bool(rel) or _OWN_FILE.match(entry.name) or entry.name in _OWN_FOLDERS
+                if not own:
+                    continue
+                if entry.is_symlink() or (not rel and entry.name in _OWN_FOLDERS and not entry.is_dir()):
+                    planted.append(rel + entry.name)
+                elif entry.is_dir(follow_symlinks=False) and (rel or entry.name in _OWN_FOLDERS):
+                    pending.append((entry.path, f"{rel}{entry.name}/"))
     if planted:
-        shown = ", ".join(planted[:3]) + (" ..." if len(planted) > 3 else "")
+        shown = ", ".join(sorted(planted)[:3]) + (" ..." if len(planted) > 3 else "")
         raise UsageError(f"{path}: {shown}: named like a build's own files, but a symlink or not a folder; remove them")
 
 
