@@ -180,3 +180,35 @@ def test_verify_rebuild_never_writes_over_a_users_seed(tmp_path: Path):
     run_cli("verify", "--rebuild", "-q", cwd=root, check=0)
     assert "My edited title" in seed.read_text()
     assert tree(tmp_path) == before
+
+
+def test_symlinks_named_like_a_builds_own_files_in_a_kept_work_folder_are_never_written_through(
+    project: Path, tmp_path: Path
+):
+    work = tmp_path / "work"
+    run_cli("build", "-q", "--work", str(work), "--out", str(tmp_path / "a"), cwd=project, check=0)
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "thesis.tex").write_text("years of work\n")
+    (victim / "regrouped").mkdir()
+    before = tree(victim)
+    key = next(work.glob("chunk-*.done")).name[6:-5]
+    (work / "inputs.arrow").unlink()
+    for name in ("inputs.arrow", f"chunk-{key}.tmp", f"texts-{key}.tmp", f"docs-{key}.tmp"):
+        (work / name).symlink_to(victim / "thesis.tex")
+    (work / "regrouped").symlink_to(victim / "regrouped")
+    for marker in work.glob("chunk-*.done"):
+        marker.unlink()  # every chunk read again: its spill written anew
+    done = run_cli("build", "-q", "--work", str(work), "--out", str(tmp_path / "b"), cwd=project, check=2)
+    assert "symlink" in done.stderr
+    assert tree(victim) == before
+    for name in ("inputs.arrow", f"chunk-{key}.tmp", f"texts-{key}.tmp", f"docs-{key}.tmp", "regrouped"):
+        (work / name).unlink()
+    (work / "regrouped" / "texts").mkdir(parents=True)  # a folder left by a build cut short, a link planted in it
+    (work / "regrouped" / "texts" / "00000.arrow").symlink_to(victim / "thesis.tex")
+    done = run_cli("build", "-q", "--work", str(work), "--out", str(tmp_path / "c"), cwd=project, check=2)
+    assert "regrouped/texts/00000.arrow" in done.stderr
+    assert tree(victim) == before
+    (work / "regrouped" / "texts" / "00000.arrow").unlink()
+    run_cli("build", "-q", "--work", str(work), "--out", str(tmp_path / "d"), cwd=project, check=0)
+    assert tree(tmp_path / "a") == tree(tmp_path / "d")

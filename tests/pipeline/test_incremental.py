@@ -8,12 +8,14 @@ import os
 import time
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from conftest import run, sentence, write_article
 
 from corpuspack import build, load_config
 from corpuspack.pipeline import unchanged
+from corpuspack.pipeline.chunk import TEXT_BATCH_ROWS
 from corpuspack.pipeline.plan import plan_chunks
 from corpuspack.sources import SeedFile
 from corpuspack.tuning import Tuning
@@ -144,3 +146,48 @@ def test_a_kept_chunk_is_checked_by_stat_and_a_seed_restored_with_its_old_mtime_
     assert reused == len(markers) - 1 and "seeds/d040.txt" in reread
     texts = pq.read_table(tmp_path / "restored" / "documents", columns=["text"]).column("text").to_pylist()
     assert any(sentence(1040, 40)[:20][::-1] in t for t in texts)
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda body: body["ids"].update(id=[None] * len(body["ids"]["id"])),  # a traceback in the id check
+        lambda body: body["seeds"].update(sha256=[None] * len(body["seeds"]["sha256"])),  # a null in the manifest
+        lambda body: body.update(ids={name: "x" * len(v) for name, v in body["ids"].items() if name != "line"}),
+        lambda body: body["seeds"].update(size=[True] * len(body["seeds"]["size"])),
+    ],
+)
+def test_a_marker_with_values_of_the_wrong_type_has_its_chunk_read_again(sixty: Path, tmp_path: Path, damage):
+    work = tmp_path / "work"
+    build(out=tmp_path / "first", work=work, config=load_config(sixty), workers=1, tuning=TUNING)
+    marker = sorted(work.glob("chunk-*.done"))[0]
+    body = json.loads(marker.read_text())
+    files = frozenset(body["seeds"]["path"])
+    damage(body)
+    marker.write_text(json.dumps(body))
+    _, reread = _rebuilt(sixty, tmp_path, work, "damaged")  # the output of a full build
+    assert reread == files
+
+
+@pytest.mark.parametrize("kind", ["docs", "paragraphs", "texts"])
+@pytest.mark.parametrize("rows", [lambda n: n - 3, lambda n: n + 3, lambda n: 0])
+def test_a_spill_file_of_other_rows_than_its_marker_says_has_its_chunk_read_again(
+    sixty: Path, tmp_path: Path, kind: str, rows
+):
+    # A valid Arrow file with the size the marker records (a marker written for another file):
+    # it was an IndexError, or output missing documents or paragraphs.
+    work = tmp_path / "work"
+    build(out=tmp_path / "first", work=work, config=load_config(sixty), workers=1, tuning=TUNING)
+    marker = max(work.glob("chunk-*.done"), key=lambda p: json.loads(p.read_text())["paragraphs"])
+    body = json.loads(marker.read_text())
+    path = work / f"{kind}-{body['key']}.arrow"
+    with pa.OSFile(str(path)) as source:  # read into memory, not mapped: the file is written over
+        table = pa.ipc.open_file(source).read_all()
+    n = rows(table.num_rows)
+    table = pa.concat_tables([table, table])[:n]
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table, max_chunksize=TEXT_BATCH_ROWS)
+    body["files"][path.name] = path.stat().st_size
+    marker.write_text(json.dumps(body))
+    _, reread = _rebuilt(sixty, tmp_path, work, "damaged")
+    assert reread == frozenset(body["seeds"]["path"])

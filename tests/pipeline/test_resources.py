@@ -99,3 +99,12 @@ def test_arrow_allocates_with_jemalloc_unless_the_environment_chose(tmp_path: Pa
         run_env = env if chosen is None else {**env, "ARROW_DEFAULT_MEMORY_POOL": chosen}
         done = subprocess.run([sys.executable, "-c", show], env=run_env, capture_output=True, text=True, check=True)
         assert done.stdout.strip() == expected
+
+
+def test_importing_corpuspack_leaves_the_environment_of_child_processes_alone():
+    # A program that imports corpuspack, then runs another (a tool on another Arrow build, without
+    # jemalloc, would warn at each start) must not hand it an allocator choice.
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    show = "import corpuspack, os; print(os.environ.get('ARROW_DEFAULT_MEMORY_POOL'))"
+    done = subprocess.run([sys.executable, "-c", show], env=env, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "None" and done.stderr == ""

@@ -123,6 +123,29 @@ def test_texts_of_a_few_rows_decompress_only_their_batches_and_equal_a_whole_rea
     ]:
         assert spill.take("text", rows).to_pylist() == [texts[r] for r in rows]
     sparse = np.array([1, 2 * TEXT_BATCH_ROWS + 5])
-    assert _few_batches(text_files[0], sparse).to_pylist() == [texts[1], texts[2 * TEXT_BATCH_ROWS + 5]]
-    assert _few_batches(text_files[0], np.arange(sizes[0])) is None  # most batches: read whole
-    assert _few_batches(text_files[2], np.array([0, 3 * TEXT_BATCH_ROWS])) is None  # cut otherwise
+    assert _few_batches(text_files[0], sparse, sizes[0]).to_pylist() == [texts[1], texts[2 * TEXT_BATCH_ROWS + 5]]
+    assert _few_batches(text_files[0], np.arange(sizes[0]), sizes[0]) is None  # most batches: read whole
+    assert _few_batches(text_files[2], np.array([0, 3 * TEXT_BATCH_ROWS]), sizes[2]) is None  # cut otherwise
+
+
+def test_texts_cut_in_other_batches_are_never_misread(tmp_path):
+    # Two chunks of 3,000 rows whose text files were cut 2,000 and 1,500 rows a batch (a work folder
+    # written otherwise): the row asked for, never a row of the same place in another batch.
+    rows_each, files, text_files, texts = 3000, [], [], []
+    for i, batch_rows in enumerate([2000, 1500]):
+        text = [f"c{i} r{j}" for j in range(rows_each)]
+        table = pa.table(
+            {"key": np.zeros(rows_each, np.uint64), "nwords": np.zeros(rows_each, np.int32)}
+            | {"score": np.zeros(rows_each), "text": [""] * rows_each, "shingles": [[]] * rows_each},
+            schema=SCHEMA,
+        )
+        files.append(tmp_path / f"paragraphs-{i}.arrow")
+        write(files[-1], [table], chunk_rows=rows_each)
+        text_files.append(tmp_path / f"texts-{i}.arrow")
+        _write_ipc(
+            pa.table([pa.array(text, pa.large_string())], schema=TEXT_SPILL), text_files[-1], COMPRESSED, batch_rows
+        )
+        texts += text
+    spill = ParagraphFiles(files, np.array([0, rows_each]), text_files)
+    for rows in [np.array([1100]), np.array([rows_each + 1100]), np.array([2999, rows_each + 1600])]:
+        assert spill.take("text", rows).to_pylist() == [texts[r] for r in rows]

@@ -28,11 +28,11 @@ from ..ids import ID_SCHEMA, id_table
 from ..model import Document, Finding
 from ..schema import load_schema
 from ..sources import SeedFile
-from ..sources.bounded import Refused, open_regular
 from ..sources.discover import stamp
 from ..tables import DOCUMENT_SPILL, METADATA_NAMES
 from ..validation import read_valid
 from ..version import __version__
+from .facts import file_facts, path_facts, sha256_of
 from .measured import document_signals, exclude_filtered
 from .unchanged import stats, unchanged
 
@@ -77,28 +77,6 @@ class ChunkResult:
     paragraphs: int = 0
 
 
-def file_facts(rel: str, raw: bytes) -> dict:
-    """Path, size, sha256 and git blob id (so a changed seed can be fetched back from git history)."""
-    blob = hashlib.sha1(b"blob %d\0" % len(raw), usedforsecurity=False)
-    blob.update(raw)  # not header + raw: that copies the file
-    return {"path": rel, "size": len(raw), "sha256": hashlib.sha256(raw).hexdigest(), "git_blob": blob.hexdigest()}
-
-
-def path_facts(rel: str, path: Path) -> dict:
-    """`file_facts` of a file on disk, hashed in blocks so a multi-GB JSONL file is never held whole."""
-    sha256 = hashlib.sha256()
-    try:
-        with open_regular(str(path), rel) as f:  # a FIFO named like a seed must not block here either
-            size = os.fstat(f.fileno()).st_size
-            blob = hashlib.sha1(b"blob %d\0" % size, usedforsecurity=False)
-            while block := f.read(1 << 20):
-                sha256.update(block)
-                blob.update(block)
-    except (Refused, OSError):  # already a finding of the reader: the build stops before using this
-        return {"path": rel, "size": -1, "sha256": "", "git_blob": ""}
-    return {"path": rel, "size": size, "sha256": sha256.hexdigest(), "git_blob": blob.hexdigest()}
-
-
 def spill_paths(work: Path, key: str) -> tuple[Path, Path, Path]:
     """A chunk's documents, paragraph features and paragraph texts."""
     return work / f"docs-{key}.arrow", work / f"paragraphs-{key}.arrow", work / f"texts-{key}.arrow"
@@ -125,8 +103,8 @@ MAX_MARKER_BYTES = 1 << 28
 
 def load_finished(work: Path, key: str, seeds: list[SeedFile]) -> ChunkResult | None:
     """The result of a chunk an earlier, interrupted build finished, if its files are all there,
-    its marker is sound data, its spill files have the sizes the marker recorded and readable
-    footers, and every input file still has the content it had (a file restored with its old size
+    its marker is sound data, its spill files have the sizes, rows and schemas the marker and the
+    spill format say, and every input file still has the content it had (a file restored with its old size
     and mtime is caught here, not trusted)."""
     marker = marker_path(work, key)
     if not marker.is_file() or not all(p.is_file() for p in spill_paths(work, key)):
@@ -136,7 +114,7 @@ def load_finished(work: Path, key: str, seeds: list[SeedFile]) -> ChunkResult | 
             return None
         body = json.loads(marker.read_bytes())
         result = _result_from(body, key)
-        if not _spill_intact(work, key, body["files"]):
+        if not _spill_intact(work, key, body):
             return None
     except (OSError, ValueError, TypeError, KeyError, pa.ArrowException):
         return None
@@ -168,30 +146,25 @@ def _contents(files: list[tuple[str, str]], known: dict[str, str]) -> dict[str, 
         if rel in known:
             out[rel] = known[rel]
         elif os.path.isfile(file):
-            out[rel] = _sha256(file, rel)
+            out[rel] = sha256_of(file, rel)
     return out
 
 
-def _sha256(path: str, rel: str) -> str:
-    """The file's sha256 alone (the check of a kept chunk needs no git blob id): "" if unreadable."""
-    try:
-        with open_regular(path, rel) as f:
-            return hashlib.file_digest(f, "sha256").hexdigest()
-    except (Refused, OSError):
-        return ""
-
-
-def _spill_intact(work: Path, key: str, sizes: dict) -> bool:
-    """Whether each spill file has the size written into the marker and an Arrow footer that reads
-    (a file cut short or overwritten after the chunk finished is done again, not read as garbage)."""
-    paths = spill_paths(work, key)
+def _spill_intact(work: Path, key: str, body: dict) -> bool:
+    """Whether each spill file has the size written into the marker, an Arrow footer that reads, its
+    schema and the marker's count of rows (a file cut short, or overwritten after the chunk
+    finished, is done again, not read as garbage; rows are counted from the batches' metadata)."""
+    paths, sizes = spill_paths(work, key), body["files"]
     if not isinstance(sizes, dict) or sorted(sizes) != sorted(p.name for p in paths):
         return False
-    for path in paths:
+    schemas, counts = (DOCUMENT_SPILL, None, TEXT_SPILL), (body["documents"], *[body["paragraphs"]] * 2)
+    for path, schema, rows in zip(paths, schemas, counts, strict=True):
         if path.stat().st_size != sizes[path.name]:
             return False
         with pa.OSFile(str(path)) as source:
-            pa.ipc.open_file(source)
+            reader = pa.ipc.open_file(source)
+            if reader.count_rows() != rows or (schema is not None and not reader.schema.equals(schema)):
+                return False
     return True
 
 
@@ -228,9 +201,18 @@ def _result_from(body: dict, key: str) -> ChunkResult:
         findings.append(Finding(f["path"], f["line"], f["pointer"], f["message"], f["severity"], f["code"]))
     if not isinstance(body["contents"], dict):
         raise ValueError("bad contents")
-    ids = pa.Table.from_pydict(body["ids"], schema=ID_SCHEMA)
-    seeds = pa.Table.from_pydict(body["seeds"], schema=SEED_FACTS)
+    ids, seeds = _table(body["ids"], ID_SCHEMA, "line"), _table(body["seeds"], SEED_FACTS)
     return ChunkResult(counts[0], key, findings, ids, seeds, counts[1], counts[2])
+
+
+def _table(columns: object, schema: pa.Schema, nullable: str = "") -> pa.Table:
+    """`columns` (lists by name) as a table of `schema`: no null but in `nullable`, no bool."""
+    names = schema.names
+    if not isinstance(columns, dict) or not all(isinstance(columns.get(n), list) for n in names):
+        raise ValueError("bad table")
+    if any(type(v) is bool or (v is None and n != nullable) for n in names for v in columns[n]):
+        raise ValueError("bad value")
+    return pa.Table.from_pydict({n: columns[n] for n in names}, schema=schema)
 
 
 def process_chunk(

@@ -74,6 +74,13 @@ class ParagraphFiles:
     def _files_of(self, name: str) -> list[Path]:
         return self._text_files if name == "text" and self._text_files is not None else self._paragraph_files
 
+    def _rows_in(self, c: int) -> int:
+        """How many paragraphs chunk `c` holds."""
+        if c + 1 < len(self._chunk_starts):
+            return int(self._chunk_starts[c + 1] - self._chunk_starts[c])
+        with self.chunk(c) as table:
+            return table.num_rows
+
     def text_chunk(self, c: int) -> AbstractContextManager[pa.Table]:
         """Chunk `c`'s texts (a table with a `text` column), while used."""
         return _mapped(self._files_of("text")[c])
@@ -171,7 +178,7 @@ class ParagraphFiles:
         for part in np.split(order, np.flatnonzero(np.diff(chunk[order])) + 1) if len(rows) else []:
             c = int(chunk[part[0]])
             local = rows[part] - self._chunk_starts[c]
-            few = _few_batches(files[c], local) if name == "text" and self._text_files is not None else None
+            few = _few_batches(files[c], local, self._rows_in(c)) if name == "text" and self._text_files else None
             if few is not None:
                 pieces.append(few)
                 continue
@@ -188,18 +195,21 @@ class ParagraphFiles:
         return taken if in_order else taken.take(pa.array(inverse(order), pa.int64()))
 
 
-def _few_batches(path: Path, local: np.ndarray) -> pa.Array | None:
-    """The texts at `local` rows of a text file, decompressing only the record batches that hold
-    them (batches of `TEXT_BATCH_ROWS`; the confirmation of near duplicates reads a few rows of
-    every chunk). None when most batches are wanted, or the file is not cut as expected."""
+def _few_batches(path: Path, local: np.ndarray, rows: int) -> pa.Array | None:
+    """The texts at `local` rows of a text file of `rows` rows, decompressing only the record
+    batches that hold them (batches of `TEXT_BATCH_ROWS`; the confirmation of near duplicates reads
+    a few rows of every chunk). None when most batches are wanted, or the file is not cut as
+    expected: as many batches as `rows` makes, each wanted one of the size it should have (a file
+    cut evenly otherwise fails one of the two)."""
     wanted = np.unique(local // TEXT_BATCH_ROWS)
+    count = -(-rows // TEXT_BATCH_ROWS)
     with pa.memory_map(str(path), "r") as source:
         reader = pa.ipc.open_file(source)
-        if 2 * len(wanted) > reader.num_record_batches or wanted[-1] >= reader.num_record_batches:
+        if 2 * len(wanted) > count or wanted[-1] >= count or reader.num_record_batches != count:
             return None
         batches = [reader.get_batch(int(b)) for b in wanted]
-        last = reader.num_record_batches - 1
-        if any(batch.num_rows != TEXT_BATCH_ROWS for b, batch in zip(wanted, batches, strict=True) if b != last):
+        sizes = [min(TEXT_BATCH_ROWS, rows - int(b) * TEXT_BATCH_ROWS) for b in wanted]
+        if [batch.num_rows for batch in batches] != sizes:
             return None
         texts = pa.concat_arrays([batch.column(0) for batch in batches])  # a copy, out of the mapping
     at = np.searchsorted(wanted, local // TEXT_BATCH_ROWS) * TEXT_BATCH_ROWS + local % TEXT_BATCH_ROWS

@@ -57,12 +57,37 @@ def _check_existing(path: Path) -> None:
     if hasattr(os, "geteuid") and st.st_uid != os.geteuid():
         raise UsageError(f"{path}: belongs to another user; give a work folder of your own")
     names = os.listdir(path)
-    if not names or (MARK in names and _is_marked(path)):
+    if not names:
+        return
+    if MARK in names and _is_marked(path):
+        _refuse_planted(path)
         return
     shown = ", ".join(sorted(names)[:3]) + (" ..." if len(names) > 3 else "")
     raise UsageError(
         f"{path}: holds files corpuspack did not make ({shown}); give a new or empty folder as the work folder"
     )
+
+
+def _refuse_planted(path: Path) -> None:
+    """Refuse a marked folder where a name a build writes is a symlink, or a folder a build makes is
+    not a real folder or holds a symlink: the build would write through it, outside the work folder.
+    One `scandir` a folder: the entries' types come with the listing (a folder of 100,000 chunks)."""
+    planted: list[str] = []
+    pending = [(str(path), "")]
+    while pending:
+        folder, rel = pending.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                own = bool(rel) or _OWN_FILE.match(entry.name) or entry.name in _OWN_FOLDERS
+                if not own:
+                    continue
+                if entry.is_symlink() or (not rel and entry.name in _OWN_FOLDERS and not entry.is_dir()):
+                    planted.append(rel + entry.name)
+                elif entry.is_dir(follow_symlinks=False) and (rel or entry.name in _OWN_FOLDERS):
+                    pending.append((entry.path, f"{rel}{entry.name}/"))
+    if planted:
+        shown = ", ".join(sorted(planted)[:3]) + (" ..." if len(planted) > 3 else "")
+        raise UsageError(f"{path}: {shown}: named like a build's own files, but a symlink or not a folder; remove them")
 
 
 def _is_marked(path: Path) -> bool:
