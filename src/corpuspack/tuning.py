@@ -23,6 +23,7 @@ class Tuning:
     # Forking costs memory (pages copied on write, the child's own buffers) and saves time only on
     # large work: below these sizes, one process.
     split_from: int = 50_000  # paragraphs in the near-duplicate pool, or candidate pairs
+    split_sets_from: int = 4_096  # candidate paragraphs whose shingle sets are made again from text
     fork_writer_from: int = 1_000_000  # paragraphs in the build
     # Ray: paragraphs per group-by partition, and candidate pairs per Jaccard task (few, large
     # tasks: each maps every spill file its pairs touch).

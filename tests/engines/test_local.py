@@ -22,6 +22,7 @@ def test_same_bytes_whatever_the_workers_or_chunking(planted: Path, tmp_path: Pa
         run_bytes=500,  # texts regrouped a few paragraphs to a file
         run_documents=3,  # and metadata three documents to a file
         split_from=1,  # bands and pairs split between processes
+        split_sets_from=1,  # and the candidates' shingle sets made by two
         fork_writer_from=1,  # and the tables written by two
         forget_pages=True,  # seeds' pages let go once read
     )

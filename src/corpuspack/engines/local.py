@@ -73,7 +73,7 @@ class LocalDedup(DedupOps):
 
     def __init__(self, spill: Spill, order: Order, config: Config, tuning: Tuning) -> None:
         self.spill, self.rows, self.bands, self.dedup = spill, order.rows, config.dedup.lsh[0], config.dedup
-        self.workers, self.split_from = config.worker_count, tuning.split_from
+        self.workers, self.split_from, self.tuning = config.worker_count, tuning.split_from, tuning
 
     def _workers_for(self, items: int) -> int:
         """Processes to split `items` between: one below `split_from`."""
@@ -101,9 +101,11 @@ class LocalDedup(DedupOps):
         folder.mkdir()
         try:
             # The candidates' sets, chunk by chunk: the chunks split in runs between processes.
-            chunks = candidates.by_chunk(self.spill, distinct(self.rows[pairs.ravel()]))
-            runs = np.array_split(np.arange(len(chunks)), min(workers, len(chunks)) or 1)
-            split([partial(self._write_sets, [chunks[i] for i in run], folder) for run in runs], workers)
+            needed = distinct(self.rows[pairs.ravel()])
+            chunks = candidates.by_chunk(self.spill, needed)
+            makers = self.workers if len(needed) >= self.tuning.split_sets_from else 1
+            runs = np.array_split(np.arange(len(chunks)), min(makers, len(chunks)) or 1)
+            split([partial(self._write_sets, [chunks[i] for i in run], folder) for run in runs], makers)
             sets = candidates.CandidateSets(self.spill, folder)
 
             def of_pairs(part: np.ndarray) -> np.ndarray:
