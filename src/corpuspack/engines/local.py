@@ -102,10 +102,11 @@ class LocalDedup(DedupOps):
         try:
             # The candidates' sets, chunk by chunk: the chunks split in runs between processes.
             needed = distinct(self.rows[pairs.ravel()])
-            chunks = candidates.by_chunk(self.spill, needed)
             makers = self.workers if len(needed) >= self.tuning.split_sets_from else 1
-            runs = np.array_split(np.arange(len(chunks)), min(makers, len(chunks)) or 1)
-            split([partial(self._write_sets, [chunks[i] for i in run], folder) for run in runs], makers)
+            size = min(candidates.GROUP_ROWS, -(-len(needed) // makers))  # at least a group per process
+            groups = candidates.groups(candidates.by_chunk(self.spill, needed), size)
+            runs = [groups[i::makers] for i in range(min(makers, len(groups)))]
+            split([partial(self._write_sets, run, folder) for run in runs], makers)
             sets = candidates.CandidateSets(self.spill, folder)
 
             def of_pairs(part: np.ndarray) -> np.ndarray:
@@ -116,9 +117,9 @@ class LocalDedup(DedupOps):
         finally:
             shutil.rmtree(folder, ignore_errors=True)
 
-    def _write_sets(self, chunks: list[tuple[int, np.ndarray]], folder: Path) -> None:
-        for chunk, rows in chunks:
-            candidates.write_sets(self.spill, chunk, rows, self.dedup, folder)
+    def _write_sets(self, groups: list[list[tuple[int, np.ndarray]]], folder: Path) -> None:
+        for group in groups:
+            candidates.write_sets(self.spill, group, self.dedup, folder)
 
 
 class LocalEngine:

@@ -97,9 +97,9 @@ class RayDedup(DedupOps):
         shutil.rmtree(folder, ignore_errors=True)  # a folder of corpuspack's own (`workdir`)
         folder.mkdir()
         try:
-            # The candidates' sets, a task per chunk (each decompresses its chunk's texts once).
-            chunks = candidates.by_chunk(self.files, distinct(rows.ravel()))
-            ray.get([_write_sets.remote(self.files, c, at, self.dedup, folder) for c, at in chunks])
+            # The candidates' sets, a task per run of chunks (each decompresses its chunks' texts once).
+            groups = candidates.groups(candidates.by_chunk(self.files, distinct(rows.ravel())))
+            ray.get([_write_sets.remote(self.files, group, self.dedup, folder) for group in groups])
             table = pa.table({"index": np.arange(len(pairs)), "a": rows[:, 0], "b": rows[:, 1]})
             # Few, large tasks: each maps every sets file its pairs touch, so many small ones cost more.
             step = max(self.pairs_per_task, -(-len(pairs) // cpus()))
@@ -116,8 +116,8 @@ class RayDedup(DedupOps):
 
 
 @ray.remote
-def _write_sets(files: ParagraphFiles, chunk: int, rows: np.ndarray, dedup: DedupConfig, folder: Path) -> None:
-    candidates.write_sets(files, chunk, rows, dedup, folder)
+def _write_sets(files: ParagraphFiles, group: list, dedup: DedupConfig, folder: Path) -> None:
+    candidates.write_sets(files, group, dedup, folder)
 
 
 def cpus() -> int:

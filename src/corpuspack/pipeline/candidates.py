@@ -20,6 +20,7 @@ from .spill import ParagraphFiles, inverse
 
 SETS = pa.schema([pa.field("row", pa.int64()), pa.field("shingles", pa.large_list(pa.uint32()))])
 FOLDER = "sets"
+GROUP_ROWS = 32_768
 
 
 def sets_path(folder: Path, chunk: int) -> Path:
@@ -35,17 +36,35 @@ def by_chunk(files: ParagraphFiles, rows: np.ndarray) -> list[tuple[int, np.ndar
     return [(int(chunk[part[0]]), rows[part]) for part in np.split(np.arange(len(rows)), cuts)]
 
 
-def write_sets(files: ParagraphFiles, chunk: int, rows: np.ndarray, config: DedupConfig, folder: Path) -> None:
-    """The sets of spill `rows` (ascending, all in `chunk`) into the chunk's sets file, written whole
-    under another name first."""
+def groups(chunks: list[tuple[int, np.ndarray]], rows: int = GROUP_ROWS) -> list[list[tuple[int, np.ndarray]]]:
+    """`by_chunk`'s chunks in runs of about `rows` candidate rows: each run's sets are made in one
+    call (a call per chunk would hash much the same vocabulary again for a few rows each)."""
+    out: list[list[tuple[int, np.ndarray]]] = []
+    size = rows
+    for chunk in chunks:
+        if size >= rows:
+            out.append([])
+            size = 0
+        out[-1].append(chunk)
+        size += len(chunk[1])
+    return out
+
+
+def write_sets(files: ParagraphFiles, group: list[tuple[int, np.ndarray]], config: DedupConfig, folder: Path) -> None:
+    """The sets of each chunk's candidate rows (ascending, all in that chunk), made in one call,
+    into the chunk's sets file (written whole under another name first)."""
+    rows = np.concatenate([r for _, r in group]) if group else np.zeros(0, dtype=np.int64)
     flat, offsets = shingle_sets(files.take("text", rows), config)
     lists = pa.LargeListArray.from_arrays(pa.array(offsets, pa.int64()), pa.array(flat, pa.uint32()))
-    table = pa.table([pa.array(rows, pa.int64()), lists], schema=SETS)
-    path = sets_path(folder, chunk)
-    tmp = path.with_suffix(".tmp")
-    with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, SETS) as writer:
-        writer.write_table(table, max_chunksize=64 * 1024)
-    tmp.replace(path)
+    at = 0
+    for chunk, part in group:
+        table = pa.table([pa.array(part, pa.int64()), lists.slice(at, len(part))], schema=SETS)
+        at += len(part)
+        path = sets_path(folder, chunk)
+        tmp = path.with_suffix(".tmp")
+        with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, SETS) as writer:
+            writer.write_table(table, max_chunksize=64 * 1024)
+        tmp.replace(path)
 
 
 class CandidateSets:
