@@ -100,10 +100,12 @@ def candidates() -> dict[str, tuple[Callable[[], object], Callable[[object, list
             lingua_detect,
         )
         found["lingua (low accuracy mode)"] = (
-            lambda: LanguageDetectorBuilder.from_all_languages()
-            .with_low_accuracy_mode()
-            .with_preloaded_language_models()
-            .build(),
+            lambda: (
+                LanguageDetectorBuilder.from_all_languages()
+                .with_low_accuracy_mode()
+                .with_preloaded_language_models()
+                .build()
+            ),
             lingua_detect,
         )
     except Exception as e:
@@ -145,8 +147,10 @@ def main() -> None:
         seconds = time.perf_counter() - t0
         right = sum(g == t for g, t in zip(got, truth, strict=True))
         wrong = sorted({f"{t}->{g}" for g, t in zip(got, truth, strict=True) if g != t})
-        print(f"| {name} | {right / len(texts):.3f} | {', '.join(wrong[:6])} | {got[0]} | {loaded:.2f} | "
-              f"{megabytes / seconds:.2f} |")
+        print(
+            f"| {name} | {right / len(texts):.3f} | {', '.join(wrong[:6])} | {got[0]} | {loaded:.2f} | "
+            f"{megabytes / seconds:.2f} |"
+        )
 
 
 if __name__ == "__main__":

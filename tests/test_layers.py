@@ -12,8 +12,22 @@ PACKAGE = REPO / "src" / "corpuspack"
 # Bottom to top; a module is on the floor of the longest prefix of its dotted name listed here.
 FLOORS = [
     # what everything may use: the contract, settings' declarations, errors, text helpers
-    ["version", "errors", "printable", "containment", "text", "tables", "formats", "tuning", "progress", "staging",
-     "settings", "storage", "model", "ids"],
+    [
+        "version",
+        "errors",
+        "printable",
+        "containment",
+        "text",
+        "tables",
+        "formats",
+        "tuning",
+        "progress",
+        "staging",
+        "settings",
+        "storage",
+        "model",
+        "ids",
+    ],
     ["dedup", "signals"],  # pure decisions and measurements, and their settings
     ["config", "schema"],
     ["sources"],  # reading seed files

@@ -77,7 +77,9 @@ def test_init_lays_out_a_corpus_that_passes_its_own_gates(tmp_path: Path):
     seed_md(root / "seeds", "first")
     run_hook(hooks["corpuspack-validate"], root, ["seeds/first.md"], check=0)
     run_hook(hooks["corpuspack-check"], root, [], check=0)
-    (root / "seeds" / "again.jsonl").write_text('{"id": "first", "title": "t", "source": "s", "date": "2024-01-01", "text": "x"}\n')
+    (root / "seeds" / "again.jsonl").write_text(
+        '{"id": "first", "title": "t", "source": "s", "date": "2024-01-01", "text": "x"}\n'
+    )
     done = run_hook(hooks["corpuspack-validate"], root, ["seeds/again.jsonl"], check=1)
     assert "duplicate id 'first': already used by seeds/first.md:1" in done.stdout
 
@@ -194,7 +196,10 @@ def test_a_failure_part_way_removes_what_init_wrote(tmp_path: Path, monkeypatch:
     root = tmp_path / "racy"
     with pytest.raises(UsageError, match=r"racy/\.pre-commit-config\.yaml: already exists"):
         init(root, requirement="corpuspack==0.1.0")
-    assert files_under(root) == {".pre-commit-config.yaml"} and (root / ".pre-commit-config.yaml").read_text() == "theirs\n"
+    assert (
+        files_under(root) == {".pre-commit-config.yaml"}
+        and (root / ".pre-commit-config.yaml").read_text() == "theirs\n"
+    )
     assert sorted(p.name for p in root.iterdir()) == [".pre-commit-config.yaml"]
 
 

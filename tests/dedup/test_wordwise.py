@@ -108,7 +108,9 @@ def test_batch_words_of_known_paragraphs(text: str, words: list[str]):
 
 def test_the_byte_fold_takes_exactly_the_letters_that_fold_to_one_ascii_letter():
     table = _latin_fold_table()
-    folds = {chr(c): chr(table[(chr(c).encode()[0] - 0xC3) * 64 + (chr(c).encode()[1] & 0x3F)]) for c in range(0xC0, 0x180)}
+    folds = {
+        chr(c): chr(table[(chr(c).encode()[0] - 0xC3) * 64 + (chr(c).encode()[1] & 0x3F)]) for c in range(0xC0, 0x180)
+    }
     assert folds["é"] == folds["É"] == "e" and folds["ő"] == "o" and folds["ſ"] == "s" and folds["İ"] == "i"
     for other in "ßæÆøłŁıĳŉĿ×÷Ðþ":  # no decomposition, two letters, a letter and a dot, not a letter
         assert folds[other] == "\0"

@@ -171,7 +171,6 @@ def test_no_filter_configured_removes_nothing_and_records_nothing(small: Path, t
     assert not any(r.startswith("filtered:") for r in manifest["counts"]["dropped_by_reason"])
 
 
-
 def test_the_card_describes_every_signal_and_the_filters_of_a_release(small: Path):
     from corpuspack.tables import SIGNALS
 

@@ -146,9 +146,7 @@ class Assembly:
         if regroup:
             lengths = self.paragraph_sizes - ROW_OVERHEAD
             self.texts = RegroupedTexts(self.spill, self.order.rows, lengths, folder / "texts", tuning.run_bytes)
-        self.documents = RegroupedDocuments(
-            self.spill, self.order.doc_rows, folder / "documents", tuning.run_documents
-        )
+        self.documents = RegroupedDocuments(self.spill, self.order.doc_rows, folder / "documents", tuning.run_documents)
 
     def sizes(self, table: str) -> np.ndarray:
         """Approximate bytes of each row of `table`, in order (what shards and row groups are cut by)."""

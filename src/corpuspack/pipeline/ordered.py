@@ -87,9 +87,7 @@ class TextWindow(_ForwardTexts):
 class RegroupedTexts(_ForwardTexts):
     """Texts copied into `folder` as runs of consecutive positions of about `run_bytes` each."""
 
-    def __init__(
-        self, spill: Spill, rows: np.ndarray, lengths: np.ndarray, folder: Path, run_bytes: int
-    ) -> None:
+    def __init__(self, spill: Spill, rows: np.ndarray, lengths: np.ndarray, folder: Path, run_bytes: int) -> None:
         super().__init__()
         before = np.cumsum(lengths, dtype=np.int64) - lengths
         total = int(before[-1] + lengths[-1]) if len(lengths) else 0

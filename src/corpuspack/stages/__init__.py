@@ -3,4 +3,3 @@ returns a small result; an engine (`engines/`) only schedules the work inside a 
 
     seeds/ --read--> spill (work folder) --dedup--> ledger --write--> tables --finish--> manifest, Croissant
 """
-

@@ -38,9 +38,7 @@ class Read:
     reused: int  # chunks an interrupted build had finished
 
 
-def read(
-    engine: Engine, config: Config, schema: Schema, work: Path, tuning: Tuning, progress: Progress
-) -> Read:
+def read(engine: Engine, config: Config, schema: Schema, work: Path, tuning: Tuning, progress: Progress) -> Read:
     """Raises DataError listing the seeds' problems, or when there is no document to build."""
     if is_url(config.seeds):  # mirrored into the work folder, named as if it were the local seeds folder
         seeds_dir = mirror(str(config.seeds), work / "inputs")
