@@ -42,9 +42,11 @@ def test_build_refuses_a_non_empty_out(project: Path, tmp_path: Path):
         build(out=tmp_path / "full", config=load_config(project))
 
 
-def test_build_cli_prints_a_new_temporary_folder(project: Path):
+def test_build_cli_prints_a_new_temporary_folder(project: Path, tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("TMPDIR", str(tmp_path))  # the folder is made where the temp folder is: here
     done = run_cli("build", "--workers", "1", cwd=project, check=0)
     out = Path(done.stdout.strip())
+    assert out.parent == tmp_path and out.name.startswith("corpuspack-build-")
     assert (out / "manifest.json").is_file() and not (project / "corpus").exists()
     assert "15 kept; dropped: boilerplate 3" in done.stderr
 
