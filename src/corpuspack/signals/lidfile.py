@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 MAGIC, VERSION = 793712314, 12
+MAX_BUCKETS = 1 << 24  # a pruned model's bucket -> row table is made whole (lid.176: 2,000,000)
 
 
 class Unsupported(ValueError):
@@ -73,18 +74,9 @@ def load(data: bytes) -> Model:
     size, nwords, nlabels, _ntokens, prune_size = r.take("<iiiqq")  # (loss 1: hs, model 3: supervised)
     if not 0 <= nwords <= size or nlabels < 2:
         raise Unsupported("dictionary of no words or fewer than two labels")
-    words: dict[str, int] = {}
-    labels, counts = [], []
-    for i in range(size):
-        word = r.word().decode("utf-8", "surrogateescape")
-        count, kind = r.take("<qb")
-        if kind == 0 and i < nwords:
-            words[word] = i
-        elif kind == 1 and i >= nwords:
-            labels.append(word)
-            counts.append(count)
+    words, labels, counts = _entries(r, size, nwords)
     pairs = r.array(np.int32, 2 * max(prune_size, 0)).reshape(-1, 2)
-    if prune_size >= 0 and (len(pairs) and (pairs.min() < 0 or pairs[:, 0].max() >= bucket)):
+    if prune_size >= 0 and (bucket > MAX_BUCKETS or (len(pairs) and (pairs.min() < 0 or pairs[:, 0].max() >= bucket))):
         raise Unsupported("pruned buckets out of range")
     prune = None
     if prune_size >= 0:
@@ -104,6 +96,28 @@ def load(data: bytes) -> Model:
         raise Unsupported("labels and output rows disagree")
     left, right = _tree(counts)
     return Model(words, nwords, minn, maxn, bucket, prune, rows, output, labels, left, right)
+
+
+def _entries(r: _Reader, size: int, nwords: int) -> tuple[dict[str, int], list[str], list[int]]:
+    """The dictionary's entries (each its word, a NUL, an int64 count and an int8 type): the words
+    and their ids, and the labels and their counts in order."""
+    data, at = r.data, r.at
+    words: dict[str, int] = {}
+    labels, counts = [], []
+    entry = struct.Struct("<qb")
+    for i in range(size):
+        end = data.find(b"\0", at)
+        if end < 0 or end + 1 + entry.size > len(data):
+            raise Unsupported("model file cut short")
+        count, kind = entry.unpack_from(data, end + 1)
+        if kind == 0 and i < nwords:
+            words[data[at:end].decode("utf-8", "surrogateescape")] = i
+        elif kind == 1 and i >= nwords:
+            labels.append(data[at:end].decode("utf-8", "surrogateescape"))
+            counts.append(count)
+        at = end + 1 + entry.size
+    r.at = at
+    return words, labels, counts
 
 
 def _dense(r: _Reader, dim: int) -> np.ndarray:

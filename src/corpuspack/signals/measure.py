@@ -174,15 +174,17 @@ def _duplicate_ngram_share(
     # CPU's cache, and 32-bit keys sort twice as fast. A false match inside a document of 10,000
     # words is a 1-in-90 event, moving its share by 2 in 10,000.
     top = (h >> np.uint64(32)).astype(np.uint32)
-    twice = np.zeros(n_docs, dtype=np.int64)
+    # Each document's n-grams sorted in place, then every copy of a repeated value counted for all
+    # documents at once: a position is in a run when it equals a neighbour of its own document.
+    owner = np.full(m, -1, dtype=np.int64)  # the document of each n-gram; -1 across a boundary
     for d, (start, count) in enumerate(zip(doc_word_start.tolist(), grams.tolist(), strict=True)):
-        if count > 1:
-            twice[d] = _in_repeats(np.sort(top[start : start + count]))
+        if count:
+            owner[start : start + count] = d
+            if count > 1:
+                top[start : start + count].sort()
+    same = (top[1:] == top[:-1]) & (owner[1:] == owner[:-1]) & (owner[1:] >= 0)
+    repeated = np.zeros(m, dtype=bool)
+    repeated[1:] |= same
+    repeated[:-1] |= same
+    twice = np.bincount(owner[repeated], minlength=n_docs)
     return _share(twice, grams)
-
-
-def _in_repeats(ordered: np.ndarray) -> int:
-    """How many values of a sorted array occur more than once (every copy counted)."""
-    same = ordered[1:] == ordered[:-1]
-    # Each run of equal values of length k has k - 1 equal neighbours and one start.
-    return int(np.count_nonzero(same)) + int(same[:1].sum()) + int(np.count_nonzero(same[1:] & ~same[:-1]))
