@@ -49,6 +49,11 @@ def measure_documents(
     return {f.name: pa.array(found[f.name], f.type) for f in MEASURED}
 
 
+def prepare() -> None:
+    """Load the language model now: workers forked after this inherit it rather than each loading it."""
+    language.prepared()
+
+
 def language_findings(docs: list[Document], strict: bool) -> list[Finding]:
     """A finding for each document whose declared language the detected one contradicts at high
     confidence: a warning, an error when `strict`."""

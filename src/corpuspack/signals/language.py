@@ -126,6 +126,12 @@ def _predictor() -> lid.Predictor | None:
     return predictor
 
 
+def prepared() -> None:
+    """Both readings of the model loaded (and checked against each other), once per process."""
+    _model()
+    _predictor()
+
+
 def primary(tag: str) -> str:
     """The primary subtag of a BCP 47 tag, lower case: `en-GB` -> `en`."""
     return tag.split("-", 1)[0].split("_", 1)[0].lower()

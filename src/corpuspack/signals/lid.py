@@ -71,7 +71,9 @@ def ngram_ids(model: Model, tokens: list[str]) -> tuple[np.ndarray, np.ndarray]:
 
 GROUP = 64  # texts whose rows are summed together: their padded (texts, rows, dim) block stays in cache
 TIE = 1e-3  # fastText's walk can skip a leaf this near the best (a branch scores up to 1e-5 a level more)
-ROUNDING = 2e-6  # a probability this near a boundary of `digits` places may round the other way
+# A probability this near (relative) a boundary of `digits` places may round the other way: the C
+# library's exp and log against numpy's moved the generated corpora's by 3e-7 of it at most.
+ROUNDING = 2e-6
 
 
 class Predictor:
@@ -189,6 +191,6 @@ def _walk(model: Model, hidden: np.ndarray, digits: int) -> tuple[np.ndarray, np
     runner = np.partition(leaves, labels - 2, axis=0)[labels - 2]
     prob = np.exp(top.astype(np.float64)).astype(np.float32)
     scaled = np.minimum(prob.astype(np.float64), 1.0) * 10.0**digits
-    boundary = np.abs(scaled - np.floor(scaled) - 0.5) < ROUNDING * 10.0**digits
+    boundary = np.abs(scaled - np.floor(scaled) - 0.5) < ROUNDING * scaled
     clear = (top.astype(np.float64) - runner > TIE) & ~boundary & (top > LOG_FLOOR + 1)
     return best, prob, clear

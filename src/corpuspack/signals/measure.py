@@ -143,14 +143,25 @@ def _letter_table(codepoints: np.ndarray) -> np.ndarray:
 
 def _repeated(texts: pa.Array, doc: np.ndarray) -> np.ndarray:
     """1 for each paragraph whose exact text occurs more than once in its document (every copy
-    counts, the first included, as Dolma's `fraction_of_duplicate_lines`)."""
+    counts, the first included, as Dolma's `fraction_of_duplicate_lines`). Only paragraphs of a
+    size another of their document has are compared (their texts hashed), the rest cannot repeat."""
+    out = np.zeros(len(texts), dtype=np.int64)
     if len(texts) == 0:
-        return np.zeros(0, dtype=np.int64)
-    ids = np.asarray(pc.dictionary_encode(texts).indices, dtype=np.uint64)
-    keys = (doc.astype(np.uint64) << np.uint64(32)) | ids
+        return out
+    sizes = np.asarray(pc.binary_length(texts), dtype=np.uint64)
+    same_size = _in_runs((doc.astype(np.uint64) << np.uint64(32)) | sizes)
+    if not same_size.any():
+        return out
+    ids = np.asarray(pc.dictionary_encode(texts.filter(pa.array(same_size))).indices, dtype=np.uint64)
+    out[same_size] = _in_runs((doc[same_size].astype(np.uint64) << np.uint64(32)) | ids)
+    return out
+
+
+def _in_runs(keys: np.ndarray) -> np.ndarray:
+    """Whether each key occurs more than once."""
     ordered = np.sort(keys)
     repeated = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
-    return np.isin(keys, repeated).astype(np.int64)
+    return np.isin(keys, repeated)
 
 
 def _duplicate_ngram_share(

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from .. import formats, signals
 from ..config import Config
 from ..engines import Engine
 from ..errors import DataError
@@ -56,6 +57,8 @@ def read(engine: Engine, config: Config, schema: Schema, work: Path, tuning: Tun
     results = _finished(work, chunks)
     reused = len(results)
     todo = [c for c in chunks if c.key not in results]
+    if todo and formats.has_signals(config.output_format):
+        signals.prepare()  # here, once: forked workers inherit the language model
     with progress("read", sum(len(c.seeds) for c in chunks), "file") as advance:
         advance(sum(len(c.seeds) for c in chunks if c.key in results))
         for chunk, result in zip(todo, engine.read(todo, config, work), strict=True):
