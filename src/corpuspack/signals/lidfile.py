@@ -69,7 +69,8 @@ def load(data: bytes) -> Model:
         raise Unsupported("not a fastText 0.9 model file")
     dim, _ws, _epoch, _mincount, _neg, word_ngrams, loss, model, bucket, minn, maxn, _lr = r.take("<12i")
     r.take("<d")
-    if loss != 1 or model != 3 or word_ngrams != 1 or not 1 <= minn <= maxn <= 16 or bucket <= 0 or dim <= 0:
+    # dim 2 at least: `lid` sums rows over a middle axis, which numpy adds in order only then
+    if loss != 1 or model != 3 or word_ngrams != 1 or not 1 <= minn <= maxn <= 16 or bucket <= 0 or dim < 2:
         raise Unsupported("not a supervised hierarchical-softmax model of character n-grams only")
     size, nwords, nlabels, _ntokens, prune_size = r.take("<iiiqq")  # (loss 1: hs, model 3: supervised)
     if not 0 <= nwords <= size or nlabels < 2:
