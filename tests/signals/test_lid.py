@@ -40,6 +40,7 @@ TEXTS = [
     "a __label__en token",
     "ends </s> early",
     "no\u00a0break\u2003spaces",
+    "long " * 500,  # past lid.MAX_CHARS: fastText's turn
 ]
 
 
@@ -84,8 +85,9 @@ def test_sure_predictions_are_fasttexts(predictor: lid.Predictor):
             found, probs = model.predict(text, k=1)
             assert predictor.model.labels[b] == found[0]
             assert abs(p - float(probs[0])) < 1e-6  # at most the last bits of exp and log
-    assert sure.sum() >= len(TEXTS) - 6
+    assert sure.sum() >= len(TEXTS) - 7
     assert not sure[TEXTS.index("x\ty tabbed")] and not sure[TEXTS.index("a __label__en token")]
+    assert not sure[TEXTS.index("long " * 500)]
 
 
 def test_detect_is_unchanged():

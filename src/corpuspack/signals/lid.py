@@ -23,6 +23,9 @@ from .lidfile import Model, Unsupported, load
 __all__ = ["Model", "Predictor", "Unsupported", "load", "ngram_ids"]
 
 EOS, BOW, EOW, LABEL = "</s>", "<", ">", "__label__"
+# Longer texts go to fastText: a group's padded block holds rows for its longest text (a sample is
+# 200 characters).
+MAX_CHARS = 2000
 MAX_CACHED_WORDS = 1 << 16  # a process's words with their rows found; forgotten all at once past this
 LOG_FLOOR = np.float32(np.log(1e-5))  # std_log(0): dfs drops a branch whose score falls below it
 FNV_OFFSET, FNV_PRIME = np.uint32(2166136261), np.uint32(16777619)
@@ -115,7 +118,7 @@ class Predictor:
         words: list[str] = []
         per_text = np.zeros(n, dtype=np.int64)
         for i, text in enumerate(texts):
-            if _SPECIAL.search(text):
+            if len(text) > MAX_CHARS or _SPECIAL.search(text):
                 sure[i] = False
                 continue
             split = text.split(" ")
