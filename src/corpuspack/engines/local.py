@@ -23,9 +23,11 @@ from ..pipeline import candidates
 from ..pipeline.assemble import Assembly
 from ..pipeline.chunk import Chunk, ChunkResult, process_chunk
 from ..pipeline.order import Order
+from ..pipeline.prints import shard_prints
 from ..pipeline.spill import Spill
 from ..progress import Advance
 from ..publish.checksums import Written
+from ..publish.kept import KeptShards
 from ..publish.writer import TablePlan, write_table
 from ..sources.readahead import Readahead, too_large_to_keep
 from ..tuning import Tuning
@@ -145,7 +147,8 @@ class LocalEngine:
         assembly.regroup(work / "regrouped", self.tuning)
 
         def one(plan: TablePlan, advance: Advance) -> list[Written]:
-            return write_table(plan, out, partial(assembly.batch, plan.table), advance)
+            kept = KeptShards(work, plan.table), shard_prints(assembly, plan.table, plan.groups, plan.output_format)
+            return write_table(plan, out, partial(assembly.batch, plan.table), advance, kept)
 
         try:
             large = len(assembly.order.rows) >= self.tuning.fork_writer_from
