@@ -19,13 +19,15 @@ from ..dedup import near
 from ..dedup.features import band_column, set_size_bounds
 from ..dedup.grouping import distinct, merge_distinct
 from ..dedup.ledger import DedupOps, Exact, KeyColumns, exact_groups
-from ..pipeline import candidates
+from ..pipeline import candidates, kept_sets
 from ..pipeline.assemble import Assembly
 from ..pipeline.chunk import Chunk, ChunkResult, process_chunk
 from ..pipeline.order import Order
+from ..pipeline.prints import shard_prints
 from ..pipeline.spill import Spill
 from ..progress import Advance
 from ..publish.checksums import Written
+from ..publish.kept import KeptShards
 from ..publish.writer import TablePlan, write_table
 from ..sources.readahead import Readahead, too_large_to_keep
 from ..tuning import Tuning
@@ -101,12 +103,15 @@ class LocalDedup(DedupOps):
         folder.mkdir()
         try:
             # The candidates' sets, chunk by chunk: the chunks split in runs between processes.
-            needed = distinct(self.rows[pairs.ravel()])
-            makers = self.workers if len(needed) >= self.tuning.split_sets_from else 1
-            size = min(candidates.GROUP_ROWS, -(-len(needed) // makers))  # at least a group per process
-            groups = candidates.groups(candidates.by_chunk(self.spill, needed), size)
+            chunks = candidates.by_chunk(self.spill, distinct(self.rows[pairs.ravel()]))
+            todo = kept_sets.missing(self.spill, chunks)  # the rows whose sets no kept file holds
+            needed = sum(len(rows) for _, rows in todo)
+            makers = self.workers if needed >= self.tuning.split_sets_from else 1
+            size = min(candidates.GROUP_ROWS, -(-needed // makers))  # at least a group per process
+            groups = candidates.groups(todo, max(size, 1))
             runs = [groups[i::makers] for i in range(min(makers, len(groups)))]
             split([partial(self._write_sets, run, folder) for run in runs], makers)
+            kept_sets.join(self.spill, folder, chunks)
             sets = candidates.CandidateSets(self.spill, folder)
 
             def of_pairs(part: np.ndarray) -> np.ndarray:
@@ -145,7 +150,8 @@ class LocalEngine:
         assembly.regroup(work / "regrouped", self.tuning)
 
         def one(plan: TablePlan, advance: Advance) -> list[Written]:
-            return write_table(plan, out, partial(assembly.batch, plan.table), advance)
+            kept = KeptShards(work, plan.table), shard_prints(assembly, plan.table, plan.groups, plan.output_format)
+            return write_table(plan, out, partial(assembly.batch, plan.table), advance, kept)
 
         try:
             large = len(assembly.order.rows) >= self.tuning.fork_writer_from

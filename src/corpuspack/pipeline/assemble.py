@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -44,30 +45,33 @@ def document_batch(
     first, last = int(order.doc_start[ranks[0]]), int(order.doc_start[ranks[-1] + 1])
     kept = ledger.kept[first:last]
     positions = np.arange(first, last)[kept]
-    parts = texts(first, last).filter(pa.array(kept)).to_pylist()
-    # Each document's kept paragraphs are a contiguous run of `parts`.
+    parts = texts(first, last).filter(pa.array(kept)).cast(pa.large_string())
+    # Each document's kept paragraphs are a contiguous run of `parts`: joined by Arrow, not in Python.
     bounds = np.searchsorted(positions, order.doc_start[np.concatenate([ranks, [ranks[-1] + 1]])])
-    joined, kept_counts, dropped_counts, digests = [], [], [], []
-    for i, r in enumerate(ranks.tolist()):
-        lo, hi = int(bounds[i]), int(bounds[i + 1])
-        text = "\n\n".join(parts[lo:hi])
-        joined.append(text)
-        kept_counts.append(hi - lo)
-        dropped_counts.append(int(order.doc_start[r + 1] - order.doc_start[r]) - (hi - lo))
-        digests.append(hashlib.sha256(text.encode()).hexdigest())
+    lists = pa.LargeListArray.from_arrays(pa.array(bounds, pa.int64()), parts)
+    joined = pc.binary_join(lists, pa.scalar("\n\n", pa.large_string()))
+    kept_counts = np.diff(bounds)
+    dropped_counts = (order.doc_start[ranks + 1] - order.doc_start[ranks]) - kept_counts
     made = {
-        "text": pa.array(joined, pa.string()),
+        "text": joined.cast(pa.string()),
         "n_paragraphs": pa.array(kept_counts, pa.int32()),
         "n_dropped": pa.array(dropped_counts, pa.int32()),
-        "text_sha256": pa.array(digests, pa.string()),
+        "text_sha256": pa.array(_sha256_each(joined), pa.string()),
         "date": pc.cast(meta.column("date"), pa.date32()),
     }
     if "dropped_share" in schema.names:  # known only now: the share of the document's paragraphs the ledger drops
-        whole = np.asarray(kept_counts) + np.asarray(dropped_counts)
+        whole = kept_counts + dropped_counts
         share = np.divide(dropped_counts, whole, out=np.zeros(len(whole)), where=whole > 0)
         made["dropped_share"] = pa.array(np.round(share, 4), pa.float64())
     columns = {name: made[name] if name in made else meta.column(name) for name in schema.names}
     return pa.RecordBatch.from_pydict({k: _flat(v) for k, v in columns.items()}, schema=schema)
+
+
+def _sha256_each(texts: pa.Array) -> list[str]:
+    """The sha256 (hex) of each string's UTF-8 bytes, hashed where Arrow holds them (`texts`: large_string)."""
+    offsets = np.frombuffer(texts.buffers()[1], dtype=np.int64)[texts.offset : texts.offset + len(texts) + 1]
+    data = memoryview(texts.buffers()[2] or b"")
+    return [hashlib.sha256(data[lo:hi]).hexdigest() for lo, hi in pairwise(offsets.tolist())]
 
 
 def paragraph_batch(order: Order, ledger: Ledger, ids: pa.Array, texts: Texts, lo: int, hi: int) -> pa.RecordBatch:

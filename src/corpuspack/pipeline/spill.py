@@ -221,6 +221,7 @@ class Spill(ParagraphFiles):
     writer asks for it, the paragraphs read on demand."""
 
     def __init__(self, folder: Path, keys: list[str]) -> None:
+        self.keys = list(keys)  # the chunks' keys, in order
         paths = [spill_paths(folder, key) for key in keys]
         super().__init__([p for _, p, _ in paths], np.zeros(0, dtype=np.int64), [t for _, _, t in paths])
         self._doc_files = [d for d, _, _ in paths]

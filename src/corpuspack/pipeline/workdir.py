@@ -26,7 +26,7 @@ _OWN_FILE = re.compile(
     r"^(?:(?:docs|paragraphs|texts)-[0-9a-f]{32}\.(?:arrow|tmp)|chunk-[0-9a-f]{32}\.(?:done|tmp)"
     r"|inputs\.arrow|(?:documents|paragraphs)-\d{5}\.arrow)$"
 )
-_OWN_FOLDERS = ("inputs", "regrouped", "sets", "version")
+_OWN_FOLDERS = ("inputs", "regrouped", "sets", "version", "published", "shingles")
 _CHUNK_FILE = re.compile(r"^(?:docs|paragraphs|texts|chunk)-([0-9a-f]{32})\.")
 
 

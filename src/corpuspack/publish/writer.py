@@ -4,6 +4,7 @@ task (`write_shard`) and the Hugging Face files joined from the shards' rows aft
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import pairwise
@@ -15,11 +16,13 @@ import pyarrow as pa
 from .. import formats
 from .checksums import Written, written
 from .hf import HFWriter, content_sha256
+from .kept import KeptShards
 from .parquet import plan, shard_name, write_shards
 from .parquet import write_shard as write_parquet_shard
 
 Batch = Callable[[int, int], pa.RecordBatch]  # rows lo..hi of the table
 Advance = Callable[[int], None]
+Kept = tuple[KeptShards, list[str]]  # the work folder's kept shards of a table, and each shard's fingerprint
 
 
 @dataclass(frozen=True)
@@ -64,17 +67,58 @@ def plan_table(table: str, sizes: np.ndarray, shard_bytes: int, output_format: i
     return TablePlan(table, plan(sizes, shard_bytes)[1], len(sizes), output_format)
 
 
-def write_table(plan_: TablePlan, out: Path, batch: Batch, advance: Advance) -> list[Written]:
-    """Every shard in turn, each row group also fed to the Hugging Face writer; the facts of every file."""
+def write_table(plan_: TablePlan, out: Path, batch: Batch, advance: Advance, kept: Kept | None = None) -> list[Written]:
+    """Every shard in turn, each row group also fed to the Hugging Face writer; the facts of every file.
+    With `kept` (the work folder's `KeptShards` and each shard's fingerprint), a shard the last build
+    wrote with the same rows is taken from there instead of encoding and compressing it again."""
     hf = HFWriter(plan_.hf_folder(out), plan_.schema, plan_.rows, plan_.shards, list_type=plan_.list_type)
 
     def also(rows: pa.RecordBatch) -> None:
         hf(rows)
         advance(rows.num_rows)
 
-    shards, content = write_shards(out / plan_.table, plan_.parquet_schema, plan_.groups, batch, also)
+    if kept is None:
+        shards, content = write_shards(out / plan_.table, plan_.parquet_schema, plan_.groups, batch, also)
+    else:
+        shards, content = _reusing(plan_, out, batch, also, *kept)
     hf.close(content, lambda: (batch(lo, hi) for cuts in plan_.groups for lo, hi in pairwise(cuts) if hi > lo))
     return shards + hf.written
+
+
+def _reusing(
+    plan_: TablePlan,
+    out: Path,
+    batch: Batch,
+    also: Callable[[pa.RecordBatch], None],
+    shelf: KeptShards,
+    prints: list[str],
+) -> tuple[list[Written], str]:
+    """`write_shards`, taking the shards `shelf` holds and keeping there those it writes. A taken
+    shard's rows are still made (the Hugging Face files are written from them, as in a full build)
+    and compared with the file's: a file that differs is written anew."""
+    (out / plan_.table).mkdir(parents=True, exist_ok=True)
+    whole, shards = hashlib.sha256(), []
+    for index, cuts in enumerate(plan_.groups):
+        path = plan_.shard_path(out, index)
+        taken = shelf.reuse(prints[index], path, cuts, plan_.parquet_schema, whole)
+        if taken is not None:
+            same = True
+            for group, (lo, hi) in enumerate((lo, hi) for lo, hi in pairwise(cuts) if hi > lo):
+                rows = batch(lo, hi)
+                also(rows)
+                same = same and taken.same(group, rows)
+            taken.close()
+            if same:
+                shards.append(taken.done)
+                whole = taken.whole
+            else:
+                path.unlink()
+                shards.append(written(path, write_parquet_shard(path, plan_.parquet_schema, cuts, batch), whole))
+        else:
+            shards.append(written(path, write_parquet_shard(path, plan_.parquet_schema, cuts, batch, also), whole))
+        shelf.keep(prints[index], shards[-1])
+    shelf.forget_except(prints)
+    return shards, whole.hexdigest()
 
 
 def write_shard(plan_: TablePlan, index: int, out: Path, batch: Batch, part: Path) -> Written:

@@ -1,0 +1,161 @@
+"""Parquet shards kept in the work folder, so that a build whose shard has the same rows as one the
+last build wrote (the same fingerprint, `pipeline.prints`) takes that file instead of writing it.
+
+`published/TABLE-PRINT.parquet` is a hard link to the file the build wrote into its version folder
+(no second copy), and `TABLE-PRINT.json` its size, sha256 and rows. Everything here is read as
+hostile: a kept file is taken only when it is a plain file of the recorded size and sha256, holds
+the row groups and schema the plan wants, and its rows read back as those the build makes (which
+the Hugging Face files are written from anyway); anything else is written anew.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import stat
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .checksums import Written, feed
+
+FOLDER = "published"
+MAX_RECORD_BYTES = 4096
+_NAME = re.compile(r"^(documents|paragraphs)-([0-9a-f]{64})\.(parquet|json|tmp)$")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+class Taken:
+    """A kept shard placed in the version folder: its facts, the digest of all shards so far, and
+    `same(group, rows)`: whether its row group `group` reads back as `rows`, the rows the build made."""
+
+    def __init__(self, done: Written, whole: Any) -> None:
+        self.done, self.whole = done, whole
+        self._file: pq.ParquetFile | None = None
+
+    def same(self, group: int, rows: pa.RecordBatch) -> bool:
+        try:
+            self._file = self._file or pq.ParquetFile(self.done.path)
+            return self._file.read_row_group(group).equals(pa.Table.from_batches([rows]))
+        except (OSError, ValueError, pa.ArrowException):
+            return False
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+
+
+class KeptShards:
+    """The kept shards of one table in `work`'s `published` folder."""
+
+    def __init__(self, work: Path, table: str) -> None:
+        self.folder, self.table = work / FOLDER, table
+        self.folder.mkdir(exist_ok=True)
+
+    def _path(self, print_: str, suffix: str) -> Path:
+        return self.folder / f"{self.table}-{print_}.{suffix}"
+
+    def reuse(self, print_: str, dest: Path, cuts: list[int], schema: pa.Schema, whole: Any) -> Taken | None:
+        """The kept shard `print_` linked (or copied) to `dest` when it is a plain file of the recorded
+        size, sha256 and rows, with `schema` and the row groups of `cuts`: its facts, and a copy of
+        the digest `whole` fed its bytes. None otherwise (`dest` then does not exist). Its rows are
+        still to be compared with those the build makes (`Taken.same`)."""
+        record = self._record(print_)
+        if record is None or not _plain(self._path(print_, "parquet"), record["size"]):
+            return None
+        try:
+            os.link(self._path(print_, "parquet"), dest)
+        except OSError:
+            try:
+                shutil.copyfile(self._path(print_, "parquet"), dest)
+            except OSError:
+                dest.unlink(missing_ok=True)
+                return None
+        mine, theirs = hashlib.sha256(), whole.copy()
+        rows = [hi - lo for lo, hi in pairwise(cuts) if hi > lo]
+        if (
+            not _plain(dest, record["size"])
+            or feed(dest, mine, theirs) != record["size"]
+            or mine.hexdigest() != record["sha256"]
+            or record["rows"] != cuts[-1] - cuts[0]
+            or not _laid_out(dest, schema, rows)
+        ):
+            dest.unlink()
+            return None
+        return Taken(Written(dest, record["size"], record["sha256"], cuts[-1] - cuts[0]), theirs)
+
+    def keep(self, print_: str, done: Written) -> None:
+        """Keep the shard just placed in the version folder (a hard link), unless it already is."""
+        record, kept = self._record(print_), self._path(print_, "parquet")
+        if record == {"size": done.size, "sha256": done.sha256, "rows": done.rows} and _same_file(kept, done.path):
+            return  # taken from here by this build
+        tmp = self._path(print_, "tmp")
+        tmp.unlink(missing_ok=True)
+        try:
+            os.link(done.path, tmp)  # no link (another file system): not kept, never copied
+        except OSError:
+            return
+        tmp.replace(self._path(print_, "parquet"))
+        record = {"size": done.size, "sha256": done.sha256, "rows": done.rows}
+        tmp.write_text(json.dumps(record), encoding="utf-8")
+        tmp.replace(self._path(print_, "json"))
+
+    def forget_except(self, prints: list[str]) -> None:
+        """Remove this table's kept shards that are not among `prints` (the shards of this build)."""
+        wanted = set(prints)
+        for entry in os.scandir(self.folder):
+            match = _NAME.match(entry.name)
+            mine = match and match.group(1) == self.table and entry.is_file(follow_symlinks=False)
+            if mine and (match.group(2) not in wanted or match.group(3) == "tmp"):
+                os.unlink(entry.path)
+
+    def _record(self, print_: str) -> dict[str, Any] | None:
+        path = self._path(print_, "json")
+        if not _plain(path):
+            return None
+        try:
+            with path.open("rb") as f:
+                record = json.loads(f.read(MAX_RECORD_BYTES + 1)[:MAX_RECORD_BYTES])
+        except (OSError, ValueError, RecursionError):  # RecursionError: brackets nested thousands deep
+            return None
+        sound = (
+            isinstance(record, dict)
+            and all(type(record.get(k)) is int and record[k] >= 0 for k in ("size", "rows"))
+            and isinstance(record.get("sha256"), str)
+            and _SHA256.match(record["sha256"]) is not None
+        )
+        return record if sound else None
+
+
+def _plain(path: Path, size: int | None = None) -> bool:
+    """A regular file (not a symlink), of `size` bytes when given."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return False
+    return stat.S_ISREG(st.st_mode) and (size is None or st.st_size == size)
+
+
+def _laid_out(path: Path, schema: pa.Schema, rows: list[int]) -> bool:
+    """Whether the Parquet file at `path` has `schema` and row groups of `rows` rows each."""
+    try:
+        with pq.ParquetFile(path) as shard:
+            meta = shard.metadata
+            groups = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
+            return shard.schema_arrow.equals(schema) and (groups == rows or (not rows and groups in ([], [0])))
+    except (OSError, ValueError, pa.ArrowException):
+        return False
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        x, y = os.lstat(a), os.lstat(b)
+    except OSError:
+        return False
+    return (x.st_dev, x.st_ino) == (y.st_dev, y.st_ino)

@@ -1,0 +1,90 @@
+"""Candidates' shingle sets kept in the work folder by chunk key: a later build makes only the sets no
+kept file holds; a kept file that is not sound is ignored and its sets made again, same bytes out."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pytest
+from conftest import run
+
+from corpuspack import build, load_config
+from corpuspack.pipeline import candidates, kept_sets
+from corpuspack.pipeline.spill import Spill
+from corpuspack.tuning import Tuning
+
+TUNING = Tuning(chunk_files=3, split_sets_from=1)
+
+
+def _spill(work: Path) -> Spill:
+    return Spill(work, sorted(json.loads(p.read_text())["key"] for p in work.glob("chunk-*.done")))
+
+
+def _kept_rows(spill: Spill) -> list[tuple[int, np.ndarray]]:
+    """(chunk, spill rows) of every kept set."""
+    out = []
+    for c in range(spill.chunks):
+        table = kept_sets.load(spill, c)
+        if table is not None and table.num_rows:
+            out.append((c, table.column("row").to_numpy() + spill.chunk_start(c)))
+    return out
+
+
+def _write(path: Path, table: pa.Table) -> None:
+    path.unlink()
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
+
+
+def _rows(table: pa.Table, rows: list[int]) -> pa.Table:
+    return table.set_column(0, "row", pa.array(rows, pa.int64()))
+
+
+TAMPER = {
+    "bytes": lambda path, table: path.write_bytes(b"\xff" * 100),
+    "row past the chunk": lambda path, table: _write(path, _rows(table, [*range(table.num_rows - 1), 10**9])),
+    "rows descending": lambda path, table: _write(
+        path, _rows(pa.concat_tables([table, table.slice(0, 1)]), list(range(table.num_rows, -1, -1)))
+    ),
+    "rows repeated": lambda path, table: _write(path, pa.concat_tables([table, table])),
+    "other schema": lambda path, table: _write(path, table.rename_columns(["r", "s"])),
+    "null set": lambda path, table: _write(
+        path, table.set_column(1, "shingles", pa.nulls(table.num_rows, table.schema.field(1).type))
+    ),
+}
+
+
+@pytest.mark.parametrize("tamper", TAMPER)
+def test_kept_sets_spare_making_them_again_and_unsound_ones_are_made_again(planted: Path, tmp_path: Path, tamper: str):
+    work = tmp_path / "work"
+    config = load_config(planted)
+    build(out=tmp_path / "first", work=work, config=config, workers=2, tuning=TUNING)
+    spill = _spill(work)
+    kept = _kept_rows(spill)
+    assert kept and kept_sets.missing(spill, kept) == []  # every candidate's set is kept
+    for c, _ in kept:
+        path = kept_sets.kept_path(work, spill.keys[c])
+        with pa.memory_map(str(path)) as source:
+            table = pa.ipc.open_file(source).read_all()
+        TAMPER[tamper](path, table)
+    assert [c for c, _ in kept_sets.missing(spill, kept)] == [c for c, _ in kept]  # none taken
+    again = build(out=tmp_path / "again", work=work, config=config, workers=2, tuning=TUNING).out
+    full = run(planted, tmp_path, "full", tuning=TUNING)
+    for path in full.rglob("*"):
+        if path.is_file():
+            assert path.read_bytes() == (again / path.relative_to(full)).read_bytes(), path
+    assert kept_sets.missing(spill, kept) == []  # kept anew
+    sets = tmp_path / "sets"
+    sets.mkdir()
+    for group in candidates.groups(kept):
+        candidates.write_sets(spill, group, config.dedup, sets)
+    for c, _ in kept:  # the kept sets are those made from the texts
+        with (
+            pa.memory_map(str(candidates.sets_path(sets, c))) as a,
+            pa.memory_map(str(kept_sets.kept_path(work, spill.keys[c]))) as b,
+        ):
+            made, held = pa.ipc.open_file(a).read_all(), pa.ipc.open_file(b).read_all()
+        assert made.column("shingles").equals(held.column("shingles"))

@@ -1,0 +1,146 @@
+"""Published shards kept in the work folder: with a kept work folder, a Parquet shard whose rows did not
+change is taken from there (a hard link, not encoded again), one that changed is written, and the
+output is byte for byte a full build's; kept files that are not what their record says, or whose rows
+are not the build's, are written anew."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import pytest
+from conftest import SMALL_PROJECT, sentence, write_article
+
+from corpuspack import build, load_config
+from corpuspack.errors import UsageError
+from corpuspack.publish.kept import FOLDER
+from corpuspack.tuning import Tuning
+
+TUNING = Tuning(chunk_files=40)
+
+
+@pytest.fixture
+def grown(small: Path) -> Path:
+    """600 articles of about 4 kB, shards of 1 MiB: three or more shards a table."""
+    (small / "pyproject.toml").write_text(SMALL_PROJECT + "shard_bytes = 1048576\n", encoding="utf-8")
+    for i in range(600):
+        write_article(small / "seeds", f"d{i:04d}", [sentence(10_000 + 4 * i + k, 150) for k in range(4)])
+    return small
+
+
+def _build(project: Path, out: Path, work: Path | None = None) -> Path:
+    build(out=out, work=work, config=load_config(project), workers=1, tuning=TUNING)
+    return out
+
+
+def _files(out: Path) -> dict[str, bytes]:
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+def _kept(work: Path) -> set[tuple[int, int]]:
+    return {(p.stat().st_dev, p.stat().st_ino) for p in (work / FOLDER).glob("*.parquet")}
+
+
+def _taken(out: Path, kept: set[tuple[int, int]]) -> set[str]:
+    """The version's Parquet shards that are files the work folder kept before its build (same inode)."""
+    return {p.relative_to(out).as_posix() for p in out.rglob("*.parquet") if (p.stat().st_dev, p.stat().st_ino) in kept}
+
+
+def _same_as_full(project: Path, tmp_path: Path, out: Path, name: str) -> None:
+    full = _files(_build(project, tmp_path / f"{name}-full"))
+    assert _files(out).keys() == full.keys()
+    for rel, body in full.items():
+        assert _files(out)[rel] == body, rel
+
+
+@pytest.mark.parametrize("change", ["added", "edited"])
+def test_unchanged_shards_are_taken_from_the_work_folder_and_the_bytes_are_a_full_builds(
+    grown: Path, tmp_path: Path, change: str
+):
+    work = tmp_path / "work"
+    first = _build(grown, tmp_path / "first", work)
+    shards = sorted(p.relative_to(first).as_posix() for p in first.rglob("*.parquet"))
+    assert len([s for s in shards if s.startswith("documents/")]) >= 3
+    if change == "added":  # new articles sorting last, as new ids do
+        for i in range(600, 603):
+            write_article(grown / "seeds", f"d{i:04d}", [sentence(10_000 + 4 * i + k, 150) for k in range(4)])
+    else:  # a paragraph of an article in the middle changed
+        path = grown / "seeds" / "d0300.txt"
+        path.write_text(path.read_text().replace(sentence(11_200, 150), sentence(99_999, 150)))
+        os.utime(path, ns=(path.stat().st_mtime_ns + 10**9,) * 2)
+    before = _kept(work)
+    again = _build(grown, tmp_path / "again", work)
+    _same_as_full(grown, tmp_path, again, change)
+    taken = _taken(again, before)
+    assert any(t.startswith("documents/") for t in taken) and any(t.startswith("paragraphs/") for t in taken)
+    assert len(taken) < len(shards)  # the shards holding the change were written
+    kept = sorted(p.name for p in (work / FOLDER).iterdir())
+    assert len(kept) == 2 * len(list(again.rglob("*.parquet")))  # this build's shards only, and their records
+    before = _kept(work)
+    assert _taken(_build(grown, tmp_path / "third", work), before) == {
+        p.relative_to(again).as_posix() for p in again.rglob("*.parquet")
+    }  # nothing changed: every shard taken
+
+
+def _flip_a_byte(path: Path, record: dict, kept: dict[Path, bytes]) -> None:
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.unlink()  # a file of its own: the first version's shard stays as it was
+    path.write_bytes(bytes(data))
+
+
+def _other_rows(path: Path, record: dict, kept: dict[Path, bytes]) -> None:
+    """Another kept shard's file, with a record that matches it: sound, but not this shard's rows."""
+    table = path.name.split("-")[0]
+    body = next(b for p, b in kept.items() if p.name.startswith(table) and b != kept[path])
+    path.unlink()
+    path.write_bytes(body)
+    record.update(size=len(body), sha256=hashlib.sha256(body).hexdigest())
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        _flip_a_byte,
+        _other_rows,
+        lambda path, record, kept: record.update(size="12"),
+        lambda path, record, kept: record.update(sha256=None),
+        lambda path, record, kept: record.update(rows=record["rows"] + 1),
+        lambda path, record, kept: path.with_suffix(".json").write_text("[" * 100_000),
+        lambda path, record, kept: path.with_suffix(".json").write_bytes(b"\xff" * 10_000),
+        lambda path, record, kept: path.unlink(),
+    ],
+)
+def test_a_kept_shard_that_is_not_what_it_should_be_is_written_anew(grown: Path, tmp_path: Path, tamper):
+    work = tmp_path / "work"
+    _build(grown, tmp_path / "first", work)
+    kept = {p: p.read_bytes() for p in sorted((work / FOLDER).glob("*.parquet"))}
+    for path in kept:
+        record_path = path.with_suffix(".json")
+        record = json.loads(record_path.read_text())
+        tamper(path, record, kept)
+        if record_path.exists() and record_path.read_bytes().startswith(b"{"):
+            record_path.write_text(json.dumps(record))
+    before = _kept(work)
+    again = _build(grown, tmp_path / "again", work)
+    _same_as_full(grown, tmp_path, again, "tampered")
+    assert not _taken(again, before)  # every shard written anew
+    assert _taken(again, _kept(work)) == {p.relative_to(again).as_posix() for p in again.rglob("*.parquet")}  # kept
+    for path in (work / FOLDER).glob("*.parquet"):
+        record = json.loads(path.with_suffix(".json").read_text())
+        assert record["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_a_kept_shard_planted_as_a_symlink_has_the_work_folder_refused(grown: Path, tmp_path: Path):
+    work = tmp_path / "work"
+    _build(grown, tmp_path / "first", work)
+    target = tmp_path / "elsewhere.parquet"
+    target.write_bytes(b"not mine")
+    path = sorted((work / FOLDER).glob("*.parquet"))[0]
+    path.unlink()
+    path.symlink_to(target)
+    with pytest.raises(UsageError, match="symlink"):
+        _build(grown, tmp_path / "again", work)
+    assert target.read_bytes() == b"not mine"
