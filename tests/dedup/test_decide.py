@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 
 from corpuspack.config import DedupConfig
-from corpuspack.dedup.ledger import REASONS, Exact, KeyColumns, decide, exact_groups
+from corpuspack.dedup.ledger import REASONS, DedupOps, Exact, KeyColumns, decide, exact_groups
 
 
 @dataclass
-class TableOps:
+class TableOps(DedupOps):
     """Exact groups computed for real; candidate pairs and similarities from the case's table."""
 
     similar: dict[tuple[int, int], float] = field(default_factory=dict)

@@ -18,7 +18,7 @@ from ..config import Config
 from ..dedup import near
 from ..dedup.features import band_column
 from ..dedup.grouping import distinct
-from ..dedup.ledger import DedupOps, Exact, KeyColumns, exact_groups_at
+from ..dedup.ledger import DedupOps, Exact, KeyColumns, document_digests, exact_groups_at
 from ..dedup.settings import DedupConfig
 from ..pipeline import candidates
 from ..pipeline.order import Order
@@ -79,6 +79,17 @@ class RayDedup(DedupOps):
         codes = [b["earlier"] * n + b["later"] for b in self._grouped(rows, _bucket_pairs, max_pairs=max_pairs)]
         codes = distinct(np.concatenate(codes)) if codes else np.zeros(0, dtype=np.int64)
         return np.stack([codes // n, codes % n], axis=1)
+
+    def document_copies(self, cols: KeyColumns, boiler: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """A digest per document made where its chunk is read, then a group-by on digest partitions:
+        the driver sends a bit per paragraph (`boiler`, packed) and gets back the copies' ranks only."""
+        bits = None if boiler is None else ray.put(np.packbits(boiler))
+        rows = self._per_chunk(_digest_rows, boiler=bits)
+        found = list(self._grouped(rows, _copies_part))
+        copy = np.concatenate([np.zeros(0, dtype=np.int64), *(b["copy"] for b in found)])
+        original = np.concatenate([np.zeros(0, dtype=np.int64), *(b["original"] for b in found)])
+        ascending = np.argsort(copy)
+        return copy[ascending], original[ascending]
 
     def _grouped(self, rows: ray.data.Dataset, fn: Callable, **kwargs: Any) -> Iterator[dict[str, np.ndarray]]:
         """`fn` on each partition of the rows by their `part` column (a function of the group key, so
@@ -162,6 +173,30 @@ def _band_rows(
     band = np.repeat(np.arange(bands, dtype=np.int16), int(keep.sum()))
     part = ((keys ^ band.astype(np.uint64)) % np.uint64(parts)).astype(np.int32)
     return {"part": part, "band": band, "bucket": keys, "position": np.tile(at[keep], bands)}
+
+
+def _digest_rows(
+    chunk: int, files: ParagraphFiles, documents: Documents, parts: int, boiler: np.ndarray | None
+) -> dict[str, np.ndarray]:
+    """(digest, rank) of each document of one spill chunk with paragraphs that are not boilerplate
+    (`boiler`: packed bits by position, or None for the pattern column): `ledger.document_digests`."""
+    columns = files.chunk_columns(chunk, ["key", "pattern", "doc", "pidx"])
+    at, rank = documents.chunk_positions(chunk, columns["doc"], columns["pidx"])
+    # Bit i of the packed array: byte i // 8, most significant bit first (`np.packbits`).
+    drop = columns["pattern"] if boiler is None else ((boiler[at >> 3] >> (7 - (at & 7))) & 1).astype(bool)
+    content = np.flatnonzero(~drop)
+    ordered = content[np.argsort(at[content], kind="stable")]  # a document's paragraphs in order
+    ranks, digest = document_digests(rank[ordered], columns["key"][ordered])
+    return {"part": (digest % np.uint64(parts)).astype(np.int32), "digest": digest, "rank": ranks}
+
+
+def _copies_part(rows: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Documents of one digest partition whose digest an earlier document has, and that document."""
+    order = np.lexsort((rows["rank"], rows["digest"]))
+    digest, rank = rows["digest"][order], rows["rank"][order]
+    new = np.concatenate([[True], digest[1:] != digest[:-1]])[: len(digest)]
+    first = rank[new][np.cumsum(new) - 1]
+    return {"copy": rank[~new], "original": first[~new]}
 
 
 def _exact_part(rows: dict[str, np.ndarray], min_docs: int) -> dict[str, np.ndarray]:
