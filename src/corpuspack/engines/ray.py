@@ -88,8 +88,10 @@ class RayEngine:
         context = ray.data.DataContext.get_current()
         for name, value in self._saved.items():
             setattr(context, name, value)
+        self._saved = {}
         if self._started:
             ray.shutdown()
+            self._started = False
 
     def read(self, chunks: list[Chunk], config: Config, work: Path) -> Iterator[ChunkResult]:
         """A task per chunk, as many running as `config.workers` (or the cluster's CPUs), a new one
