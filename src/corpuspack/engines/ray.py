@@ -37,6 +37,7 @@ from ..publish.checksums import Written
 from ..publish.writer import TablePlan, join_parts, write_shard
 from ..tuning import Tuning
 from .ray_dedup import RayDedup, cpus
+from .ray_parts import Columns
 from .ray_parts import part as shard_part
 
 # Ray Data settings for our datasets, put back when the engine closes. The pull-based sort shuffle
@@ -120,7 +121,18 @@ class RayEngine:
     ) -> list[Written]:
         """A task per shard of each table, then a task per table joining the shards' Arrow parts,
         in order, into the Hugging Face files (`publish.writer`). Each task gets the part of the
-        assembly its rows need (`ray_parts.part`), and no more than `cpus()` twice over wait at once."""
+        assembly its rows need (`ray_parts.part`), and no more than `cpus()` twice over wait at once.
+        The columns of paragraphs go through a file of the work folder (`ray_parts.Columns`), removed
+        at the end: put into the object store, they stayed mapped in the driver."""
+        columns = Columns.write(work, assembly.order, assembly.ledger)
+        try:
+            return self._write(assembly, plans, out, work, advance, columns)
+        finally:
+            columns.path.unlink(missing_ok=True)
+
+    def _write(
+        self, assembly: Assembly, plans: list[TablePlan], out: Path, work: Path, advance: Advance, columns: Columns
+    ) -> list[Written]:
         spill = assembly.spill
         shards = [(plan, i) for plan in plans for i in range(plan.shards)]
         parts = {(plan.table, i): work / f"{plan.table}-{i:05d}.arrow" for plan, i in shards}
@@ -136,7 +148,9 @@ class RayEngine:
 
         for plan, i in shards:
             settle(2 * cpus())
-            task = _write_shard.remote(shard_part(assembly, spill, plan, i), plan, i, out, parts[plan.table, i])
+            task = _write_shard.remote(
+                shard_part(assembly, spill, plan, i, columns), plan, i, out, parts[plan.table, i]
+            )
             rows[task] = plan.shard_rows(i)
             by_table[plan.table].append(task)
             pending.append(task)
