@@ -6,7 +6,9 @@ Skipped when the `ray` extra is not installed; `.ci/run` installs it.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
+import pickle
 import socket
 import subprocess
 import sys
@@ -20,10 +22,18 @@ from conftest import REPO, run_cli
 
 from corpuspack import build, load_config
 from corpuspack.dedup.ledger import KeyColumns, document_copies
+from corpuspack.engines.local import LocalEngine
 from corpuspack.errors import ConfigError
+from corpuspack.pipeline import workdir
+from corpuspack.pipeline.assemble import Assembly
 from corpuspack.pipeline.chunk import spill_paths
 from corpuspack.pipeline.order import global_order
 from corpuspack.pipeline.spill import Spill
+from corpuspack.progress import quiet
+from corpuspack.publish.writer import plan_table
+from corpuspack.schema import load_schema
+from corpuspack.stages.dedup import dedup
+from corpuspack.stages.read import read
 from corpuspack.tables import DOCUMENT_SPILL
 from corpuspack.tuning import Tuning
 
@@ -34,6 +44,7 @@ os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
 os.environ["RAY_AUTH_MODE"] = "disabled"
 ray = pytest.importorskip("ray")
 from corpuspack.engines.ray_dedup import RayDedup  # noqa: E402 (needs Ray)
+from corpuspack.engines.ray_parts import Columns, part  # noqa: E402
 
 LOOPBACK = {"127.0.0.1", "::1", "::ffff:127.0.0.1"}
 
@@ -254,3 +265,29 @@ def test_ray_duplicate_documents_leave_the_driver_per_document_figures(local_ray
     document_copies(cols, boiler)
     assert tracemalloc.get_traced_memory()[1] > 8 * len(cols.key)  # what the assertion above tells apart
     tracemalloc.stop()
+
+
+def test_a_shard_task_is_sent_no_column_of_its_paragraphs(generated: Path, tmp_path: Path):
+    """`ray_parts.part`: a shard's columns of paragraphs (order and ledger) travel as a file name
+    and two numbers, read by the task from the work folder's `Columns`, so what the driver pickles
+    for a task is a few bytes a row (the same columns sent were over 30); the part, pickled and
+    read back as a task gets it, makes the whole assembly's rows."""
+    config = load_config(generated, shard_bytes=1 << 20)
+    work = workdir.claim(tmp_path / "work")
+    engine = LocalEngine(1)
+    seeds = read(engine, config, load_schema(config.schema_path), work, Tuning(), quiet)
+    deduped = dedup(seeds, engine, config, quiet)
+    assembly = Assembly(seeds.spill, deduped.order, deduped.ledger, config.output_format)
+    columns = Columns.write(work, deduped.order, deduped.ledger)
+    for table in ("paragraphs", "documents"):
+        plan = plan_table(table, assembly.sizes(table), config.shard_bytes, config.output_format)
+        assert plan.shards >= 2
+        for i in range(plan.shards):
+            cuts = plan.groups[i]
+            sent = pickle.dumps(part(assembly, seeds.spill, plan, i, columns))
+            if table == "paragraphs":
+                rows = cuts[-1] - cuts[0]  # and a few kB of file names and schemas
+                assert len(sent) < 16384 + 8 * rows, (len(sent), rows)
+            shard = pickle.loads(sent)
+            for lo, hi in itertools.pairwise(cuts):
+                assert shard.batch(table, lo, hi).equals(assembly.batch(table, lo, hi))
