@@ -9,7 +9,7 @@ from typing import Protocol
 import numpy as np
 
 from . import boilerplate, near
-from .grouping import first_of_groups
+from .grouping import distinct, first_of_groups
 from .minhash import fmix64
 from .settings import DedupConfig
 
@@ -211,12 +211,27 @@ def decide(
             near.repoint(later, earlier, sim, label, reason == 0, ops.jaccard, config.threshold)
         dup[later] = earlier
         group = label[origin]
-    # A cluster: every copy and near duplicate of one first paragraph; its id is that paragraph's key.
-    size = np.bincount(group, minlength=n)
-    key63 = (cols.key & np.uint64(0x7FFFFFFFFFFFFFFF)).astype(np.int64)
-    cluster = np.where(size[group] > 1, key63[group], -1)
+    cluster = cluster_ids(group, cols.key)
     advance(1)
     return Ledger(reason, dup, cluster, later, sim)
+
+
+def cluster_ids(group: np.ndarray, key: np.ndarray, block: int = 1 << 20) -> np.ndarray:
+    """A cluster: every copy and near duplicate of one first paragraph (`group`: its position); its
+    id is that paragraph's key (63 bits), -1 when alone. A group holds its first (group[g] == g), so
+    it has others when some x != g names it: found by blocks, no other array of the corpus's length."""
+    n = len(group)
+    spans = [(lo, min(lo + block, n)) for lo in range(0, n, block)]
+    found = [lo + np.flatnonzero(group[lo:hi] != np.arange(lo, hi)) for lo, hi in spans]
+    others = np.concatenate([np.zeros(0, dtype=np.int64), *found])
+    heads = distinct(group[others])
+    if np.any(group[heads] != heads):  # not groups of first paragraphs: count every group's members
+        size = np.bincount(group, minlength=n)
+        return np.where(size[group] > 1, (key[group] & np.uint64(0x7FFFFFFFFFFFFFFF)).astype(np.int64), -1)
+    cluster = np.full(n, -1, dtype=np.int64)
+    for at in (others, heads):
+        cluster[at] = (key[group[at]] & np.uint64(0x7FFFFFFFFFFFFFFF)).astype(np.int64)
+    return cluster
 
 
 def _pair_key(key: np.ndarray, doc: np.ndarray) -> np.ndarray:

@@ -2,12 +2,15 @@
 
 What runs where:
 - workers: `process_chunk` on each chunk of seeds (`map_batches`), spilling Arrow files into the
-  work folder; the group-by on the exact key; the group-by on (band, band key) that yields
-  candidate pairs; the exact Jaccard of candidate pairs (each task makes the shingle sets it needs
-  from the spill); and the Parquet shards and Arrow parts, one task per shard;
-- the driver: key columns and counts (about 30 bytes per paragraph), the decisions that chain one
-  group-by into the next (`dedup.ledger.decide`), and the manifest. It sends tasks per-document and
-  per-shard figures, never a column of the whole corpus (`ray_positions`, `ray_parts`).
+  work folder; the group-by on the exact key; the group-by on document digests that finds
+  duplicate documents; the group-by on (band, band key) that yields candidate pairs; the exact
+  Jaccard of candidate pairs (each task makes the shingle sets it needs from the spill); and the
+  Parquet shards and Arrow parts, one task per shard, reading its rows' order and ledger from a
+  file the driver writes once into the work folder (`ray_parts.Columns`);
+- the driver: key columns and the ledger's columns (about 30 bytes per paragraph), the decisions
+  that chain one group-by into the next (`dedup.ledger.decide`), and the manifest. It sends tasks
+  per-document and per-shard figures and a bit per paragraph at most, never a column of the whole
+  corpus (`ray_positions`, `ray_parts`), and closes Ray before the finish stage.
 
 Every result comes back with its explicit position in the global (document id, paragraph index)
 order, so nothing depends on partitioning, and files are written by the one writer (`publish.writer`).
