@@ -148,6 +148,9 @@ def _stages(
         clock.lap("dedup")
         with staged(out) as folder:
             written = write(seeds, deduped, engine, config.shard_bytes, config.output_format, folder, work, progress)
+            # The finish stage needs no engine: a Ray driver lets go of the object store's pages it
+            # mapped (results, task arguments) before the manifest's transient memory adds to them.
+            engine.close()
             clock.lap("write")
             body = finish(seeds, deduped, written, config, schema, folder, release)
     finally:

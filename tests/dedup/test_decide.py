@@ -10,11 +10,12 @@ import numpy as np
 import pytest
 
 from corpuspack.config import DedupConfig
-from corpuspack.dedup.ledger import REASONS, Exact, KeyColumns, decide, exact_groups
+from corpuspack.dedup import near
+from corpuspack.dedup.ledger import REASONS, DedupOps, Exact, KeyColumns, cluster_ids, decide, exact_groups
 
 
 @dataclass
-class TableOps:
+class TableOps(DedupOps):
     """Exact groups computed for real; candidate pairs and similarities from the case's table."""
 
     similar: dict[tuple[int, int], float] = field(default_factory=dict)
@@ -108,3 +109,30 @@ def test_decide(name: str):
     rows, rules, near, expected = CASES[name]
     similar, missed = near if isinstance(near, tuple) else (near, frozenset())
     assert decided(rows, rules, similar, missed) == expected
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_clusters_and_components_are_those_of_whole_corpus_counts(seed: int):
+    """`cluster_ids` and `near.components` work over the paragraphs in groups and pairs only; they
+    give what a count per position and label propagation over every position give."""
+    rng = np.random.default_rng(seed)
+    n = 5000
+    pairs = np.sort(rng.integers(0, n, (300, 2)), axis=1)
+    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+    label = np.arange(n)
+    while True:  # the plain propagation over all n
+        before = label.copy()
+        low = np.minimum(label[pairs[:, 0]], label[pairs[:, 1]])
+        np.minimum.at(label, pairs[:, 0], low)
+        np.minimum.at(label, pairs[:, 1], low)
+        label = label[label]
+        if np.array_equal(label, before):
+            break
+    assert np.array_equal(near.components(pairs, n), label)
+    key = rng.integers(0, 1 << 64, n, dtype=np.uint64)
+    origin = np.where(rng.random(n) < 0.3, rng.integers(0, n, n), np.arange(n))
+    origin = origin[origin]  # not always groups of first paragraphs: the fallback counts
+    for group in (label, label[origin], origin):
+        size = np.bincount(group, minlength=n)
+        expected = np.where(size[group] > 1, (key[group] & np.uint64(2**63 - 1)).astype(np.int64), -1)
+        assert np.array_equal(cluster_ids(group, key, block=700), expected)

@@ -6,17 +6,36 @@ Skipped when the `ray` extra is not installed; `.ci/run` installs it.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
+import pickle
 import socket
 import subprocess
 import sys
+import tracemalloc
 from pathlib import Path
 
+import numpy as np
+import pyarrow as pa
 import pytest
 from conftest import REPO, run_cli
 
 from corpuspack import build, load_config
+from corpuspack.dedup.ledger import KeyColumns, document_copies
+from corpuspack.engines.local import LocalEngine
 from corpuspack.errors import ConfigError
+from corpuspack.pipeline import workdir
+from corpuspack.pipeline.assemble import Assembly
+from corpuspack.pipeline.chunk import spill_paths
+from corpuspack.pipeline.order import global_order
+from corpuspack.pipeline.spill import Spill
+from corpuspack.progress import quiet
+from corpuspack.publish.writer import plan_table
+from corpuspack.schema import load_schema
+from corpuspack.stages.dedup import dedup
+from corpuspack.stages.read import read
+from corpuspack.tables import DOCUMENT_SPILL
+from corpuspack.tuning import Tuning
 
 # Read by Ray when it is imported: a local Ray whose listeners stay on 127.0.0.1, no usage report,
 # no auth token written into the home folder.
@@ -24,6 +43,9 @@ os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
 os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
 os.environ["RAY_AUTH_MODE"] = "disabled"
 ray = pytest.importorskip("ray")
+from corpuspack.engines.ray_dedup import RayDedup  # noqa: E402 (needs Ray)
+from corpuspack.engines.ray_parts import Columns, part  # noqa: E402
+
 LOOPBACK = {"127.0.0.1", "::1", "::ffff:127.0.0.1"}
 
 
@@ -182,3 +204,90 @@ def test_ray_engine_reads_and_writes_urls(local_ray: Path, generated: Path):
         assert result.out == "memory://ray-test/out"
     finally:
         fs.rm("/ray-test", recursive=True)
+
+
+def _spill(folder: Path, chunks: int, docs: int, rng: np.random.Generator) -> Spill:
+    """Spill files of `chunks` chunks of `docs` documents each (ids shuffled, so spill order is not
+    id order): exact keys only, a tenth of the paragraphs boilerplate by pattern and one document
+    in twenty a copy of another's keys, with boilerplate of its own between them."""
+    keys = []
+    for c in range(chunks):
+        counts = rng.integers(1, 12, docs)
+        key = rng.integers(1, 1 << 40, int(counts.sum()), dtype=np.uint64)
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        pattern = rng.random(len(key)) < 0.1
+        for d in np.flatnonzero(rng.random(docs) < 0.05):  # a copy of the chunk's document 0 or 1
+            source = int(d % 2)
+            n = min(counts[d], counts[source])
+            key[starts[d] : starts[d] + n] = key[starts[source] : starts[source] + n]
+            pattern[starts[d] : starts[d] + n] = pattern[starts[source] : starts[source] + n]
+            pattern[starts[d] + n : starts[d] + counts[d]] = True
+        doc = np.repeat(np.arange(docs, dtype=np.int32), counts)
+        pidx = np.arange(len(key)) - np.repeat(starts, counts)
+        docs_path, paragraphs_path, _ = spill_paths(folder, f"k{c}")
+        ids = pa.array([f"d{i:08d}" for i in rng.permutation(docs) + c * docs], pa.string())
+        columns = {f.name: ids if f.name == "id" else pa.nulls(docs, f.type) for f in DOCUMENT_SPILL}
+        _write(docs_path, pa.table(columns, schema=DOCUMENT_SPILL))
+        paragraphs = {"doc": doc, "pidx": pidx.astype(np.int32), "key": key, "pattern": pattern}
+        _write(paragraphs_path, pa.table(paragraphs))
+        keys.append(f"k{c}")
+    return Spill(folder, keys)
+
+
+def _write(path: Path, table: pa.Table) -> None:
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
+
+
+def test_ray_duplicate_documents_leave_the_driver_per_document_figures(local_ray: Path, tmp_path: Path):
+    """Duplicate documents on Ray: a digest per document made by the task reading its chunk, a
+    group-by on digest partitions, the copies' ranks back. The driver allocates less than an int64
+    per paragraph meanwhile (numpy reports its arrays to tracemalloc), where the local function
+    allocates several; the copies are the local function's."""
+    spill = _spill(tmp_path, chunks=4, docs=40_000, rng=np.random.default_rng(7))
+    order = global_order(spill)
+    cols = KeyColumns(order.doc_rank, spill.column("key")[order.rows], spill.column("pattern")[order.rows], None)
+    boiler = cols.pattern | (np.random.default_rng(8).random(len(cols.key)) < 0.05)
+    ops = RayDedup(spill, order, load_config(tmp_path, engine="ray"), 3, Tuning())
+    ops.document_copies(cols, None)  # Ray Data's first dataset imports modules: not counted
+    for drop in (None, boiler):
+        tracemalloc.start()
+        try:
+            copies = ops.document_copies(cols, drop)
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        expected = document_copies(cols, cols.pattern if drop is None else drop)
+        assert len(expected[0]) > 1000
+        assert all(np.array_equal(a, b) for a, b in zip(copies, expected, strict=True))
+        assert peak < 8 * len(cols.key), (peak, len(cols.key))
+    tracemalloc.start()
+    document_copies(cols, boiler)
+    assert tracemalloc.get_traced_memory()[1] > 8 * len(cols.key)  # what the assertion above tells apart
+    tracemalloc.stop()
+
+
+def test_a_shard_task_is_sent_no_column_of_its_paragraphs(generated: Path, tmp_path: Path):
+    """`ray_parts.part`: a shard's columns of paragraphs (order and ledger) travel as a file name
+    and two numbers, read by the task from the work folder's `Columns`, so what the driver pickles
+    for a task is a few bytes a row (the same columns sent were over 30); the part, pickled and
+    read back as a task gets it, makes the whole assembly's rows."""
+    config = load_config(generated, shard_bytes=1 << 20)
+    work = workdir.claim(tmp_path / "work")
+    engine = LocalEngine(1)
+    seeds = read(engine, config, load_schema(config.schema_path), work, Tuning(), quiet)
+    deduped = dedup(seeds, engine, config, quiet)
+    assembly = Assembly(seeds.spill, deduped.order, deduped.ledger, config.output_format)
+    columns = Columns.write(work, deduped.order, deduped.ledger)
+    for table in ("paragraphs", "documents"):
+        plan = plan_table(table, assembly.sizes(table), config.shard_bytes, config.output_format)
+        assert plan.shards >= 2
+        for i in range(plan.shards):
+            cuts = plan.groups[i]
+            sent = pickle.dumps(part(assembly, seeds.spill, plan, i, columns))
+            if table == "paragraphs":
+                rows = cuts[-1] - cuts[0]  # and a few kB of file names and schemas
+                assert len(sent) < 16384 + 8 * rows, (len(sent), rows)
+            shard = pickle.loads(sent)
+            for lo, hi in itertools.pairwise(cuts):
+                assert shard.batch(table, lo, hi).equals(assembly.batch(table, lo, hi))

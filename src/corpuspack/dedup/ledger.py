@@ -9,7 +9,7 @@ from typing import Protocol
 import numpy as np
 
 from . import boilerplate, near
-from .grouping import first_of_groups
+from .grouping import distinct, first_of_groups
 from .minhash import fmix64
 from .settings import DedupConfig
 
@@ -88,6 +88,11 @@ class DedupOps(Protocol):
         """Exact shingle-set Jaccard of each pair of positions (`near.jaccard`)."""
         ...
 
+    def document_copies(self, cols: KeyColumns, boiler: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """(copy, original) document ranks: each document whose paragraphs that are not `boiler`
+        (None: `cols.pattern`) equal an earlier one's in order, and the first such (`document_copies`)."""
+        return document_copies(cols, cols.pattern if boiler is None else boiler)
+
 
 @dataclass
 class Exact:
@@ -156,13 +161,13 @@ def decide(
     later, sim = np.zeros(0, dtype=np.int64), np.zeros(0)
 
     if config.rules >= 2:
-        cols.doc_canon = canonical_documents(cols)
+        cols.doc_canon = canonical_documents(cols, ops.document_copies(cols, None))
     exact = ops.exact(cols, config.boilerplate_min_docs)
     advance(1)
     boiler = cols.pattern | exact.recurring
     reason[boiler] = BOILERPLATE
 
-    _duplicate_documents(cols, boiler, reason, dup)
+    _duplicate_documents(cols, boiler, reason, dup, ops.document_copies(cols, boiler))
 
     # origin: the paragraph whose text each one is a copy of (itself when it is no copy).
     origin = np.arange(n, dtype=np.int64)
@@ -206,12 +211,27 @@ def decide(
             near.repoint(later, earlier, sim, label, reason == 0, ops.jaccard, config.threshold)
         dup[later] = earlier
         group = label[origin]
-    # A cluster: every copy and near duplicate of one first paragraph; its id is that paragraph's key.
-    size = np.bincount(group, minlength=n)
-    key63 = (cols.key & np.uint64(0x7FFFFFFFFFFFFFFF)).astype(np.int64)
-    cluster = np.where(size[group] > 1, key63[group], -1)
+    cluster = cluster_ids(group, cols.key)
     advance(1)
     return Ledger(reason, dup, cluster, later, sim)
+
+
+def cluster_ids(group: np.ndarray, key: np.ndarray, block: int = 1 << 20) -> np.ndarray:
+    """A cluster: every copy and near duplicate of one first paragraph (`group`: its position); its
+    id is that paragraph's key (63 bits), -1 when alone. A group holds its first (group[g] == g), so
+    it has others when some x != g names it: found by blocks, no other array of the corpus's length."""
+    n = len(group)
+    spans = [(lo, min(lo + block, n)) for lo in range(0, n, block)]
+    found = [lo + np.flatnonzero(group[lo:hi] != np.arange(lo, hi)) for lo, hi in spans]
+    others = np.concatenate([np.zeros(0, dtype=np.int64), *found])
+    heads = distinct(group[others])
+    if np.any(group[heads] != heads):  # not groups of first paragraphs: count every group's members
+        size = np.bincount(group, minlength=n)
+        return np.where(size[group] > 1, (key[group] & np.uint64(0x7FFFFFFFFFFFFFFF)).astype(np.int64), -1)
+    cluster = np.full(n, -1, dtype=np.int64)
+    for at in (others, heads):
+        cluster[at] = (key[group[at]] & np.uint64(0x7FFFFFFFFFFFFFFF)).astype(np.int64)
+    return cluster
 
 
 def _pair_key(key: np.ndarray, doc: np.ndarray) -> np.ndarray:
@@ -219,48 +239,58 @@ def _pair_key(key: np.ndarray, doc: np.ndarray) -> np.ndarray:
         return fmix64(key ^ fmix64(doc.astype(np.uint64) + np.uint64(1)))
 
 
-def canonical_documents(cols: KeyColumns) -> np.ndarray:
+def canonical_documents(cols: KeyColumns, copies: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """Each document's first copy, by rank: documents whose paragraphs that match no pattern are
-    equal, in order, are copies (so a story scraped 11 times from one site counts once)."""
+    equal, in order, are copies (so a story scraped 11 times from one site counts once). `copies`:
+    `document_copies(cols, cols.pattern)`, made here when not given."""
     ndocs = int(cols.doc.max()) + 1 if len(cols.doc) else 0
     canon = np.arange(ndocs, dtype=np.int64)
-    content, begin, first_doc, _ = _document_digests(cols, cols.pattern)
-    if len(content):
-        ranks = cols.doc[content[begin]]
-        canon[ranks] = ranks[first_doc]
+    copy, original = document_copies(cols, cols.pattern) if copies is None else copies
+    canon[copy] = original
     return canon
 
 
-def _document_digests(cols: KeyColumns, boiler: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Over the paragraphs that are not `boiler`: their positions, where each document's run
-    begins, the first document (by run) with the same paragraphs in order, and the runs' lengths."""
+def document_copies(cols: KeyColumns, boiler: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(copy, original) document ranks, ascending by copy: documents whose paragraphs that are not
+    `boiler` equal, in order, those of an earlier document, and the first such document."""
     content = np.flatnonzero(~boiler)
-    if len(content) == 0:
-        empty = np.zeros(0, dtype=np.int64)
-        return content, empty, empty, empty
-    docs = cols.doc[content]
-    starts = np.concatenate([[True], docs[1:] != docs[:-1]])
-    begin = np.flatnonzero(starts)
-    rank = np.arange(len(content)) - np.repeat(begin, np.diff(np.concatenate([begin, [len(content)]])))
+    ranks, digest = document_digests(cols.doc[content], cols.key[content])
+    first = first_of_groups(digest, np.arange(len(ranks)))
+    copies = np.flatnonzero(first != np.arange(len(ranks)))
+    return ranks[copies], ranks[first[copies]]
+
+
+def document_digests(doc: np.ndarray, key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(document, digest of its paragraphs in order) of each run of `doc` (paragraphs' document
+    ranks, each document's paragraphs consecutive and in order; `key`: their exact keys)."""
+    if len(doc) == 0:
+        return doc, np.zeros(0, dtype=np.uint64)
+    begin = np.flatnonzero(np.concatenate([[True], doc[1:] != doc[:-1]]))
+    counts = np.diff(np.concatenate([begin, [len(doc)]]))
+    rank = np.arange(len(doc)) - np.repeat(begin, counts)
     with np.errstate(over="ignore"):
-        mixed = fmix64(cols.key[content] ^ fmix64(rank.astype(np.uint64) + np.uint64(0x51ED)))
+        mixed = fmix64(key ^ fmix64(rank.astype(np.uint64) + np.uint64(0x51ED)))
         digest = np.add.reduceat(mixed, begin)
-        counts = np.diff(np.concatenate([begin, [len(content)]])).astype(np.uint64)
-        digest = fmix64(digest ^ fmix64(counts))
-    return content, begin, first_of_groups(digest, np.arange(len(begin))), counts.astype(np.int64)
+        digest = fmix64(digest ^ fmix64(counts.astype(np.uint64)))
+    return doc[begin], digest
 
 
-def _duplicate_documents(cols: KeyColumns, boiler: np.ndarray, reason: np.ndarray, dup: np.ndarray) -> None:
-    """A document whose non-boilerplate paragraphs equal, in order, an earlier document's is a duplicate."""
-    content, begin, first_doc, sizes = _document_digests(cols, boiler)
-    if len(content) == 0:
-        return
-    copies = np.flatnonzero(first_doc != np.arange(len(begin)))
-    # Every copy's paragraphs at once (a loop over copies was the driver's one serial loop here):
-    # the i-th of a copy names the i-th of its original (equal digests: equal counts).
-    lengths = sizes[copies]
-    within = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-    mine = content[np.repeat(begin[copies], lengths) + within]
-    theirs = content[np.repeat(begin[first_doc[copies]], lengths) + within]
+def _duplicate_documents(
+    cols: KeyColumns, boiler: np.ndarray, reason: np.ndarray, dup: np.ndarray, copies: tuple[np.ndarray, np.ndarray]
+) -> None:
+    """A document whose non-boilerplate paragraphs equal, in order, an earlier document's is a
+    duplicate (`copies`: `document_copies(cols, boiler)`)."""
+    copy, original = copies
+    # Every copy's paragraphs at once: the i-th of a copy names the i-th of its original (equal
+    # digests: equal counts).
+    mine = _content_of(cols, boiler, copy)
     reason[mine] = DUPLICATE_DOCUMENT
-    dup[mine] = theirs
+    dup[mine] = _content_of(cols, boiler, original)
+
+
+def _content_of(cols: KeyColumns, boiler: np.ndarray, ranks: np.ndarray) -> np.ndarray:
+    """Positions of the paragraphs that are not `boiler` in the documents `ranks`, document by document."""
+    lo, hi = np.searchsorted(cols.doc, ranks), np.searchsorted(cols.doc, ranks, side="right")
+    lengths = hi - lo
+    at = np.repeat(lo, lengths) + np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    return at[~boiler[at]]

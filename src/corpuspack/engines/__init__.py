@@ -44,7 +44,9 @@ class Engine(Protocol):
         rows are written. Returns the facts of every file."""
         ...
 
-    def close(self) -> None: ...
+    def close(self) -> None:
+        """Let go of workers and connections; a second call does nothing."""
+        ...
 
 
 def open_engine(config: Config, tuning: Tuning) -> Engine:

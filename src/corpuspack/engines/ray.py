@@ -2,12 +2,15 @@
 
 What runs where:
 - workers: `process_chunk` on each chunk of seeds (`map_batches`), spilling Arrow files into the
-  work folder; the group-by on the exact key; the group-by on (band, band key) that yields
-  candidate pairs; the exact Jaccard of candidate pairs (each task makes the shingle sets it needs
-  from the spill); and the Parquet shards and Arrow parts, one task per shard;
-- the driver: key columns and counts (about 30 bytes per paragraph), the decisions that chain one
-  group-by into the next (`dedup.ledger.decide`), and the manifest. It sends tasks per-document and
-  per-shard figures, never a column of the whole corpus (`ray_positions`, `ray_parts`).
+  work folder; the group-by on the exact key; the group-by on document digests that finds
+  duplicate documents; the group-by on (band, band key) that yields candidate pairs; the exact
+  Jaccard of candidate pairs (each task makes the shingle sets it needs from the spill); and the
+  Parquet shards and Arrow parts, one task per shard, reading its rows' order and ledger from a
+  file the driver writes once into the work folder (`ray_parts.Columns`);
+- the driver: key columns and the ledger's columns (about 30 bytes per paragraph), the decisions
+  that chain one group-by into the next (`dedup.ledger.decide`), and the manifest. It sends tasks
+  per-document and per-shard figures and a bit per paragraph at most, never a column of the whole
+  corpus (`ray_positions`, `ray_parts`), and closes Ray before the finish stage.
 
 Every result comes back with its explicit position in the global (document id, paragraph index)
 order, so nothing depends on partitioning, and files are written by the one writer (`publish.writer`).
@@ -37,6 +40,7 @@ from ..publish.checksums import Written
 from ..publish.writer import TablePlan, join_parts, write_shard
 from ..tuning import Tuning
 from .ray_dedup import RayDedup, cpus
+from .ray_parts import Columns
 from .ray_parts import part as shard_part
 
 # Ray Data settings for our datasets, put back when the engine closes. The pull-based sort shuffle
@@ -88,8 +92,10 @@ class RayEngine:
         context = ray.data.DataContext.get_current()
         for name, value in self._saved.items():
             setattr(context, name, value)
+        self._saved = {}
         if self._started:
             ray.shutdown()
+            self._started = False
 
     def read(self, chunks: list[Chunk], config: Config, work: Path) -> Iterator[ChunkResult]:
         """A task per chunk, as many running as `config.workers` (or the cluster's CPUs), a new one
@@ -118,7 +124,18 @@ class RayEngine:
     ) -> list[Written]:
         """A task per shard of each table, then a task per table joining the shards' Arrow parts,
         in order, into the Hugging Face files (`publish.writer`). Each task gets the part of the
-        assembly its rows need (`ray_parts.part`), and no more than `cpus()` twice over wait at once."""
+        assembly its rows need (`ray_parts.part`), and no more than `cpus()` twice over wait at once.
+        The columns of paragraphs go through a file of the work folder (`ray_parts.Columns`), removed
+        at the end: put into the object store, they stayed mapped in the driver."""
+        columns = Columns.write(work, assembly.order, assembly.ledger)
+        try:
+            return self._write(assembly, plans, out, work, advance, columns)
+        finally:
+            columns.path.unlink(missing_ok=True)
+
+    def _write(
+        self, assembly: Assembly, plans: list[TablePlan], out: Path, work: Path, advance: Advance, columns: Columns
+    ) -> list[Written]:
         spill = assembly.spill
         shards = [(plan, i) for plan in plans for i in range(plan.shards)]
         parts = {(plan.table, i): work / f"{plan.table}-{i:05d}.arrow" for plan, i in shards}
@@ -134,7 +151,9 @@ class RayEngine:
 
         for plan, i in shards:
             settle(2 * cpus())
-            task = _write_shard.remote(shard_part(assembly, spill, plan, i), plan, i, out, parts[plan.table, i])
+            task = _write_shard.remote(
+                shard_part(assembly, spill, plan, i, columns), plan, i, out, parts[plan.table, i]
+            )
             rows[task] = plan.shard_rows(i)
             by_table[plan.table].append(task)
             pending.append(task)

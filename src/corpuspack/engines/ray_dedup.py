@@ -18,7 +18,7 @@ from ..config import Config
 from ..dedup import near
 from ..dedup.features import band_column
 from ..dedup.grouping import distinct
-from ..dedup.ledger import DedupOps, Exact, KeyColumns, exact_groups_at
+from ..dedup.ledger import DedupOps, Exact, KeyColumns, document_digests, exact_groups_at
 from ..dedup.settings import DedupConfig
 from ..pipeline import candidates
 from ..pipeline.order import Order
@@ -74,11 +74,23 @@ class RayDedup(DedupOps):
             return np.zeros((0, 2), dtype=np.int64)
         in_pool = np.zeros(len(self.rows), dtype=bool)
         in_pool[pool] = True
-        rows = self._per_chunk(_band_rows, in_pool=ray.put(in_pool), bands=self.bands)
+        rows = self._per_chunk(_band_rows, in_pool=ray.put(np.packbits(in_pool)), bands=self.bands)
+        del in_pool
         n = np.int64(pool.max() + 1)
         codes = [b["earlier"] * n + b["later"] for b in self._grouped(rows, _bucket_pairs, max_pairs=max_pairs)]
         codes = distinct(np.concatenate(codes)) if codes else np.zeros(0, dtype=np.int64)
         return np.stack([codes // n, codes % n], axis=1)
+
+    def document_copies(self, cols: KeyColumns, boiler: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """A digest per document made where its chunk is read, then a group-by on digest partitions:
+        the driver sends a bit per paragraph (`boiler`, packed) and gets back the copies' ranks only."""
+        bits = None if boiler is None else ray.put(np.packbits(boiler))
+        rows = self._per_chunk(_digest_rows, boiler=bits)
+        found = list(self._grouped(rows, _copies_part))
+        copy = np.concatenate([np.zeros(0, dtype=np.int64), *(b["copy"] for b in found)])
+        original = np.concatenate([np.zeros(0, dtype=np.int64), *(b["original"] for b in found)])
+        ascending = np.argsort(copy)
+        return copy[ascending], original[ascending]
 
     def _grouped(self, rows: ray.data.Dataset, fn: Callable, **kwargs: Any) -> Iterator[dict[str, np.ndarray]]:
         """`fn` on each partition of the rows by their `part` column (a function of the group key, so
@@ -157,22 +169,58 @@ def _band_rows(
     """(band, band key) rows of one spill chunk's paragraphs in the near-duplicate pool."""
     columns = files.chunk_columns(chunk, ["doc", "pidx", *(band_column(b) for b in range(bands))])
     at, _ = documents.chunk_positions(chunk, columns["doc"], columns["pidx"])
-    keep = in_pool[at]
+    keep = _bits(in_pool, at)
     keys = np.concatenate([columns[band_column(b)][keep] for b in range(bands)])
     band = np.repeat(np.arange(bands, dtype=np.int16), int(keep.sum()))
     part = ((keys ^ band.astype(np.uint64)) % np.uint64(parts)).astype(np.int32)
     return {"part": part, "band": band, "bucket": keys, "position": np.tile(at[keep], bands)}
 
 
+def _digest_rows(
+    chunk: int, files: ParagraphFiles, documents: Documents, parts: int, boiler: np.ndarray | None
+) -> dict[str, np.ndarray]:
+    """(digest, rank) of each document of one spill chunk with paragraphs that are not boilerplate
+    (`boiler`: packed bits by position, or None for the pattern column): `ledger.document_digests`."""
+    columns = files.chunk_columns(chunk, ["key", "pattern", "doc", "pidx"])
+    at, rank = documents.chunk_positions(chunk, columns["doc"], columns["pidx"])
+    drop = columns["pattern"] if boiler is None else _bits(boiler, at)
+    content = np.flatnonzero(~drop)
+    ordered = content[np.argsort(at[content], kind="stable")]  # a document's paragraphs in order
+    ranks, digest = document_digests(rank[ordered], columns["key"][ordered])
+    return {"part": (digest % np.uint64(parts)).astype(np.int32), "digest": digest, "rank": ranks}
+
+
+def _copies_part(rows: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Documents of one digest partition whose digest an earlier document has, and that document."""
+    order = np.lexsort((rows["rank"], rows["digest"]))
+    digest, rank = rows["digest"][order], rows["rank"][order]
+    new = np.concatenate([[True], digest[1:] != digest[:-1]])[: len(digest)]
+    first = rank[new][np.cumsum(new) - 1]
+    return {"copy": rank[~new], "original": first[~new]}
+
+
+def _bits(packed: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """Bits `at` of an `np.packbits` array (bit i: byte i // 8, most significant bit first)."""
+    return ((packed[at >> 3] >> (7 - (at & 7))) & 1).astype(bool)
+
+
 def _exact_part(rows: dict[str, np.ndarray], min_docs: int) -> dict[str, np.ndarray]:
-    """The exact-key group-by on one partition (it holds every paragraph of its keys)."""
+    """The exact-key group-by on one partition (it holds every paragraph of its keys): the rows
+    whose answer is not the default (`Exact` of a paragraph met once: not recurring, itself first)."""
     order = np.argsort(rows["position"], kind="stable")
     position = rows["position"][order]
     furniture = [rows[k][order] for k in ("source", "canon")] if "source" in rows else []
     exact = exact_groups_at(
         rows["key"][order], rows["doc"][order], rows["pattern"][order], position, min_docs, *furniture
     )
-    return {"position": position, "recurring": exact.recurring, "first": exact.first, "doc_first": exact.doc_first}
+    # The driver starts from the defaults: most paragraphs' rows need not travel back to it.
+    told = np.flatnonzero(exact.recurring | (exact.first != position) | (exact.doc_first != position))
+    return {
+        "position": position[told],
+        "recurring": exact.recurring[told],
+        "first": exact.first[told],
+        "doc_first": exact.doc_first[told],
+    }
 
 
 def _bucket_pairs(rows: dict[str, np.ndarray], max_pairs: int) -> dict[str, np.ndarray]:

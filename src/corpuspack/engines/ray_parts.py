@@ -2,12 +2,15 @@
 
 Sending the whole assembly (the order and the ledger: about 50 bytes a paragraph) to every task put
 a pickled copy and an object-store copy of every column on the driver. A shard's part holds the
-columns over its own rows and, for the paragraphs it names as duplicated, the few values it looks up
-elsewhere; rows are still made by `Assembly.batch`, so the bytes are the same.
+per-document columns over its own rows and, for the paragraphs it names as duplicated, the few
+values it looks up elsewhere; its per-paragraph columns are read by the task itself from a file
+the driver writes once into the work folder (`write_columns`), so the driver puts no column of
+paragraphs into the object store. Rows are still made by `Assembly.batch`, so the bytes are the same.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -40,6 +43,14 @@ class Window:
         at = np.unique(at[(at < lo) | (at >= hi)])
         return cls(array[lo:hi], lo, at, array[at])
 
+    @classmethod
+    def stored(
+        cls, columns: Columns, name: str, array: np.ndarray, lo: int, hi: int, at: np.ndarray | None = None
+    ) -> StoredWindow:
+        """As `of`, but lo..hi read from `columns` (a copy of `array`) where the window is used."""
+        at = np.zeros(0, dtype=np.int64) if at is None else np.unique(at[(at < lo) | (at >= hi)])
+        return StoredWindow(columns, name, lo, hi, at, array[at])
+
     def __len__(self) -> int:  # as the whole array's (`Assembly.batch` never asks for more)
         return self.lo + len(self.values)
 
@@ -66,6 +77,59 @@ class Window:
         return Window(self.values == other, self.lo, self.at, self.elsewhere == other)
 
 
+class StoredWindow(Window):
+    """A `Window` whose values over lo..hi are read from a `Columns` file when first used (so they
+    travel to a task as a file name and two numbers)."""
+
+    def __init__(self, columns: Columns, name: str, lo: int, hi: int, at: np.ndarray, elsewhere: np.ndarray) -> None:
+        self.columns, self.name, self.lo, self.hi, self.at, self.elsewhere = columns, name, lo, hi, at, elsewhere
+
+    @property
+    def values(self) -> np.ndarray:  # type: ignore[override]
+        if "_values" not in self.__dict__:
+            self.__dict__["_values"] = self.columns.read(self.name, self.lo, self.hi)
+        return self.__dict__["_values"]
+
+    def __len__(self) -> int:
+        return self.hi
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "_values"}
+
+
+class Columns:
+    """Per-paragraph columns of the order and the ledger, in global order, in one Arrow file of the
+    work folder (written by the driver once, read by slices in the shard tasks)."""
+
+    NAME = "ledger.arrow"
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @classmethod
+    def write(cls, work: Path, order: Order, ledger: Ledger) -> Columns:
+        """The file, from the driver's arrays without copying them (Arrow wraps numpy buffers)."""
+        table = pa.table(
+            {
+                "rows": order.rows,
+                "doc_rank": order.doc_rank,
+                "reason": ledger.reason,
+                "duplicate_of": ledger.duplicate_of,
+                "cluster": ledger.cluster,
+            }
+        )
+        path = work / cls.NAME
+        path.unlink(missing_ok=True)  # a name of corpuspack's own in its own folder (`workdir`)
+        with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+            writer.write_table(table, max_chunksize=1 << 20)
+        return cls(path)
+
+    def read(self, name: str, lo: int, hi: int) -> np.ndarray:
+        with pa.memory_map(str(self.path), "r") as source:
+            column = pa.ipc.open_file(source).read_all().column(name).slice(lo, hi - lo)
+            return np.array(column.to_numpy(), copy=True)
+
+
 class RankIds:
     """Document ids of some ranks, taken by rank as from the array of all ids."""
 
@@ -77,8 +141,9 @@ class RankIds:
         return self.ids.take(pa.array(np.searchsorted(self.ranks, np.asarray(ranks)), pa.int64()))
 
 
-def part(assembly: Assembly, spill: Spill, plan: TablePlan, index: int) -> Assembly:
-    """The part of `assembly` that makes the rows of shard `index` of `plan`'s table."""
+def part(assembly: Assembly, spill: Spill, plan: TablePlan, index: int, columns: Columns) -> Assembly:
+    """The part of `assembly` that makes the rows of shard `index` of `plan`'s table; its
+    per-paragraph columns are read from `columns` by the task."""
     cuts = plan.groups[index]
     lo, hi = cuts[0], cuts[-1]
     order, ledger = assembly.order, assembly.ledger
@@ -90,24 +155,26 @@ def part(assembly: Assembly, spill: Spill, plan: TablePlan, index: int) -> Assem
         start, stop = int(order.doc_start[first]), int(order.doc_start[last])
         out.published = Window.of(assembly.published, lo, hi)
         out.order = Order(
-            Window.of(order.doc_rows, first, last), Window.of(order.rows, start, stop), None,
+            Window.of(order.doc_rows, first, last), Window.stored(columns, "rows", order.rows, start, stop), None,
             Window.of(order.doc_start, first, last + 1),
         )  # fmt: skip
-        reason = Window.of(ledger.reason, start, stop)
+        reason = Window.stored(columns, "reason", ledger.reason, start, stop)
         out.ledger = Ledger(reason, None, None, ledger.near[:0], ledger.near_similarity[:0])  # type: ignore[arg-type]
         out.documents = SpillDocuments(spill, out.order.doc_rows)
         out.ids = None
     else:
         dup = ledger.duplicate_of[lo:hi]
         named = np.append(dup[dup >= 0], 0)  # rows naming none look up position 0 (`paragraph_batch`)
-        doc_rank = Window.of(order.doc_rank, lo, hi, named)
+        doc_rank = Window.stored(columns, "doc_rank", order.doc_rank, lo, hi, named)
         own = order.doc_rank[lo:hi]
         first, last = (int(own[0]), int(own[-1]) + 1) if len(own) else (0, 0)
         doc_start = Window.of(order.doc_start, first, last, doc_rank.elsewhere)
         a, b = np.searchsorted(ledger.near, [lo, hi])
-        out.order = Order(None, Window.of(order.rows, lo, hi), doc_rank, doc_start)
+        out.order = Order(None, Window.stored(columns, "rows", order.rows, lo, hi), doc_rank, doc_start)
         out.ledger = Ledger(
-            Window.of(ledger.reason, lo, hi), Window.of(ledger.duplicate_of, lo, hi), Window.of(ledger.cluster, lo, hi),
+            Window.stored(columns, "reason", ledger.reason, lo, hi),
+            Window.stored(columns, "duplicate_of", ledger.duplicate_of, lo, hi),
+            Window.stored(columns, "cluster", ledger.cluster, lo, hi),
             ledger.near[a:b], ledger.near_similarity[a:b],
         )  # fmt: skip
         out.ids = RankIds(assembly.ids, np.concatenate([own, doc_rank.elsewhere]))

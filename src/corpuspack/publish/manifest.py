@@ -164,7 +164,9 @@ def _table_entries(table: pa.Table, pad: str) -> Iterator[str]:
     what `json.dumps(row, sort_keys=True)` gives, at a million rows in a second instead of ten."""
     names = sorted(table.column_names)
     first = True
-    for batch in table.select(names).to_batches(max_chunksize=100_000):
+    # Batches of 10,000 rows: a batch's lines and their copies are built whole (about 0.8 kB a
+    # row), so larger ones made the manifest the build's peak at 100,000 seeds.
+    for batch in table.select(names).to_batches(max_chunksize=10_000):
         parts: list[pa.Array | str] = ["{"]
         for i, name in enumerate(names):
             column = batch.column(name)
