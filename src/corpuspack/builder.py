@@ -112,7 +112,7 @@ def build_version(
     io_before = _io_bytes()
     clock = _Clock()
     tuning = tuning or Tuning()
-    body, reused = _stages(config, schema, out, work, release, progress, tuning, clock)
+    body, reused = _stages(config, schema, out, work, release, progress, tuning, clock, keep_work)
     if out_url is not None:
         upload(out, out_url)
         shutil.rmtree(out)
@@ -136,9 +136,10 @@ def _stages(
     progress: Progress,
     tuning: Tuning,
     clock: _Clock,
+    keep_work: bool,
 ) -> tuple[dict[str, Any], int]:
     """Read, dedup, write and finish into `out`: the manifest's body and the chunks reused."""
-    engine = open_engine(config, tuning)
+    engine = open_engine(config, tuning, keep_work)
     if engine.name != "local":
         clock.lap("start")
     try:

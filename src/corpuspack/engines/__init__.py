@@ -49,12 +49,14 @@ class Engine(Protocol):
         ...
 
 
-def open_engine(config: Config, tuning: Tuning) -> Engine:
-    """The engine `config.engine` names, started (a local Ray is started here and stopped by `close`)."""
+def open_engine(config: Config, tuning: Tuning, keep: bool = False) -> Engine:
+    """The engine `config.engine` names, started (a local Ray is started here and stopped by `close`).
+    `keep`: the work folder outlives the build, so the local engine keeps in it what a later build
+    can take again (candidates' shingle sets, published shards); a throwaway folder is spared them."""
     if config.engine == "local":
         from .local import LocalEngine
 
-        return LocalEngine(config.worker_count, tuning)
+        return LocalEngine(config.worker_count, tuning, keep)
     if config.engine == "ray":
         if not config.ray_address and "ray" not in sys.modules:
             # Read by Ray at import: a throwaway local Ray listens on 127.0.0.1 only (by default

@@ -73,8 +73,9 @@ class LocalDedup(DedupOps):
     """Dedup's group-bys, reading band keys and texts from the spill; candidate pairs (band by
     band) and their Jaccard (pair by pair) split between this process and forked ones."""
 
-    def __init__(self, spill: Spill, order: Order, config: Config, tuning: Tuning) -> None:
+    def __init__(self, spill: Spill, order: Order, config: Config, tuning: Tuning, keep: bool = False) -> None:
         self.spill, self.rows, self.bands, self.dedup = spill, order.rows, config.dedup.lsh[0], config.dedup
+        self.keep = keep  # the work folder is kept: take the sets a kept file holds, keep those made
         self.workers, self.split_from, self.tuning = config.worker_count, tuning.split_from, tuning
 
     def _workers_for(self, items: int) -> int:
@@ -104,14 +105,15 @@ class LocalDedup(DedupOps):
         try:
             # The candidates' sets, chunk by chunk: the chunks split in runs between processes.
             chunks = candidates.by_chunk(self.spill, distinct(self.rows[pairs.ravel()]))
-            todo = kept_sets.missing(self.spill, chunks)  # the rows whose sets no kept file holds
+            todo = kept_sets.missing(self.spill, chunks) if self.keep else chunks  # rows no kept file holds
             needed = sum(len(rows) for _, rows in todo)
             makers = self.workers if needed >= self.tuning.split_sets_from else 1
             size = min(candidates.GROUP_ROWS, -(-needed // makers))  # at least a group per process
             groups = candidates.groups(todo, max(size, 1))
             runs = [groups[i::makers] for i in range(min(makers, len(groups)))]
             split([partial(self._write_sets, run, folder) for run in runs], makers)
-            kept_sets.join(self.spill, folder, chunks)
+            if self.keep:
+                kept_sets.join(self.spill, folder, chunks)
             sets = candidates.CandidateSets(self.spill, folder)
 
             def of_pairs(part: np.ndarray) -> np.ndarray:
@@ -132,14 +134,14 @@ class LocalEngine:
 
     name = "local"
 
-    def __init__(self, workers: int = 1, tuning: Tuning | None = None) -> None:
-        self.workers, self.tuning = workers, tuning or Tuning()
+    def __init__(self, workers: int = 1, tuning: Tuning | None = None, keep: bool = False) -> None:
+        self.workers, self.tuning, self.keep = workers, tuning or Tuning(), keep
 
     def read(self, chunks: list[Chunk], config: Config, work: Path) -> Iterator[ChunkResult]:
         return read_chunks(chunks, config, work, self.tuning)
 
     def dedup_ops(self, spill: Spill, order: Order, config: Config) -> DedupOps:
-        return LocalDedup(spill, order, config, self.tuning)
+        return LocalDedup(spill, order, config, self.tuning, self.keep)
 
     def write(
         self, assembly: Assembly, plans: list[TablePlan], out: Path, work: Path, advance: Advance
@@ -150,7 +152,9 @@ class LocalEngine:
         assembly.regroup(work / "regrouped", self.tuning)
 
         def one(plan: TablePlan, advance: Advance) -> list[Written]:
-            kept = KeptShards(work, plan.table), shard_prints(assembly, plan.table, plan.groups, plan.output_format)
+            kept = None
+            if self.keep:
+                kept = KeptShards(work, plan.table), shard_prints(assembly, plan.table, plan.groups, plan.output_format)
             return write_table(plan, out, partial(assembly.batch, plan.table), advance, kept)
 
         try:
