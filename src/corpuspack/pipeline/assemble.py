@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -44,30 +45,36 @@ def document_batch(
     first, last = int(order.doc_start[ranks[0]]), int(order.doc_start[ranks[-1] + 1])
     kept = ledger.kept[first:last]
     positions = np.arange(first, last)[kept]
-    parts = texts(first, last).filter(pa.array(kept)).to_pylist()
-    # Each document's kept paragraphs are a contiguous run of `parts`.
+    # Each document's kept paragraphs are a contiguous run of the kept texts: joined by Arrow, never
+    # made Python strings (decoding and encoding text that is not ASCII cost more than the rest).
     bounds = np.searchsorted(positions, order.doc_start[np.concatenate([ranks, [ranks[-1] + 1]])])
-    joined, kept_counts, dropped_counts, digests = [], [], [], []
-    for i, r in enumerate(ranks.tolist()):
-        lo, hi = int(bounds[i]), int(bounds[i + 1])
-        text = "\n\n".join(parts[lo:hi])
-        joined.append(text)
-        kept_counts.append(hi - lo)
-        dropped_counts.append(int(order.doc_start[r + 1] - order.doc_start[r]) - (hi - lo))
-        digests.append(hashlib.sha256(text.encode()).hexdigest())
+    parts = texts(first, last).filter(pa.array(kept))
+    lists = pa.LargeListArray.from_arrays(pa.array(bounds, pa.int64()), parts.cast(pa.large_string()))
+    joined = pc.binary_join(lists, pa.scalar("\n\n", pa.large_string()))
+    kept_counts = np.diff(bounds).astype(np.int32)
+    dropped_counts = (order.doc_start[ranks + 1] - order.doc_start[ranks]).astype(np.int32) - kept_counts
     made = {
-        "text": pa.array(joined, pa.string()),
+        "text": joined.cast(pa.string()),
         "n_paragraphs": pa.array(kept_counts, pa.int32()),
         "n_dropped": pa.array(dropped_counts, pa.int32()),
-        "text_sha256": pa.array(digests, pa.string()),
+        "text_sha256": pa.array(_sha256_each(joined), pa.string()),
         "date": pc.cast(meta.column("date"), pa.date32()),
     }
     if "dropped_share" in schema.names:  # known only now: the share of the document's paragraphs the ledger drops
-        whole = np.asarray(kept_counts) + np.asarray(dropped_counts)
+        whole = kept_counts.astype(np.int64) + dropped_counts
         share = np.divide(dropped_counts, whole, out=np.zeros(len(whole)), where=whole > 0)
         made["dropped_share"] = pa.array(np.round(share, 4), pa.float64())
     columns = {name: made[name] if name in made else meta.column(name) for name in schema.names}
     return pa.RecordBatch.from_pydict({k: _flat(v) for k, v in columns.items()}, schema=schema)
+
+
+def _sha256_each(strings: pa.Array) -> list[str]:
+    """The sha256 (hex) of each string's UTF-8 bytes, read in place from the array's buffer."""
+    _, offsets, data = strings.buffers()
+    ends = np.frombuffer(offsets, dtype=np.int64)[strings.offset : strings.offset + len(strings) + 1].tolist()
+    view = memoryview(data) if data is not None else memoryview(b"")
+    sha256 = hashlib.sha256
+    return [sha256(view[lo:hi]).hexdigest() for lo, hi in pairwise(ends)]
 
 
 def paragraph_batch(order: Order, ledger: Ledger, ids: pa.Array, texts: Texts, lo: int, hi: int) -> pa.RecordBatch:
