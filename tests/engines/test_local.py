@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 from conftest import ledger, run
 
+from corpuspack import load_config
+from corpuspack.engines.local import PER_FILE_BYTES, largest_first, read_chunks
+from corpuspack.pipeline.chunk import Chunk, process_chunk
 from corpuspack.publish import parquet
+from corpuspack.sources import discover
 from corpuspack.tuning import Tuning
 
 
@@ -34,3 +39,25 @@ def test_same_bytes_whatever_the_workers_or_chunking(planted: Path, tmp_path: Pa
     assert pq.ParquetFile(one / "paragraphs" / "train-00000-of-00001.parquet").metadata.num_row_groups > 3
     reasons = {r["reason"] for r in ledger(one).values()}
     assert {"exact", "near_duplicate", "exact_within_document"} <= reasons
+
+
+def test_chunks_handed_out_largest_first_come_back_in_order(planted: Path, tmp_path: Path):
+    config = load_config(planted).replace(workers=2)
+    seeds, _ = discover([config.seeds_dir], config.seeds_base)
+    # Chunks of one, two, three ... files: in path order the largest comes last.
+    cuts = [0]
+    while cuts[-1] < len(seeds):
+        cuts.append(min(len(seeds), cuts[-1] + len(cuts)))
+    chunks = [Chunk(i, f"k{i}", seeds[lo:hi]) for i, (lo, hi) in enumerate(itertools.pairwise(cuts))]
+    handed = largest_first(chunks)
+    weights = [sum(seed.size + PER_FILE_BYTES for seed in chunks[i].seeds) for i in handed]
+    assert sorted(handed) == list(range(len(chunks))) and handed != sorted(handed)
+    assert weights == sorted(weights, reverse=True)
+    work = tmp_path / "work"
+    work.mkdir()
+    results = list(read_chunks(chunks, config, work, Tuning()))
+    assert [r.index for r in results] == list(range(len(chunks)))
+    # Each result is its own chunk's, as this process reads it.
+    alone = [process_chunk(c.index, f"again{c.index}", c.seeds, config, work) for c in chunks]
+    assert [r.ids.to_pylist() for r in results] == [r.ids.to_pylist() for r in alone]
+    assert [r.documents for r in results] == [r.documents for r in alone]

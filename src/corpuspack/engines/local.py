@@ -33,6 +33,8 @@ from ..sources.readahead import Readahead, too_large_to_keep
 from ..tuning import Tuning
 from .forked import Forked, can_fork, split
 
+PER_FILE_BYTES = 4096  # what reading a seed file costs besides its bytes, counted as bytes
+
 
 def read_chunks(chunks: list[Chunk], config: Config, work: Path, tuning: Tuning) -> Iterator[ChunkResult]:
     """`process_chunk` on each chunk, results in the order given; with one worker (or one chunk)
@@ -51,7 +53,11 @@ def read_chunks(chunks: list[Chunk], config: Config, work: Path, tuning: Tuning)
     # Out of the garbage collector's sight before forking: a collection in a worker would otherwise
     # touch, so copy, every page of this process's objects (600 MB per worker at a million seeds).
     gc.freeze()
-    seeds = [chunk.seeds for chunk in chunks]
+    # Handed out largest first, so that the last chunks taken are small and the workers finish
+    # together (in path order, a large chunk that came last kept one worker busy alone); results
+    # still come out in the order given.
+    handed = largest_first(chunks)
+    seeds = [chunks[i].seeds for i in handed]
     forget = tuning.forget_pages
     if forget is None:
         forget = too_large_to_keep(sum(max(seed.size, 0) for chunk in seeds for seed in chunk))
@@ -60,13 +66,27 @@ def read_chunks(chunks: list[Chunk], config: Config, work: Path, tuning: Tuning)
             ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool,
             Readahead(seeds, ahead=workers + tuning.readahead_chunks) as readahead,
         ):
-            futures = [pool.submit(process_chunk, c.index, c.key, c.seeds, config, work, forget) for c in chunks]
-            for done, future in enumerate(futures, 1):
-                result = future.result()
+            futures = {
+                i: pool.submit(process_chunk, chunks[i].index, chunks[i].key, chunks[i].seeds, config, work, forget)
+                for i in handed
+            }
+            results: dict[int, ChunkResult] = {}
+            given = 0
+            for done, i in enumerate(handed, 1):
+                results[i] = futures.pop(i).result()
                 readahead.finished(done)
-                yield result
+                while given in results:
+                    yield results.pop(given)
+                    given += 1
     finally:
         gc.unfreeze()
+
+
+def largest_first(chunks: list[Chunk]) -> list[int]:
+    """Positions of `chunks`, the one with the most to read first (bytes of its seed files and a
+    fixed cost per file; ties in the order given)."""
+    weight = [sum(max(seed.size, 0) + PER_FILE_BYTES for seed in chunk.seeds) for chunk in chunks]
+    return sorted(range(len(chunks)), key=lambda i: -weight[i])
 
 
 class LocalDedup(DedupOps):
