@@ -4,6 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 
+INT32_LIMIT = 2**31 - 1
+
+
+def position_dtype(count: int) -> type[np.signedinteger]:
+    """The integer type of positions, rows and ranks among `count` items, and of `count` itself
+    (and -1, for none): int32 up to 2^31 - 1 items, int64 beyond. A column per paragraph of int32
+    is half the memory of int64."""
+    return np.int32 if count <= INT32_LIMIT else np.int64
+
 
 def distinct(values: np.ndarray) -> np.ndarray:
     """Sorted distinct values. A sort and a comparison: numpy 2's hash-based `np.unique` took 13 s

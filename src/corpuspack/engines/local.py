@@ -94,7 +94,6 @@ class LocalDedup(DedupOps):
         return near.pairs_of(functools.reduce(merge_distinct, codes), pool)
 
     def jaccard(self, pairs: np.ndarray) -> np.ndarray:
-        bounds = set_size_bounds(self.spill.column("nwords"), self.dedup)
         workers = self._workers_for(len(pairs))
         folder = self.spill.folder / candidates.FOLDER
         shutil.rmtree(folder, ignore_errors=True)  # a folder of corpuspack's own (`workdir`)
@@ -108,9 +107,13 @@ class LocalDedup(DedupOps):
             runs = [groups[i::makers] for i in range(min(makers, len(groups)))]
             split([partial(self._write_sets, run, folder) for run in runs], makers)
             sets = candidates.CandidateSets(self.spill, folder)
+            nwords = self.spill.column("nwords")  # int32; bounds made for the rows asked, not per paragraph
+
+            def bounds(at: np.ndarray) -> np.ndarray:
+                return set_size_bounds(nwords[self.rows[at]], self.dedup)
 
             def of_pairs(part: np.ndarray) -> np.ndarray:
-                return near.jaccard(part, lambda at: sets(self.rows[at]), lambda at: bounds[self.rows[at]])
+                return near.jaccard(part, lambda at: sets(self.rows[at]), bounds)
 
             parts = np.array_split(pairs, workers)
             return np.concatenate([np.zeros(0), *split([partial(of_pairs, part) for part in parts], workers)])
