@@ -10,7 +10,7 @@ import pytest
 from corpuspack.config import DedupConfig
 from corpuspack.dedup import near
 from corpuspack.dedup.grouping import INT32_LIMIT, position_dtype
-from corpuspack.dedup.ledger import Exact, KeyColumns, decide, exact_groups
+from corpuspack.dedup.ledger import Exact, KeyColumns, _document_digests, decide, exact_groups
 
 
 def test_int32_up_to_the_limit_and_int64_past_it():
@@ -76,3 +76,16 @@ def test_components_label_in_the_position_type():
     label = near.components(pairs, 7)
     assert label.dtype == position_dtype(7)
     assert label.tolist() == [0, 1, 1, 0, 4, 0, 6]
+
+
+def test_document_digests_do_not_depend_on_the_block_hashed_at_a_time():
+    doc = np.repeat(np.arange(300, dtype=np.int32), 10)
+    index = np.tile(np.arange(10), 300)
+    key = ((doc % 120) * 100 + index).astype(np.uint64)  # documents 120 and over: copies of earlier ones
+    cols = KeyColumns(doc, key, np.zeros(len(doc), bool), np.ones(len(doc), bool))
+    boiler = index == 0
+    whole = _document_digests(cols, boiler)
+    for block in (1, 7, 1000):
+        parts = _document_digests(cols, boiler, block)
+        assert all(np.array_equal(a, b) for a, b in zip(whole, parts, strict=True)), block
+    assert np.array_equal(whole[2], np.arange(300) % 120)  # each document's first copy

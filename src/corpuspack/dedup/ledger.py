@@ -26,6 +26,7 @@ REASONS = (
     "filtered:languages",
 )
 BOILERPLATE, DUPLICATE_DOCUMENT, EXACT_WITHIN, EXACT, NEAR = range(1, 6)
+DIGEST_BLOCK = 1 << 20  # paragraphs hashed at a time by `_document_digests`
 
 
 @dataclass
@@ -235,20 +236,28 @@ def canonical_documents(cols: KeyColumns) -> np.ndarray:
     return canon
 
 
-def _document_digests(cols: KeyColumns, boiler: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _document_digests(
+    cols: KeyColumns, boiler: np.ndarray, block: int = DIGEST_BLOCK
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Over the paragraphs that are not `boiler`: their positions, where each document's run
     begins, the first document (by run) with the same paragraphs in order, and the runs' lengths."""
-    content = np.flatnonzero(~boiler)
+    content = np.flatnonzero(~boiler).astype(position_dtype(len(boiler)))
     if len(content) == 0:
         empty = np.zeros(0, dtype=np.int64)
         return content, empty, empty, empty
     docs = cols.doc[content]
-    starts = np.concatenate([[True], docs[1:] != docs[:-1]])
-    begin = np.flatnonzero(starts)
-    rank = np.arange(len(content)) - np.repeat(begin, np.diff(np.concatenate([begin, [len(content)]])))
+    begin = np.flatnonzero(np.concatenate([[True], docs[1:] != docs[:-1]]))
+    del docs
+    # Each paragraph's key mixed with its rank in its document's run, a block at a time: the
+    # hashing's temporary arrays are a block's, not one per paragraph of the corpus each.
+    mixed = np.empty(len(content), dtype=np.uint64)
     with np.errstate(over="ignore"):
-        mixed = fmix64(cols.key[content] ^ fmix64(rank.astype(np.uint64) + np.uint64(0x51ED)))
+        for lo in range(0, len(content), block):
+            at = np.arange(lo, min(lo + block, len(content)))
+            rank = at - begin[np.searchsorted(begin, at, side="right") - 1]
+            mixed[at] = fmix64(cols.key[content[at]] ^ fmix64(rank.astype(np.uint64) + np.uint64(0x51ED)))
         digest = np.add.reduceat(mixed, begin)
+        del mixed
         counts = np.diff(np.concatenate([begin, [len(content)]])).astype(np.uint64)
         digest = fmix64(digest ^ fmix64(counts))
     return content, begin, first_of_groups(digest, np.arange(len(begin))), counts.astype(np.int64)
