@@ -4,6 +4,18 @@ from __future__ import annotations
 
 import numpy as np
 
+from .minhash import fmix64
+
+INT32_LIMIT = 2**31 - 1
+DIGEST_BLOCK = 1 << 20  # paragraphs hashed at a time by `document_digests`
+
+
+def position_dtype(count: int) -> type[np.signedinteger]:
+    """The integer type of positions, rows and ranks among `count` items, and of `count` itself
+    (and -1, for none): int32 up to 2^31 - 1 items, int64 beyond. A column per paragraph of int32
+    is half the memory of int64."""
+    return np.int32 if count <= INT32_LIMIT else np.int64
+
 
 def distinct(values: np.ndarray) -> np.ndarray:
     """Sorted distinct values. A sort and a comparison: numpy 2's hash-based `np.unique` took 13 s
@@ -86,3 +98,32 @@ def combine_keys(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
     with np.errstate(over="ignore"):
         return fmix64(a.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15) ^ b.astype(np.uint64))
+
+
+def document_digests(
+    doc: np.ndarray, key: np.ndarray, at: np.ndarray | None = None, block: int = DIGEST_BLOCK
+) -> tuple[np.ndarray, np.ndarray]:
+    """(document, digest of its paragraphs in order) of each run of `doc[at]` (paragraphs' document
+    ranks, each document's paragraphs consecutive and in order; `key`: their exact keys; `at`:
+    the paragraphs taken, all by default)."""
+    docs = doc if at is None else doc[at]
+    n = len(docs)
+    if n == 0:
+        return docs, np.zeros(0, dtype=np.uint64)
+    begin = np.flatnonzero(np.concatenate([[True], docs[1:] != docs[:-1]]))
+    ranks = docs[begin]
+    del docs
+    # Each paragraph's key mixed with its rank in its document's run, a block at a time: the
+    # hashing's temporary arrays are a block's, not one per paragraph of the corpus each.
+    mixed = np.empty(n, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for lo in range(0, n, block):
+            span = np.arange(lo, min(lo + block, n))
+            rank = span - begin[np.searchsorted(begin, span, side="right") - 1]
+            keys = key[span] if at is None else key[at[span]]
+            mixed[span] = fmix64(keys ^ fmix64(rank.astype(np.uint64) + np.uint64(0x51ED)))
+        digest = np.add.reduceat(mixed, begin)
+        del mixed
+        counts = np.diff(np.concatenate([begin, [n]])).astype(np.uint64)
+        digest = fmix64(digest ^ fmix64(counts))
+    return ranks, digest

@@ -9,7 +9,7 @@ from typing import Protocol
 import numpy as np
 
 from . import boilerplate, near
-from .grouping import distinct, first_of_groups
+from .grouping import distinct, document_digests, first_of_groups, position_dtype
 from .minhash import fmix64
 from .settings import DedupConfig
 
@@ -33,7 +33,7 @@ class Ledger:
     """Decisions for paragraphs at positions 0..n-1 of the global order (doc id, paragraph index)."""
 
     reason: np.ndarray  # int8 index into REASONS; 0 = kept
-    duplicate_of: np.ndarray  # int64 position of the paragraph this one duplicates, -1 for none
+    duplicate_of: np.ndarray  # position (`grouping.position_dtype`) of the paragraph this one duplicates, -1 for none
     cluster: np.ndarray  # int64 cluster id (the representative's key, 63 bits), -1 for none
     near: np.ndarray  # ascending positions of the near duplicates (a few percent: not a dense column)
     near_similarity: np.ndarray  # float64 Jaccard of each with the paragraph it names
@@ -58,7 +58,7 @@ class Ledger:
 class KeyColumns:
     """What dedup needs per paragraph, already in global order."""
 
-    doc: np.ndarray  # int64 document ordinal (rank of the id)
+    doc: np.ndarray  # document ordinal (rank of the id), int32 or int64
     key: np.ndarray  # uint64 exact key
     pattern: np.ndarray  # bool, matched a boilerplate pattern
     eligible: np.ndarray  # bool, long enough for near-duplicate detection
@@ -110,7 +110,8 @@ def exact_groups(cols: KeyColumns, min_docs: int, part_bits: int = 4) -> Exact:
     by the key's top bits: a partition holds whole groups, and the sorts' scratch memory (about 50
     bytes a paragraph) is a partition's, not the corpus's."""
     n = len(cols.key)
-    exact = Exact(np.zeros(n, dtype=bool), np.arange(n, dtype=np.int64), np.arange(n, dtype=np.int64))
+    dtype = position_dtype(n)
+    exact = Exact(np.zeros(n, dtype=bool), np.arange(n, dtype=dtype), np.arange(n, dtype=dtype))
     part = (cols.key >> np.uint64(64 - part_bits)).astype(np.uint8) if part_bits else np.zeros(n, np.uint8)
     for p in range(1 << part_bits):
         at = np.flatnonzero(part == p)
@@ -156,8 +157,9 @@ def decide(
     document's original holds the same paragraph earlier), so `Exact` needs no second pass.
     """
     n = len(cols.key)
+    dtype = position_dtype(n)  # int32 below 2^31 paragraphs: half the memory of every column of positions
     reason = np.zeros(n, dtype=np.int8)
-    dup = np.full(n, -1, dtype=np.int64)
+    dup = np.full(n, -1, dtype=dtype)
     later, sim = np.zeros(0, dtype=np.int64), np.zeros(0)
 
     if config.rules >= 2:
@@ -170,10 +172,10 @@ def decide(
     _duplicate_documents(cols, boiler, reason, dup, ops.document_copies(cols, boiler))
 
     # origin: the paragraph whose text each one is a copy of (itself when it is no copy).
-    origin = np.arange(n, dtype=np.int64)
-    live = np.flatnonzero(reason == 0)
+    origin = np.arange(n, dtype=dtype)
+    live = np.flatnonzero(reason == 0).astype(dtype)
     first, doc_first = exact.first[live], exact.doc_first[live]
-    del exact  # 17 bytes a paragraph
+    del exact  # 9 bytes a paragraph (17 past 2^31)
     origin[live] = first
     within = doc_first != live
     across = ~within & (first != live)
@@ -199,8 +201,10 @@ def decide(
         boiler_first = boiler_pos[first_of_groups(cols.key[boiler_pos], boiler_pos) == boiler_pos]
         in_pool = reason == 0
         in_pool[boiler_first] = True
-        pool = np.flatnonzero(cols.eligible & in_pool)
+        pool = np.flatnonzero(cols.eligible & in_pool).astype(dtype)
+        del in_pool, boiler_pos, boiler_first
         pairs = ops.candidate_pairs(pool, config.max_bucket_pairs)
+        del pool
         advance(1)
         sims = ops.jaccard(pairs)
         advance(1)
@@ -253,26 +257,11 @@ def canonical_documents(cols: KeyColumns, copies: tuple[np.ndarray, np.ndarray] 
 def document_copies(cols: KeyColumns, boiler: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(copy, original) document ranks, ascending by copy: documents whose paragraphs that are not
     `boiler` equal, in order, those of an earlier document, and the first such document."""
-    content = np.flatnonzero(~boiler)
-    ranks, digest = document_digests(cols.doc[content], cols.key[content])
+    content = np.flatnonzero(~boiler).astype(position_dtype(len(boiler)))
+    ranks, digest = document_digests(cols.doc, cols.key, content)
     first = first_of_groups(digest, np.arange(len(ranks)))
     copies = np.flatnonzero(first != np.arange(len(ranks)))
     return ranks[copies], ranks[first[copies]]
-
-
-def document_digests(doc: np.ndarray, key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(document, digest of its paragraphs in order) of each run of `doc` (paragraphs' document
-    ranks, each document's paragraphs consecutive and in order; `key`: their exact keys)."""
-    if len(doc) == 0:
-        return doc, np.zeros(0, dtype=np.uint64)
-    begin = np.flatnonzero(np.concatenate([[True], doc[1:] != doc[:-1]]))
-    counts = np.diff(np.concatenate([begin, [len(doc)]]))
-    rank = np.arange(len(doc)) - np.repeat(begin, counts)
-    with np.errstate(over="ignore"):
-        mixed = fmix64(key ^ fmix64(rank.astype(np.uint64) + np.uint64(0x51ED)))
-        digest = np.add.reduceat(mixed, begin)
-        digest = fmix64(digest ^ fmix64(counts.astype(np.uint64)))
-    return doc[begin], digest
 
 
 def _duplicate_documents(

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
-from .grouping import distinct, merge_distinct
+from .grouping import distinct, merge_distinct, position_dtype
 
 SetsFor = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
 SizesOf = Callable[[np.ndarray], np.ndarray]
@@ -26,7 +26,7 @@ def pairs_of(codes: np.ndarray, positions: np.ndarray) -> np.ndarray:
 
 
 def _base(positions: np.ndarray) -> np.int64:
-    return np.int64(positions.max() + 1 if len(positions) else 1)
+    return np.int64(positions.max()) + 1 if len(positions) else np.int64(1)
 
 
 def candidate_codes(band_columns: Iterable[np.ndarray], positions: np.ndarray, max_pairs: int) -> np.ndarray:
@@ -44,7 +44,7 @@ def candidate_codes(band_columns: Iterable[np.ndarray], positions: np.ndarray, m
     codes = np.zeros(0, dtype=np.int64)  # merged band by band
     n = _base(positions)
     low = np.uint64((1 << max((len(positions) - 1).bit_length(), 1)) - 1)
-    index = np.arange(len(positions), dtype=np.uint64)
+    index = np.arange(len(positions), dtype=np.uint32 if len(positions) <= 1 << 32 else np.uint64)
     for keys in band_columns:
         packed = keys & ~low
         packed |= index
@@ -60,7 +60,7 @@ def candidate_codes(band_columns: Iterable[np.ndarray], positions: np.ndarray, m
             same = k[d:] == k[:-d]
             if not same.any():
                 break
-            found.append(p[:-d][same] * n + p[d:][same])
+            found.append(p[:-d][same].astype(np.int64) * n + p[d:][same])
         if found:
             # Near duplicates share most bands: merged per band, the pairs stay ~bands times fewer.
             codes = merge_distinct(codes, distinct(np.concatenate(found)))
@@ -189,7 +189,7 @@ def repoint(
 def components(pairs: np.ndarray, n: int) -> np.ndarray:
     """For each of n positions, the smallest position of its connected component over `pairs`
     (itself when it is in no pair). Label propagation with pointer jumping, all in numpy."""
-    label = np.arange(n, dtype=np.int64)
+    label = np.arange(n, dtype=position_dtype(n))
     if len(pairs) == 0:
         return label
     # Propagated over the positions in pairs only (a few percent of n), numbered in order: the

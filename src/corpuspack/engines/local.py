@@ -117,7 +117,6 @@ class LocalDedup(DedupOps):
         return near.pairs_of(functools.reduce(merge_distinct, codes), pool)
 
     def jaccard(self, pairs: np.ndarray) -> np.ndarray:
-        bounds = set_size_bounds(self.spill.column("nwords"), self.dedup)
         workers = self._workers_for(len(pairs))
         folder = self.spill.folder / candidates.FOLDER
         shutil.rmtree(folder, ignore_errors=True)  # a folder of corpuspack's own (`workdir`)
@@ -135,9 +134,13 @@ class LocalDedup(DedupOps):
             if self.keep:
                 kept_sets.join(self.spill, folder, chunks)
             sets = candidates.CandidateSets(self.spill, folder)
+            nwords = self.spill.column("nwords")  # int32; bounds made for the rows asked, not per paragraph
+
+            def bounds(at: np.ndarray) -> np.ndarray:
+                return set_size_bounds(nwords[self.rows[at]], self.dedup)
 
             def of_pairs(part: np.ndarray) -> np.ndarray:
-                return near.jaccard(part, lambda at: sets(self.rows[at]), lambda at: bounds[self.rows[at]])
+                return near.jaccard(part, lambda at: sets(self.rows[at]), bounds)
 
             parts = np.array_split(pairs, workers)
             return np.concatenate([np.zeros(0), *split([partial(of_pairs, part) for part in parts], workers)])

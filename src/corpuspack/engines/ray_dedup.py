@@ -17,8 +17,8 @@ import ray.data
 from ..config import Config
 from ..dedup import near
 from ..dedup.features import band_column
-from ..dedup.grouping import distinct
-from ..dedup.ledger import DedupOps, Exact, KeyColumns, document_digests, exact_groups_at
+from ..dedup.grouping import distinct, document_digests
+from ..dedup.ledger import DedupOps, Exact, KeyColumns, exact_groups_at
 from ..dedup.settings import DedupConfig
 from ..pipeline import candidates
 from ..pipeline.order import Order
@@ -180,7 +180,7 @@ def _digest_rows(
     chunk: int, files: ParagraphFiles, documents: Documents, parts: int, boiler: np.ndarray | None
 ) -> dict[str, np.ndarray]:
     """(digest, rank) of each document of one spill chunk with paragraphs that are not boilerplate
-    (`boiler`: packed bits by position, or None for the pattern column): `ledger.document_digests`."""
+    (`boiler`: packed bits by position, or None for the pattern column): `grouping.document_digests`."""
     columns = files.chunk_columns(chunk, ["key", "pattern", "doc", "pidx"])
     at, rank = documents.chunk_positions(chunk, columns["doc"], columns["pidx"])
     drop = columns["pattern"] if boiler is None else _bits(boiler, at)

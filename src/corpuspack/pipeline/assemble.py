@@ -25,13 +25,13 @@ ROW_OVERHEAD = 64  # bytes counted per paragraph row besides its text, for cutti
 
 
 def text_bytes(spill: Spill, order: Order) -> np.ndarray:
-    """UTF-8 length of every paragraph in global order."""
-    return spill.column("text_bytes").astype(np.int64)[order.rows]
+    """UTF-8 length of every paragraph in global order, int32 as spilled (a text is under 2 GB)."""
+    return spill.column("text_bytes")[order.rows]
 
 
 def document_bytes(lengths: np.ndarray, ledger: Ledger, order: Order) -> np.ndarray:
     """Size of each document's published text, in id order."""
-    kept = np.where(ledger.kept, lengths + 2, 0)
+    kept = np.where(ledger.kept, lengths.astype(np.int64) + 2, 0)
     sums = np.add.reduceat(np.append(kept, 0), order.doc_start[:-1]) if len(kept) else np.zeros(0)
     sums = sums[: len(order.doc_start) - 1]
     return np.maximum(sums - 2, 0)
@@ -125,7 +125,7 @@ class Assembly:
         self.spill, self.order, self.ledger = spill, order, ledger
         self.document_schema = formats.tables(output_format)["documents"]
         lengths = text_bytes(spill, order)
-        self.paragraph_sizes = lengths + ROW_OVERHEAD
+        self._lengths = lengths  # int32: the sizes, int64, are made when asked (`paragraph_sizes`)
         self.document_sizes = document_bytes(lengths, ledger, order)
         self.published = (
             np.flatnonzero(np.add.reduceat(ledger.kept.astype(np.int64), order.doc_start[:-1]) > 0)
@@ -135,6 +135,11 @@ class Assembly:
         self.ids = spill.ids.take(pa.array(order.doc_rows, pa.int64()))
         self.texts: Texts = TextWindow(spill, order.rows, lengths)
         self.documents: Documents = SpillDocuments(spill, order.doc_rows)
+
+    @property
+    def paragraph_sizes(self) -> np.ndarray:
+        """Approximate bytes of each paragraph row, in order."""
+        return self._lengths.astype(np.int64) + ROW_OVERHEAD
 
     def regroup(self, folder: Path, tuning: Tuning) -> None:
         """Copy the texts and the documents' metadata into `folder` in order first (`RegroupedTexts`,
@@ -148,8 +153,7 @@ class Assembly:
         if regroup is None:
             regroup = not in_spill_order(self.spill, self.order.rows)
         if regroup:
-            lengths = self.paragraph_sizes - ROW_OVERHEAD
-            self.texts = RegroupedTexts(self.spill, self.order.rows, lengths, folder / "texts", tuning.run_bytes)
+            self.texts = RegroupedTexts(self.spill, self.order.rows, self._lengths, folder / "texts", tuning.run_bytes)
         self.documents = RegroupedDocuments(self.spill, self.order.doc_rows, folder / "documents", tuning.run_documents)
 
     def sizes(self, table: str) -> np.ndarray:

@@ -89,11 +89,12 @@ class RegroupedTexts(_ForwardTexts):
 
     def __init__(self, spill: Spill, rows: np.ndarray, lengths: np.ndarray, folder: Path, run_bytes: int) -> None:
         super().__init__()
-        before = np.cumsum(lengths, dtype=np.int64) - lengths
+        before = np.cumsum(lengths, dtype=np.int64)
+        before -= lengths
         total = int(before[-1] + lengths[-1]) if len(lengths) else 0
         run_bytes = max(run_bytes, -(-total // MAX_RUNS), 1)
         tables = ((spill.chunk_start(c), spill.text_chunk(c)) for c in range(spill.chunks))
-        self._runs = Runs(folder, (before // run_bytes).astype(np.int32), inverse(rows), tables, ["text"])
+        self._runs = Runs(folder, (before // run_bytes).astype(np.int32), inverse(rows, rows.dtype), tables, ["text"])
 
     def _fetch(self, lo: int, hi: int) -> tuple[int, int, pa.Array]:
         start, stop, table = self._runs.read(lo, hi)
@@ -202,7 +203,7 @@ def _regroup(
             for lo, hi in zip(np.concatenate([[0], cuts]), np.concatenate([cuts, [len(mine)]]), strict=True):
                 if hi > lo:
                     piece = rows.slice(lo, hi - lo)
-                    batch = pa.record_batch([pa.array(mine[lo:hi]), *piece.columns], schema=schema)
+                    batch = pa.record_batch([pa.array(mine[lo:hi], pa.int64()), *piece.columns], schema=schema)
                     writers[int(run[mine[lo]])].write_batch(batch)
     finally:
         for writer in writers:

@@ -20,10 +20,10 @@ from ..tables import DOCUMENT_SPILL
 from .chunk import TEXT_BATCH_ROWS, spill_paths
 
 
-def inverse(permutation: np.ndarray) -> np.ndarray:
-    """`out[permutation[i]] = i`."""
-    out = np.empty(len(permutation), dtype=np.int64)
-    out[permutation] = np.arange(len(permutation), dtype=np.int64)
+def inverse(permutation: np.ndarray, dtype: type[np.integer] = np.int64) -> np.ndarray:
+    """`out[permutation[i]] = i`, as `dtype` (wide enough for `len(permutation)`)."""
+    out = np.empty(len(permutation), dtype=dtype)
+    out[permutation] = np.arange(len(permutation), dtype=dtype)
     return out
 
 

@@ -42,12 +42,14 @@ def dedup(read: Read, engine: Engine, config: Config, progress: Progress) -> Ded
     if config.dedup.rules >= 2:  # furniture is counted per source
         sources = pc.dictionary_encode(spill.document_column("source")).combine_chunks()
         cols.doc_source = np.asarray(sources.indices.fill_null(-1), dtype=np.int64)[order.doc_rows]
+    # Taken from the key column while it is in memory (read again at the end, it would come from
+    # files the write stage pushed out of the page cache), and before the ledger exists: the
+    # group-by's sort is then not on top of the ledger's columns.
+    top = most_repeated_keys(cols.key)
     with progress("dedup", steps(config.dedup), "step") as advance:
         ledger = decide(cols, config.dedup, engine.dedup_ops(spill, order, config), advance)
     filtered = mark_filtered(spill, order, ledger)
-    # Taken from the key column while it is in memory: read again at the end, it would come from
-    # files the write stage pushed out of the page cache.
-    repeated = most_repeated(cols.key, spill, order, ledger)
+    repeated = most_repeated(top, spill, order, ledger)
     facts = {**_counts(spill, order, ledger, filtered, bool(config.filters())), "most_repeated": repeated}
     _check_emptied(facts["counts"], config)
     return Deduped(order, ledger, facts)
@@ -93,11 +95,19 @@ def _counts(spill: Spill, order: Order, ledger: Ledger, filtered: np.ndarray, fi
     return {"counts": out, "documents_emptied": emptied}
 
 
-def most_repeated(keys: np.ndarray, spill: Spill, order: Order, ledger: Ledger, top: int = TOP_REPEATED) -> list[dict]:
-    """The `top` paragraphs whose exact key recurs most (ties: the earlier first); `keys` in global order."""
+def most_repeated_keys(keys: np.ndarray, top: int = TOP_REPEATED) -> tuple[np.ndarray, np.ndarray]:
+    """(first position, count) of the `top` exact keys that recur most (ties: the earlier first);
+    `keys` in global order."""
     first, counts = key_groups(keys)
     best = np.lexsort((first, -counts))[:top]
     best = best[counts[best] > 1]
+    return first[best], counts[best]
+
+
+def most_repeated(top: tuple[np.ndarray, np.ndarray], spill: Spill, order: Order, ledger: Ledger) -> list[dict]:
+    """The manifest's entries of the `most_repeated_keys`."""
+    first, counts = top
+    best = np.arange(len(first))
     texts = spill.take("text", order.rows[first[best]]).to_pylist()
     indexes = spill.take("pidx", order.rows[first[best]]).to_pylist()
     ids = spill.ids.take(pa.array(order.doc_rows[order.doc_rank[first[best]]], pa.int64())).to_pylist()
