@@ -67,14 +67,43 @@ def predictor() -> lid.Predictor:
     return predictor
 
 
+def fasttext_subwords(model: lid.Model, word: str) -> list[int]:
+    """fastText's `Dictionary::getSubwords` written out plainly (its `computeSubwords`, `hash` and
+    `pushHash`), character by character: the word's own row if it is in the vocabulary, then the rows
+    of the character n-grams of `<word>` by start, shortest first (fasttext-predict, the package the
+    model comes with, has no `getSubwords` to ask)."""
+    out = [model.words[word]] if word in model.words else []
+    raw = f"<{word}>".encode()
+    for i in range(len(raw)):
+        if raw[i] & 0xC0 == 0x80:  # not the first byte of a character
+            continue
+        j, n, gram = i, 1, bytearray()
+        while j < len(raw) and n <= model.maxn:
+            gram.append(raw[j])
+            j += 1
+            while j < len(raw) and raw[j] & 0xC0 == 0x80:
+                gram.append(raw[j])
+                j += 1
+            if n >= model.minn and not (n == 1 and (i == 0 or j == len(raw))):
+                h = 2166136261
+                for byte in gram:  # uint32_t(int8_t(byte)): bytes over 0x7F sign-extended
+                    h = ((h ^ (byte | 0xFFFFFF00 if byte > 0x7F else byte)) * 16777619) & 0xFFFFFFFF
+                row = h % model.bucket
+                row = row if model.prune is None else int(model.prune[row])
+                if row >= 0:
+                    out.append(model.nwords + row)
+            n += 1
+    return out
+
+
 def test_every_word_has_fasttexts_rows(predictor: lid.Predictor):
     words = [w for t in TEXTS for w in t.split() if w != "</s>" and not w.startswith("__label__")]
     words += ["the", "<", "é", "日", "😀😀", "a" * 40]  # (labels and </s> are no words: `predict` leaves them)
     ids, lengths = lid.ngram_ids(predictor.model, words)
-    model = language._model()
     at = np.concatenate([[0], np.cumsum(lengths)])
+    assert any(w in predictor.model.words for w in words) and len(ids) > 2 * len(words)
     for i, word in enumerate(words):
-        assert ids[at[i] : at[i + 1]].tolist() == list(model.f.getSubwords(word, "strict")[1]), word
+        assert ids[at[i] : at[i + 1]].tolist() == fasttext_subwords(predictor.model, word), word
 
 
 def test_sure_predictions_are_fasttexts(predictor: lid.Predictor):
