@@ -1,7 +1,7 @@
 """Published shards kept in the work folder: with a kept work folder, a Parquet shard whose rows did not
-change is taken from there (a hard link, not encoded again), one that changed is written, and the
+change is taken from there (copied, not encoded again), one that changed is written, and the
 output is byte for byte a full build's; kept files that are not what their record says, or whose rows
-are not the build's, are written anew."""
+are not the build's, are written anew. Kept files and a version's files never share an inode."""
 
 from __future__ import annotations
 
@@ -39,13 +39,22 @@ def _files(out: Path) -> dict[str, bytes]:
     return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
 
 
-def _kept(work: Path) -> set[tuple[int, int]]:
-    return {(p.stat().st_dev, p.stat().st_ino) for p in (work / FOLDER).glob("*.parquet")}
+def _kept(work: Path) -> dict[str, tuple[int, int]]:
+    """The work folder's kept shards, by name, with the identity of the file each name is now."""
+    return {p.name: (p.stat().st_dev, p.stat().st_ino) for p in (work / FOLDER).glob("*.parquet")}
 
 
-def _taken(out: Path, kept: set[tuple[int, int]]) -> set[str]:
-    """The version's Parquet shards that are files the work folder kept before its build (same inode)."""
-    return {p.relative_to(out).as_posix() for p in out.rglob("*.parquet") if (p.stat().st_dev, p.stat().st_ino) in kept}
+def _taken(work: Path, before: dict[str, tuple[int, int]]) -> set[str]:
+    """The kept shards a build took: a shard the build writes is kept anew (a new file under its
+    name), one it takes stays the file it was."""
+    return {name for name, inode in _kept(work).items() if before.get(name) == inode}
+
+
+def _unshared(*folders: Path) -> None:
+    """No Parquet file under `folders` is a hard link: a version's files are its own."""
+    for folder in folders:
+        for path in folder.rglob("*.parquet"):
+            assert path.stat().st_nlink == 1, path
 
 
 def _same_as_full(project: Path, tmp_path: Path, out: Path, name: str) -> None:
@@ -73,15 +82,41 @@ def test_unchanged_shards_are_taken_from_the_work_folder_and_the_bytes_are_a_ful
     before = _kept(work)
     again = _build(grown, tmp_path / "again", work)
     _same_as_full(grown, tmp_path, again, change)
-    taken = _taken(again, before)
-    assert any(t.startswith("documents/") for t in taken) and any(t.startswith("paragraphs/") for t in taken)
+    taken = _taken(work, before)
+    assert any(t.startswith("documents-") for t in taken) and any(t.startswith("paragraphs-") for t in taken)
     assert len(taken) < len(shards)  # the shards holding the change were written
     kept = sorted(p.name for p in (work / FOLDER).iterdir())
     assert len(kept) == 2 * len(list(again.rglob("*.parquet")))  # this build's shards only, and their records
     before = _kept(work)
-    assert _taken(_build(grown, tmp_path / "third", work), before) == {
-        p.relative_to(again).as_posix() for p in again.rglob("*.parquet")
-    }  # nothing changed: every shard taken
+    third = _build(grown, tmp_path / "third", work)
+    assert len(_taken(work, before)) == len(list(third.rglob("*.parquet")))  # nothing changed: every shard taken
+    assert _files(third) == _files(again)
+    _unshared(first, again, third, work / FOLDER)
+
+
+def test_a_kept_shard_written_in_place_changes_no_version(grown: Path, tmp_path: Path):
+    """Whoever can write the work folder cannot reach a published version's bytes through it, nor make a
+    file of theirs a version's by planting it there."""
+    work = tmp_path / "work"
+    first = _build(grown, tmp_path / "first", work)
+    published = _files(first)
+    for path in (work / FOLDER).glob("*.parquet"):
+        with path.open("r+b") as f:  # in place: the same inode
+            f.seek(path.stat().st_size // 2)
+            f.write(b"\xff" * 16)
+    assert _files(first) == published
+    again = _build(grown, tmp_path / "again", work)
+    assert _files(again) == published  # nothing taken from the damaged files, and the same rows
+    outside = tmp_path / "outside.parquet"  # someone else's file, planted with the right bytes
+    kept = next((work / FOLDER).glob("documents-*.parquet"))
+    outside.write_bytes(kept.read_bytes())
+    kept.unlink()
+    os.link(outside, kept)
+    third = _build(grown, tmp_path / "third", work)
+    with outside.open("r+b") as f:
+        f.write(b"\0" * 16)
+    assert _files(third) == published
+    _unshared(first, again, third)
 
 
 def _flip_a_byte(path: Path, record: dict, kept: dict[Path, bytes]) -> None:
@@ -126,8 +161,8 @@ def test_a_kept_shard_that_is_not_what_it_should_be_is_written_anew(grown: Path,
     before = _kept(work)
     again = _build(grown, tmp_path / "again", work)
     _same_as_full(grown, tmp_path, again, "tampered")
-    assert not _taken(again, before)  # every shard written anew
-    assert _taken(again, _kept(work)) == {p.relative_to(again).as_posix() for p in again.rglob("*.parquet")}  # kept
+    assert not _taken(work, before)  # every shard written anew, and kept anew
+    assert len(_kept(work)) == len(list(again.rglob("*.parquet")))
     for path in (work / FOLDER).glob("*.parquet"):
         record = json.loads(path.with_suffix(".json").read_text())
         assert record["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()

@@ -1,8 +1,10 @@
 """Parquet shards kept in the work folder, so that a build whose shard has the same rows as one the
 last build wrote (the same fingerprint, `pipeline.prints`) takes that file instead of writing it.
 
-`published/TABLE-PRINT.parquet` is a hard link to the file the build wrote into its version folder
-(no second copy), and `TABLE-PRINT.json` its size, sha256 and rows. Everything here is read as
+`published/TABLE-PRINT.parquet` is a copy of a file the build wrote into its version folder, and
+`TABLE-PRINT.json` its size, sha256 and rows. Copies, never hard links, both ways: a linked file would
+let whoever can write the work folder change a published version's bytes in place, and a file linked
+into the work folder from elsewhere become a version's file. Everything here is read as
 hostile: a kept file is taken only when it is a plain file of the recorded size and sha256, holds
 the row groups and schema the plan wants, and its rows read back as those the build makes (which
 the Hugging Face files are written from anyway); anything else is written anew.
@@ -14,7 +16,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import stat
 from itertools import pairwise
 from pathlib import Path
@@ -23,7 +24,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .checksums import Written, feed
+from .checksums import Written
 
 FOLDER = "published"
 MAX_RECORD_BYTES = 4096
@@ -62,47 +63,34 @@ class KeptShards:
         return self.folder / f"{self.table}-{print_}.{suffix}"
 
     def reuse(self, print_: str, dest: Path, cuts: list[int], schema: pa.Schema, whole: Any) -> Taken | None:
-        """The kept shard `print_` linked (or copied) to `dest` when it is a plain file of the recorded
+        """The kept shard `print_` copied to `dest` when it is a plain file of the recorded
         size, sha256 and rows, with `schema` and the row groups of `cuts`: its facts, and a copy of
         the digest `whole` fed its bytes. None otherwise (`dest` then does not exist). Its rows are
         still to be compared with those the build makes (`Taken.same`)."""
         record = self._record(print_)
-        if record is None or not _plain(self._path(print_, "parquet"), record["size"]):
+        if record is None:
             return None
-        try:
-            os.link(self._path(print_, "parquet"), dest)
-        except OSError:
-            try:
-                shutil.copyfile(self._path(print_, "parquet"), dest)
-            except OSError:
-                dest.unlink(missing_ok=True)
-                return None
         mine, theirs = hashlib.sha256(), whole.copy()
         rows = [hi - lo for lo, hi in pairwise(cuts) if hi > lo]
         if (
-            not _plain(dest, record["size"])
-            or feed(dest, mine, theirs) != record["size"]
+            not _copy(self._path(print_, "parquet"), dest, record["size"], mine, theirs)
             or mine.hexdigest() != record["sha256"]
             or record["rows"] != cuts[-1] - cuts[0]
             or not _laid_out(dest, schema, rows)
         ):
-            dest.unlink()
+            dest.unlink(missing_ok=True)
             return None
         return Taken(Written(dest, record["size"], record["sha256"], cuts[-1] - cuts[0]), theirs)
 
     def keep(self, print_: str, done: Written) -> None:
-        """Keep the shard just placed in the version folder (a hard link), unless it already is."""
-        record, kept = self._record(print_), self._path(print_, "parquet")
-        if record == {"size": done.size, "sha256": done.sha256, "rows": done.rows} and _same_file(kept, done.path):
-            return  # taken from here by this build
+        """Keep a copy of the shard this build wrote into the version folder."""
+        record = {"size": done.size, "sha256": done.sha256, "rows": done.rows}
         tmp = self._path(print_, "tmp")
         tmp.unlink(missing_ok=True)
-        try:
-            os.link(done.path, tmp)  # no link (another file system): not kept, never copied
-        except OSError:
+        if not _copy(done.path, tmp, done.size):
+            tmp.unlink(missing_ok=True)
             return
         tmp.replace(self._path(print_, "parquet"))
-        record = {"size": done.size, "sha256": done.sha256, "rows": done.rows}
         tmp.write_text(json.dumps(record), encoding="utf-8")
         tmp.replace(self._path(print_, "json"))
 
@@ -153,9 +141,30 @@ def _laid_out(path: Path, schema: pa.Schema, rows: list[int]) -> bool:
         return False
 
 
-def _same_file(a: Path, b: Path) -> bool:
+def _copy(source: Path, dest: Path, size: int, *digests: Any) -> bool:
+    """Copy the regular file `source`, which must hold exactly `size` bytes, to the new file `dest`,
+    feeding each digest its bytes. False (`dest` possibly part-written) when `source` is not a regular
+    file of that size, or changes size while read: at most `size` + 1 bytes are ever read."""
     try:
-        x, y = os.lstat(a), os.lstat(b)
+        fd = os.open(source, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
         return False
-    return (x.st_dev, x.st_ino) == (y.st_dev, y.st_ino)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size != size:
+            return False
+        with open(os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644), "wb") as out:
+            left = size
+            while left:
+                block = os.read(fd, min(left, 1 << 20))
+                if not block:
+                    return False
+                for digest in digests:
+                    digest.update(block)
+                out.write(block)
+                left -= len(block)
+            return not os.read(fd, 1)
+    except OSError:
+        return False
+    finally:
+        os.close(fd)

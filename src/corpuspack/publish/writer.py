@@ -111,9 +111,9 @@ def _reusing(
             if same:
                 shards.append(taken.done)
                 whole = taken.whole
-            else:
-                path.unlink()
-                shards.append(written(path, write_parquet_shard(path, plan_.parquet_schema, cuts, batch), whole))
+                continue  # the kept copy stays as it is
+            path.unlink()
+            shards.append(written(path, write_parquet_shard(path, plan_.parquet_schema, cuts, batch), whole))
         else:
             shards.append(written(path, write_parquet_shard(path, plan_.parquet_schema, cuts, batch, also), whole))
         shelf.keep(prints[index], shards[-1])
