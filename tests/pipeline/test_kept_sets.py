@@ -88,3 +88,16 @@ def test_kept_sets_spare_making_them_again_and_unsound_ones_are_made_again(plant
         ):
             made, held = pa.ipc.open_file(a).read_all(), pa.ipc.open_file(b).read_all()
         assert made.column("shingles").equals(held.column("shingles"))
+
+
+def test_a_chunk_that_gained_no_sets_keeps_its_file_untouched(planted: Path, tmp_path: Path):
+    work = tmp_path / "work"
+    config = load_config(planted)
+    first = build(out=tmp_path / "first", work=work, config=config, workers=2, tuning=TUNING).out
+    files = {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in (work / kept_sets.FOLDER).iterdir()}
+    assert files
+    again = build(out=tmp_path / "again", work=work, config=config, workers=2, tuning=TUNING).out
+    assert {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in (work / kept_sets.FOLDER).iterdir()} == files
+    for path in first.rglob("*"):
+        if path.is_file():
+            assert path.read_bytes() == (again / path.relative_to(first)).read_bytes(), path

@@ -71,13 +71,15 @@ def join(spill: Spill, folder: Path, chunks: list[tuple[int, np.ndarray]]) -> No
         start, path = spill.chunk_start(chunk), sets_path(folder, chunk)
         kept = load(spill, chunk)
         parts = [] if kept is None else [_renumbered(kept, start)]
-        if path.exists():
+        made = path.exists()
+        if made:
             with pa.memory_map(str(path), "r") as source:
                 parts.append(pa.ipc.open_file(source).read_all())
         table = pa.concat_tables(parts).sort_by("row") if parts else SETS.empty_table()
         if kept is not None:
             _write(table, path)
-        _write(_renumbered(table, -start), kept_path(spill.folder, spill.keys[chunk]))
+        if made or kept is None:  # a chunk that gained no sets keeps its file as it is
+            _write(_renumbered(table, -start), kept_path(spill.folder, spill.keys[chunk]))
     wanted = {kept_path(spill.folder, key).name for key in spill.keys}
     for entry in os.scandir(spill.folder / FOLDER):
         if entry.name not in wanted and entry.name.startswith("shingles-") and entry.is_file(follow_symlinks=False):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from itertools import pairwise
+from typing import NamedTuple
 
 import numpy as np
 import pyarrow as pa
@@ -25,11 +26,20 @@ PRINT_FORMAT = 1
 
 def shard_prints(assembly: Assembly, table: str, groups: list[list[int]], output_format: int) -> list[str]:
     """The fingerprint (sha256 hex) of each shard of `table`, cut into the row groups `groups`."""
-    keys = np.frombuffer(b"".join(bytes.fromhex(k) for k in assembly.spill.keys), dtype=np.uint8).reshape(-1, 16)
-    return [_print(assembly, table, cuts, output_format, keys) for cuts in groups]
+    spill = assembly.spill
+    keys = np.frombuffer(b"".join(bytes.fromhex(k) for k in spill.keys), dtype=np.uint8).reshape(-1, 16)
+    chunks = _Chunks(keys, np.array([spill.chunk_start(c) for c in range(spill.chunks)], dtype=np.int64))
+    return [_print(assembly, table, cuts, output_format, chunks) for cuts in groups]
 
 
-def _print(assembly: Assembly, table: str, cuts: list[int], output_format: int, keys: np.ndarray) -> str:
+class _Chunks(NamedTuple):
+    """The spill's chunk keys (16 bytes a row) and each chunk's first spill row, made once per table."""
+
+    keys: np.ndarray
+    starts: np.ndarray
+
+
+def _print(assembly: Assembly, table: str, cuts: list[int], output_format: int, chunks: _Chunks) -> str:
     head = {
         "print": PRINT_FORMAT,
         "corpuspack": __version__,
@@ -43,7 +53,7 @@ def _print(assembly: Assembly, table: str, cuts: list[int], output_format: int, 
     order, ledger = assembly.order, assembly.ledger
     if table == "documents":
         ranks = assembly.published[lo:hi]
-        parts = [_names(assembly, order.rows[order.doc_start[ranks]], keys)]  # a document: its first paragraph
+        parts = [_names(assembly, order.rows[order.doc_start[ranks]], chunks)]  # a document: its first paragraph
         if len(ranks):
             first, last = int(order.doc_start[ranks[0]]), int(order.doc_start[ranks[-1] + 1])
             parts += [ledger.kept[first:last], order.doc_start[ranks + 1] - order.doc_start[ranks]]
@@ -52,10 +62,10 @@ def _print(assembly: Assembly, table: str, cuts: list[int], output_format: int, 
         safe = np.where(dup >= 0, dup, 0)
         dup_index = np.where(dup >= 0, safe - order.doc_start[order.doc_rank[safe]], -1) if len(dup) else dup
         parts = [
-            _names(assembly, order.rows[lo:hi], keys),
+            _names(assembly, order.rows[lo:hi], chunks),
             np.arange(lo, hi) - order.doc_start[order.doc_rank[lo:hi]],  # paragraph_index
             ledger.reason[lo:hi],
-            np.where((dup >= 0)[:, None], _names(assembly, order.rows[safe], keys), 0),
+            np.where((dup >= 0)[:, None], _names(assembly, order.rows[safe], chunks), 0),
             dup_index,
             ledger.similarity(lo, hi),
             ledger.cluster[lo:hi],
@@ -66,11 +76,10 @@ def _print(assembly: Assembly, table: str, cuts: list[int], output_format: int, 
     return digest.hexdigest()
 
 
-def _names(assembly: Assembly, rows: np.ndarray, keys: np.ndarray) -> np.ndarray:
+def _names(assembly: Assembly, rows: np.ndarray, chunks: _Chunks) -> np.ndarray:
     """Each spill row as 24 bytes: its chunk's key (16) and its row in that chunk (8)."""
     if len(rows) == 0:
         return np.zeros((0, 24), dtype=np.uint8)
     chunk = assembly.spill.chunk_of(rows)
-    starts = np.array([assembly.spill.chunk_start(c) for c in range(assembly.spill.chunks)], dtype=np.int64)
-    local = (rows - starts[chunk]).astype("<i8").view(np.uint8).reshape(-1, 8)
-    return np.concatenate([keys[chunk], local], axis=1)
+    local = (rows - chunks.starts[chunk]).astype("<i8").view(np.uint8).reshape(-1, 8)
+    return np.concatenate([chunks.keys[chunk], local], axis=1)
