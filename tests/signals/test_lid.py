@@ -119,6 +119,23 @@ def test_sure_predictions_are_fasttexts(predictor: lid.Predictor):
     assert not sure[TEXTS.index("long " * 500)]
 
 
+def test_a_full_word_cache_is_forgotten_without_losing_the_words_in_hand(
+    predictor: lid.Predictor, monkeypatch: pytest.MonkeyPatch
+):
+    """Texts whose words were partly met before, arriving when the cache is full: every word of them
+    is learned again after forgetting (a million-document build once stopped here on a KeyError)."""
+    monkeypatch.setattr(lid, "MAX_CACHED_WORDS", 12)
+    fresh, expected = lid.Predictor(predictor.model), predictor.predict(TEXTS[:6])
+    first = fresh.predict(TEXTS[:2])
+    for texts in (TEXTS[:6], TEXTS[1:3], TEXTS[:6]):
+        got = fresh.predict(texts)
+        want = expected if texts == TEXTS[:6] else predictor.predict(texts)
+        for a, b in zip(got, want, strict=True):
+            assert a.tolist() == b.tolist()
+    assert all(a.tolist() == b.tolist() for a, b in zip(first, predictor.predict(TEXTS[:2]), strict=True))
+    assert len(fresh.known) <= len({w for t in TEXTS[:6] for w in t.split(" ") if w})
+
+
 def test_detect_is_unchanged():
     texts = [*TEXTS, "", "   "]
     assert language.detect(texts) == fasttext(texts)

@@ -97,8 +97,6 @@ class Predictor:
         self.lengths = np.zeros(0, dtype=np.int64)
 
     def _learn(self, words: list[str]) -> None:
-        if len(self.known) + len(words) > MAX_CACHED_WORDS:
-            self._forget()
         ids, lengths = ngram_ids(self.model, words)
         if self.used + len(ids) > len(self.ids):
             grown = np.zeros(max(2 * len(self.ids), self.used + len(ids)), dtype=np.int32)
@@ -126,7 +124,11 @@ class Predictor:
                 split = [w for w in split if w]
             words.extend(split)
             per_text[i] = len(split)
-        new = list(filterfalse(self.known.__contains__, dict.fromkeys(words)))
+        distinct = dict.fromkeys(words)
+        new = list(filterfalse(self.known.__contains__, distinct))
+        if len(self.known) + len(new) > MAX_CACHED_WORDS:  # forget all, then learn every word of these texts
+            self._forget()
+            new = list(distinct)
         if new:
             try:
                 self._learn(new)
