@@ -128,3 +128,16 @@ def test_the_quick_way_takes_tidy_text_with_wrapped_paragraphs_and_single_blank_
         numbers[4]
     for untidy in ("\n\n\n", "\n\n\n\n", "\n \n", " \n", "\n ", "  ", "\t", "\xa0", "E\u0301"):
         assert _tidy_split(text.replace("\n\nÉté", untidy + "Été"), 1) is None, repr(untidy)
+
+
+def test_the_quick_way_takes_latin1_text_by_its_bytes_and_leaves_what_is_unprintable_or_loose():
+    text = "Été à Noël, ça\nva.\n\nÀ bientôt ÿ ¡ « »."
+    assert tuple(map(list, _tidy_split(text, 1))) == ([1, 4], ["Été à Noël, ça va.", "À bientôt ÿ ¡ « »."])
+    for untidy in ("\xa0", "\x85", "\xad", "\x01", "\x7f", "\x9f", "\t", "  ", " \n", "\n "):
+        changed = text.replace("Noël,", "Noël," + untidy)
+        assert _tidy_split(changed, 1) is None, repr(untidy)
+        assert list(text_blocks(changed)) == reference_blocks(changed)
+    # A character from U+0100 on takes the other way, with the same result.
+    wider = text.replace("Noël", "Noël ő")
+    numbers, blocks = _tidy_split(wider, 1)
+    assert list(zip(numbers, blocks, strict=True)) == reference_blocks(wider)

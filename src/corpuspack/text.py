@@ -79,7 +79,12 @@ def _tidy_split(text: str, first_line: int) -> tuple[Sequence[int], list[str]] |
     if body.isascii():
         if "\t" in body or "\x0b" in body or "\x0c" in body or "\x1c" in body or "\x1d" in body:
             return None
-        if "\x1e" in body or "\x1f" in body or _loose_spaces(body):
+        if "\x1e" in body or "\x1f" in body or _loose_spaces(body.encode("ascii")):
+            return None
+    elif (latin := _latin1(body)) is not None:
+        # Every character under U+0100: NFC, and printable unless a control, U+00A0 or U+00AD,
+        # so its bytes are checked as ASCII's are (no Python per block or per character).
+        if latin.translate(None, _LATIN1_PRINTABLE) or _loose_spaces(latin):  # what is left is unprintable
             return None
     elif any(map(str.endswith, blocks, _SPACE)) or any(map(str.__contains__, blocks, _TWO_SPACES)):
         return None  # a space at the end of a block, beside a line break or beside another
@@ -88,10 +93,23 @@ def _tidy_split(text: str, first_line: int) -> tuple[Sequence[int], list[str]] |
     return _Lines(parts, first_line + len(text) - len(text.lstrip("\n"))), blocks
 
 
-def _loose_spaces(body: str) -> bool:
-    """Whether ASCII `body` holds a space beside another or beside a line break (over its bytes with
-    numpy: searching a text for two spaces costs twice as much, spaces being everywhere)."""
-    codes = np.frombuffer(body.encode("ascii"), np.uint8)
+def _latin1(body: str) -> bytes | None:
+    """`body`'s Latin-1 bytes (one per character: a copy when Python holds it so), or None when a
+    character is from U+0100 on."""
+    try:
+        return body.encode("latin-1")
+    except UnicodeEncodeError:
+        return None
+
+
+# Latin-1 bytes of printable characters, and the line break (blocks are split at it).
+_LATIN1_PRINTABLE = bytes(c for c in range(256) if chr(c).isprintable() or c == 10)
+
+
+def _loose_spaces(body: bytes) -> bool:
+    """Whether `body` (ASCII or Latin-1 bytes) holds a space beside another or beside a line break
+    (with numpy: searching a text for two spaces costs twice as much, spaces being everywhere)."""
+    codes = np.frombuffer(body, np.uint8)
     space = codes == 32
     gap = codes == 10
     gap |= space

@@ -15,7 +15,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from corpuspack.dedup.keys import _latin_fold_table, key_text, key_texts, key_words, word_hashes
+from corpuspack.dedup.keys import (
+    _ASCII_TABLES,
+    _latin1_tables,
+    _latin_fold_table,
+    key_text,
+    key_texts,
+    key_words,
+    word_hashes,
+)
+from corpuspack.dedup.latinfold import fold_latin, latin1_keys, latin1_only
 
 FUZZ = int(os.environ.get("CORPUSPACK_FUZZ_EXAMPLES", "0") or 0)
 EXAMPLES = settings(
@@ -55,9 +64,13 @@ characters = st.one_of(
 # Accented Latin, most of it folding to one ASCII letter (taken byte by byte), some not (ß, ł, ı,
 # ŉ, a letter followed by a combining mark).
 LATIN = "aZ09 .,'éÉàçñÅőŐšŠžčĆÿıİſłßŉĳ\u0301\u0308"
+# Latin-1 alone (a batch of it folds from its strings' bytes): letters that fold, and what does not
+# (ß, æ, ø, Ð, þ, ×, «, ª, ², ¼, the no-break space, the soft hyphen, C1 controls, ¨).
+LATIN1 = "aZ09 .,'éÉàçñÅÿüÖßæøÐþ×«ª²¼\xa0\xad\x85¨"
 paragraph = st.one_of(
     st.text(characters, max_size=40),
     st.text(st.sampled_from(LATIN), max_size=40),
+    st.text(st.sampled_from(LATIN1), max_size=40),
     st.lists(st.text(characters, min_size=1, max_size=8), max_size=8).map(" ".join),
     st.text(st.sampled_from("abc ABC,.1"), max_size=20),  # ASCII paragraphs, mixed into a batch
 )
@@ -85,6 +98,9 @@ def test_key_words_of_a_batch_equal_the_words_of_each_paragraphs_key_text(rules:
         assert np.array_equal(hashes[offsets[i] : offsets[i + 1]], alone)
     same, same_offsets = word_hashes(key_texts(batch, rules))
     assert np.array_equal(hashes, same) and np.array_equal(offsets, same_offsets)
+    # Given the strings too (Latin-1 text folds from them), the same words.
+    given, given_offsets = key_words(pa.array(batch, pa.large_string()), rules, strings=batch)
+    assert np.array_equal(hashes, given) and np.array_equal(offsets, given_offsets)
 
 
 @pytest.mark.parametrize(
@@ -104,6 +120,21 @@ def test_batch_words_of_known_paragraphs(text: str, words: list[str]):
     assert keys == [key_text(t).decode("utf-8") for t in batch]
     hashes, offsets = key_words(batch)
     assert offsets[1] == len(words) and np.array_equal(hashes, word_hashes(key_texts(batch))[0])
+
+
+@EXAMPLES
+@given(batch=st.lists(st.text(st.sampled_from(LATIN1), max_size=40), min_size=1, max_size=12))
+def test_latin1_batches_fold_from_their_strings_as_from_their_utf8(batch: list[str]):
+    texts = pa.array(batch, pa.large_string())
+    expected = [key_text(t).decode("utf-8") for t in batch]
+    eligible, keys = latin1_keys(batch, *_latin1_tables())
+    same_eligible, same_keys = fold_latin(texts, _latin_fold_table(), _ASCII_TABLES[2])
+    assert np.array_equal(eligible, same_eligible)
+    taken = [k for k, ok in zip(keys.to_pylist(), eligible, strict=True) if ok]
+    assert taken == [k for k, ok in zip(expected, eligible, strict=True) if ok]
+    assert taken == [k for k, ok in zip(same_keys.to_pylist(), eligible, strict=True) if ok]
+    assert latin1_keys([*batch, "ő"], *_latin1_tables()) is None  # a character from U+0100 on
+    assert latin1_only(texts) and not latin1_only(pa.array([*batch, "ő"], pa.large_string()))
 
 
 def test_the_byte_fold_takes_exactly_the_letters_that_fold_to_one_ascii_letter():

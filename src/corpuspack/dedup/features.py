@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pyarrow as pa
 
@@ -26,9 +28,12 @@ def feature_schema(config: DedupConfig) -> pa.Schema:
     return pa.schema(fields)
 
 
-def paragraph_words(texts: pa.Array, config: DedupConfig) -> tuple[np.ndarray, np.ndarray]:
-    """The hashes of the paragraphs' key-text words and each paragraph's first (`keys.word_hashes`)."""
-    return key_words(texts, config.rules)
+def paragraph_words(
+    texts: pa.Array, config: DedupConfig, strings: Sequence[str] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The hashes of the paragraphs' key-text words and each paragraph's first (`keys.word_hashes`);
+    `strings`: the same paragraphs as Python strings, when at hand."""
+    return key_words(texts, config.rules, strings)
 
 
 def paragraph_features(

@@ -31,7 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import xxhash
 
-from .latinfold import fold_latin, fold_table
+from .latinfold import fold_latin, fold_table, latin1_keys, latin1_only, latin1_table
 from .minhash import fmix64
 from .wordwise import Tokens, key_texts_of, scatter, tokens_of, words_of
 
@@ -149,9 +149,12 @@ def key_texts(texts: pa.Array | Sequence[str], rules: int = RULES) -> pa.Array:
     return pc.utf8_trim(keys, " ")
 
 
-def key_words(texts: pa.Array | Sequence[str], rules: int = RULES) -> tuple[np.ndarray, np.ndarray]:
+def key_words(
+    texts: pa.Array | Sequence[str], rules: int = RULES, strings: Sequence[str] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """`word_hashes(key_texts(texts, rules))`; a batch with text that is not ASCII is cut into
-    tokens once for both (`wordwise`)."""
+    tokens once for both (`wordwise`). `strings`: the same paragraphs as Python strings, when at
+    hand (Latin-1 text folds faster from them)."""
     if not isinstance(texts, pa.Array):
         texts = pa.array(texts, pa.large_string())
     elif texts.type != pa.large_string():
@@ -159,16 +162,18 @@ def key_words(texts: pa.Array | Sequence[str], rules: int = RULES) -> tuple[np.n
     if len(texts) == 0 or pc.all(pc.string_is_ascii(texts)).as_py():
         return word_hashes(key_texts(texts, rules))
     if rules == 2:
-        keys = _latin_or_tokens(texts, most=True)
+        keys = _latin_or_tokens(texts, most=True, strings=strings)
         if keys is not None:
             return word_hashes(keys)
     return words_of(_tokens(texts, rules, spaces=False), hash_strings)
 
 
-def _latin_or_tokens(texts: pa.Array, most: bool = False) -> pa.Array | None:
+def _latin_or_tokens(texts: pa.Array, most: bool = False, strings: Sequence[str] | None = None) -> pa.Array | None:
     """Rules-2 key texts: accented Latin byte by byte (`latinfold`), the other paragraphs token by
     token; with `most`, None unless most of the batch is accented Latin."""
-    folded = fold_latin(texts, _latin_fold_table(), _ASCII_TABLES[2], 0.5 if most else 0.0)
+    folded = latin1_keys(strings, *_latin1_tables()) if strings is not None and latin1_only(texts) else None
+    if folded is None:
+        folded = fold_latin(texts, _latin_fold_table(), _ASCII_TABLES[2], 0.5 if most else 0.0)
     if folded is None:
         return None
     foldable, keys = folded
@@ -183,6 +188,11 @@ def _latin_or_tokens(texts: pa.Array, most: bool = False) -> pa.Array | None:
 @functools.cache
 def _latin_fold_table() -> np.ndarray:
     return fold_table(_DIACRITICS)
+
+
+@functools.cache
+def _latin1_tables() -> tuple[bytes, bytes]:
+    return latin1_table(_latin_fold_table(), _ASCII_TABLES[2])
 
 
 def _tokens(texts: pa.Array, rules: int, spaces: bool = True) -> Tokens:

@@ -6,12 +6,17 @@ whose every non-ASCII character is such a letter folds to ASCII, so its key text
 table's output (`keys.key_text`'s first branch) once each letter is replaced by its ASCII letter:
 a numpy pass over the batch's bytes, no Python per paragraph or per word. Any other character in
 a paragraph (a mark, ß, æ, ł, another script) sends it the general way (`wordwise`).
+
+When the batch's Python strings are at hand and every character is under U+0100 (Latin-1: one
+byte per character), the same letters fold by one `bytes.translate` of the batch's Latin-1 bytes,
+no lead byte to find or delete (`latin1_keys`).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 
 import numpy as np
 import pyarrow as pa
@@ -63,4 +68,45 @@ def fold_latin(
     translated = buffer.translate(ascii_table, b"\xc3\xc4\xc5")  # ASCII only: the rest became spaces
     folded_ends = ends - np.searchsorted(good, ends)  # each paragraph loses one byte per letter
     keys = pa.LargeStringArray.from_buffers(len(texts), pa.py_buffer(folded_ends), pa.py_buffer(translated))
+    return eligible, pc.utf8_trim(keys, " ")
+
+
+def latin1_table(fold: np.ndarray, ascii_table: bytes) -> tuple[bytes, bytes]:
+    """(the key-text byte of each Latin-1 byte: `ascii_table`'s for ASCII, a foldable letter's ASCII
+    letter (`fold`, from U+00C0), a space for any other; the bytes of ASCII and foldable letters)."""
+    table, ok = bytearray(ascii_table), bytearray(range(128))
+    for code in range(0x80, 0x100):
+        lead, second = chr(code).encode("utf-8")
+        letter = int(fold[(lead - _FIRST_LEAD) * 64 + (second & 0x3F)]) if lead >= _FIRST_LEAD else 0
+        table[code] = letter or ord(" ")
+        if letter:
+            ok.append(code)
+    return bytes(table), bytes(ok)
+
+
+def latin1_only(texts: pa.Array) -> bool:
+    """Whether every character of (large_string) `texts` is under U+0100: no UTF-8 byte from C4 on
+    (one pass over the bytes, where a failed Latin-1 encoding would first join every string)."""
+    _, offsets, data = texts.buffers()
+    ends = np.frombuffer(offsets, dtype=np.int64)[texts.offset : texts.offset + len(texts) + 1]
+    raw = np.frombuffer(data, dtype=np.uint8)[ends[0] : ends[-1]] if data is not None else np.zeros(0, np.uint8)
+    return int(raw.max(initial=0)) < 0xC4
+
+
+def latin1_keys(strings: Sequence[str], table: bytes, ok: bytes) -> tuple[np.ndarray, pa.Array] | None:
+    """`fold_latin`'s (eligible, key texts) of `strings` (`latin1_table`'s `table` and `ok`), or None
+    when a character is from U+0100 on. Taken whole, a batch of Latin-1 strings is one copy."""
+    try:
+        latin = "".join(strings).encode("latin-1")
+    except UnicodeEncodeError:
+        return None
+    ends = np.zeros(len(strings) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, strings), dtype=np.int64, count=len(strings)), out=ends[1:])
+    eligible = np.ones(len(strings), dtype=bool)
+    if latin.translate(None, ok):  # a character that is not ASCII nor a foldable letter: where
+        other = np.ones(256, dtype=bool)
+        other[np.frombuffer(ok, np.uint8)] = False
+        others = np.flatnonzero(other[np.frombuffer(latin, np.uint8)])
+        eligible[np.searchsorted(ends, others, side="right") - 1] = False
+    keys = pa.LargeStringArray.from_buffers(len(strings), pa.py_buffer(ends), pa.py_buffer(latin.translate(table)))
     return eligible, pc.utf8_trim(keys, " ")

@@ -245,7 +245,7 @@ def process_chunk(
     counts = [len(d.paragraphs) for d in docs]
     paragraphs = [p for d in docs for p in d.paragraphs]
     texts = pa.array(paragraphs, pa.large_string())
-    words = paragraph_words(texts, config.dedup)  # for dedup's features and the signals' 5-grams
+    words = paragraph_words(texts, config.dedup, paragraphs)  # for dedup's features and the signals' 5-grams
     measured, filtered = document_signals(docs, texts, counts, config, words)
     columns.update(measured, filtered=pa.array(filtered, pa.string()))
     doc_table = pa.table(columns, schema=DOCUMENT_SPILL)
