@@ -21,7 +21,8 @@ import pytest
 from conftest import REPO, run_cli
 
 from corpuspack import build, load_config
-from corpuspack.dedup.ledger import KeyColumns, document_copies
+from corpuspack.dedup.grouping import most_repeated_keys
+from corpuspack.dedup.ledger import BOILERPLATE, EXACT, KeyColumns, decide, document_copies
 from corpuspack.engines.local import LocalEngine
 from corpuspack.errors import ConfigError
 from corpuspack.pipeline import workdir
@@ -206,14 +207,14 @@ def test_ray_engine_reads_and_writes_urls(local_ray: Path, generated: Path):
         fs.rm("/ray-test", recursive=True)
 
 
-def _spill(folder: Path, chunks: int, docs: int, rng: np.random.Generator) -> Spill:
+def _spill(folder: Path, chunks: int, docs: int, rng: np.random.Generator, distinct: int = 1 << 40) -> Spill:
     """Spill files of `chunks` chunks of `docs` documents each (ids shuffled, so spill order is not
-    id order): exact keys only, a tenth of the paragraphs boilerplate by pattern and one document
-    in twenty a copy of another's keys, with boilerplate of its own between them."""
+    id order): exact keys only (drawn from `distinct` values), a tenth of the paragraphs boilerplate
+    by pattern and one document in twenty a copy of another's keys, with boilerplate of its own between them."""
     keys = []
     for c in range(chunks):
         counts = rng.integers(1, 12, docs)
-        key = rng.integers(1, 1 << 40, int(counts.sum()), dtype=np.uint64)
+        key = rng.integers(1, distinct, int(counts.sum()), dtype=np.uint64)
         starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
         pattern = rng.random(len(key)) < 0.1
         for d in np.flatnonzero(rng.random(docs) < 0.05):  # a copy of the chunk's document 0 or 1
@@ -291,3 +292,29 @@ def test_a_shard_task_is_sent_no_column_of_its_paragraphs(generated: Path, tmp_p
             shard = pickle.loads(sent)
             for lo, hi in itertools.pairwise(cuts):
                 assert shard.batch(table, lo, hi).equals(assembly.batch(table, lo, hi))
+
+
+@pytest.mark.parametrize("rules", [1, 2])
+def test_ray_decides_without_the_key_column_on_the_driver(local_ray: Path, tmp_path: Path, rules: int):
+    """Given no key column (`DedupOps.keys_here`), the Ray engine's decisions, the first boilerplate
+    paragraph of each key, the clusters' keys and the most repeated keys (merged from 3 partitions'
+    tops) are those the local engine makes from the whole column."""
+    spill = _spill(tmp_path, chunks=3, docs=3000, rng=np.random.default_rng(11), distinct=40_000)
+    order = global_order(spill)
+    key, pattern = spill.column("key")[order.rows], spill.column("pattern")[order.rows]
+    config = load_config(tmp_path, engine="ray", near=False, rules=rules)
+    source = np.zeros(len(order.doc_rows), dtype=np.int64) if rules >= 2 else None
+
+    def cols(keys: np.ndarray | None) -> KeyColumns:
+        return KeyColumns(order.doc_rank, keys, pattern, np.ones(len(pattern), dtype=bool), source)
+
+    ops, local = RayDedup(spill, order, config, 3, Tuning()), LocalEngine(1).dedup_ops(spill, order, config)
+    assert not ops.keys_here and local.keys_here
+    got, want = decide(cols(None), config.dedup, ops), decide(cols(key), config.dedup, local)
+    for name in ("reason", "duplicate_of", "cluster", "near", "near_similarity"):
+        assert np.array_equal(getattr(got, name), getattr(want, name)), name
+    assert (want.cluster >= 0).sum() > 1000 and (want.reason == EXACT).sum() > 100
+    boiler = np.flatnonzero(want.reason == BOILERPLATE)
+    assert np.array_equal(ops.boilerplate_firsts(cols(None), boiler), local.boilerplate_firsts(cols(key), boiler))
+    top = most_repeated_keys(key)
+    assert len(top[0]) == 10 and all(np.array_equal(a, b) for a, b in zip(ops.most_repeated(), top, strict=True))

@@ -12,10 +12,10 @@ import pyarrow as pa
 import pytest
 
 from corpuspack import build, load_config
+from corpuspack.dedup.grouping import key_groups
 from corpuspack.engines.forked import Forked, can_fork, split
 from corpuspack.pipeline import assemble
 from corpuspack.publish import manifest
-from corpuspack.stages.dedup import key_groups
 from corpuspack.tuning import Tuning
 
 pytestmark = pytest.mark.skipif(not can_fork(), reason="needs the fork start method")

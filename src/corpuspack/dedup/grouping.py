@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from .minhash import fmix64
 
 INT32_LIMIT = 2**31 - 1
 DIGEST_BLOCK = 1 << 20  # paragraphs hashed at a time by `document_digests`
+TOP_REPEATED = 10  # keys the manifest lists as the most repeated
 
 
 def position_dtype(count: int) -> type[np.signedinteger]:
@@ -127,3 +130,51 @@ def document_digests(
         counts = np.diff(np.concatenate([begin, [n]])).astype(np.uint64)
         digest = fmix64(digest ^ fmix64(counts))
     return ranks, digest
+
+
+def most_repeated_keys(
+    keys: np.ndarray, positions: np.ndarray | None = None, top: int = TOP_REPEATED
+) -> tuple[np.ndarray, np.ndarray]:
+    """(first position, count) of the `top` exact keys that recur most (ties: the earlier first);
+    `keys` at ascending `positions` (0, 1, ... by default), every paragraph of their keys among them."""
+    first, counts = key_groups(keys)
+    return top_repeated(first if positions is None else positions[first], counts, top)
+
+
+def top_repeated(first: np.ndarray, counts: np.ndarray, top: int = TOP_REPEATED) -> tuple[np.ndarray, np.ndarray]:
+    """Of keys' (first position, count), the `top` that recur most (ties: the earlier first): also
+    the top of the whole corpus from its key partitions' tops (a key lies in one partition)."""
+    best = np.lexsort((first, -counts))[:top]
+    best = best[counts[best] > 1]
+    return first[best], counts[best]
+
+
+def key_groups(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(first position, count) of each distinct key."""
+    order = key_order(keys)
+    ordered = keys[order]
+    starts = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]])) if len(keys) else order
+    return order[starts], np.diff(np.append(starts, len(keys)))
+
+
+def cluster_ids(
+    group: np.ndarray, key: np.ndarray | Callable[[np.ndarray], np.ndarray], block: int = 1 << 20
+) -> np.ndarray:
+    """A cluster: every copy and near duplicate of one first paragraph (`group`: its position); its
+    id is that paragraph's key (63 bits, `key`: the keys, or the keys at given positions), -1 when
+    alone. A group holds its first (group[g] == g), so it has others when some x != g names it:
+    found by blocks, no other array of the corpus's length; keys are looked up for the firsts only."""
+    keys_at = key.__getitem__ if isinstance(key, np.ndarray) else key
+    n = len(group)
+    spans = [(lo, min(lo + block, n)) for lo in range(0, n, block)]
+    found = [lo + np.flatnonzero(group[lo:hi] != np.arange(lo, hi)) for lo, hi in spans]
+    others = np.concatenate([np.zeros(0, dtype=np.int64), *found])
+    heads = distinct(group[others])
+    if np.any(group[heads] != heads):  # not groups of first paragraphs: count every group's members
+        size = np.bincount(group, minlength=n)
+        return np.where(size[group] > 1, (keys_at(group) & np.uint64(0x7FFFFFFFFFFFFFFF)).astype(np.int64), -1)
+    cluster = np.full(n, -1, dtype=np.int64)
+    ids = (keys_at(heads) & np.uint64(0x7FFFFFFFFFFFFFFF)).astype(np.int64)
+    cluster[heads] = ids
+    cluster[others] = ids[np.searchsorted(heads, group[others])]
+    return cluster

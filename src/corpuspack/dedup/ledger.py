@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Protocol
 
 import numpy as np
 
 from . import boilerplate, near
-from .grouping import distinct, document_digests, first_of_groups, position_dtype
+from .grouping import cluster_ids, document_digests, first_of_groups, position_dtype
 from .minhash import fmix64
 from .settings import DedupConfig
 
@@ -59,7 +60,7 @@ class KeyColumns:
     """What dedup needs per paragraph, already in global order."""
 
     doc: np.ndarray  # document ordinal (rank of the id), int32 or int64
-    key: np.ndarray  # uint64 exact key
+    key: np.ndarray | None  # uint64 exact key; None where the engine keeps keys elsewhere (`DedupOps.keys_here`)
     pattern: np.ndarray  # bool, matched a boilerplate pattern
     eligible: np.ndarray  # bool, long enough for near-duplicate detection
     doc_source: np.ndarray | None = None  # rules 2: int64 code of each document's source, by rank
@@ -75,6 +76,8 @@ class KeyColumns:
 
 class DedupOps(Protocol):
     """The grouping work of dedup, done by an engine: in this process (numpy) or on a cluster."""
+
+    keys_here = True  # `KeyColumns.key` is given; else the engine reads what it needs of the keys
 
     def exact(self, cols: KeyColumns, min_docs: int) -> Exact:
         """Boilerplate by recurrence and the first copy of every key (`exact_groups`)."""
@@ -92,6 +95,18 @@ class DedupOps(Protocol):
         """(copy, original) document ranks: each document whose paragraphs that are not `boiler`
         (None: `cols.pattern`) equal an earlier one's in order, and the first such (`document_copies`)."""
         return document_copies(cols, cols.pattern if boiler is None else boiler)
+
+    def boilerplate_firsts(self, cols: KeyColumns, boiler: np.ndarray) -> np.ndarray:
+        """Of the boilerplate's ascending positions (`cols.pattern` or recurring), the first of each key."""
+        return boiler[first_of_groups(cols.key[boiler], boiler) == boiler]
+
+    def keys_at(self, cols: KeyColumns, positions: np.ndarray) -> np.ndarray:
+        """The exact keys of the paragraphs at `positions`."""
+        return cols.key[positions]
+
+    def most_repeated(self) -> tuple[np.ndarray, np.ndarray]:
+        """`grouping.most_repeated_keys` of the corpus, from `exact` (engines without `keys_here`)."""
+        raise NotImplementedError
 
 
 @dataclass
@@ -156,7 +171,7 @@ def decide(
     The first copy of a key that is not boilerplate is never in a duplicate document (that
     document's original holds the same paragraph earlier), so `Exact` needs no second pass.
     """
-    n = len(cols.key)
+    n = len(cols.doc)
     dtype = position_dtype(n)  # int32 below 2^31 paragraphs: half the memory of every column of positions
     reason = np.zeros(n, dtype=np.int8)
     dup = np.full(n, -1, dtype=dtype)
@@ -197,12 +212,11 @@ def decide(
     if config.near:
         # Boilerplate stays in the pool so that a reworded notice is caught; exact copies do not
         # need to be there, their representative is.
-        boiler_pos = np.flatnonzero(reason == BOILERPLATE)
-        boiler_first = boiler_pos[first_of_groups(cols.key[boiler_pos], boiler_pos) == boiler_pos]
+        boiler_first = ops.boilerplate_firsts(cols, np.flatnonzero(reason == BOILERPLATE))
         in_pool = reason == 0
         in_pool[boiler_first] = True
         pool = np.flatnonzero(cols.eligible & in_pool).astype(dtype)
-        del in_pool, boiler_pos, boiler_first
+        del in_pool, boiler_first
         pairs = ops.candidate_pairs(pool, config.max_bucket_pairs)
         del pool
         advance(1)
@@ -215,27 +229,9 @@ def decide(
             near.repoint(later, earlier, sim, label, reason == 0, ops.jaccard, config.threshold)
         dup[later] = earlier
         group = label[origin]
-    cluster = cluster_ids(group, cols.key)
+    cluster = cluster_ids(group, partial(ops.keys_at, cols))
     advance(1)
     return Ledger(reason, dup, cluster, later, sim)
-
-
-def cluster_ids(group: np.ndarray, key: np.ndarray, block: int = 1 << 20) -> np.ndarray:
-    """A cluster: every copy and near duplicate of one first paragraph (`group`: its position); its
-    id is that paragraph's key (63 bits), -1 when alone. A group holds its first (group[g] == g), so
-    it has others when some x != g names it: found by blocks, no other array of the corpus's length."""
-    n = len(group)
-    spans = [(lo, min(lo + block, n)) for lo in range(0, n, block)]
-    found = [lo + np.flatnonzero(group[lo:hi] != np.arange(lo, hi)) for lo, hi in spans]
-    others = np.concatenate([np.zeros(0, dtype=np.int64), *found])
-    heads = distinct(group[others])
-    if np.any(group[heads] != heads):  # not groups of first paragraphs: count every group's members
-        size = np.bincount(group, minlength=n)
-        return np.where(size[group] > 1, (key[group] & np.uint64(0x7FFFFFFFFFFFFFFF)).astype(np.int64), -1)
-    cluster = np.full(n, -1, dtype=np.int64)
-    for at in (others, heads):
-        cluster[at] = (key[group[at]] & np.uint64(0x7FFFFFFFFFFFFFFF)).astype(np.int64)
-    return cluster
 
 
 def _pair_key(key: np.ndarray, doc: np.ndarray) -> np.ndarray:

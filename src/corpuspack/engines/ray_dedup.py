@@ -17,7 +17,14 @@ import ray.data
 from ..config import Config
 from ..dedup import near
 from ..dedup.features import band_column
-from ..dedup.grouping import distinct, document_digests
+from ..dedup.grouping import (
+    distinct,
+    document_digests,
+    first_of_groups,
+    most_repeated_keys,
+    position_dtype,
+    top_repeated,
+)
 from ..dedup.ledger import DedupOps, Exact, KeyColumns, exact_groups_at
 from ..dedup.settings import DedupConfig
 from ..pipeline import candidates
@@ -29,7 +36,11 @@ from .ray_positions import Documents
 
 class RayDedup(DedupOps):
     """Dedup's group-bys as Ray Data shuffles. Workers read the key columns from the spill, one
-    task per chunk, with per-document figures to place each row in the global order (`Documents`)."""
+    task per chunk, with per-document figures to place each row in the global order (`Documents`).
+    The exact keys stay there: the exact group-by's partitions also give the first boilerplate
+    paragraph of each key and their most repeated keys, and clusters' keys are read by position."""
+
+    keys_here = False
 
     def __init__(self, spill: Spill, order: Order, config: Config, partitions: int, tuning: Tuning) -> None:
         n = len(order.rows)
@@ -56,18 +67,35 @@ class RayDedup(DedupOps):
         )
 
     def exact(self, cols: KeyColumns, min_docs: int) -> Exact:
-        n = len(cols.key)
+        n = len(cols.doc)
         furniture = {"doc_source": cols.doc_source, "doc_canon": cols.doc_canon}
         rows = self._per_chunk(_exact_rows, **furniture)
-        exact = Exact(np.zeros(n, dtype=bool), np.arange(n, dtype=np.int64), np.arange(n, dtype=np.int64))
+        dtype = position_dtype(n)  # as the local engine's: int32 below 2^31 paragraphs, half of int64
+        exact = Exact(np.zeros(n, dtype=bool), np.arange(n, dtype=dtype), np.arange(n, dtype=dtype))
+        firsts, tops = [np.zeros(0, dtype=np.int64)], [np.zeros((2, 0), dtype=np.int64)]
         for batch in self._grouped(rows, _exact_part, min_docs=min_docs):
-            at = batch["position"]
-            exact.recurring[at], exact.first[at], exact.doc_first[at] = (
-                batch["recurring"],
-                batch["first"],
-                batch["doc_first"],
-            )
+            kind, at = batch["kind"], batch["position"]
+            told = kind == EXACT_ROW
+            exact.recurring[at[told]] = batch["recurring"][told]
+            exact.first[at[told]], exact.doc_first[at[told]] = batch["first"][told], batch["doc_first"][told]
+            firsts.append(at[kind == BOILER_FIRST])
+            top = kind == TOP_KEY
+            tops.append(np.stack([at[top], batch["first"][top]]))
+        self._boiler_firsts = np.sort(np.concatenate(firsts))
+        first, counts = np.concatenate(tops, axis=1)
+        self._top = top_repeated(first, counts)  # each partition's top holds its part of the corpus's
         return exact
+
+    def boilerplate_firsts(self, cols: KeyColumns, boiler: np.ndarray) -> np.ndarray:
+        """From the last `exact` (whose boilerplate is `boiler`)."""
+        return self._boiler_firsts
+
+    def most_repeated(self) -> tuple[np.ndarray, np.ndarray]:
+        return self._top
+
+    def keys_at(self, cols: KeyColumns, positions: np.ndarray) -> np.ndarray:
+        """Read from the spill (a cluster's first paragraph's, a few percent of the paragraphs)."""
+        return self.files.take("key", self.rows[positions]).to_numpy()
 
     def candidate_pairs(self, pool: np.ndarray, max_pairs: int) -> np.ndarray:
         if len(pool) == 0:
@@ -204,22 +232,31 @@ def _bits(packed: np.ndarray, at: np.ndarray) -> np.ndarray:
     return ((packed[at >> 3] >> (7 - (at & 7))) & 1).astype(bool)
 
 
+EXACT_ROW, BOILER_FIRST, TOP_KEY = range(3)  # the kinds of `_exact_part`'s rows
+
+
 def _exact_part(rows: dict[str, np.ndarray], min_docs: int) -> dict[str, np.ndarray]:
     """The exact-key group-by on one partition (it holds every paragraph of its keys): the rows
-    whose answer is not the default (`Exact` of a paragraph met once: not recurring, itself first)."""
+    whose answer is not the default (`Exact` of a paragraph met once: not recurring, itself first);
+    the first boilerplate paragraph of each key (`DedupOps.boilerplate_firsts`); the partition's
+    most repeated keys (`grouping.most_repeated_keys`: first position, and count as `first`)."""
     order = np.argsort(rows["position"], kind="stable")
-    position = rows["position"][order]
+    position, key, pattern = rows["position"][order], rows["key"][order], rows["pattern"][order]
     furniture = [rows[k][order] for k in ("source", "canon")] if "source" in rows else []
-    exact = exact_groups_at(
-        rows["key"][order], rows["doc"][order], rows["pattern"][order], position, min_docs, *furniture
-    )
+    exact = exact_groups_at(key, rows["doc"][order], pattern, position, min_docs, *furniture)
     # The driver starts from the defaults: most paragraphs' rows need not travel back to it.
     told = np.flatnonzero(exact.recurring | (exact.first != position) | (exact.doc_first != position))
+    boiler = np.flatnonzero(pattern | exact.recurring)
+    firsts = position[boiler[first_of_groups(key[boiler], boiler) == boiler]]
+    top, counts = most_repeated_keys(key, position)
+    none = np.zeros(len(firsts) + len(top), dtype=np.int64)
+    kinds = [np.full(len(told), EXACT_ROW), np.full(len(firsts), BOILER_FIRST), np.full(len(top), TOP_KEY)]
     return {
-        "position": position[told],
-        "recurring": exact.recurring[told],
-        "first": exact.first[told],
-        "doc_first": exact.doc_first[told],
+        "kind": np.concatenate(kinds).astype(np.int8),
+        "position": np.concatenate([position[told], firsts, top]),
+        "recurring": np.concatenate([exact.recurring[told], none.astype(bool)]),
+        "first": np.concatenate([exact.first[told], none[: len(firsts)], counts]),
+        "doc_first": np.concatenate([exact.doc_first[told], none]),
     }
 
 

@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..config import Config
-from ..dedup.grouping import key_order
+from ..dedup.grouping import most_repeated_keys
 from ..dedup.ledger import REASONS, KeyColumns, Ledger, decide, steps
 from ..engines import Engine
 from ..errors import DataError
@@ -20,8 +20,6 @@ from ..pipeline.order import Order, global_order
 from ..pipeline.spill import Spill
 from ..progress import Progress
 from .read import Read
-
-TOP_REPEATED = 10
 
 
 @dataclass
@@ -37,19 +35,22 @@ def dedup(read: Read, engine: Engine, config: Config, progress: Progress) -> Ded
     spill = read.spill
     order = global_order(spill)
     rows = order.rows
+    ops = engine.dedup_ops(spill, order, config)
     eligible = spill.column("nwords")[rows] >= config.dedup.min_words
-    cols = KeyColumns(order.doc_rank, spill.column("key")[rows], spill.column("pattern")[rows], eligible)
+    keys = spill.column("key")[rows] if ops.keys_here else None  # 8 bytes a paragraph
+    cols = KeyColumns(order.doc_rank, keys, spill.column("pattern")[rows], eligible)
     if config.dedup.rules >= 2:  # furniture is counted per source
         sources = pc.dictionary_encode(spill.document_column("source")).combine_chunks()
         cols.doc_source = np.asarray(sources.indices.fill_null(-1), dtype=np.int64)[order.doc_rows]
     # Taken from the key column while it is in memory (read again at the end, it would come from
     # files the write stage pushed out of the page cache), and before the ledger exists: the
-    # group-by's sort is then not on top of the ledger's columns.
-    top = most_repeated_keys(cols.key)
+    # group-by's sort is then not on top of the ledger's columns. An engine keeping the keys off
+    # this process counts them in its exact group-by's partitions (`DedupOps.most_repeated`).
+    top = most_repeated_keys(cols.key) if cols.key is not None else None
     with progress("dedup", steps(config.dedup), "step") as advance:
-        ledger = decide(cols, config.dedup, engine.dedup_ops(spill, order, config), advance)
+        ledger = decide(cols, config.dedup, ops, advance)
     filtered = mark_filtered(spill, order, ledger)
-    repeated = most_repeated(top, spill, order, ledger)
+    repeated = most_repeated(ops.most_repeated() if top is None else top, spill, order, ledger)
     facts = {**_counts(spill, order, ledger, filtered, bool(config.filters())), "most_repeated": repeated}
     _check_emptied(facts["counts"], config)
     return Deduped(order, ledger, facts)
@@ -95,15 +96,6 @@ def _counts(spill: Spill, order: Order, ledger: Ledger, filtered: np.ndarray, fi
     return {"counts": out, "documents_emptied": emptied}
 
 
-def most_repeated_keys(keys: np.ndarray, top: int = TOP_REPEATED) -> tuple[np.ndarray, np.ndarray]:
-    """(first position, count) of the `top` exact keys that recur most (ties: the earlier first);
-    `keys` in global order."""
-    first, counts = key_groups(keys)
-    best = np.lexsort((first, -counts))[:top]
-    best = best[counts[best] > 1]
-    return first[best], counts[best]
-
-
 def most_repeated(top: tuple[np.ndarray, np.ndarray], spill: Spill, order: Order, ledger: Ledger) -> list[dict]:
     """The manifest's entries of the `most_repeated_keys`."""
     first, counts = top
@@ -121,14 +113,6 @@ def most_repeated(top: tuple[np.ndarray, np.ndarray], spill: Spill, order: Order
         }
         for b, t, index, doc_id in zip(best.tolist(), texts, indexes, ids, strict=True)
     ]
-
-
-def key_groups(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(first position, count) of each distinct key."""
-    order = key_order(keys)
-    ordered = keys[order]
-    starts = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]])) if len(keys) else order
-    return order[starts], np.diff(np.append(starts, len(keys)))
 
 
 def emptied_share(counts: dict[str, int]) -> float:
