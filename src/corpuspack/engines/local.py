@@ -26,6 +26,7 @@ from ..pipeline.order import Order
 from ..pipeline.prints import shard_prints
 from ..pipeline.spill import Spill
 from ..progress import Advance
+from ..publish import split as runs_of
 from ..publish.checksums import Written
 from ..publish.kept import KeptShards
 from ..publish.writer import TablePlan, write_table
@@ -182,7 +183,11 @@ class LocalEngine:
 
         try:
             large = len(assembly.order.rows) >= self.tuning.fork_writer_from
-            if self.workers < 2 or not large or not can_fork() or len(plans) < 2:
+            if self.workers < 2 or not large or not can_fork():
+                return [w for plan in plans for w in one(plan, advance)]
+            if not self.keep:
+                return write_split(assembly, plans, out, work / runs_of.FOLDER, self.workers, advance)
+            if len(plans) < 2:
                 return [w for plan in plans for w in one(plan, advance)]
             first = Forked(partial(one, plans[0]), advance)
             try:
@@ -196,3 +201,39 @@ class LocalEngine:
 
     def close(self) -> None:
         pass
+
+
+def write_split(
+    assembly: Assembly, plans: list[TablePlan], out: Path, pieces: Path, workers: int, advance: Advance
+) -> list[Written]:
+    """Every table's shards cut into runs of about equal cost (`publish.split`), one list of runs per
+    process: the first here, the others forked (they share the assembly's columns as they are)."""
+    costs = [runs_of.shard_costs(p, assembly.sizes(p.table), runs_of.ROW_COST.get(p.table, 0)) for p in plans]
+    parts = runs_of.runs(plans, costs, workers)
+
+    def do(runs: list[runs_of.Run], advance: Advance) -> list[runs_of.Done]:
+        done = []
+        for run in runs:
+            batch = partial(assembly.batch, run.plan.table)
+            if run.first == 0 and run.end == run.plan.shards:  # the whole table: as one writer does
+                done.append(runs_of.Done(run.plan.table, write_table(run.plan, out, batch, advance), -1))
+            else:
+                done.append(runs_of.write_run(run, out, pieces, batch, advance))
+        return done
+
+    try:
+        others = [Forked(partial(do, part), advance) for part in parts[1:]]
+        try:
+            done = do(parts[0], advance)
+        except BaseException:
+            for other in others:
+                other.stop()
+            raise
+        done += [d for other in others for d in other.result()]
+        files = [w for d in done if d.nbytes < 0 for w in d.written]  # whole tables; the others joined:
+        for plan in plans:
+            if any(d.table == plan.table and d.nbytes >= 0 for d in done):
+                files += runs_of.join(plan, out, pieces, done, partial(assembly.batch, plan.table))
+        return files
+    finally:
+        runs_of.remove(pieces)

@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,7 +62,7 @@ class Chunk:
 
     index: int
     key: str
-    seeds: list[SeedFile]
+    seeds: Sequence[SeedFile]  # a `SeedList` in a build: columns, not an object per seed
 
 
 @dataclass
@@ -86,7 +87,7 @@ def marker_path(work: Path, key: str) -> Path:
     return work / f"chunk-{key}.done"
 
 
-def chunk_key(seeds: list[SeedFile], config: Config, schema_sha256: str) -> str:
+def chunk_key(seeds: Sequence[SeedFile], config: Config, schema_sha256: str) -> str:
     """What a chunk's spill depends on: the software, the settings, and each file's path, size and
     modification time (with its sidecar's), so a changed input or setting redoes the chunk."""
     digest = hashlib.sha256()
@@ -101,7 +102,7 @@ def chunk_key(seeds: list[SeedFile], config: Config, schema_sha256: str) -> str:
 MAX_MARKER_BYTES = 1 << 28
 
 
-def load_finished(work: Path, key: str, seeds: list[SeedFile]) -> ChunkResult | None:
+def load_finished(work: Path, key: str, seeds: Sequence[SeedFile]) -> ChunkResult | None:
     """The result of a chunk an earlier, interrupted build finished, if its files are all there,
     its marker is sound data, its spill files have the sizes, rows and schemas the marker and the
     spill format say, and every input file still has the content it had (a file restored with its old size
@@ -125,7 +126,7 @@ def load_finished(work: Path, key: str, seeds: list[SeedFile]) -> ChunkResult | 
     return result
 
 
-def _files(seeds: list[SeedFile]) -> list[tuple[str, str]]:
+def _files(seeds: Sequence[SeedFile]) -> list[tuple[str, str]]:
     """(rel, path) of every file a chunk of `seeds` reads: its seeds and their sidecars, once each."""
     out: dict[str, str] = {}
     for seed in seeds:
@@ -216,10 +217,11 @@ def _table(columns: object, schema: pa.Schema, nullable: str = "") -> pa.Table:
 
 
 def process_chunk(
-    index: int, key: str, seeds: list[SeedFile], config: Config, work: Path, forget: bool = False
+    index: int, key: str, seeds: Sequence[SeedFile], config: Config, work: Path, forget: bool = False
 ) -> ChunkResult:
     """Read and validate `seeds`; spill the valid documents and their paragraphs with features;
     write the completion marker last. `forget`: let the page cache go of each seed once read."""
+    seeds = list(seeds)  # objects again, once, for this chunk alone
     started = time.time_ns()
     schema = load_schema(config.schema_path)
     result = ChunkResult(index, key)

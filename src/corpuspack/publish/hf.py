@@ -114,6 +114,7 @@ class HFWriter:
         self._position = 0
         self._pending: list[pa.RecordBatch] = []
         self._pending_rows = 0
+        self._entered = False  # in a shard: the rows given next go to `self._shard`
         self._file: pa.NativeFile | None = None
         self._writer: pa.ipc.RecordBatchStreamWriter | None = None
         self.written: list[Written] = []  # facts of every file written, once closed
@@ -127,7 +128,7 @@ class HFWriter:
         batch = pa.RecordBatch.from_arrays(batch.columns, schema=self.schema)
         start, size = 0, self.rows_per_batch
         while start < batch.num_rows:
-            if self._writer is None or self._position == self._bounds[self._shard + 1]:
+            if not self._entered or self._position == self._bounds[self._shard + 1]:
                 self._next_shard()
             end = self._bounds[self._shard + 1]
             rows = batch.slice(start, min(batch.num_rows - start, end - self._position))
@@ -156,6 +157,11 @@ class HFWriter:
         """Finish the shards and write the two JSON files. `save_to_disk` records a random
         fingerprint; ours is the start of `content`, the table's Parquet shards' `content_sha256`."""
         self._finish()
+        self.describe(content, replay)
+
+    def describe(self, content: str, replay: Callable[[], Iterable[pa.RecordBatch]]) -> None:
+        """Once every shard is written (with `nbytes` of all rows): the shards again with smaller
+        batches if the rows are that large, and the two JSON files."""
         wanted = batch_rows(self.rows, self.nbytes)
         if wanted < self.rows_per_batch:
             self._rewrite(wanted, replay())
@@ -194,6 +200,7 @@ class HFWriter:
     def _next_shard(self) -> None:
         self._close_shard()
         self._shard += 1
+        self._entered = True
         self._file = pa.OSFile(str(self.folder / shard_name(self._shard, self.shards)), "wb")
         self._writer = pa.ipc.new_stream(self._file, self.schema)
 

@@ -1,0 +1,251 @@
+"""The published tables written by several processes at once, each a run of Parquet shards, with the
+same bytes as one writer (`publish.writer.write_table`).
+
+A run writes its shards and the `save_to_disk` batches of about the same rows: a Hugging Face shard
+is cut into batches of `MAX_BATCH_ROWS` rows counted from its first row (`publish.hf`), and a run
+writes the batches that start within its rows, making the few rows past its end the last one
+needs. Where a Hugging Face shard spans two runs, the later run's batches go to a piece file that
+`join` appends to the shard (an Arrow stream's batches do not depend on where they stand in it).
+"""
+
+from __future__ import annotations
+
+import bisect
+import shutil
+from dataclasses import dataclass
+from itertools import pairwise
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from .checksums import Written, written
+from .hf import MAX_BATCH_ROWS, HFWriter, content_sha256
+from .parquet import write_shard
+from .writer import Advance, Batch, TablePlan
+
+EOS = b"\xff\xff\xff\xff\x00\x00\x00\x00"  # an Arrow stream's end
+FOLDER = "pieces"  # in the work folder
+ROW_COST: dict[str, float] = {"paragraphs": 0.0, "documents": 0.0}  # bytes a row's making costs besides its own
+
+
+@dataclass(frozen=True)
+class Run:
+    """Shards `first` to `end` (excluded) of one table."""
+
+    plan: TablePlan
+    first: int
+    end: int
+
+    @property
+    def lo(self) -> int:
+        return self.plan.groups[self.first][0]
+
+    @property
+    def hi(self) -> int:
+        return self.plan.groups[self.end - 1][-1]
+
+
+@dataclass(frozen=True)
+class Done:
+    """What a run wrote: the facts of its whole files, and the Arrow bytes of its rows (`HFWriter.nbytes`)."""
+
+    table: str
+    written: list[Written]
+    nbytes: int
+
+
+def runs(plans: list[TablePlan], costs: list[np.ndarray], workers: int) -> list[list[Run]]:
+    """The shards of every table, in order, cut into at most `workers` lists of runs of about equal
+    cost (`costs`: each table's cost per shard). A table is cut only between shards of at least a
+    batch of rows and when every Hugging Face shard holds one (`divisible`)."""
+    flat = [(t, s, float(c)) for t, cost in enumerate(costs) for s, c in enumerate(cost)]
+    total = sum(c for _, _, c in flat)
+    cuts, spent, last = [], 0.0, (-1, 0)  # last: the table and first row of the latest cut
+    for at, (t, s, c) in enumerate(flat):
+        if len(cuts) + 1 < workers and at and spent >= total * (len(cuts) + 1) / workers:
+            row = plans[t].groups[s][0]
+            if s == 0 or (divisible(plans[t], s) and (last[0] != t or row - last[1] >= MAX_BATCH_ROWS)):
+                cuts.append(at)
+                last = (t, row)
+        spent += c
+    out = []
+    for lo, hi in zip([0, *cuts], [*cuts, len(flat)], strict=True):
+        part: list[Run] = []
+        for t, s, _ in flat[lo:hi]:
+            if part and part[-1].plan is plans[t]:
+                part[-1] = Run(plans[t], part[-1].first, s + 1)
+            else:
+                part.append(Run(plans[t], s, s + 1))
+        out.append(part)
+    return out
+
+
+def divisible(plan: TablePlan, shard: int) -> bool:
+    """Whether `plan` may be cut before `shard`: every Hugging Face shard and both sides of the cut
+    hold at least a batch of rows."""
+    at = plan.groups[shard][0]
+    return plan.rows >= plan.shards * MAX_BATCH_ROWS and MAX_BATCH_ROWS <= at <= plan.rows - MAX_BATCH_ROWS
+
+
+def write_run(run: Run, out: Path, pieces: Path, batch: Batch, advance: Advance) -> Done:
+    """The run's Parquet shards and its `save_to_disk` batches (`_Piece`)."""
+    plan = run.plan
+    hf = _Piece(plan, out, run.lo, run.hi, pieces / plan.table)
+
+    def also(rows: pa.RecordBatch) -> None:
+        hf(rows)
+        advance(rows.num_rows)
+
+    files = []
+    for index in range(run.first, run.end):
+        path = plan.shard_path(out, index)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        files.append(written(path, write_shard(path, plan.parquet_schema, plan.groups[index], batch, also)))
+    hf.finish(batch)
+    return Done(plan.table, files + hf.written, hf.nbytes)
+
+
+def join(plan: TablePlan, out: Path, pieces: Path, done: list[Done], batch: Batch) -> list[Written]:
+    """A table's files once every run is done: pieces appended to their shards, the JSON files."""
+    mine = [d for d in done if d.table == plan.table]
+    files = [w for d in mine for w in d.written]
+    hf = HFWriter(plan.hf_folder(out), plan.schema, plan.rows, plan.shards, list_type=plan.list_type)
+    head = _schema_bytes(hf.schema)
+    for shard, parts in _pieces(pieces / plan.table).items():
+        path = hf.folder / _name(shard, plan.shards)
+        _append(path, parts, head)
+        bounds = hf._bounds
+        files.append(written(path, bounds[shard + 1] - bounds[shard]))
+    parquet = [w for w in files if w.path.suffix == ".parquet"]
+    hf.written = [w for w in files if w.path.suffix != ".parquet"]
+    hf.nbytes = sum(d.nbytes for d in mine)
+    content = content_sha256([plan.shard_path(out, i) for i in range(plan.shards)])
+    hf.describe(content, lambda: (batch(lo, hi) for cuts in plan.groups for lo, hi in pairwise(cuts) if hi > lo))
+    return parquet + hf.written
+
+
+class _Piece(HFWriter):
+    """`HFWriter` of a run's rows `lo` to `hi`: it writes the batches starting at `lo` or after
+    (those before are its neighbour's) and ends the last with the rows the next run begins with.
+    A shard's file is written here from its first row; batches after a shard's start, into a
+    piece file named by shard and first row (`join`)."""
+
+    def __init__(self, plan: TablePlan, out: Path, lo: int, hi: int, pieces: Path) -> None:
+        super().__init__(plan.hf_folder(out), plan.schema, plan.rows, plan.shards, list_type=plan.list_type)
+        self.pieces, self.hi, self.end = pieces, hi, self._batch_start(hi)
+        shard = bisect.bisect_right(self._bounds, lo) - 1
+        self._shard, self._position = shard - 1, lo
+        # The batch gathering when `lo` comes is the previous run's: counted, not written.
+        self._pending_rows = (lo - self._bounds[shard]) % self.rows_per_batch
+        self._skip = self._pending_rows > 0
+        self._row = self._batch_start(lo)  # first row of the next batch written
+        self._first = -1  # first row of the open file
+
+    def _batch_start(self, row: int) -> int:
+        """The first batch boundary at or after `row`."""
+        if row >= self.rows:
+            return self.rows
+        shard = bisect.bisect_right(self._bounds, row) - 1
+        start, size = self._bounds[shard], self.rows_per_batch
+        return min(start + -(-(row - start) // size) * size, self._bounds[shard + 1])
+
+    def finish(self, batch: Batch) -> None:
+        """After the run's rows: the next rows up to the end of the last batch (not counted in `nbytes`)."""
+        if self.end > self.hi:
+            nbytes = self.nbytes
+            self(batch(self.hi, self.end))
+            self.nbytes = nbytes
+        if self._position != self.end:
+            raise ValueError(f"{self.folder}: rows written up to {self._position}, {self.end} expected")
+        self._close_shard()
+
+    def _next_shard(self) -> None:
+        if self._entered:  # (before the first shard, nothing to close: the pending count is the neighbour's)
+            self._close_shard()
+        self._shard += 1
+        self._entered = True
+
+    def _flush(self) -> None:
+        if self._pending_rows and self._skip:
+            self._skip = False
+        elif self._pending_rows:
+            if self._writer is None:
+                self._first = self._row
+                start = self._bounds[self._shard]
+                path = self.folder / _name(self._shard, self.shards)
+                if self._first != start:
+                    self.pieces.mkdir(parents=True, exist_ok=True)
+                    path = self.pieces / f"{self._shard:05d}-{self._first:012d}.arrow"
+                self._file = pa.OSFile(str(path), "wb")
+                self._writer = pa.ipc.new_stream(self._file, self.schema)
+            table = pa.Table.from_batches(self._pending, self.schema).combine_chunks()
+            self._writer.write_table(table, max_chunksize=self.rows_per_batch)
+            self._row += self._pending_rows
+        self._pending, self._pending_rows = [], 0
+
+    def _close_shard(self) -> None:
+        self._flush()
+        if self._writer is None:
+            return
+        self._writer.close()
+        self._file.close()
+        self._writer = self._file = None
+        lo, hi = self._bounds[self._shard], self._bounds[self._shard + 1]
+        if self._first == lo and self._row == hi:  # the whole shard: its facts now (else `join`'s)
+            self.written.append(written(self.folder / _name(self._shard, self.shards), hi - lo))
+
+
+def _name(shard: int, shards: int) -> str:
+    return f"data-{shard:05d}-of-{shards:05d}.arrow"
+
+
+def _pieces(folder: Path) -> dict[int, list[Path]]:
+    """Piece files by shard, in row order (their names: shard, then first row, zero-padded)."""
+    found: dict[int, list[Path]] = {}
+    for path in sorted(folder.glob("*.arrow")) if folder.is_dir() else []:
+        found.setdefault(int(path.name[:5]), []).append(path)
+    return found
+
+
+def _append(path: Path, parts: list[Path], head: bytes) -> None:
+    """The batches of `parts` (streams of the same schema) moved to the end of the stream at `path`."""
+    with path.open("r+b") as target:
+        target.seek(-len(EOS), 2)
+        if target.read() != EOS:
+            raise ValueError(f"{path}: not a whole Arrow stream")
+        target.seek(-len(EOS), 2)
+        for part in parts:
+            size = part.stat().st_size
+            with part.open("rb") as source:
+                if source.read(len(head)) != head:
+                    raise ValueError(f"{part}: not a stream of {path.name}'s schema")
+                left = size - len(head) - len(EOS)
+                while left > 0:
+                    block = source.read(min(left, 1 << 20))
+                    target.write(block)
+                    left -= len(block)
+                if source.read() != EOS:
+                    raise ValueError(f"{part}: not a whole Arrow stream")
+            part.unlink()
+        target.write(EOS)
+        target.truncate()
+
+
+def _schema_bytes(schema: pa.Schema) -> bytes:
+    """The bytes an Arrow stream of `schema` starts with (its schema message)."""
+    sink = pa.BufferOutputStream()
+    pa.ipc.new_stream(sink, schema).close()
+    whole = sink.getvalue().to_pybytes()
+    return whole[: -len(EOS)]
+
+
+def shard_costs(plan: TablePlan, sizes: np.ndarray, per_row: float) -> np.ndarray:
+    """What writing each shard costs: its rows' bytes and `per_row` for each row."""
+    ends = np.concatenate([[0], np.cumsum(sizes, dtype=np.int64)])
+    cuts = np.array([g[0] for g in plan.groups] + [plan.rows], dtype=np.int64)
+    return np.diff(ends[cuts]) + per_row * np.diff(cuts)
+
+
+def remove(pieces: Path) -> None:
+    shutil.rmtree(pieces, ignore_errors=True)
