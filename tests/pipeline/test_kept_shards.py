@@ -15,6 +15,7 @@ from conftest import SMALL_PROJECT, sentence, write_article
 
 from corpuspack import build, load_config
 from corpuspack.errors import UsageError
+from corpuspack.pipeline import ordered
 from corpuspack.publish.kept import FOLDER
 from corpuspack.tuning import Tuning
 
@@ -179,3 +180,23 @@ def test_a_kept_shard_planted_as_a_symlink_has_the_work_folder_refused(grown: Pa
     with pytest.raises(UsageError, match="symlink"):
         _build(grown, tmp_path / "again", work)
     assert target.read_bytes() == b"not mine"
+
+
+@pytest.mark.parametrize("regroup", [False, True])
+def test_a_taken_shards_texts_come_from_its_file_not_the_spill(
+    grown: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, regroup: bool
+):
+    """Making a taken shard's rows reads no text from the spill: its text columns (the costly part)
+    are the file's, every other column is made and compared, and the bytes are a full build's."""
+    tuning = Tuning(chunk_files=40, regroup_texts=regroup)
+    work = tmp_path / "work"
+    build(out=tmp_path / "first", work=work, config=load_config(grown), workers=1, tuning=tuning)
+    full = _files(_build(grown, tmp_path / "full"))
+
+    def refuse(self, lo: int, hi: int):
+        raise AssertionError(f"texts of rows {lo}..{hi} read from the spill")
+
+    monkeypatch.setattr(ordered._ForwardTexts, "__call__", refuse)
+    again = tmp_path / "again"
+    build(out=again, work=work, config=load_config(grown), workers=1, tuning=tuning)
+    assert _files(again) == full

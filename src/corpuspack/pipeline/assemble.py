@@ -21,7 +21,12 @@ from .spill import Spill
 
 Texts = Callable[[int, int], pa.Array]  # texts of positions lo..hi
 Documents = Callable[[np.ndarray], pa.Table]  # metadata of ascending document ranks
+Given = dict[str, pa.Array]  # columns of rows taken as they are (`TEXTS`), not made
 ROW_OVERHEAD = 64  # bytes counted per paragraph row besides its text, for cutting row groups
+# The columns made from the paragraphs' texts, by table: what making rows costs (reading the texts
+# from the spill, joining and hashing them); never null, so taken from a kept shard they are bytes
+# for bytes those a build makes.
+TEXTS = {"documents": ("text", "text_sha256"), "paragraphs": ("text",)}
 
 
 def text_bytes(spill: Spill, order: Order) -> np.ndarray:
@@ -38,27 +43,36 @@ def document_bytes(lengths: np.ndarray, ledger: Ledger, order: Order) -> np.ndar
 
 
 def document_batch(
-    documents: Documents, order: Order, ledger: Ledger, texts: Texts, ranks: np.ndarray, schema: pa.Schema = DOCUMENTS
+    documents: Documents,
+    order: Order,
+    ledger: Ledger,
+    texts: Texts,
+    ranks: np.ndarray,
+    schema: pa.Schema = DOCUMENTS,
+    given: Given | None = None,
 ) -> pa.RecordBatch:
-    """Rows of the documents table (`schema`: with signals or not) for the given document ranks (ascending)."""
+    """Rows of the documents table (`schema`: with signals or not) for the given document ranks
+    (ascending); `given`: the `TEXTS` columns of these rows, taken as they are instead of made."""
     meta = documents(ranks)
     first, last = int(order.doc_start[ranks[0]]), int(order.doc_start[ranks[-1] + 1])
     kept = ledger.kept[first:last]
     positions = np.arange(first, last)[kept]
-    parts = texts(first, last).filter(pa.array(kept)).cast(pa.large_string())
-    # Each document's kept paragraphs are a contiguous run of `parts`: joined by Arrow, not in Python.
     bounds = np.searchsorted(positions, order.doc_start[np.concatenate([ranks, [ranks[-1] + 1]])])
-    lists = pa.LargeListArray.from_arrays(pa.array(bounds, pa.int64()), parts)
-    joined = pc.binary_join(lists, pa.scalar("\n\n", pa.large_string()))
     kept_counts = np.diff(bounds)
     dropped_counts = (order.doc_start[ranks + 1] - order.doc_start[ranks]) - kept_counts
     made = {
-        "text": joined.cast(pa.string()),
         "n_paragraphs": pa.array(kept_counts, pa.int32()),
         "n_dropped": pa.array(dropped_counts, pa.int32()),
-        "text_sha256": pa.array(_sha256_each(joined), pa.string()),
         "date": pc.cast(meta.column("date"), pa.date32()),
     }
+    if given is None:
+        parts = texts(first, last).filter(pa.array(kept)).cast(pa.large_string())
+        # Each document's kept paragraphs are a contiguous run of `parts`: joined by Arrow, not in Python.
+        lists = pa.LargeListArray.from_arrays(pa.array(bounds, pa.int64()), parts)
+        joined = pc.binary_join(lists, pa.scalar("\n\n", pa.large_string()))
+        made |= {"text": joined.cast(pa.string()), "text_sha256": pa.array(_sha256_each(joined), pa.string())}
+    else:
+        made |= {name: given[name] for name in ("text", "text_sha256")}
     if "dropped_share" in schema.names:  # known only now: the share of the document's paragraphs the ledger drops
         whole = kept_counts + dropped_counts
         share = np.divide(dropped_counts, whole, out=np.zeros(len(whole)), where=whole > 0)
@@ -74,8 +88,11 @@ def _sha256_each(texts: pa.Array) -> list[str]:
     return [hashlib.sha256(data[lo:hi]).hexdigest() for lo, hi in pairwise(offsets.tolist())]
 
 
-def paragraph_batch(order: Order, ledger: Ledger, ids: pa.Array, texts: Texts, lo: int, hi: int) -> pa.RecordBatch:
-    """Rows lo..hi of the paragraphs table (global positions); `ids` are document ids by rank."""
+def paragraph_batch(
+    order: Order, ledger: Ledger, ids: pa.Array, texts: Texts, lo: int, hi: int, given: Given | None = None
+) -> pa.RecordBatch:
+    """Rows lo..hi of the paragraphs table (global positions); `ids` are document ids by rank;
+    `given`: the `TEXTS` column of these rows, taken as it is instead of made."""
     dup = ledger.duplicate_of[lo:hi]
     has_dup = dup >= 0
     safe = np.where(has_dup, dup, 0)
@@ -88,7 +105,7 @@ def paragraph_batch(order: Order, ledger: Ledger, ids: pa.Array, texts: Texts, l
     columns = {
         "doc_id": ids.take(pa.array(order.doc_rank[lo:hi], pa.int64())),
         "paragraph_index": _paragraph_index(order, np.arange(lo, hi)),
-        "text": texts(lo, hi).cast(pa.string()),
+        "text": texts(lo, hi).cast(pa.string()) if given is None else given["text"],
         "kept": pa.array(reason == 0),
         "reason": reason_names.take(pa.array(reason.astype(np.int64), mask=reason == 0)),
         "duplicate_of_doc": pc.if_else(pa.array(has_dup), dup_doc, pa.scalar(None, pa.string())),
@@ -160,9 +177,11 @@ class Assembly:
         """Approximate bytes of each row of `table`, in order (what shards and row groups are cut by)."""
         return self.document_sizes[self.published] if table == "documents" else self.paragraph_sizes
 
-    def batch(self, table: str, lo: int, hi: int) -> pa.RecordBatch:
-        """Rows lo..hi of `table`."""
+    def batch(self, table: str, lo: int, hi: int, given: Given | None = None) -> pa.RecordBatch:
+        """Rows lo..hi of `table`; `given`: their `TEXTS[table]` columns, taken instead of made."""
         if table == "documents":
             ranks = self.published[lo:hi]
-            return document_batch(self.documents, self.order, self.ledger, self.texts, ranks, self.document_schema)
-        return paragraph_batch(self.order, self.ledger, self.ids, self.texts, lo, hi)
+            return document_batch(
+                self.documents, self.order, self.ledger, self.texts, ranks, self.document_schema, given
+            )
+        return paragraph_batch(self.order, self.ledger, self.ids, self.texts, lo, hi, given)

@@ -6,8 +6,10 @@ last build wrote (the same fingerprint, `pipeline.prints`) takes that file inste
 let whoever can write the work folder change a published version's bytes in place, and a file linked
 into the work folder from elsewhere become a version's file. Everything here is read as
 hostile: a kept file is taken only when it is a plain file of the recorded size and sha256, holds
-the row groups and schema the plan wants, and its rows read back as those the build makes (which
-the Hugging Face files are written from anyway); anything else is written anew.
+the row groups and schema the plan wants, and its rows read back as those the build makes;
+anything else is written anew. The columns made from the texts (`pipeline.assemble.TEXTS`) are
+not made again for the comparison: they are taken from the file, trusted as the spill's texts are
+once its size and sha256 are the recorded ones (making them is most of what making rows costs).
 """
 
 from __future__ import annotations
@@ -34,18 +36,19 @@ _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 class Taken:
     """A kept shard placed in the version folder: its facts, the digest of all shards so far, and
-    `same(group, rows)`: whether its row group `group` reads back as `rows`, the rows the build made."""
+    `rows(group)`: its row group `group` as read back, to compare with the rows the build makes."""
 
     def __init__(self, done: Written, whole: Any) -> None:
         self.done, self.whole = done, whole
         self._file: pq.ParquetFile | None = None
 
-    def same(self, group: int, rows: pa.RecordBatch) -> bool:
+    def rows(self, group: int) -> pa.Table | None:
+        """Row group `group` of the file, or None when it does not read."""
         try:
             self._file = self._file or pq.ParquetFile(self.done.path)
-            return self._file.read_row_group(group).equals(pa.Table.from_batches([rows]))
+            return self._file.read_row_group(group)
         except (OSError, ValueError, pa.ArrowException):
-            return False
+            return None
 
     def close(self) -> None:
         if self._file is not None:
@@ -66,7 +69,7 @@ class KeptShards:
         """The kept shard `print_` copied to `dest` when it is a plain file of the recorded
         size, sha256 and rows, with `schema` and the row groups of `cuts`: its facts, and a copy of
         the digest `whole` fed its bytes. None otherwise (`dest` then does not exist). Its rows are
-        still to be compared with those the build makes (`Taken.same`)."""
+        still to be compared with those the build makes (`Taken.rows`)."""
         record = self._record(print_)
         if record is None:
             return None

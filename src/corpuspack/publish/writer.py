@@ -14,13 +14,14 @@ import numpy as np
 import pyarrow as pa
 
 from .. import formats
+from ..pipeline.assemble import TEXTS
 from .checksums import Written, written
 from .hf import HFWriter, content_sha256
-from .kept import KeptShards
+from .kept import KeptShards, Taken
 from .parquet import plan, shard_name, write_shards
 from .parquet import write_shard as write_parquet_shard
 
-Batch = Callable[[int, int], pa.RecordBatch]  # rows lo..hi of the table
+Batch = Callable[..., pa.RecordBatch]  # rows lo..hi of the table: batch(lo, hi, given=None) (`Assembly.batch`)
 Advance = Callable[[int], None]
 Kept = tuple[KeptShards, list[str]]  # the work folder's kept shards of a table, and each shard's fingerprint
 
@@ -93,21 +94,14 @@ def _reusing(
     shelf: KeptShards,
     prints: list[str],
 ) -> tuple[list[Written], str]:
-    """`write_shards`, taking the shards `shelf` holds and keeping there those it writes. A taken
-    shard's rows are still made (the Hugging Face files are written from them, as in a full build)
-    and compared with the file's: a file that differs is written anew."""
+    """`write_shards`, taking the shards `shelf` holds and keeping there copies of those it writes."""
     (out / plan_.table).mkdir(parents=True, exist_ok=True)
     whole, shards = hashlib.sha256(), []
     for index, cuts in enumerate(plan_.groups):
         path = plan_.shard_path(out, index)
         taken = shelf.reuse(prints[index], path, cuts, plan_.parquet_schema, whole)
         if taken is not None:
-            same = True
-            for group, (lo, hi) in enumerate((lo, hi) for lo, hi in pairwise(cuts) if hi > lo):
-                rows = batch(lo, hi)
-                also(rows)
-                same = same and taken.same(group, rows)
-            taken.close()
+            same = _feed_taken(taken, cuts, TEXTS[plan_.table], batch, also)
             if same:
                 shards.append(taken.done)
                 whole = taken.whole
@@ -119,6 +113,29 @@ def _reusing(
         shelf.keep(prints[index], shards[-1])
     shelf.forget_except(prints)
     return shards, whole.hexdigest()
+
+
+def _feed_taken(
+    taken: Taken, cuts: list[int], texts: tuple[str, ...], batch: Batch, also: Callable[[pa.RecordBatch], None]
+) -> bool:
+    """Feed `also` the rows of a taken shard, row group by row group; whether the file holds them.
+
+    The columns made from the paragraphs' texts (`texts`: what making rows costs) are taken from
+    the file as they are, trusted as the spill's texts are once the file's size and sha256 are
+    the recorded ones; every other column is made and must read back equal to the file's. From a
+    row group that does not, the rows are made whole."""
+    same = True
+    try:
+        for group, (lo, hi) in enumerate((lo, hi) for lo, hi in pairwise(cuts) if hi > lo):
+            kept = taken.rows(group) if same else None
+            rows = None if kept is None else batch(lo, hi, {name: kept.column(name).combine_chunks() for name in texts})
+            if kept is None or not kept.equals(pa.Table.from_batches([rows])):
+                same = False
+                rows = batch(lo, hi)
+            also(rows)
+    finally:
+        taken.close()
+    return same
 
 
 def write_shard(plan_: TablePlan, index: int, out: Path, batch: Batch, part: Path) -> Written:
