@@ -10,6 +10,8 @@ import json
 import os
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from conftest import SMALL_PROJECT, sentence, write_article
 
@@ -200,3 +202,28 @@ def test_a_taken_shards_texts_come_from_its_file_not_the_spill(
     again = tmp_path / "again"
     build(out=again, work=work, config=load_config(grown), workers=1, tuning=tuning)
     assert _files(again) == full
+
+
+def test_a_kept_documents_shard_with_a_null_text_is_written_anew(grown: Path, tmp_path: Path):
+    """A documents shard of the same rows, row groups and schema, with a record that matches it, but
+    one text null: a text taken as it is must not be null (a made one never is)."""
+    work = tmp_path / "work"
+    _build(grown, tmp_path / "first", work)
+    for path in sorted((work / FOLDER).glob("documents-*.parquet")):
+        shard = pq.ParquetFile(path)
+        schema = shard.schema_arrow
+        groups = [shard.read_row_group(g) for g in range(shard.metadata.num_row_groups)]
+        shard.close()
+        at = schema.get_field_index("text")
+        first = groups[0].column(at).to_pylist()
+        groups[0] = groups[0].set_column(at, schema.field(at), pa.array([None, *first[1:]], pa.string()))
+        with pq.ParquetWriter(path, schema, compression="zstd") as writer:
+            for table in groups:
+                writer.write_table(table, row_group_size=table.num_rows)
+        body = path.read_bytes()
+        record = {"size": len(body), "sha256": hashlib.sha256(body).hexdigest(), "rows": shard.metadata.num_rows}
+        path.with_suffix(".json").write_text(json.dumps(record))
+    before = _kept(work)
+    again = _build(grown, tmp_path / "again", work)
+    _same_as_full(grown, tmp_path, again, "null")
+    assert not any(t.startswith("documents-") for t in _taken(work, before))

@@ -122,14 +122,15 @@ def _feed_taken(
 
     The columns made from the paragraphs' texts (`texts`: what making rows costs) are taken from
     the file as they are, trusted as the spill's texts are once the file's size and sha256 are
-    the recorded ones; every other column is made and must read back equal to the file's. From a
-    row group that does not, the rows are made whole."""
+    the recorded ones (and holding no null, as a made one never does); every other column is made
+    and must read back equal to the file's. From a row group that does not, the rows are made whole."""
     same = True
     try:
         for group, (lo, hi) in enumerate((lo, hi) for lo, hi in pairwise(cuts) if hi > lo):
             kept = taken.rows(group) if same else None
-            rows = None if kept is None else batch(lo, hi, {name: kept.column(name).combine_chunks() for name in texts})
-            if kept is None or not kept.equals(pa.Table.from_batches([rows])):
+            given = {} if kept is None else {name: kept.column(name).combine_chunks() for name in texts}
+            rows = batch(lo, hi, given) if given and not any(c.null_count for c in given.values()) else None
+            if rows is None or not kept.equals(pa.Table.from_batches([rows])):
                 same = False
                 rows = batch(lo, hi)
             also(rows)
