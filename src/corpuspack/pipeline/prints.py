@@ -1,9 +1,11 @@
 """Fingerprints of published shards: a digest of everything that decides a shard's bytes, cut from the
 ledger and the spill's identities, never from the texts (reading them is what reusing a shard saves).
 
-A paragraph is named by its chunk's key and its row in that chunk: the key is a digest of the chunk's
-seed files, the settings and the software (`chunk.chunk_key`), so it fixes the text, the document and
-its metadata. A shard's fingerprint adds what the dedup decided for its rows, the row groups it is
+A paragraph is named by its chunk's content key and its row in that chunk: a digest of the chunk's
+key (its files' paths, sizes and mtimes, the settings and the software: `chunk.chunk_key`) and its
+files' sha256 (`stages.read.content_key`; a file rewritten with its size and mtime kept has the same
+chunk key), so it fixes the text, the document and its metadata: a taken shard's texts are not
+compared (`publish.writer`). A shard's fingerprint adds what the dedup decided for its rows, the row groups it is
 cut into, and the versions of the writers; equal fingerprints, equal bytes (`publish.kept`).
 """
 
@@ -21,13 +23,13 @@ from ..version import __version__
 from .assemble import Assembly
 
 # Bump when the bytes written for the same rows change (writer options, a column's making).
-PRINT_FORMAT = 1
+PRINT_FORMAT = 2  # 2: chunks named by content key
 
 
 def shard_prints(assembly: Assembly, table: str, groups: list[list[int]], output_format: int) -> list[str]:
     """The fingerprint (sha256 hex) of each shard of `table`, cut into the row groups `groups`."""
     spill = assembly.spill
-    keys = np.frombuffer(b"".join(bytes.fromhex(k) for k in spill.keys), dtype=np.uint8).reshape(-1, 16)
+    keys = np.frombuffer(b"".join(bytes.fromhex(k) for k in spill.contents), dtype=np.uint8).reshape(-1, 16)
     chunks = _Chunks(keys, np.array([spill.chunk_start(c) for c in range(spill.chunks)], dtype=np.int64))
     return [_print(assembly, table, cuts, output_format, chunks) for cuts in groups]
 

@@ -220,8 +220,10 @@ class Spill(ParagraphFiles):
     """All chunks of one build: document ids in memory, the rest of the documents table when the
     writer asks for it, the paragraphs read on demand."""
 
-    def __init__(self, folder: Path, keys: list[str]) -> None:
+    def __init__(self, folder: Path, keys: list[str], contents: list[str] | None = None) -> None:
         self.keys = list(keys)  # the chunks' keys, in order
+        # Each chunk's key with its files' sha256 (`stages.read.content_key`): what fingerprints name.
+        self.contents = list(contents) if contents is not None else self.keys
         paths = [spill_paths(folder, key) for key in keys]
         super().__init__([p for _, p, _ in paths], np.zeros(0, dtype=np.int64), [t for _, _, t in paths])
         self._doc_files = [d for d, _, _ in paths]

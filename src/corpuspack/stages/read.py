@@ -3,6 +3,7 @@ into the spill of the work folder. Chunks an interrupted build finished are take
 
 from __future__ import annotations
 
+import hashlib
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -69,6 +70,7 @@ def read(engine: Engine, config: Config, schema: Schema, work: Path, tuning: Tun
             advance(len(chunk.seeds))
     keys = [c.key for c in chunks]
     in_order = [results[key] for key in keys]
+    contents = [content_key(key, r.seeds) for key, r in zip(keys, in_order, strict=True)]
     del results, todo, chunks
     for r in in_order:
         findings.extend(r.findings)
@@ -82,7 +84,16 @@ def read(engine: Engine, config: Config, schema: Schema, work: Path, tuning: Tun
     _refuse_invalid(findings)
     if ids.num_rows == 0:
         raise DataError(f"{config.seeds if is_url(config.seeds) else seeds_dir}: no seed documents to build")
-    return Read(Spill(work, keys), work / INPUTS, ids.num_rows, reused)
+    return Read(Spill(work, keys, contents), work / INPUTS, ids.num_rows, reused)
+
+
+def content_key(key: str, seeds: pa.Table) -> str:
+    """A chunk's key and the sha256 of each of its files, digested: what its texts are made from.
+    (The key names files by path, size and mtime: a file rewritten with both kept has the same key.)"""
+    digest = hashlib.sha256(key.encode())
+    for path, sha256 in zip(seeds.column("path").to_pylist(), seeds.column("sha256").to_pylist(), strict=True):
+        digest.update(f"\0{path}\0{sha256}".encode())
+    return digest.hexdigest()[:32]
 
 
 def load_inputs(path: Path) -> pa.Table:
