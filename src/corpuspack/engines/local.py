@@ -208,7 +208,7 @@ def write_split(
 ) -> list[Written]:
     """Every table's shards cut into runs of about equal cost (`publish.split`), one list of runs per
     process: the first here, the others forked (they share the assembly's columns as they are)."""
-    costs = [runs_of.shard_costs(p, assembly.sizes(p.table), runs_of.ROW_COST.get(p.table, 0)) for p in plans]
+    costs = [runs_of.shard_costs(p, assembly.sizes(p.table)) for p in plans]
     parts = runs_of.runs(plans, costs, workers)
 
     def do(runs: list[runs_of.Run], advance: Advance) -> list[runs_of.Done]:
