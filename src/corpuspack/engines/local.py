@@ -31,6 +31,7 @@ from ..publish.checksums import Written
 from ..publish.kept import KeptShards
 from ..publish.writer import TablePlan, write_table
 from ..sources.readahead import Readahead, too_large_to_keep
+from ..staging import fresh_folder
 from ..tuning import Tuning
 from .forked import Forked, can_fork, split
 
@@ -186,7 +187,7 @@ class LocalEngine:
             if self.workers < 2 or not large or not can_fork():
                 return [w for plan in plans for w in one(plan, advance)]
             if not self.keep:
-                return write_split(assembly, plans, out, work / runs_of.FOLDER, self.workers, advance)
+                return write_split(assembly, plans, out, fresh_folder(work, runs_of.PREFIX), self.workers, advance)
             if len(plans) < 2:
                 return [w for plan in plans for w in one(plan, advance)]
             first = Forked(partial(one, plans[0]), advance)
