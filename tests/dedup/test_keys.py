@@ -147,7 +147,9 @@ def test_key_order_is_a_stable_argsort_even_when_top_bits_clash(seed):
     # Keys equal but for their low bits (the bits the index takes): blocks of clashing keys.
     keys[rng.integers(0, n, n // 3)] = rng.integers(0, 8, n // 3, dtype=np.uint64) | np.uint64(0xABCD << 40)
     keys[rng.integers(0, n, n // 4)] = keys[rng.integers(0, n, n // 4)]  # and plain repeats
-    assert key_order(keys).tolist() == np.argsort(keys, kind="stable").tolist()
+    stable = np.argsort(keys, kind="stable").tolist()
+    assert key_order(keys).tolist() == stable
+    assert key_order(keys, block=int(rng.integers(1, 50))).tolist() == stable  # blocks' edges inside runs
     positions = np.arange(n, dtype=np.int64) * 3
     first = first_of_groups(keys, positions)
     assert all(first[i] == positions[np.flatnonzero(keys == keys[i])[0]] for i in range(0, n, max(n // 50, 1)))

@@ -53,7 +53,7 @@ def test_runs_of_shards_write_what_one_writer_writes(tmp_path, monkeypatch, work
     facts = {w.path.relative_to(one).as_posix(): w for w in write_table(plan, one, rows, lambda n: None)}
 
     many, pieces = tmp_path / "many", tmp_path / "pieces"
-    parts = split.runs([plan], [split.shard_costs(plan, sizes, 0)], workers)
+    parts = split.runs([plan], [split.shard_costs(plan, sizes)], workers)
     assert len(parts) == workers and [r.first for p in parts for r in p][1:] != [0] * (workers - 1)
     assert parts[0][0].lo == 0 and parts[-1][-1].hi == ROWS
     advanced = []
@@ -73,7 +73,7 @@ def test_rows_too_large_for_a_batch_of_a_thousand_are_written_again_alike(tmp_pa
     plan = plan_table("paragraphs", sizes, 300_000, 3)
     one, many, pieces = tmp_path / "one", tmp_path / "many", tmp_path / "pieces"
     write_table(plan, one, rows, lambda n: None)
-    parts = split.runs([plan], [split.shard_costs(plan, sizes, 0)], 2)
+    parts = split.runs([plan], [split.shard_costs(plan, sizes)], 2)
     done = [split.write_run(run, many, pieces, rows, lambda n: None) for part in parts for run in part]
     split.join(plan, many, pieces, done, rows)
     assert files(many) == files(one)
@@ -85,6 +85,6 @@ def test_a_table_too_small_to_cut_stays_whole(tmp_path):
     sizes = np.full(1_500, 100)
     plan = plan_table("paragraphs", sizes, 20_000, 3)
     assert plan.shards > 2
-    assert [[(r.first, r.end) for r in p] for p in split.runs([plan], [split.shard_costs(plan, sizes, 0)], 2)] == [
+    assert [[(r.first, r.end) for r in p] for p in split.runs([plan], [split.shard_costs(plan, sizes)], 2)] == [
         [(0, plan.shards)]
     ]

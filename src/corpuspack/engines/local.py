@@ -31,6 +31,7 @@ from ..publish.checksums import Written
 from ..publish.kept import KeptShards
 from ..publish.writer import TablePlan, write_table
 from ..sources.readahead import Readahead, too_large_to_keep
+from ..staging import fresh_folder
 from ..tuning import Tuning
 from .forked import Forked, can_fork, split
 
@@ -186,7 +187,7 @@ class LocalEngine:
             if self.workers < 2 or not large or not can_fork():
                 return [w for plan in plans for w in one(plan, advance)]
             if not self.keep:
-                return write_split(assembly, plans, out, work / runs_of.FOLDER, self.workers, advance)
+                return write_split(assembly, plans, out, fresh_folder(work, runs_of.PREFIX), self.workers, advance)
             if len(plans) < 2:
                 return [w for plan in plans for w in one(plan, advance)]
             first = Forked(partial(one, plans[0]), advance)
@@ -208,7 +209,7 @@ def write_split(
 ) -> list[Written]:
     """Every table's shards cut into runs of about equal cost (`publish.split`), one list of runs per
     process: the first here, the others forked (they share the assembly's columns as they are)."""
-    costs = [runs_of.shard_costs(p, assembly.sizes(p.table), runs_of.ROW_COST.get(p.table, 0)) for p in plans]
+    costs = [runs_of.shard_costs(p, assembly.sizes(p.table)) for p in plans]
     parts = runs_of.runs(plans, costs, workers)
 
     def do(runs: list[runs_of.Run], advance: Advance) -> list[runs_of.Done]:

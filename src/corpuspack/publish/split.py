@@ -20,13 +20,16 @@ import numpy as np
 import pyarrow as pa
 
 from .checksums import Written, written
-from .hf import MAX_BATCH_ROWS, HFWriter, content_sha256
+from .hf import MAX_BATCH_ROWS, HFWriter, content_sha256, shard_bounds
+from .hf import shard_name as _name
 from .parquet import write_shard
 from .writer import Advance, Batch, TablePlan
 
 EOS = b"\xff\xff\xff\xff\x00\x00\x00\x00"  # an Arrow stream's end
-FOLDER = "pieces"  # in the work folder
-ROW_COST: dict[str, float] = {"paragraphs": 0.0, "documents": 0.0}  # bytes a row's making costs besides its own
+PREFIX = "pieces-"  # a fresh folder of the work folder's (`staging.fresh_folder`)
+# CPU per byte of a table's rows against a paragraph row's (a document's text is joined, hashed,
+# and its Parquet column written with statistics of long strings): measured, for balance only.
+WEIGHT: dict[str, float] = {"documents": 1.6, "paragraphs": 1.0}
 
 
 @dataclass(frozen=True)
@@ -115,7 +118,7 @@ def join(plan: TablePlan, out: Path, pieces: Path, done: list[Done], batch: Batc
     for shard, parts in _pieces(pieces / plan.table).items():
         path = hf.folder / _name(shard, plan.shards)
         _append(path, parts, head)
-        bounds = hf._bounds
+        bounds = shard_bounds(plan.rows, plan.shards)
         files.append(written(path, bounds[shard + 1] - bounds[shard]))
     parquet = [w for w in files if w.path.suffix == ".parquet"]
     hf.written = [w for w in files if w.path.suffix != ".parquet"]
@@ -196,10 +199,6 @@ class _Piece(HFWriter):
             self.written.append(written(self.folder / _name(self._shard, self.shards), hi - lo))
 
 
-def _name(shard: int, shards: int) -> str:
-    return f"data-{shard:05d}-of-{shards:05d}.arrow"
-
-
 def _pieces(folder: Path) -> dict[int, list[Path]]:
     """Piece files by shard, in row order (their names: shard, then first row, zero-padded)."""
     found: dict[int, list[Path]] = {}
@@ -240,11 +239,11 @@ def _schema_bytes(schema: pa.Schema) -> bytes:
     return whole[: -len(EOS)]
 
 
-def shard_costs(plan: TablePlan, sizes: np.ndarray, per_row: float) -> np.ndarray:
-    """What writing each shard costs: its rows' bytes and `per_row` for each row."""
+def shard_costs(plan: TablePlan, sizes: np.ndarray) -> np.ndarray:
+    """What writing each shard costs: its rows' bytes, weighed by the table (`WEIGHT`)."""
     ends = np.concatenate([[0], np.cumsum(sizes, dtype=np.int64)])
     cuts = np.array([g[0] for g in plan.groups] + [plan.rows], dtype=np.int64)
-    return np.diff(ends[cuts]) + per_row * np.diff(cuts)
+    return np.diff(ends[cuts]) * WEIGHT.get(plan.table, 1.0)
 
 
 def remove(pieces: Path) -> None:
