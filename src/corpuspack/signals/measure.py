@@ -74,9 +74,9 @@ def text_signals(
 
 
 def _byte_counts(texts: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(spaces, letters, asterisks) of each paragraph, from one pass over the UTF-8 bytes: ASCII
-    letters by their byte, other letters by decoding each multi-byte character's code point and
-    looking it up in a table of RE2's `\\pL` (Arrow's regex engine, as the filter it replaces used)."""
+    """(spaces, letters, asterisks) of each paragraph, from the UTF-8 bytes: ASCII and Latin-1 letters
+    by their bytes, other letters by decoding each multi-byte character's code point and looking it
+    up in a table of RE2's `\\pL` (Arrow's regex engine, as the filter it replaces used)."""
     n = len(texts)
     _, offsets_buffer, data_buffer = texts.buffers()
     offsets = np.frombuffer(offsets_buffer, dtype=np.int64)[texts.offset : texts.offset + n + 1]
@@ -85,11 +85,23 @@ def _byte_counts(texts: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     data = np.frombuffer(data_buffer, dtype=np.uint8)[offsets[0] : offsets[-1]]
     at = offsets - offsets[0]
     letters = (((data | 0x20) - np.uint8(ord("a"))) < 26).view(np.uint8)  # never true for a byte >= 0x80
-    lead = np.flatnonzero(data >= 0xC0)  # the first byte of every character that is not ASCII
+    # Latin-1's letters from U+00C0 (lead byte C3: most accented letters of Latin text) by comparisons
+    # alone, the two that are not letters taken back; only the other characters are decoded.
+    latin = data == LATIN1_LEAD
+    letters |= latin.view(np.uint8)
+    signs = np.flatnonzero((data[1:] | 0x20) == LATIN1_SIGNS)  # the bytes after them: 97 and B7
+    letters[signs[latin[signs]]] = 0
+    latin |= data < 0xC0
+    lead = np.flatnonzero(~latin)  # the first byte of every other character that is not ASCII
     if len(lead):
         codepoints = _codepoints(data, lead)
         letters[lead] = _letter_table(codepoints)[codepoints]
     return _sums(data == 32, at), _sums(letters, at), _sums(data == 42, at)
+
+
+# Of U+00C0-U+00FF (UTF-8 C3 80 to C3 BF), all letters but the multiplication and division signs,
+# C3 97 and C3 B7: the bytes after them are the two whose value with bit 0x20 set is B7.
+LATIN1_LEAD, LATIN1_SIGNS = 0xC3, 0xB7
 
 
 def _sums(flags: np.ndarray, at: np.ndarray) -> np.ndarray:
