@@ -19,6 +19,7 @@ from corpuspack.dedup.keys import (
     _ASCII_TABLES,
     _latin1_tables,
     _latin_fold_table,
+    _separator_table,
     key_text,
     key_texts,
     key_words,
@@ -62,8 +63,10 @@ characters = st.one_of(
     st.characters(exclude_categories=("Cs",)),
 )
 # Accented Latin, most of it folding to one ASCII letter (taken byte by byte), some not (ß, ł, ı,
-# ŉ, a letter followed by a combining mark).
-LATIN = "aZ09 .,'éÉàçñÅőŐšŠžčĆÿıİſłßŉĳ\u0301\u0308"
+# ŉ, a letter followed by a combining mark); typographic punctuation, which only separates words
+# (taken as spaces when only the words are wanted), and what looks like it but does not (the
+# super- and subscripts fold to a digit or a letter, the combining acute to nothing).
+LATIN = "aZ09 .,'éÉàçñÅőŐšŠžčĆÿıİſłßŉĳ\u0301\u0308’“”„–—…‹›«»×\u00a0\u2009\u200b‿€⁰ⁱ₂"
 # Latin-1 alone (a batch of it folds from its strings' bytes): letters that fold, and what does not
 # (ß, æ, ø, Ð, þ, ×, «, ª, ², ¼, the no-break space, the soft hyphen, C1 controls, ¨).
 LATIN1 = "aZ09 .,'éÉàçñÅÿüÖßæøÐþ×«ª²¼\xa0\xad\x85¨"
@@ -148,3 +151,36 @@ def test_the_byte_fold_takes_exactly_the_letters_that_fold_to_one_ascii_letter()
     for c, letter in folds.items():  # the table is what key_text makes of each letter it takes
         if letter != "\0":
             assert key_text(c + "x") == (letter + "x").encode()
+
+
+# Real text of several languages: French, German and Spanish news with typographic quotes, dashes and
+# the ellipsis (most of a batch: they take the byte path), then Russian, Greek (a final sigma),
+# Chinese, a combining mark, emoji, and a superscript that folds to a digit.
+NEWS = [
+    "« C’est une décision historique », a déclaré jeudi la ministre — avant d’ajouter : « Rien n’est joué… »",
+    "L’Assemblée a voté le texte à 312 voix contre 201 ; l’opposition dénonce un « passage en force ».",
+    "„Wir müssen schneller werden“, sagte die Bürgermeisterin – und kündigte neue Radwege an.",
+    "«¿Quién pagará la factura?», preguntó el portavoz; el Gobierno respondió que «nadie» lo sabe…",
+    "Le café coûte 2,50 € au comptoir – 3 € en terrasse ; c’est « raisonnable », dit-il.",
+    "Председатель комиссии заявил, что решение будет принято «в ближайшие дни».",
+    "Ο ΠΡΟΕΔΡΟΣ ΤΗΣ ΕΠΙΤΡΟΠΗΣ δήλωσε ότι η απόφαση θα ληφθεί σύντομα.",
+    "委员会主席表示，决定将在“近期”作出。",
+    "Cafe\u0301 cre\u0300me — tre\u0300s bien 👍🏽 ✓ x²⁰ ⁱ",
+]
+
+
+def test_key_words_of_real_multilingual_text_equal_the_general_paths():
+    separators = _separator_table()
+    texts = pa.array(NEWS, pa.large_string())
+    eligible, _ = fold_latin(texts, _latin_fold_table(), _ASCII_TABLES[2], 0.0, separators)
+    assert eligible.tolist() == [True] * 5 + [False] * 4  # the byte path takes the Latin news only
+    assert not fold_latin(texts, _latin_fold_table(), _ASCII_TABLES[2])[0][:5].any()  # without: none
+    hashes, offsets = key_words(texts, 2, strings=NEWS)
+    for i, text in enumerate(NEWS):
+        alone, _ = word_hashes(pa.array([key_text(text).decode("utf-8")], pa.large_string()))
+        assert np.array_equal(hashes[offsets[i] : offsets[i + 1]], alone), text
+    assert key_text(NEWS[0]).split()[:4] == [b"c", b"est", b"une", b"decision"]
+    assert key_texts(NEWS).to_pylist() == [key_text(t).decode("utf-8") for t in NEWS]  # exact key texts unchanged
+    latin1 = ["« Très bien », dit-il ; l'été — non, l’été…"[:27], "No-break\u00a0space ¿sí? ¡Olé!"]
+    assert latin1_keys(latin1, *_latin1_tables(True))[0].all()  # Latin-1 only: from the strings' bytes
+    assert not latin1_keys(latin1, *_latin1_tables())[0].any()

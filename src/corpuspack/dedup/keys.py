@@ -31,7 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import xxhash
 
-from .latinfold import fold_latin, fold_table, latin1_keys, latin1_only, latin1_table
+from .latinfold import fold_latin, fold_table, latin1_keys, latin1_only, latin1_table, separator_table
 from .minhash import fmix64
 from .wordwise import Tokens, key_texts_of, scatter, tokens_of, words_of
 
@@ -162,24 +162,27 @@ def key_words(
     if len(texts) == 0 or pc.all(pc.string_is_ascii(texts)).as_py():
         return word_hashes(key_texts(texts, rules))
     if rules == 2:
-        keys = _latin_or_tokens(texts, most=True, strings=strings)
+        keys = _latin_or_tokens(texts, words=True, strings=strings)
         if keys is not None:
             return word_hashes(keys)
     return words_of(_tokens(texts, rules, spaces=False), hash_strings)
 
 
-def _latin_or_tokens(texts: pa.Array, most: bool = False, strings: Sequence[str] | None = None) -> pa.Array | None:
+def _latin_or_tokens(texts: pa.Array, words: bool = False, strings: Sequence[str] | None = None) -> pa.Array | None:
     """Rules-2 key texts: accented Latin byte by byte (`latinfold`), the other paragraphs token by
-    token; with `most`, None unless most of the batch is accented Latin."""
-    folded = latin1_keys(strings, *_latin1_tables()) if strings is not None and latin1_only(texts) else None
+    token. `words`: only the key texts' words are wanted (`key_words`), so characters that only
+    separate words (typographic quotes, dashes, « ») keep a paragraph on the byte path; None unless
+    most of the batch is accented Latin."""
+    folded = latin1_keys(strings, *_latin1_tables(words)) if strings is not None and latin1_only(texts) else None
     if folded is None:
-        folded = fold_latin(texts, _latin_fold_table(), _ASCII_TABLES[2], 0.5 if most else 0.0)
+        separators = _separator_table() if words else None
+        folded = fold_latin(texts, _latin_fold_table(), _ASCII_TABLES[2], 0.5 if words else 0.0, separators)
     if folded is None:
         return None
     foldable, keys = folded
     if foldable.all():
         return keys
-    if most and foldable.sum() * 2 < len(texts):
+    if words and foldable.sum() * 2 < len(texts):
         return None
     rest = np.flatnonzero(~foldable)
     return scatter(keys, rest, key_texts_of(_tokens(texts.take(pa.array(rest)), 2)))
@@ -191,8 +194,13 @@ def _latin_fold_table() -> np.ndarray:
 
 
 @functools.cache
-def _latin1_tables() -> tuple[bytes, bytes]:
-    return latin1_table(_latin_fold_table(), _ASCII_TABLES[2])
+def _separator_table() -> np.ndarray:
+    return separator_table(_DIACRITICS, _rules2_patterns()[0])
+
+
+@functools.cache
+def _latin1_tables(words: bool = False) -> tuple[bytes, bytes]:
+    return latin1_table(_latin_fold_table(), _ASCII_TABLES[2], _separator_table() if words else None)
 
 
 def _tokens(texts: pa.Array, rules: int, spaces: bool = True) -> Tokens:

@@ -10,6 +10,10 @@ a paragraph (a mark, ß, æ, ł, another script) sends it the general way (`word
 When the batch's Python strings are at hand and every character is under U+0100 (Latin-1: one
 byte per character), the same letters fold by one `bytes.translate` of the batch's Latin-1 bytes,
 no lead byte to find or delete (`latin1_keys`).
+
+Real French, German or Spanish text also holds typographic quotes, dashes, the ellipsis, « » and €:
+characters that only separate words (`separator_table`). When only the words are wanted (dedup's
+word hashes), those become spaces and their paragraphs stay on the byte path too.
 """
 
 from __future__ import annotations
@@ -38,12 +42,33 @@ def fold_table(diacritics: re.Pattern[str]) -> np.ndarray:
     return table
 
 
+def separator_table(diacritics: re.Pattern[str], not_word: re.Pattern[str]) -> np.ndarray:
+    """Whether each code point under `SEPARATORS_END` only separates words under rules 2 (decided by
+    the rules' own steps: NFKD, `diacritics` removed, lower case, `not_word`): its fold is not
+    empty, starts with a character of combining class 0 (so NFKD moves no mark across it) and
+    holds no word character, as typographic quotes, dashes, the ellipsis, « », € and the no-break
+    space. Only the Latin-1 ones and those from U+2000 (General Punctuation, super- and subscripts,
+    currency signs) are looked at."""
+    table = np.zeros(SEPARATORS_END, dtype=bool)
+    for code in [*range(0x80, 0x100), *range(0x2000, SEPARATORS_END)]:
+        decomposed = unicodedata.normalize("NFKD", chr(code))
+        folded = diacritics.sub("", decomposed).lower().replace("_", " ")
+        table[code] = bool(folded) and not unicodedata.combining(decomposed[0]) and bool(not_word.fullmatch(folded))
+    return table
+
+
+SEPARATORS_END = 0x20C0  # UTF-8 E2 80 80 to E2 82 BF
+
+
 def fold_latin(
-    texts: pa.Array, fold: np.ndarray, ascii_table: bytes, least: float = 0.0
+    texts: pa.Array, fold: np.ndarray, ascii_table: bytes, least: float = 0.0, separators: np.ndarray | None = None
 ) -> tuple[np.ndarray, pa.Array] | None:
     """(which paragraphs are ASCII and foldable letters only, the key text of every paragraph):
     the key texts of the others are wrong, for the caller to replace. None when fewer than a
-    `least` share of the batch's non-ASCII bytes belong to foldable letters (not worth it)."""
+    `least` share of the batch's non-ASCII bytes belong to foldable letters (not worth it).
+    `separators` (`separator_table`): characters that only separate words are taken too, as
+    spaces; the words of such a paragraph's key text are `key_text`'s, but not its spacing (that
+    of text whose fold is not ASCII is one space between words), so only for words."""
     _, offsets, data = texts.buffers()
     ends = np.frombuffer(offsets, dtype=np.int64)[texts.offset : texts.offset + len(texts) + 1]
     buffer = bytearray(data.to_pybytes()[ends[0] : ends[-1]]) if data is not None else bytearray()
@@ -54,14 +79,19 @@ def fold_latin(
     letters = fold[(raw[leads].astype(np.int64) - _FIRST_LEAD) * 64 + (raw[leads + 1] & 0x3F)]
     foldable = letters != 0
     good, bad = leads[foldable], leads[~foldable]
-    if 2 * len(good) < least * non_ascii:
+    # Each character taken: its first byte and its width (every byte of it becomes a space or a letter).
+    taken = [(good, 2), *(_separators(raw, bad, separators) if separators is not None else [])]
+    covered_bytes = sum(len(starts) * width for starts, width in taken)
+    if covered_bytes < least * non_ascii:
         return None
     eligible = np.ones(len(texts), dtype=bool)
-    if 2 * len(good) < non_ascii:  # other characters somewhere: which paragraphs hold them
+    if covered_bytes < non_ascii:  # other characters somewhere: which paragraphs hold them
         high = np.flatnonzero(raw >= 0x80)
         covered = np.zeros(len(high), dtype=bool)
-        at = np.searchsorted(high, good)
-        covered[at] = covered[at + 1] = True  # a lead's continuation byte is the next non-ASCII byte
+        for starts, width in taken:
+            at = np.searchsorted(high, starts)
+            for k in range(width):  # a character's continuation bytes are the next non-ASCII bytes
+                covered[at + k] = True
         eligible[np.searchsorted(ends, high[~covered], side="right") - 1] = False
     raw[good + 1] = letters[foldable]
     raw[bad] = ord(" ")  # their paragraphs are not eligible; only the foldable letters' leads go
@@ -71,15 +101,27 @@ def fold_latin(
     return eligible, pc.utf8_trim(keys, " ")
 
 
-def latin1_table(fold: np.ndarray, ascii_table: bytes) -> tuple[bytes, bytes]:
+def _separators(raw: np.ndarray, bad: np.ndarray, separators: np.ndarray) -> list[tuple[np.ndarray, int]]:
+    """The first bytes of the characters of `raw` that only separate words, with their widths: two
+    bytes (lead C2, or C3 among `bad`, the leads that fold to no letter), three (E2 80 to E2 82)."""
+    two = np.concatenate([np.flatnonzero(raw[:-1] == 0xC2), bad[raw[bad] == 0xC3]])
+    codes = ((raw[two].astype(np.int64) & 0x1F) << 6) | (raw[two + 1] & 0x3F)
+    three = np.flatnonzero(raw[:-2] == 0xE2)
+    three = three[(raw[three + 1] - np.uint8(0x80)) < 3]  # U+2000-U+20BF
+    codes3 = 0x2000 + (((raw[three + 1].astype(np.int64) & 0x3F) << 6) | (raw[three + 2] & 0x3F))
+    return [(two[separators[codes]], 2), (three[separators[codes3]], 3)]
+
+
+def latin1_table(fold: np.ndarray, ascii_table: bytes, separators: np.ndarray | None = None) -> tuple[bytes, bytes]:
     """(the key-text byte of each Latin-1 byte: `ascii_table`'s for ASCII, a foldable letter's ASCII
-    letter (`fold`, from U+00C0), a space for any other; the bytes of ASCII and foldable letters)."""
+    letter (`fold`, from U+00C0), a space for any other; the bytes of ASCII and foldable letters,
+    and of `separators` (`fold_latin`: for words only))."""
     table, ok = bytearray(ascii_table), bytearray(range(128))
     for code in range(0x80, 0x100):
         lead, second = chr(code).encode("utf-8")
         letter = int(fold[(lead - _FIRST_LEAD) * 64 + (second & 0x3F)]) if lead >= _FIRST_LEAD else 0
         table[code] = letter or ord(" ")
-        if letter:
+        if letter or (separators is not None and separators[code]):
             ok.append(code)
     return bytes(table), bytes(ok)
 
