@@ -88,7 +88,21 @@ ASCII_WORDS = ["word", "x.", "A", "\x01"]
 CLEAN_WORDS = [*ASCII_WORDS, "Été", "中文", "Σ", "\u0301", "ﬁ"]
 WORDS = [*CLEAN_WORDS, "E\u0301", "\u00ad", "\u200b"]
 CLEAN_GAPS = [" "] * 5 + ["\n", "\n\n", "\n\n"]
-GAPS = [*CLEAN_GAPS, "\n\n\n", "\n\n\n\n", "  ", " \n", "\n ", "\t", "\xa0", "\u3000", "\x0c", "\x1f", "\n\x0b"]
+GAPS = [
+    *CLEAN_GAPS,
+    "\n\n\n",
+    "\n\n\n\n",
+    "  ",
+    " \n",
+    "\n ",
+    "\t",
+    "\xa0",
+    "\u202f",
+    "\u3000",
+    "\x0c",
+    "\x1f",
+    "\n\x0b",
+]
 EDGE = st.sampled_from(["", "", "\n", "\n\n", "\n\n\n", " ", "\n "])
 
 
@@ -112,7 +126,7 @@ def test_blocks_of_seed_like_text_match_the_definition(text: str, first_line: in
         assert numbers[-1] == expected[-1][0]
     assert list(zip(numbers, blocks, strict=True)) == expected
     if _tidy_split(text, first_line) is not None:  # the quick way is taken only for tidy text
-        assert is_tidy(text)
+        assert is_tidy(text.replace("\xa0", " ").replace("\u202f", " "))  # no-break spaces: spaces to `clean`
 
 
 def test_the_quick_way_takes_tidy_text_with_wrapped_paragraphs_and_single_blank_lines():
@@ -126,14 +140,14 @@ def test_the_quick_way_takes_tidy_text_with_wrapped_paragraphs_and_single_blank_
     assert (numbers[2], numbers[0], numbers[-1], len(numbers), list(numbers)) == (8, 4, 12, 4, [4, 6, 8, 12])
     with pytest.raises(IndexError):
         numbers[4]
-    for untidy in ("\n\n\n", "\n\n\n\n", "\n \n", " \n", "\n ", "  ", "\t", "\xa0", "E\u0301"):
+    for untidy in ("\n\n\n", "\n\n\n\n", "\n \n", " \n", "\n ", "  ", "\t", "\u3000", "E\u0301"):
         assert _tidy_split(text.replace("\n\nÉté", untidy + "Été"), 1) is None, repr(untidy)
 
 
 def test_the_quick_way_takes_latin1_text_by_its_bytes_and_leaves_what_is_unprintable_or_loose():
     text = "Été à Noël, ça\nva.\n\nÀ bientôt ÿ ¡ « »."
     assert tuple(map(list, _tidy_split(text, 1))) == ([1, 4], ["Été à Noël, ça va.", "À bientôt ÿ ¡ « »."])
-    for untidy in ("\xa0", "\x85", "\xad", "\x01", "\x7f", "\x9f", "\t", "  ", " \n", "\n "):
+    for untidy in ("\xa0 ", "\x85", "\xad", "\x01", "\x7f", "\x9f", "\t", "  ", " \n", "\n "):
         changed = text.replace("Noël,", "Noël," + untidy)
         assert _tidy_split(changed, 1) is None, repr(untidy)
         assert list(text_blocks(changed)) == reference_blocks(changed)
@@ -141,3 +155,19 @@ def test_the_quick_way_takes_latin1_text_by_its_bytes_and_leaves_what_is_unprint
     wider = text.replace("Noël", "Noël ő")
     numbers, blocks = _tidy_split(wider, 1)
     assert list(zip(numbers, blocks, strict=True)) == reference_blocks(wider)
+
+
+def test_the_quick_way_takes_no_break_spaces_as_the_spaces_clean_makes_them():
+    # French news: no-break spaces inside « » and before ; : ! ?, narrow or not, Latin-1 or not.
+    text = (
+        "Titre\n\nSource Updated on 2024-01-01\n\n«\xa0Non\xa0!\xa0», a-t-il dit\u202f; c’est\nfini.\n\nÀ\xa0bientôt."
+    )
+    numbers, blocks = _tidy_split(text, 1)
+    assert blocks[2:] == ["« Non ! », a-t-il dit ; c’est fini.", "À bientôt."]
+    assert list(zip(numbers, blocks, strict=True)) == reference_blocks(text)
+    latin1 = text.replace("’", "'").replace("\u202f", "\xa0")
+    assert list(zip(*_tidy_split(latin1, 1), strict=True)) == reference_blocks(latin1)
+    for untidy in ("\xa0\xa0", " \xa0", "\xa0\n", "\n\xa0"):  # two spaces once made spaces, or at a line's end
+        changed = text.replace("dit\u202f;", "dit" + untidy + ";")
+        assert _tidy_split(changed, 1) is None, repr(untidy)
+        assert list(text_blocks(changed)) == reference_blocks(changed)

@@ -68,7 +68,11 @@ def split_blocks(text: str, first_line: int = 1) -> tuple[Sequence[int], list[st
 def _tidy_split(text: str, first_line: int) -> tuple[Sequence[int], list[str]] | None:
     """`split_blocks` of most seed files, in a few passes in C and no Python work per block: tidy
     text (`is_tidy`) whose blank lines are all empty and single, so that the blocks are the pieces
-    between two line breaks, and each cleaned is its lines joined by spaces; None for other text."""
+    between two line breaks, and each cleaned is its lines joined by spaces; None for other text.
+    No-break spaces (French typography puts them before : ; ! ? and inside « ») are whitespace to
+    `clean`, which makes them spaces: they are made spaces first, and the text then checked."""
+    if "\xa0" in text or "\u202f" in text:
+        text = text.replace("\xa0", " ").replace("\u202f", " ")
     body = text.strip("\n")
     parts = body.split("\n\n")
     blocks = list(map(str.replace, parts, _NEWLINE, _SPACE))
