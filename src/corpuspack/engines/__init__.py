@@ -30,6 +30,9 @@ class Engine(Protocol):
     """Schedules the work inside the stages; knows neither formats nor decisions."""
 
     name: str
+    # Whether `read` forks its workers from this process: then what this process loads first
+    # (the language model) they share; otherwise loading it here is only weight on the driver.
+    forks: bool
 
     def read(self, chunks: list[Chunk], config: Config, work: Path) -> Iterator[ChunkResult]:
         """`process_chunk` on each of `chunks` (the ones still to do); results in the order given."""

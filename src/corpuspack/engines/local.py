@@ -158,6 +158,7 @@ class LocalEngine:
     """The pipeline's stages on this machine: a process pool for chunks, numpy for dedup."""
 
     name = "local"
+    forks = True
 
     def __init__(self, workers: int = 1, tuning: Tuning | None = None, keep: bool = False) -> None:
         self.workers, self.tuning, self.keep = workers, tuning or Tuning(), keep

@@ -64,6 +64,7 @@ class RayEngine:
     """Connects to `config.ray_address`, or starts a local Ray (stopped again by `close`)."""
 
     name = "ray"
+    forks = False
 
     def __init__(self, config: Config, tuning: Tuning | None = None) -> None:
         self.tuning = tuning or Tuning()

@@ -61,7 +61,7 @@ def read(engine: Engine, config: Config, schema: Schema, work: Path, tuning: Tun
     results = _finished(work, chunks)
     reused = len(results)
     todo = [c for c in chunks if c.key not in results]
-    if todo and formats.has_signals(config.output_format):
+    if todo and engine.forks and formats.has_signals(config.output_format):
         signals.prepare()  # here, once: forked workers inherit the language model
     with progress("read", sum(len(c.seeds) for c in chunks), "file") as advance:
         advance(sum(len(c.seeds) for c in chunks if c.key in results))
