@@ -13,7 +13,9 @@ hard-wrapped at 72 columns.
 `--accented latin` writes the same corpus with accented Latin letters in every paragraph (a word's
 vowels accented, decided by the word, so duplicates stay duplicates and near duplicates keep their
 Jaccard once accents are folded); `--accented mixed` also writes one word in three in Cyrillic or
-Greek letters (text no key folds back to ASCII). The planted structure and truth are the English one's.
+Greek letters (text no key folds back to ASCII); `--accented french` instead sets one word in five
+beside French typography (’ « » “ ” „ — – … €, no-break spaces before : ; ! and inside « »), which
+only separates words. The planted structure and truth are the English one's.
 """
 
 from __future__ import annotations
@@ -47,17 +49,27 @@ CYRILLIC = str.maketrans("abvgdezijklmnoprstufhc", "абвгдезийклмно
 GREEK = str.maketrans("abgdezhiklmnoprstufx", "αβγδεζηικλμνοπρστυφχ")
 
 
-def accent_word(word: str, mixed: bool) -> str:
-    """The word with accents (or in another script), chosen by its letters only."""
+# French typography around a word: marks after it, then before it (no-break spaces as French sets them).
+FRENCH = ["’", "\xa0»", " —", "…", "”", " –", "\xa0€", "\xa0:", "\u202f;", "\xa0!", "«\xa0", "“", "„"]
+FRENCH_BEFORE = 3
+
+
+def accent_word(word: str, mixed: bool, french: bool = False) -> str:
+    """The word with accents (or in another script, or French typography), chosen by its letters only."""
     roll = zlib.crc32(word.lower().encode())
     if mixed and roll % 3 == 0:
         return word.translate(CYRILLIC if roll % 2 else GREEK)
-    return word.translate(ACCENTS[roll % 3]) if roll % 2 else word
+    out = word.translate(ACCENTS[roll % 3]) if roll % 2 else word
+    if french and roll % 5 == 0:
+        mark = (roll >> 8) % len(FRENCH)
+        out = FRENCH[mark] + out if mark >= len(FRENCH) - FRENCH_BEFORE else out + FRENCH[mark]
+    return out
 
 
-def accent(text: str, mixed: bool = False) -> str:
-    """`text` with accented (or, mixed, Cyrillic and Greek) letters; never left ASCII."""
-    out = " ".join(accent_word(w, mixed) for w in text.split(" "))
+def accent(text: str, mixed: bool = False, french: bool = False) -> str:
+    """`text` with accented (or, mixed, Cyrillic and Greek) letters, and French typography when
+    `french`; never left ASCII."""
+    out = " ".join(accent_word(w, mixed, french) for w in text.split(" "))
     if out.isascii():  # no word was changed: its first letter that can take an accent takes one
         out = re.sub("[aeiou]", lambda m: m.group().translate(ACCENTS[0]), out, count=1)
     return out if not out.isascii() else out + " ñ"
@@ -124,7 +136,7 @@ class Generator:
 def generate(docs: int, out: Path, seed: int = 7, first: int = 0, accented: str | None = None) -> dict[str, int]:
     """`docs` documents numbered from `first` (parts made with other seeds and `first` can share a
     seeds folder: run several at once to make a large corpus on every core); `accented`: None,
-    "latin" or "mixed" (see the module's docstring)."""
+    "latin", "mixed" or "french" (see the module's docstring)."""
     gen = Generator(seed)
     rng = gen.rng
     seeds = out / "seeds"
@@ -186,7 +198,7 @@ def generate(docs: int, out: Path, seed: int = 7, first: int = 0, accented: str 
 
 def _write(folder: Path, doc_id: str, paras: list[str], rng: np.random.Generator, accented: str | None) -> None:
     if accented:
-        paras = [accent(p, accented == "mixed") for p in paras]
+        paras = [accent(p, accented == "mixed", accented == "french") for p in paras]
     title = " ".join(paras[0].split()[:8]).rstrip(".,")
     date = f"20{rng.integers(10, 25):02d}-{rng.integers(1, 13):02d}-{rng.integers(1, 29):02d}"
     body = []
@@ -204,7 +216,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--first", type=int, default=0, help="number of the first document")
-    parser.add_argument("--accented", choices=["latin", "mixed"], help="accented letters in every paragraph")
+    parser.add_argument("--accented", choices=["latin", "mixed", "french"], help="accented letters in every paragraph")
     args = parser.parse_args()
     print(generate(args.docs, args.out, args.seed, args.first, args.accented))
 

@@ -3,7 +3,7 @@
     python bench/run.py COMMAND [--corpus DIR] [--docs N] [--rounds N] [--against REV|DIR] [--out DIR]
 
 build     the floor, `build --exact-only` and `build`: wall, CPU, peak RSS, stage seconds, x floor;
-          with --accented latin|mixed also `build` of the same corpus with accented letters, paired
+          with --accented latin|mixed|french also `build` of the same corpus with accented letters, paired
 dedup     the stages after reading, chunks reused from a kept work folder (dedup, write, finish)
 engines   local and Ray with 1 and 2 CPUs; every output file's sha256 compared with the first run's
 incremental  a full build against one with a kept work folder after 1% of the seeds were added; same bytes
@@ -396,7 +396,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, help="write COMMAND.md and COMMAND.json here too")
     parser.add_argument(
         "--accented",
-        choices=["latin", "mixed"],
+        choices=["latin", "mixed", "french"],
         help="build: also build the corpus's accented variant (generate.py --accented), paired with the English one",
     )
     parser.add_argument("--engines", default="local,ray", help="engines: local,ray")

@@ -58,18 +58,22 @@ def test_build_times_the_floor_and_both_builds_against_another_revision(corpus: 
     assert "| floor | " in text and "- build: new / old wall " in text
 
 
-def test_build_pairs_the_accented_corpus_with_the_english_one(corpus: Path, tmp_path: Path):
-    text, runs = runner("build", corpus, tmp_path, "--accented", "latin")
-    accented = corpus.parent / f"{corpus.name}-accented-latin"
+@pytest.mark.parametrize("kind", ["latin", "french"])
+def test_build_pairs_the_accented_corpus_with_the_english_one(corpus: Path, tmp_path: Path, kind: str):
+    text, runs = runner("build", corpus, tmp_path, "--accented", kind)
+    accented = corpus.parent / f"{corpus.name}-accented-{kind}"
     english = sorted(p.name for p in (corpus / "seeds").iterdir())
     assert sorted(p.name for p in (accented / "seeds").iterdir()) == english
     for name in english:  # the same documents, every paragraph with an accented letter
         body = (accented / "seeds" / name).read_bytes().decode("utf-8").replace("\r\n", "\n")
         paragraphs = body.split("\n\n")[2:]
         assert paragraphs and all(not p.isascii() for p in paragraphs)
-    # Accents fold in the key texts: the same paragraphs dropped for the same reasons.
-    assert runs["build latin"][0]["counts"] == runs["build"][0]["counts"]
-    assert "- build latin / build: wall " in text and "cores busy" in text
+    if kind == "french":  # typography that only separates words: no-break spaces, quotes, dashes
+        every = "".join((accented / "seeds" / name).read_text(encoding="utf-8") for name in english)
+        assert all(mark in every for mark in ("\xa0", "\u202f", "’", "«", "—", "…"))
+    # Accents fold in the key texts, marks are spaces: the same paragraphs dropped for the same reasons.
+    assert runs[f"build {kind}"][0]["counts"] == runs["build"][0]["counts"]
+    assert f"- build {kind} / build: wall " in text and "cores busy" in text
 
 
 def test_dedup_reuses_every_chunk_of_the_kept_work_folder(corpus: Path, tmp_path: Path):
