@@ -112,13 +112,14 @@ def build_version(
     io_before = _io_bytes()
     clock = _Clock()
     tuning = tuning or Tuning()
-    body, reused = _stages(config, schema, out, work, release, progress, tuning, clock, keep_work)
-    if out_url is not None:
-        upload(out, out_url)
-        shutil.rmtree(out)
-        out = out_url
-    if not keep_work:
-        workdir.remove(work)
+    with workdir.held(work):
+        body, reused = _stages(config, schema, out, work, release, progress, tuning, clock, keep_work)
+        if out_url is not None:
+            upload(out, out_url)
+            shutil.rmtree(out)
+            out = out_url
+        if not keep_work:
+            workdir.remove(work)
     inputs = body["inputs"]["seeds"]  # a table, not a million dicts (500 MB at a million seeds)
     megabytes = (pc.sum(inputs.column("size")).as_py() or 0) / 1e6
     clock.lap("finish")  # manifest, Croissant, the folder moved into place, the work folder removed

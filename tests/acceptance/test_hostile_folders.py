@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import pickle
 import subprocess
+import sys
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -79,6 +80,37 @@ def test_kept_work_folder_keeps_foreign_files_and_resumes(project: Path, tmp_pat
     assert (work / "notes.txt").read_text() == "mine\n"
     assert (work / "chunk-notes.done").read_text() == "mine too\n"
     assert tree(tmp_path / "a") == tree(tmp_path / "b")
+
+
+def test_a_work_folder_another_build_holds_is_refused_and_left_alone(project: Path, tmp_path: Path):
+    work = tmp_path / "work"
+    run_cli("build", "-q", "--work", str(work), "--out", str(tmp_path / "a"), cwd=project, check=0)
+    before = tree(work)
+    # Another process holding the work folder's lock, as a running build does.
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLD, str(work / ".corpuspack-work")], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout.readline() == "held\n"
+        done = run_cli("build", "-q", "--work", str(work), "--out", str(tmp_path / "b"), cwd=project, check=2)
+        assert "another build is using this work folder" in done.stderr
+        assert "Traceback" not in done.stderr
+        assert tree(work) == before
+        assert not (tmp_path / "b").exists()
+    finally:
+        holder.kill()
+        holder.wait()
+    run_cli("build", "-q", "--work", str(work), "--out", str(tmp_path / "b"), cwd=project, check=0)
+    assert tree(tmp_path / "a") == tree(tmp_path / "b")
+
+
+_HOLD = """
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDONLY)
+fcntl.flock(fd, fcntl.LOCK_EX)
+print("held", flush=True)
+time.sleep(120)
+"""
 
 
 def test_default_work_folder_is_removed_and_nothing_else(project: Path, tmp_path: Path):

@@ -15,7 +15,13 @@ import re
 import shutil
 import stat
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks here; builds must not share a work folder
+    fcntl = None  # type: ignore[assignment]
 
 from ..errors import UsageError
 
@@ -39,6 +45,28 @@ def claim(path: Path) -> Path:
         _check_existing(path)
     _write_mark(path)
     return path
+
+
+@contextlib.contextmanager
+def held(path: Path) -> Iterator[None]:
+    """One build at a time in a work folder: an exclusive lock on its mark while the build runs. A
+    second build on the folder is refused (exit 2) rather than finding the files the first one
+    replaces or removes gone from under it. The lock goes with the process (`flock`), so a killed
+    build never leaves the folder locked."""
+    if fcntl is None:
+        yield
+        return
+    fd = os.open(path / MARK, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise UsageError(
+                f"{path}: another build is using this work folder; wait for it to end or give another --work"
+            ) from None
+        yield
+    finally:
+        os.close(fd)
 
 
 def fresh(prefix: str, beside: Path | None = None) -> Path:
