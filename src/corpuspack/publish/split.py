@@ -40,6 +40,11 @@ class Run:
     end: int
 
     @property
+    def whole(self) -> bool:
+        """The whole table: written as one writer does."""
+        return self.first == 0 and self.end == self.plan.shards
+
+    @property
     def lo(self) -> int:
         return self.plan.groups[self.first][0]
 
@@ -57,15 +62,21 @@ class Done:
     nbytes: int
 
 
-def runs(plans: list[TablePlan], costs: list[np.ndarray], workers: int) -> list[list[Run]]:
+def runs(plans: list[TablePlan], costs: list[np.ndarray], workers: int, whole: bool = False) -> list[list[Run]]:
     """The shards of every table, in order, cut into at most `workers` lists of runs of about equal
     cost (`costs`: each table's cost per shard). A table is cut only between shards of at least a
-    batch of rows and when every Hugging Face shard holds one (`divisible`)."""
+    batch of rows and when every Hugging Face shard holds one (`divisible`); with `whole`, never
+    (only between tables: the cut nearest each share of the cost)."""
     flat = [(t, s, float(c)) for t, cost in enumerate(costs) for s, c in enumerate(cost)]
     total = sum(c for _, _, c in flat)
     cuts, spent, last = [], 0.0, (-1, 0)  # last: the table and first row of the latest cut
     for at, (t, s, c) in enumerate(flat):
-        if len(cuts) + 1 < workers and at and spent >= total * (len(cuts) + 1) / workers:
+        share = total * (len(cuts) + 1) / workers
+        if len(cuts) + 1 < workers and at and s == 0 and whole:
+            after = spent + float(costs[t].sum())  # spent once this table is written too
+            if share - spent <= after - share:  # this boundary is nearer the share than the next one
+                cuts.append(at)
+        elif len(cuts) + 1 < workers and at and spent >= share and not whole:
             row = plans[t].groups[s][0]
             if s == 0 or (divisible(plans[t], s) and (last[0] != t or row - last[1] >= MAX_BATCH_ROWS)):
                 cuts.append(at)
