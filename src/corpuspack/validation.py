@@ -210,7 +210,8 @@ def discover_targets(
     """Seed files under local paths (named relative to the project) and URLs (mirrored into
     `mirrors`, named by their URL)."""
     local = [local_path(t) for t in targets if not is_url(t)]
-    seeds, findings = discover(local, config.root) if local else ([], [])
+    listed, findings = discover(local, config.root) if local else ([], [])
+    seeds = list(listed)  # URLs' seeds are added to it
     for i, url in enumerate(str(t) for t in targets if is_url(t)):
         folder = mirror(url, mirrors / str(i))
         prefix = url.rstrip("/").rsplit("/", 1)[0]

@@ -187,3 +187,39 @@ def test_every_near_duplicate_of_a_large_cluster_names_a_kept_paragraph(small: P
         named = rows[(r["duplicate_of_doc"], r["duplicate_of_index"])]
         assert named["kept"], (r["doc_id"], r["duplicate_of_doc"])
         assert r["similarity"] >= 0.8
+
+
+def _assign_one_by_one(pairs, similarity, threshold, kept):
+    """`near.assign` as its rule reads: later paragraphs in turn, each naming the earliest match still kept."""
+    good = similarity >= threshold
+    pairs, similarity = pairs[good], similarity[good]
+    order = np.lexsort((pairs[:, 0], pairs[:, 1]))
+    pairs, similarity = pairs[order], similarity[order]
+    status, out = kept.copy(), []
+    for later in dict.fromkeys(pairs[:, 1].tolist()):
+        rows = np.flatnonzero(pairs[:, 1] == later)
+        if not status[later]:
+            continue
+        alive = [r for r in rows if status[pairs[r, 0]]]
+        pick = alive[0] if alive else rows[0]
+        status[later] = False
+        out.append((later, int(pairs[pick, 0]), float(similarity[pick])))
+    return pairs, out
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_near_decisions_made_at_once_are_those_made_one_by_one(seed: int):
+    from corpuspack.dedup import near
+
+    rng = np.random.default_rng(seed)
+    n = 300
+    a = rng.integers(0, n, 2_000)
+    b = rng.integers(0, n, 2_000)
+    pairs = np.unique(np.stack([np.minimum(a, b), np.maximum(a, b)], axis=1)[a != b], axis=0)
+    similarity = rng.random(len(pairs))
+    kept = rng.random(n) < 0.8  # some already dropped (boilerplate, say)
+    confirmed, later, earlier, sim = near.assign(pairs, similarity, 0.5, kept)
+    expected_pairs, expected = _assign_one_by_one(pairs, similarity, 0.5, kept)
+    assert np.array_equal(confirmed, expected_pairs) and len(expected) > 20
+    assert list(zip(later.tolist(), earlier.tolist(), sim.tolist(), strict=True)) == expected
+    assert near.assign(pairs, similarity, 2.0, kept)[1].size == 0

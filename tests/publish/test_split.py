@@ -88,3 +88,21 @@ def test_a_table_too_small_to_cut_stays_whole(tmp_path):
     assert [[(r.first, r.end) for r in p] for p in split.runs([plan], [split.shard_costs(plan, sizes)], 2)] == [
         [(0, plan.shards)]
     ]
+
+
+@pytest.mark.parametrize(("small", "large"), [(2_000, 9_000), (9_000, 2_000)])
+def test_whole_tables_are_cut_between_tables_only_at_the_nearest_boundary(small, large):
+    plans = [plan_table(t, np.full(n, 100), 20_000, 3) for t, n in (("documents", small), ("paragraphs", large))]
+    costs = [split.shard_costs(p, np.full(p.rows, 100)) for p in plans]
+    assert all(p.shards > 2 for p in plans)
+    parts = split.runs(plans, costs, 2, whole=True)
+    assert [[(r.plan.table, r.whole) for r in p] for p in parts] == [[("documents", True)], [("paragraphs", True)]]
+    three = [*plans, plan_table("paragraphs", np.full(500, 100), 20_000, 3)]
+    costs3 = [*costs, split.shard_costs(three[2], np.full(500, 100))]
+    parts3 = split.runs(three, costs3, 2, whole=True)
+    assert all(r.whole for p in parts3 for r in p) and len(parts3) == 2
+    left = sum(float(costs3[three.index(r.plan)].sum()) for r in parts3[0])
+    half = sum(float(c.sum()) for c in costs3) / 2
+    boundaries = [float(costs3[0].sum()), float(costs3[0].sum() + costs3[1].sum())]
+    assert abs(left - half) == min(abs(b - half) for b in boundaries)  # the boundary nearest half the cost
+    assert split.runs(plans, costs, 1, whole=True) == [[split.Run(p, 0, p.shards) for p in plans]]

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pickle
-import sys
 from pathlib import Path
 
+import pytest
+
 from corpuspack.sources import SeedFile, discover
-from corpuspack.sources.seedlist import SeedList
+from corpuspack.sources.seedlist import SeedColumns, SeedList
 
 
 def test_seeds_of_a_folder_come_back_as_discovered(tmp_path: Path) -> None:
@@ -17,14 +18,21 @@ def test_seeds_of_a_folder_come_back_as_discovered(tmp_path: Path) -> None:
     (seeds / "a.meta.json").write_text("{}", encoding="utf-8")
     (seeds / "sub folder" / "é.txt").write_text("Text.\n", encoding="utf-8")
     (seeds / "records.jsonl").write_text("{}\n", encoding="utf-8")
-    found, _ = discover([seeds], tmp_path)
+    discovered, _ = discover([seeds], tmp_path)
+    found = list(discovered)
+    assert isinstance(discovered, SeedList) and discovered == found
     assert len(found) >= 3 and {s.sidecar for s in found} >= {True, None}
     held = SeedList(found)
     assert len(held) == len(found) and list(held) == found and held == found
-    assert held[1] == found[1] and held[-2:] == found[-2:]
+    assert [held[i] for i in range(-len(found), len(found))] == found + found
+    assert held[-2:] == found[-2:] and isinstance(held[1:], SeedList) and held[::2] == found[::2]
+    assert len(pickle.dumps(held[1:2])) < len(pickle.dumps(held))  # a slice holds its own rows only
+    with pytest.raises(IndexError):
+        held[len(found)]
     again = pickle.loads(pickle.dumps(held))
     assert list(again) == found
-    assert sys.getsizeof(pickle.dumps(held)) < sys.getsizeof(pickle.dumps(found))
+    many = [SeedFile(f"/x/seeds/a{i:05d}.md", f"seeds/a{i:05d}.md", i, f"{i}:{i * 7}", i % 2 == 0) for i in range(2000)]
+    assert len(pickle.dumps(SeedList(many))) < len(pickle.dumps(many))
 
 
 def test_paths_without_a_shared_head_and_odd_values_are_kept() -> None:
@@ -37,3 +45,16 @@ def test_paths_without_a_shared_head_and_odd_values_are_kept() -> None:
     assert list(held) == seeds and held == seeds and held != seeds[:2]
     assert list(SeedList([])) == [] and len(SeedList([])) == 0
     assert list(SeedList(seeds[2:])) == seeds[2:]
+
+
+def test_columns_sort_as_python_does_and_keep_the_last_of_a_path_seen_twice() -> None:
+    names = ["b.md", "a/z.md", "a-b.md", "é.md", "e.md", "Z.md", "a/ä.md", "日本.md"]
+    columns = SeedColumns()
+    for i, name in enumerate(names):
+        columns.add(f"/s/{name}", name, i, f"{i}:1", None)
+        columns.close_folder()
+    columns.add("/s/b.md", "b.md", 99, "99:1", True)  # seen again: this one is kept
+    held = columns.seeds()
+    assert [s.rel for s in held] == sorted(names)
+    assert held[sorted(names).index("b.md")] == SeedFile("/s/b.md", "b.md", 99, "99:1", True)
+    assert len(SeedColumns().seeds()) == 0

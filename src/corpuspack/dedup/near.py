@@ -126,26 +126,27 @@ def assign(pairs: np.ndarray, similarity: np.ndarray, threshold: float, kept: np
     pairs, similarity = pairs[good], similarity[good]
     order = np.lexsort((pairs[:, 0], pairs[:, 1]))
     pairs, similarity = pairs[order], similarity[order]
-    status = kept.copy()
-    out_later, out_earlier, out_sim = [], [], []
-    starts = np.flatnonzero(np.concatenate([[True], pairs[1:, 1] != pairs[:-1, 1]])) if len(pairs) else []
-    bounds = [*list(starts), len(pairs)]
-    for lo, hi in itertools.pairwise(bounds):
-        later = int(pairs[lo, 1])
-        if not status[later]:
-            continue  # already dropped for another reason (boilerplate)
-        earlier = pairs[lo:hi, 0]
-        alive = np.flatnonzero(status[earlier])
-        pick = lo + (int(alive[0]) if len(alive) else 0)
-        status[later] = False
-        out_later.append(later)
-        out_earlier.append(int(pairs[pick, 0]))
-        out_sim.append(float(similarity[pick]))
+    if len(pairs) == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return pairs, empty, empty, np.zeros(0, dtype=np.float64)
+    # Decided later position by later position, earliest first, a kept paragraph that has earlier
+    # matches is dropped; an earlier position is decided before any later one that names it. So
+    # when a paragraph is decided, an earlier one is still kept exactly when it was kept and has no
+    # earlier match of its own: every decision is known at once, with no loop over paragraphs.
+    starts = np.flatnonzero(np.concatenate([[True], pairs[1:, 1] != pairs[:-1, 1]]))
+    later = pairs[starts, 1]
+    has_match = np.zeros(len(kept), dtype=bool)
+    has_match[later] = True
+    alive = (kept & ~has_match)[pairs[:, 0]]
+    at = np.arange(len(pairs))
+    first_alive = np.minimum.reduceat(np.where(alive, at, len(pairs)), starts)
+    pick = np.where(first_alive < len(pairs), first_alive, starts)  # else the earliest match
+    decided = kept[later]  # one dropped for another reason (boilerplate) stays as it is
     return (
         pairs,
-        np.array(out_later, dtype=np.int64),
-        np.array(out_earlier, dtype=np.int64),
-        np.array(out_sim, dtype=np.float64),
+        later[decided].astype(np.int64),
+        pairs[pick[decided], 0].astype(np.int64),
+        similarity[pick[decided]].astype(np.float64),
     )
 
 

@@ -6,7 +6,7 @@ import functools
 import gc
 import multiprocessing as mp
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from functools import partial
 from pathlib import Path
@@ -29,7 +29,7 @@ from ..progress import Advance
 from ..publish import split as runs_of
 from ..publish.checksums import Written
 from ..publish.kept import KeptShards
-from ..publish.writer import TablePlan, write_table
+from ..publish.writer import Kept, TablePlan, write_table
 from ..sources.readahead import Readahead, too_large_to_keep
 from ..staging import fresh_folder
 from ..tuning import Tuning
@@ -172,32 +172,14 @@ class LocalEngine:
     def write(
         self, assembly: Assembly, plans: list[TablePlan], out: Path, work: Path, advance: Advance
     ) -> list[Written]:
-        """Each table in turn; with two workers or more and a large build, the first (the documents)
-        by a forked process while this one writes the others (threads would share one core:
-        assembling rows holds the GIL)."""
+        """Every table; with two workers or more and a large build, split between this process and
+        forked ones (`write_runs`; threads would share one core: assembling rows holds the GIL)."""
         assembly.regroup(work / "regrouped", self.tuning)
-
-        def one(plan: TablePlan, advance: Advance) -> list[Written]:
-            kept = None
-            if self.keep:
-                kept = KeptShards(work, plan.table), shard_prints(assembly, plan.table, plan.groups, plan.output_format)
-            return write_table(plan, out, partial(assembly.batch, plan.table), advance, kept)
-
         try:
             large = len(assembly.order.rows) >= self.tuning.fork_writer_from
-            if self.workers < 2 or not large or not can_fork():
-                return [w for plan in plans for w in one(plan, advance)]
-            if not self.keep:
-                return write_split(assembly, plans, out, fresh_folder(work, runs_of.PREFIX), self.workers, advance)
-            if len(plans) < 2:
-                return [w for plan in plans for w in one(plan, advance)]
-            first = Forked(partial(one, plans[0]), advance)
-            try:
-                rest = [w for plan in plans[1:] for w in one(plan, advance)]
-            except BaseException:
-                first.stop()
-                raise
-            return first.result() + rest
+            workers = self.workers if large and can_fork() else 1
+            kept = partial(_kept, assembly, work) if self.keep else None
+            return write_runs(assembly, plans, out, work, workers, advance, kept)
         finally:
             shutil.rmtree(work / "regrouped", ignore_errors=True)
 
@@ -205,20 +187,36 @@ class LocalEngine:
         pass
 
 
-def write_split(
-    assembly: Assembly, plans: list[TablePlan], out: Path, pieces: Path, workers: int, advance: Advance
+def _kept(assembly: Assembly, work: Path, plan: TablePlan) -> Kept:
+    """The work folder's kept shards of `plan`'s table and each shard's fingerprint."""
+    return KeptShards(work, plan.table), shard_prints(assembly, plan.table, plan.groups, plan.output_format)
+
+
+def write_runs(
+    assembly: Assembly,
+    plans: list[TablePlan],
+    out: Path,
+    work: Path,
+    workers: int,
+    advance: Advance,
+    kept: Callable[[TablePlan], Kept] | None = None,
 ) -> list[Written]:
     """Every table's shards cut into runs of about equal cost (`publish.split`), one list of runs per
-    process: the first here, the others forked (they share the assembly's columns as they are)."""
+    process: the first here, the others forked (they share the assembly's columns as they are). A
+    run of a whole table is written as one writer does, from the shards `kept` gives when it is
+    given (then tables are never cut: a kept shard is taken by a table's one writer); the others are
+    joined once all are done."""
     costs = [runs_of.shard_costs(p, assembly.sizes(p.table)) for p in plans]
-    parts = runs_of.runs(plans, costs, workers)
+    parts = runs_of.runs(plans, costs, workers, whole=kept is not None)
+    pieces = fresh_folder(work, runs_of.PREFIX) if any(not r.whole for part in parts for r in part) else None
 
     def do(runs: list[runs_of.Run], advance: Advance) -> list[runs_of.Done]:
         done = []
         for run in runs:
             batch = partial(assembly.batch, run.plan.table)
-            if run.first == 0 and run.end == run.plan.shards:  # the whole table: as one writer does
-                done.append(runs_of.Done(run.plan.table, write_table(run.plan, out, batch, advance), -1))
+            if run.whole:
+                shelf = kept(run.plan) if kept is not None else None
+                done.append(runs_of.Done(run.plan.table, write_table(run.plan, out, batch, advance, shelf), -1))
             else:
                 done.append(runs_of.write_run(run, out, pieces, batch, advance))
         return done
@@ -238,4 +236,5 @@ def write_split(
                 files += runs_of.join(plan, out, pieces, done, partial(assembly.batch, plan.table))
         return files
     finally:
-        runs_of.remove(pieces)
+        if pieces is not None:
+            runs_of.remove(pieces)

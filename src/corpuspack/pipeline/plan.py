@@ -13,7 +13,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from itertools import pairwise
+from typing import TypeVar
 
 from ..sources import SeedFile
 from ..tuning import Tuning
@@ -21,10 +23,12 @@ from ..tuning import Tuning
 MIN_SHARE = 0.5  # no cut before a chunk holds half the target (few tiny chunks)
 CAP = 3.0  # always a cut at three times the target (no chunk grows without bound)
 _SPACE = float(1 << 64)
+S = TypeVar("S", bound=Sequence[SeedFile])
 
 
-def plan_chunks(seeds: list[SeedFile], tuning: Tuning) -> list[list[SeedFile]]:
-    """Runs of consecutive seed files (in path order) of about `chunk_bytes` or `chunk_files`.
+def plan_chunks(seeds: S, tuning: Tuning) -> list[S]:
+    """Runs of consecutive seed files (in path order) of about `chunk_bytes` or `chunk_files`:
+    slices of `seeds` (of a `SeedList`, each a `SeedList` of its own).
 
     Each file weighs 1/chunk_files plus its size, rounded up to a power of two, over chunk_bytes
     (so an edit that keeps a file within its power of two leaves every boundary where it was). Once
@@ -32,21 +36,18 @@ def plan_chunks(seeds: list[SeedFile], tuning: Tuning) -> list[list[SeedFile]]:
     is under twice the file's weight: about one target's weight per chunk on average, and a file
     weighing half a target or more always ends its chunk. At CAP it ends whatever the hash.
     """
-    chunks: list[list[SeedFile]] = []
-    current: list[SeedFile] = []
-    weight = 0.0
-    for seed, own in zip(seeds, _weights(seeds, tuning), strict=True):
-        current.append(seed)
+    ends, weight = [0], 0.0
+    for at, (seed, own) in enumerate(zip(seeds, _weights(seeds, tuning), strict=True), 1):
         weight += own
         if weight >= CAP or (weight >= MIN_SHARE and _draw(seed.rel) < 2 * own):
-            chunks.append(current)
-            current, weight = [], 0.0
-    if current:
-        chunks.append(current)
-    return chunks
+            ends.append(at)
+            weight = 0.0
+    if ends[-1] < len(seeds):
+        ends.append(len(seeds))
+    return [seeds[lo:hi] for lo, hi in pairwise(ends)]
 
 
-def _weights(seeds: list[SeedFile], tuning: Tuning) -> Iterator[float]:
+def _weights(seeds: Sequence[SeedFile], tuning: Tuning) -> Iterator[float]:
     per_file = 1 / tuning.chunk_files
     for seed in seeds:
         size = seed.size

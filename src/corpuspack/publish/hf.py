@@ -13,6 +13,7 @@ format 2 writes `Sequence`, which every version reads (datasets before 4.0 know 
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 import shutil
@@ -103,6 +104,7 @@ class HFWriter:
         shards: int,
         rows_per_batch: int = MAX_BATCH_ROWS,
         list_type: str = "List",
+        lo: int = 0,
     ):
         self.folder, self.rows, self.shards = folder, rows, max(shards, 1)
         self.list_type = list_type
@@ -110,15 +112,34 @@ class HFWriter:
         self.rows_per_batch = rows_per_batch
         self.nbytes = 0  # what `datasets` would measure: the bytes of the batches once read back from a file
         self._bounds = shard_bounds(rows, self.shards)
-        self._shard = -1
-        self._position = 0
+        shard = bisect.bisect_right(self._bounds, lo) - 1 if lo else 0
+        self._shard = shard - 1
+        self._position = lo
+        # Given rows from `lo` on (`publish.split`), the batch gathering when `lo` comes is the rows
+        # before it's: counted, not written.
         self._pending: list[pa.RecordBatch] = []
-        self._pending_rows = 0
+        self._pending_rows = (lo - self._bounds[shard]) % rows_per_batch
+        self._skip = self._pending_rows > 0
+        self._row = self.batch_start(lo)  # first row of the next batch written
+        self._first = -1  # first row of the open file
         self._entered = False  # in a shard: the rows given next go to `self._shard`
         self._file: pa.NativeFile | None = None
         self._writer: pa.ipc.RecordBatchStreamWriter | None = None
-        self.written: list[Written] = []  # facts of every file written, once closed
+        self.written: list[Written] = []  # facts of every whole shard file written, once closed
         folder.mkdir(parents=True, exist_ok=True)
+
+    def shard_file(self, shard: int, first: int) -> Path:
+        """Where the batches of `shard` from row `first` on go: its file (a hook: `publish.split`
+        puts those that begin after a shard's first row into a piece file)."""
+        return self.folder / shard_name(shard, self.shards)
+
+    def batch_start(self, row: int) -> int:
+        """The first batch boundary at or after `row`."""
+        if row >= self.rows:
+            return self.rows
+        shard = bisect.bisect_right(self._bounds, row) - 1
+        start, size = self._bounds[shard], self.rows_per_batch
+        return min(start + -(-(row - start) // size) * size, self._bounds[shard + 1])
 
     def __call__(self, batch: pa.RecordBatch) -> None:
         # `save_to_disk` slices the batches as read back from a file; their buffers, so the bytes
@@ -201,24 +222,37 @@ class HFWriter:
         self._close_shard()
         self._shard += 1
         self._entered = True
-        self._file = pa.OSFile(str(self.folder / shard_name(self._shard, self.shards)), "wb")
-        self._writer = pa.ipc.new_stream(self._file, self.schema)
 
     def _flush(self) -> None:
-        if self._pending_rows:
+        if self._pending_rows and self._skip:
+            self._skip = False
+        elif self._pending_rows:
+            if self._writer is None:
+                self._open(self._row)
             table = pa.Table.from_batches(self._pending, self.schema).combine_chunks()
             self._writer.write_table(table, max_chunksize=self.rows_per_batch)
+            self._row += self._pending_rows
         self._pending, self._pending_rows = [], 0
 
+    def _open(self, first: int) -> None:
+        self._first = first
+        self._file = pa.OSFile(str(self.shard_file(self._shard, first)), "wb")
+        self._writer = pa.ipc.new_stream(self._file, self.schema)
+
     def _close_shard(self) -> None:
-        if self._writer is not None:
-            self._flush()
-            self._writer.close()
-            self._file.close()
-            self._writer = self._file = None
-            path = self.folder / shard_name(self._shard, self.shards)
-            rows = self._bounds[self._shard + 1] - self._bounds[self._shard]
-            self.written.append(written(path, rows))
+        if not self._entered:
+            return
+        self._flush()
+        lo, hi = self._bounds[self._shard], self._bounds[self._shard + 1]
+        if self._writer is None:
+            if hi > lo:  # none of its rows were given here
+                return
+            self._open(lo)  # a shard without rows still gets its file
+        self._writer.close()
+        self._file.close()
+        self._writer = self._file = None
+        if self._first == lo and self._row == hi:  # the whole shard (else its pieces are joined later)
+            self.written.append(written(self.folder / shard_name(self._shard, self.shards), hi - lo))
 
     def _rewrite(self, rows_per_batch: int, batches: Iterable[pa.RecordBatch]) -> None:
         """Write the shards again with smaller batches (into a sibling folder, then moved over)."""

@@ -10,7 +10,6 @@ needs. Where a Hugging Face shard spans two runs, the later run's batches go to 
 
 from __future__ import annotations
 
-import bisect
 import shutil
 from dataclasses import dataclass
 from itertools import pairwise
@@ -41,6 +40,11 @@ class Run:
     end: int
 
     @property
+    def whole(self) -> bool:
+        """The whole table: written as one writer does."""
+        return self.first == 0 and self.end == self.plan.shards
+
+    @property
     def lo(self) -> int:
         return self.plan.groups[self.first][0]
 
@@ -58,15 +62,21 @@ class Done:
     nbytes: int
 
 
-def runs(plans: list[TablePlan], costs: list[np.ndarray], workers: int) -> list[list[Run]]:
+def runs(plans: list[TablePlan], costs: list[np.ndarray], workers: int, whole: bool = False) -> list[list[Run]]:
     """The shards of every table, in order, cut into at most `workers` lists of runs of about equal
     cost (`costs`: each table's cost per shard). A table is cut only between shards of at least a
-    batch of rows and when every Hugging Face shard holds one (`divisible`)."""
+    batch of rows and when every Hugging Face shard holds one (`divisible`); with `whole`, never
+    (only between tables: the cut nearest each share of the cost)."""
     flat = [(t, s, float(c)) for t, cost in enumerate(costs) for s, c in enumerate(cost)]
     total = sum(c for _, _, c in flat)
     cuts, spent, last = [], 0.0, (-1, 0)  # last: the table and first row of the latest cut
     for at, (t, s, c) in enumerate(flat):
-        if len(cuts) + 1 < workers and at and spent >= total * (len(cuts) + 1) / workers:
+        share = total * (len(cuts) + 1) / workers
+        if len(cuts) + 1 < workers and at and s == 0 and whole:
+            after = spent + float(costs[t].sum())  # spent once this table is written too
+            if share - spent <= after - share:  # this boundary is nearer the share than the next one
+                cuts.append(at)
+        elif len(cuts) + 1 < workers and at and spent >= share and not whole:
             row = plans[t].groups[s][0]
             if s == 0 or (divisible(plans[t], s) and (last[0] != t or row - last[1] >= MAX_BATCH_ROWS)):
                 cuts.append(at)
@@ -135,23 +145,14 @@ class _Piece(HFWriter):
     piece file named by shard and first row (`join`)."""
 
     def __init__(self, plan: TablePlan, out: Path, lo: int, hi: int, pieces: Path) -> None:
-        super().__init__(plan.hf_folder(out), plan.schema, plan.rows, plan.shards, list_type=plan.list_type)
-        self.pieces, self.hi, self.end = pieces, hi, self._batch_start(hi)
-        shard = bisect.bisect_right(self._bounds, lo) - 1
-        self._shard, self._position = shard - 1, lo
-        # The batch gathering when `lo` comes is the previous run's: counted, not written.
-        self._pending_rows = (lo - self._bounds[shard]) % self.rows_per_batch
-        self._skip = self._pending_rows > 0
-        self._row = self._batch_start(lo)  # first row of the next batch written
-        self._first = -1  # first row of the open file
+        super().__init__(plan.hf_folder(out), plan.schema, plan.rows, plan.shards, list_type=plan.list_type, lo=lo)
+        self.pieces, self.hi, self.end = pieces, hi, self.batch_start(hi)
 
-    def _batch_start(self, row: int) -> int:
-        """The first batch boundary at or after `row`."""
-        if row >= self.rows:
-            return self.rows
-        shard = bisect.bisect_right(self._bounds, row) - 1
-        start, size = self._bounds[shard], self.rows_per_batch
-        return min(start + -(-(row - start) // size) * size, self._bounds[shard + 1])
+    def shard_file(self, shard: int, first: int) -> Path:
+        if first == self._bounds[shard]:
+            return super().shard_file(shard, first)
+        self.pieces.mkdir(parents=True, exist_ok=True)
+        return self.pieces / f"{shard:05d}-{first:012d}.arrow"
 
     def finish(self, batch: Batch) -> None:
         """After the run's rows: the next rows up to the end of the last batch (not counted in `nbytes`)."""
@@ -162,41 +163,6 @@ class _Piece(HFWriter):
         if self._position != self.end:
             raise ValueError(f"{self.folder}: rows written up to {self._position}, {self.end} expected")
         self._close_shard()
-
-    def _next_shard(self) -> None:
-        if self._entered:  # (before the first shard, nothing to close: the pending count is the neighbour's)
-            self._close_shard()
-        self._shard += 1
-        self._entered = True
-
-    def _flush(self) -> None:
-        if self._pending_rows and self._skip:
-            self._skip = False
-        elif self._pending_rows:
-            if self._writer is None:
-                self._first = self._row
-                start = self._bounds[self._shard]
-                path = self.folder / _name(self._shard, self.shards)
-                if self._first != start:
-                    self.pieces.mkdir(parents=True, exist_ok=True)
-                    path = self.pieces / f"{self._shard:05d}-{self._first:012d}.arrow"
-                self._file = pa.OSFile(str(path), "wb")
-                self._writer = pa.ipc.new_stream(self._file, self.schema)
-            table = pa.Table.from_batches(self._pending, self.schema).combine_chunks()
-            self._writer.write_table(table, max_chunksize=self.rows_per_batch)
-            self._row += self._pending_rows
-        self._pending, self._pending_rows = [], 0
-
-    def _close_shard(self) -> None:
-        self._flush()
-        if self._writer is None:
-            return
-        self._writer.close()
-        self._file.close()
-        self._writer = self._file = None
-        lo, hi = self._bounds[self._shard], self._bounds[self._shard + 1]
-        if self._first == lo and self._row == hi:  # the whole shard: its facts now (else `join`'s)
-            self.written.append(written(self.folder / _name(self._shard, self.shards), hi - lo))
 
 
 def _pieces(folder: Path) -> dict[int, list[Path]]:

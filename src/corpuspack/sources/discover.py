@@ -3,66 +3,30 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from pathlib import Path
+
+import pyarrow as pa
 
 from ..model import Finding
 from ..printable import printable
 from .bounded import has_surrogate
+from .seedfile import JSON_SUFFIXES, JSONL_SUFFIXES, TEXT_SUFFIXES, SeedFile
+from .seedlist import SeedColumns, SeedList
 from .sidecar import SUFFIX as SIDECAR_SUFFIX
-from .sidecar import sidecar_path, stem
+from .sidecar import stem
 
-TEXT_SUFFIXES = (".txt", ".md", ".markdown")
-JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".jsonl.zst", ".ndjson.gz", ".ndjson.zst")
-JSON_SUFFIXES = (".json",)
+__all__ = ["JSONL_SUFFIXES", "JSON_SUFFIXES", "TEXT_SUFFIXES", "SeedFile", "discover", "stamp"]
 
 
-@dataclass(frozen=True, slots=True)
-class SeedFile:
-    """A file to read: where it is on disk and the path findings and manifests use; from discovery,
-    its size, a stamp (size and mtime of the file and of its sidecar) that changes when they do, and
-    whether a text seed has a sidecar (None: not known, looked for on disk when needed).
-
-    Plain strings in slots: a build holds one per seed until they are read (a million at a time).
-    """
-
-    file: str
-    rel: str
-    size: int = -1
-    stamp: str = ""
-    sidecar: bool | None = None
-
-    @property
-    def path(self) -> Path:
-        return Path(self.file)
-
-    @property
-    def kind(self) -> str | None:
-        name = os.path.basename(self.file).lower()
-        if name.endswith(TEXT_SUFFIXES):  # the suffixes of the kinds end differently, but a sidecar's
-            return "text"
-        if name.endswith(JSON_SUFFIXES):
-            return "sidecar" if name.endswith(SIDECAR_SUFFIX) else "json"
-        return "jsonl" if name.endswith(JSONL_SUFFIXES) else None
-
-    @property
-    def sidecar_file(self) -> str | None:
-        """The path of a text seed's sidecar if it has one: as discovery's listing of its folder saw
-        it, else as the disk says now."""
-        if self.sidecar is False:
-            return None
-        side = sidecar_path(self.file)
-        return side if self.sidecar or os.path.isfile(side) else None
-
-
-def discover(paths: list[Path], base: Path) -> tuple[list[SeedFile], list[Finding]]:
-    """Every seed file under `paths` (files or folders), sorted by relative path.
+def discover(paths: list[Path], base: Path) -> tuple[SeedList, list[Finding]]:
+    """Every seed file under `paths` (files or folders), sorted by relative path, as columns
+    (`SeedList`: no object per seed is made here).
 
     Names starting with a dot (.gitkeep, .DS_Store) are not seeds. A symlink is followed only when
     its target stays inside the folder being read; otherwise it is reported.
     """
-    files: dict[str, SeedFile] = {}
+    found = SeedColumns()
     given: list[str] = []  # files named directly: stamped once all are known (a sidecar may be among them)
     findings: list[Finding] = []
     for top in paths:
@@ -70,13 +34,18 @@ def discover(paths: list[Path], base: Path) -> tuple[list[SeedFile], list[Findin
         if not top.exists():
             findings.append(Finding(_rel(top, base), None, "", "no such file or folder", code="missing"))
         elif top.is_file():
-            files[_rel(top, base)] = SeedFile(str(top), _rel(top, base))
+            found.add(str(top), _rel(top, base), -1, "", None)
+            found.close_folder()
             given.append(_rel(top, base))
         else:
-            _walk(top, top_real, base, files, findings)
-    for rel in given:
-        files[rel] = _stamped(files[rel], files)
-    return [files[k] for k in sorted(files)], findings
+            _walk(top, top_real, base, found, findings)
+    if given:  # files named one by one (a seed seen twice: the last kept): seeds as objects here
+        listed = {seed.rel: seed for seed in found.seeds()}
+        for rel in given:
+            listed[rel] = _stamped(listed[rel], listed)
+        for seed in listed.values():
+            found.add(seed.file, seed.rel, seed.size, seed.stamp, seed.sidecar)
+    return found.seeds(), findings
 
 
 def _stamped(seed: SeedFile, files: dict[str, SeedFile]) -> SeedFile:
@@ -121,7 +90,7 @@ def _size(stat_text: str) -> int:
     return int(stat_text[: stat_text.index(":")]) if stat_text else -1
 
 
-def _walk(top: Path, top_real: Path, base: Path, files: dict[str, SeedFile], findings: list[Finding]) -> None:
+def _walk(top: Path, top_real: Path, base: Path, found: SeedColumns, findings: list[Finding]) -> None:
     """Folders depth first in name order, one `scandir` each: the entries' types come with the
     listing, and each file is stat-ed once, its stamp made from that stat and its sidecar's (a
     million seeds: 46 s with `os.walk`, a symlink check and a stat per file, 16 s so)."""
@@ -136,7 +105,7 @@ def _walk(top: Path, top_real: Path, base: Path, files: dict[str, SeedFile], fin
         # Streamed, keeping a string per file: a folder of a million seeds must not hold a million
         # DirEntry and stat objects at once (they fragment the heap for the rest of the build).
         folders: list[tuple[str, str]] = []
-        stamps: dict[str, str] = {}  # name: "size:mtime", "" when it cannot be stat-ed
+        listed = _Listed()  # name and "size:mtime" ("" when it cannot be stat-ed) of every file
         sidecars: dict[str, bool | None] = {}  # name: a regular file (None: not known, as for a symlink left out)
         try:
             with os.scandir(folder) as listing:
@@ -162,18 +131,53 @@ def _walk(top: Path, top_real: Path, base: Path, files: dict[str, SeedFile], fin
                             continue
                     except OSError:
                         pass
-                    stamps[name] = _stat_text(entry)
+                    listed.add(name, _stat_text(entry), sidecar)
         except OSError as exc:
             findings.append(Finding(rel_here or ".", None, "", f"cannot list folder: {exc.strerror or exc}", code="io"))
             continue
         has_sidecar = _sidecar_lookup(sidecars)
-        for name, own in stamps.items():
-            rel = f"{rel_here}/{name}" if rel_here else name
-            stamped = _stamp_text(name, own, stamps.get)
-            files[rel] = SeedFile(os.path.join(folder, name), rel, _size(own), stamped, has_sidecar(name))
-        del stamps
+        for names, stats in listed.blocks():
+            for name, own in zip(names, stats, strict=True):
+                rel = f"{rel_here}/{name}" if rel_here else name
+                stamped = _stamp_text(name, own, listed.sidecar_stats.get)
+                found.add(os.path.join(folder, name), rel, _size(own), stamped, has_sidecar(name))
+            found.close_folder()
         for name, path in sorted(folders, reverse=True):
             pending.append((path, f"{rel_here}/{name}" if rel_here else name))
+
+
+class _Listed:
+    """A folder's files as listed, a block of names and stat texts at a time in Arrow: a folder of a
+    million seeds holds no million Python strings at once (they fragment the heap for the rest of
+    the build). Sidecars' stat texts, which other seeds' stamps look up, are kept by name."""
+
+    BLOCK = 4096
+
+    def __init__(self) -> None:
+        self._names: list[str] = []
+        self._stats: list[str] = []
+        self._blocks: list[tuple[pa.Array, pa.Array]] = []
+        self.sidecar_stats: dict[str, str] = {}
+
+    def add(self, name: str, stat: str, sidecar: bool) -> None:
+        if sidecar:
+            self.sidecar_stats[name] = stat
+        self._names.append(name)
+        self._stats.append(stat)
+        if len(self._names) >= self.BLOCK:
+            self._close()
+
+    def _close(self) -> None:
+        if self._names:
+            self._blocks.append((pa.array(self._names, pa.string()), pa.array(self._stats, pa.string())))
+            self._names, self._stats = [], []
+
+    def blocks(self) -> Iterator[tuple[list[str], list[str]]]:
+        """The names and stat texts, a block at a time, in the order listed (each block let go once given)."""
+        self._close()
+        while self._blocks:
+            names, stats = self._blocks.pop(0)
+            yield names.to_pylist(), stats.to_pylist()
 
 
 def _is_file(entry: os.DirEntry) -> bool | None:

@@ -1,61 +1,74 @@
-"""A run of seed files held as a few strings and arrays instead of a `SeedFile` object per seed.
+"""Seed files held as a few Arrow columns instead of a `SeedFile` object per seed.
 
 A build keeps every chunk's seeds from discovery until its chunk is read, and the read workers fork
 from that memory: as objects, about 480 bytes a seed (480 MB at a million seeds); as columns, the
-characters of the paths and stamps and a dozen bytes more. `SeedFile`s are made again, a chunk at a
-time, where a chunk is read.
+characters of the relative paths and stamps and a dozen bytes more. Discovery builds the columns
+folder by folder (`SeedColumns`); `SeedFile`s are made a chunk at a time, where a chunk is read.
 """
 
 from __future__ import annotations
 
-from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from typing import overload
 
-from .discover import SeedFile
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
-_SEP = "\0"  # no path or stamp holds a NUL
+from .seedfile import SeedFile
+
 _SIDECAR = {False: 0, True: 1, None: 2}
 _SIDECAR_BACK = (False, True, None)
+_SCHEMA = pa.schema(
+    [("file", pa.string()), ("rel", pa.string()), ("size", pa.int64()), ("stamp", pa.string()), ("sidecar", pa.int8())]
+)
+_BLOCK = 4096  # seeds made into objects at a time while iterating
 
 
 class SeedList(Sequence[SeedFile]):
-    """`SeedFile`s in order, as columns: the paths, relative paths and stamps each joined into one
-    string (the paths as one shared head and the relative paths, when every path is that), sizes
-    and sidecar flags as arrays. Picklable; equal to a list of the same `SeedFile`s."""
+    """`SeedFile`s in order, as the columns of an Arrow table (the paths as one shared head and the
+    relative paths, when every path is that). Indexing is by row; a slice is a `SeedList` of its own
+    rows only (so it pickles small). Equal to a list of the same `SeedFile`s."""
 
-    __slots__ = ("_count", "_files", "_head", "_rels", "_sidecars", "_sizes", "_stamps")
+    __slots__ = ("_head", "_table")
 
-    def __init__(self, seeds: Iterable[SeedFile]) -> None:
-        seeds = list(seeds)
-        rels = [s.rel for s in seeds]
-        files = [s.file for s in seeds]
-        head = _shared_head(files, rels)
-        self._head, self._files = head, None if head is not None else _SEP.join(files)
-        self._rels = _SEP.join(rels)
-        self._stamps = _SEP.join(s.stamp for s in seeds)
-        self._sizes = array("q", (s.size for s in seeds))
-        self._sidecars = bytes(_SIDECAR[s.sidecar] for s in seeds)
-        self._count = len(seeds)
+    def __init__(self, seeds: Iterable[SeedFile] = ()) -> None:
+        columns = SeedColumns()
+        for s in seeds:
+            columns.add(s.file, s.rel, s.size, s.stamp, s.sidecar)
+        self._head, self._table = _compact(columns.table())
+
+    @classmethod
+    def _of(cls, head: str | None, table: pa.Table) -> SeedList:
+        held = cls.__new__(cls)
+        held._head, held._table = head, table
+        return held
 
     def __len__(self) -> int:
-        return self._count
+        return self._table.num_rows
 
     def __iter__(self) -> Iterator[SeedFile]:
-        if not self._count:
-            return iter(())
-        rels = self._rels.split(_SEP)
-        files = [self._head + r for r in rels] if self._head is not None else self._files.split(_SEP)
-        stamps = self._stamps.split(_SEP)
-        sidecars = (_SIDECAR_BACK[flag] for flag in self._sidecars)
-        return map(SeedFile, files, rels, self._sizes, stamps, sidecars)
+        for lo in range(0, len(self), _BLOCK):
+            yield from self._made(self._table.slice(lo, _BLOCK))
+
+    def _made(self, rows: pa.Table) -> Iterator[SeedFile]:
+        rels = rows.column("rel").to_pylist()
+        files = [self._head + r for r in rels] if self._head is not None else rows.column("file").to_pylist()
+        sidecars = (_SIDECAR_BACK[flag] for flag in rows.column("sidecar").to_pylist())
+        stamps, sizes = rows.column("stamp").to_pylist(), rows.column("size").to_pylist()
+        return map(SeedFile, files, rels, sizes, stamps, sidecars)
 
     @overload
     def __getitem__(self, index: int) -> SeedFile: ...
     @overload
-    def __getitem__(self, index: slice) -> list[SeedFile]: ...
-    def __getitem__(self, index: int | slice) -> SeedFile | list[SeedFile]:
-        return list(self)[index]  # not on any hot path: iteration is how a chunk is read
+    def __getitem__(self, index: slice) -> SeedList: ...
+    def __getitem__(self, index: int | slice) -> SeedFile | SeedList:
+        if isinstance(index, slice):
+            rows = pa.array(np.arange(*index.indices(len(self))), pa.int64())
+            return SeedList._of(self._head, self._table.take(rows))  # its rows copied: pickles small
+        if not -len(self) <= index < len(self):
+            raise IndexError("SeedList index out of range")
+        return next(self._made(self._table.slice(index % len(self), 1)))
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Sequence) and not isinstance(other, str):
@@ -68,9 +81,51 @@ class SeedList(Sequence[SeedFile]):
         return f"SeedList({list(self)!r})"
 
 
-def _shared_head(files: list[str], rels: list[str]) -> str | None:
-    """The one string every path is, followed by its relative path (a seeds folder's own), or None."""
-    if not files or not files[0].endswith(rels[0]):
-        return None
-    head = files[0][: len(files[0]) - len(rels[0])]
-    return head if all(f == head + r for f, r in zip(files, rels, strict=True)) else None
+class SeedColumns:
+    """Seeds gathered as discovery finds them, a folder's at a time into Arrow (`close_folder`), then
+    sorted by relative path, the last of any seen twice kept (`seeds`)."""
+
+    def __init__(self) -> None:
+        self._batches: list[pa.RecordBatch] = []
+        self._rows: tuple[list, ...] = ([], [], [], [], [])
+
+    def add(self, file: str, rel: str, size: int, stamp: str, sidecar: bool | None) -> None:
+        for column, value in zip(self._rows, (file, rel, size, stamp, _SIDECAR[sidecar]), strict=True):
+            column.append(value)
+
+    def close_folder(self) -> None:
+        if self._rows[0]:
+            arrays = [pa.array(c, f.type) for c, f in zip(self._rows, _SCHEMA, strict=True)]
+            self._batches.append(pa.record_batch(arrays, _SCHEMA))
+            self._rows = ([], [], [], [], [])
+
+    def table(self) -> pa.Table:
+        self.close_folder()
+        return pa.Table.from_batches(self._batches, _SCHEMA)
+
+    def seeds(self) -> SeedList:
+        """By relative path (UTF-8 byte order, which is code point order: `sorted` of the strings)."""
+        table = self.table()
+        self._batches = []
+        if table.num_rows:
+            table = table.take(pc.sort_indices(table, [("rel", "ascending")]))  # stable: seen twice stay in order
+            rels = table.column("rel").combine_chunks()
+            again = pc.equal(rels.slice(0, len(rels) - 1), rels.slice(1))  # the same path as the next row's
+            table = table.filter(pa.concat_arrays([pc.invert(again), pa.array([True])]))
+        return SeedList._of(*_compact(table))
+
+
+def _compact(table: pa.Table) -> tuple[str | None, pa.Table]:
+    """The one string every path is followed by its relative path (a seeds folder's own) and the
+    table without its paths, or None and the table as it is."""
+    table = table.combine_chunks()
+    if not table.num_rows:
+        return None, table
+    file, rel = table.column("file")[0].as_py(), table.column("rel")[0].as_py()
+    if not file.endswith(rel):
+        return None, table
+    head = file[: len(file) - len(rel)]
+    joined = pc.binary_join_element_wise(pa.scalar(head), table.column("rel"), "")
+    if not pc.all(pc.equal(joined, table.column("file"))).as_py():
+        return None, table
+    return head, table.drop_columns(["file"])

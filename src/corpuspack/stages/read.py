@@ -24,7 +24,6 @@ from ..pipeline.spill import Spill
 from ..progress import Progress
 from ..schema import Schema
 from ..sources import discover
-from ..sources.seedlist import SeedList
 from ..storage import is_url, mirror
 from ..tuning import Tuning
 from ..validation import finding_order, require_seeds
@@ -50,13 +49,11 @@ def read(engine: Engine, config: Config, schema: Schema, work: Path, tuning: Tun
         require_seeds(config)
         seeds_dir = config.seeds_dir
         seed_files, findings = discover([seeds_dir], config.seeds_base)
-    # Each chunk's seeds as columns (`SeedList`): objects per seed would stay in this process,
-    # and in every forked worker, until the last chunk is read (480 MB at a million seeds).
-    chunks = [
-        Chunk(i, chunk_key(seeds, config, schema.sha256), SeedList(seeds))
-        for i, seeds in enumerate(plan_chunks(seed_files, tuning))
-    ]
-    del seed_files
+    # Each chunk's seeds as columns (`SeedList`, as discovery gives them): objects per seed would stay
+    # in this process, and in every forked worker, until the last chunk is read (480 MB at a million seeds).
+    planned = plan_chunks(seed_files, tuning)
+    chunks = [Chunk(i, chunk_key(seeds, config, schema.sha256), seeds) for i, seeds in enumerate(planned)]
+    del seed_files, planned
     workdir.forget_chunks_except(work, [c.key for c in chunks])
     results = _finished(work, chunks)
     reused = len(results)
