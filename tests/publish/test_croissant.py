@@ -136,7 +136,7 @@ def test_a_format_1_manifest_gives_the_first_releases_croissant_bytes(version_na
     assert (folder / "croissant.json").read_bytes() == (REPO / "corpus" / version_name / "croissant.json").read_bytes()
 
 
-@pytest.mark.parametrize("value", [0, 4, "2", 2.0, None, True])
+@pytest.mark.parametrize("value", [0, 5, "2", 2.0, None, True])
 def test_an_unknown_output_format_is_a_data_error_naming_it(value):
     with pytest.raises(DataError, match=r"manifest of v1\.2\.0: /output_format: .* is not a format this corpuspack"):
         formats.of_manifest({"version": "1.2.0", "output_format": value})

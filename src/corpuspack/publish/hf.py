@@ -6,6 +6,9 @@ the write stage streaming and spares the build importing `datasets`. The format 
   (almost) equal row counts, each written as record batches of `writer_batch_size` rows: 1000,
   fewer when rows average over 100 kB. The schema carries the features as `huggingface` metadata.
 - `dataset_info.json` (the features) and `state.json` (shard names and the fingerprint).
+From output format 4 (`formats`) the files are cut where the table's Parquet shards are, and a
+batch also ends at each of the shard's row groups (so no rewrite: a row group is at most 8 MB), so a
+file's bytes depend on its shard's rows alone; `load_from_disk` reads any cut.
 `tests/test_hf.py` compares every byte with what `save_to_disk` itself writes. Datasets 2.19 to 3.6
 wrote the same bytes but for a list's feature, `Sequence` where 4 and later write `List`; output
 format 2 writes `Sequence`, which every version reads (datasets before 4.0 know no `List`).
@@ -13,6 +16,7 @@ format 2 writes `Sequence`, which every version reads (datasets before 4.0 know 
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 import shutil
@@ -103,13 +107,19 @@ class HFWriter:
         shards: int,
         rows_per_batch: int = MAX_BATCH_ROWS,
         list_type: str = "List",
+        groups: list[list[int]] | None = None,
     ):
+        """`groups`: the Parquet shards' row-group boundaries, to cut the files with (format 4);
+        None cuts `shards` files of equal row counts, as `save_to_disk`."""
         self.folder, self.rows, self.shards = folder, rows, max(shards, 1)
         self.list_type = list_type
         self.schema = hf_schema(schema, list_type)
         self.rows_per_batch = rows_per_batch
         self.nbytes = 0  # what `datasets` would measure: the bytes of the batches once read back from a file
-        self._bounds = shard_bounds(rows, self.shards)
+        self.with_groups = groups is not None
+        self._bounds = shard_bounds(rows, self.shards) if groups is None else [g[0] for g in groups] + [rows]
+        # Where a batch must end: each file's end, and with `groups` each row group's.
+        self._stops = self._bounds if groups is None else sorted({c for g in groups for c in g})
         self._shard = -1
         self._position = 0
         self._pending: list[pa.RecordBatch] = []
@@ -119,6 +129,9 @@ class HFWriter:
         self._writer: pa.ipc.RecordBatchStreamWriter | None = None
         self.written: list[Written] = []  # facts of every file written, once closed
         folder.mkdir(parents=True, exist_ok=True)
+
+    def shard_rows(self, shard: int) -> int:
+        return self._bounds[shard + 1] - self._bounds[shard]
 
     def __call__(self, batch: pa.RecordBatch) -> None:
         # `save_to_disk` slices the batches as read back from a file; their buffers, so the bytes
@@ -130,7 +143,7 @@ class HFWriter:
         while start < batch.num_rows:
             if not self._entered or self._position == self._bounds[self._shard + 1]:
                 self._next_shard()
-            end = self._bounds[self._shard + 1]
+            end = self._stops[bisect.bisect_right(self._stops, self._position)]
             rows = batch.slice(start, min(batch.num_rows - start, end - self._position))
             # As `datasets.table.table_iter` over the shard: its chunks, cut into pieces of at most
             # `size` rows from each chunk's start, gathered into batches of `size` rows.
@@ -163,7 +176,7 @@ class HFWriter:
         """Once every shard is written (with `nbytes` of all rows): the shards again with smaller
         batches if the rows are that large, and the two JSON files."""
         wanted = batch_rows(self.rows, self.nbytes)
-        if wanted < self.rows_per_batch:
+        if wanted < self.rows_per_batch and not self.with_groups:
             self._rewrite(wanted, replay())
         files = [{"filename": shard_name(i, self.shards)} for i in range(self.shards)]
         state = {
@@ -217,8 +230,7 @@ class HFWriter:
             self._file.close()
             self._writer = self._file = None
             path = self.folder / shard_name(self._shard, self.shards)
-            rows = self._bounds[self._shard + 1] - self._bounds[self._shard]
-            self.written.append(written(path, rows))
+            self.written.append(written(path, self.shard_rows(self._shard)))
 
     def _rewrite(self, rows_per_batch: int, batches: Iterable[pa.RecordBatch]) -> None:
         """Write the shards again with smaller batches (into a sibling folder, then moved over)."""

@@ -59,6 +59,17 @@ class TablePlan:
     def hf_folder(self, out: Path) -> Path:
         return out / "arrow" / self.table
 
+    @property
+    def hf_groups(self) -> list[list[int]] | None:
+        """What the `arrow/` files are cut by (`hf.HFWriter`): the shards' row groups from format 4."""
+        return self.groups if formats.arrow_cut_with_shards(self.output_format) else None
+
+    def hf_writer(self, out: Path) -> HFWriter:
+        """The writer of the table's `arrow/` folder in `out`."""
+        return HFWriter(
+            self.hf_folder(out), self.schema, self.rows, self.shards, list_type=self.list_type, groups=self.hf_groups
+        )
+
     def shard_rows(self, index: int) -> int:
         cuts = self.groups[index]
         return cuts[-1] - cuts[0]
@@ -72,7 +83,7 @@ def write_table(plan_: TablePlan, out: Path, batch: Batch, advance: Advance, kep
     """Every shard in turn, each row group also fed to the Hugging Face writer; the facts of every file.
     With `kept` (the work folder's `KeptShards` and each shard's fingerprint), a shard the last build
     wrote with the same rows is taken from there instead of encoding and compressing it again."""
-    hf = HFWriter(plan_.hf_folder(out), plan_.schema, plan_.rows, plan_.shards, list_type=plan_.list_type)
+    hf = plan_.hf_writer(out)
 
     def also(rows: pa.RecordBatch) -> None:
         hf(rows)
@@ -157,7 +168,7 @@ def join_parts(plan_: TablePlan, out: Path, parts: list[Path]) -> list[Written]:
             with pa.OSFile(str(part)) as source:
                 yield from pa.ipc.open_stream(source)
 
-    hf = HFWriter(plan_.hf_folder(out), plan_.schema, plan_.rows, plan_.shards, list_type=plan_.list_type)
+    hf = plan_.hf_writer(out)
     for rows in batches():
         hf(rows)
     hf.close(content_sha256([plan_.shard_path(out, i) for i in range(plan_.shards)]), batches)
