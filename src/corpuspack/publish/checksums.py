@@ -7,9 +7,12 @@ whole version back from disk (20 GB at a million documents) and hashed it in one
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
+
+BLOCK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -34,12 +37,17 @@ def written(path: Path, rows: int | None = None, *also: Any) -> Written:
     return Written(path, size, digest.hexdigest(), rows)
 
 
-def feed(path: Path, *digests: Any) -> int:
-    """Every byte of `path` into each digest, in blocks; returns the size."""
+def feed(source: Path | BinaryIO, *digests: Any, limit: int | None = None, out: BinaryIO | None = None) -> int:
+    """The bytes of `source` (a path, or a file object read from where it stands), at most `limit`
+    of them, into each digest and `out` when given, in blocks; returns how many."""
+    if isinstance(source, (str, os.PathLike)):
+        with open(source, "rb") as f:
+            return feed(f, *digests, limit=limit, out=out)
     size = 0
-    with open(path, "rb") as f:
-        while block := f.read(1 << 20):
-            for digest in digests:
-                digest.update(block)
-            size += len(block)
+    while block := source.read(BLOCK if limit is None else min(BLOCK, limit - size)):
+        for digest in digests:
+            digest.update(block)
+        if out is not None:
+            out.write(block)
+        size += len(block)
     return size

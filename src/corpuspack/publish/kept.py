@@ -26,7 +26,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .checksums import Written
+from .checksums import Written, feed
 
 FOLDER = "published"
 MAX_RECORD_BYTES = 4096
@@ -156,17 +156,11 @@ def _copy(source: Path, dest: Path, size: int, *digests: Any) -> bool:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode) or st.st_size != size:
             return False
-        with open(os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644), "wb") as out:
-            left = size
-            while left:
-                block = os.read(fd, min(left, 1 << 20))
-                if not block:
-                    return False
-                for digest in digests:
-                    digest.update(block)
-                out.write(block)
-                left -= len(block)
-            return not os.read(fd, 1)
+        with (
+            open(fd, "rb", buffering=0, closefd=False) as source,  # unbuffered: no byte read past `size` + 1
+            open(os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644), "wb") as out,
+        ):
+            return feed(source, *digests, limit=size, out=out) == size and not source.read(1)
     except OSError:
         return False
     finally:
