@@ -219,9 +219,17 @@ class HFWriter:
 
     def _flush(self) -> None:
         if self._pending_rows:
-            table = pa.Table.from_batches(self._pending, self.schema).combine_chunks()
-            self._writer.write_table(table, max_chunksize=self.rows_per_batch)
+            self._writer.write_table(self._joined(), max_chunksize=self.rows_per_batch)
         self._pending, self._pending_rows = [], 0
+
+    def _joined(self) -> pa.Table:
+        """The pending pieces as one batch. Cut with the shards, always copied: a batch's buffers
+        then hold its values alone, whether they were made or read from a kept file (an Arrow
+        stream writes a buffer whole, its unused tail too)."""
+        table = pa.Table.from_batches(self._pending, self.schema)
+        if not self.with_groups:
+            return table.combine_chunks()
+        return pa.Table.from_arrays([pa.concat_arrays(c.chunks) for c in table.columns], schema=self.schema)
 
     def _close_shard(self) -> None:
         if self._writer is not None:

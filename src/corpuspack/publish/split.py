@@ -183,8 +183,7 @@ class _Piece(HFWriter):
                     path = self.pieces / f"{self._shard:05d}-{self._first:012d}.arrow"
                 self._file = pa.OSFile(str(path), "wb")
                 self._writer = pa.ipc.new_stream(self._file, self.schema)
-            table = pa.Table.from_batches(self._pending, self.schema).combine_chunks()
-            self._writer.write_table(table, max_chunksize=self.rows_per_batch)
+            self._writer.write_table(self._joined(), max_chunksize=self.rows_per_batch)
             self._row += self._pending_rows
         self._pending, self._pending_rows = [], 0
 
