@@ -38,21 +38,19 @@ class Taken:
     """A kept shard placed in the version folder: its facts, the digest of all shards so far, and
     `rows(group)`: its row group `group` as read back, to compare with the rows the build makes."""
 
-    def __init__(self, done: Written, whole: Any) -> None:
+    def __init__(self, done: Written, whole: Any, file: pq.ParquetFile) -> None:
         self.done, self.whole = done, whole
-        self._file: pq.ParquetFile | None = None
+        self._file = file  # opened once, for its layout (`_laid_out`) and its rows
 
     def rows(self, group: int) -> pa.Table | None:
         """Row group `group` of the file, or None when it does not read."""
         try:
-            self._file = self._file or pq.ParquetFile(self.done.path)
             return self._file.read_row_group(group)
         except (OSError, ValueError, pa.ArrowException):
             return None
 
     def close(self) -> None:
-        if self._file is not None:
-            self._file.close()
+        self._file.close()
 
 
 class KeptShards:
@@ -75,15 +73,17 @@ class KeptShards:
             return None
         mine, theirs = hashlib.sha256(), whole.copy()
         rows = [hi - lo for lo, hi in pairwise(cuts) if hi > lo]
+        file = None
         if (
-            not _copy(self._path(print_, "parquet"), dest, record["size"], mine, theirs)
-            or mine.hexdigest() != record["sha256"]
-            or record["rows"] != cuts[-1] - cuts[0]
-            or not _laid_out(dest, schema, rows)
+            _copy(self._path(print_, "parquet"), dest, record["size"], mine, theirs)
+            and mine.hexdigest() == record["sha256"]
+            and record["rows"] == cuts[-1] - cuts[0]
         ):
+            file = _laid_out(dest, schema, rows)
+        if file is None:
             dest.unlink(missing_ok=True)
             return None
-        return Taken(Written(dest, record["size"], record["sha256"], cuts[-1] - cuts[0]), theirs)
+        return Taken(Written(dest, record["size"], record["sha256"], cuts[-1] - cuts[0]), theirs, file)
 
     def keep(self, print_: str, done: Written) -> None:
         """Keep a copy of the shard this build wrote into the version folder."""
@@ -133,15 +133,21 @@ def _plain(path: Path, size: int | None = None) -> bool:
     return stat.S_ISREG(st.st_mode) and (size is None or st.st_size == size)
 
 
-def _laid_out(path: Path, schema: pa.Schema, rows: list[int]) -> bool:
-    """Whether the Parquet file at `path` has `schema` and row groups of `rows` rows each."""
+def _laid_out(path: Path, schema: pa.Schema, rows: list[int]) -> pq.ParquetFile | None:
+    """The Parquet file at `path`, open, when it has `schema` and row groups of `rows` rows each."""
     try:
-        with pq.ParquetFile(path) as shard:
-            meta = shard.metadata
-            groups = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
-            return shard.schema_arrow.equals(schema) and (groups == rows or (not rows and groups in ([], [0])))
+        shard = pq.ParquetFile(path)
     except (OSError, ValueError, pa.ArrowException):
-        return False
+        return None
+    try:
+        meta = shard.metadata
+        groups = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
+        if shard.schema_arrow.equals(schema) and (groups == rows or (not rows and groups in ([], [0]))):
+            return shard
+    except (OSError, ValueError, pa.ArrowException):
+        pass
+    shard.close()
+    return None
 
 
 def _copy(source: Path, dest: Path, size: int, *digests: Any) -> bool:
