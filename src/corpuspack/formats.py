@@ -29,8 +29,7 @@ from .errors import DataError
 from .tables import DOCUMENTS_WITH_SIGNALS, PARAGRAPHS_EVERY_CLUSTER, TABLES, with_pandas_metadata
 
 FIRST = 1
-CURRENT = 3
-NEWEST = 4  # the newest this corpuspack writes (a version's manifest may record it); new builds use CURRENT
+CURRENT = 4
 SIGNALS = 3  # the first format with quality signals
 KEPT_CLUSTERS = 4  # the first with a cluster id on every kept paragraph and `arrow/` files cut with the shards
 KEY = "output_format"
@@ -39,10 +38,10 @@ KEY = "output_format"
 def of_manifest(body: dict[str, Any]) -> int:
     """The format a manifest records: absent is 1; one this corpuspack does not know is a DataError."""
     number = body.get(KEY, FIRST)
-    if type(number) is not int or not FIRST <= number <= NEWEST:
+    if type(number) is not int or not FIRST <= number <= CURRENT:
         raise DataError(
             f"manifest of v{body.get('version')}: /{KEY}: {str(number)[:40]} is not a format this corpuspack "
-            f"writes (1 to {NEWEST}); a newer corpuspack made it"
+            f"writes (1 to {CURRENT}); a newer corpuspack made it"
         )
     return number
 

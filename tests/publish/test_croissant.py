@@ -121,7 +121,7 @@ def version_copy(version: Path, tmp_path: Path) -> Path:
 
 def test_the_manifest_records_the_output_format_and_the_publication_settings(version: Path):
     body = manifest(version)
-    assert body["output_format"] == formats.CURRENT == 3
+    assert body["output_format"] == formats.CURRENT == 4
     assert (body["config"]["homepage"], body["config"]["creator"]) == (HOMEPAGE, "Example Newsroom")
     assert "citation" not in body["config"]  # recorded only when set
 
