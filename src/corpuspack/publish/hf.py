@@ -22,6 +22,7 @@ import json
 import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import replace
+from itertools import pairwise
 from pathlib import Path
 
 import pyarrow as pa
@@ -132,6 +133,24 @@ class HFWriter:
 
     def shard_rows(self, shard: int) -> int:
         return self._bounds[shard + 1] - self._bounds[shard]
+
+    def path(self, shard: int) -> Path:
+        return self.folder / shard_name(shard, self.shards)
+
+    def batches(self, shard: int) -> list[int]:
+        """The rows of each batch of file `shard`, cut with `groups`: at most `rows_per_batch` rows
+        from each row group's start."""
+        stops = [c for c in self._stops if self._bounds[shard] <= c <= self._bounds[shard + 1]]
+        size = self.rows_per_batch
+        return [min(size, hi - at) for lo, hi in pairwise(stops) for at in range(lo, hi, size)]
+
+    def place(self, shard: int, done: Written) -> None:
+        """File `shard` is `done`, already in place (a kept copy): its rows are not given."""
+        if not self.with_groups or self._position != self._bounds[shard] or self._pending_rows:
+            raise ValueError(f"{self.folder}: shard {shard} placed at row {self._position}")
+        self._close_shard()
+        self._shard, self._entered, self._position = shard, True, self._bounds[shard + 1]
+        self.written.append(done)
 
     def __call__(self, batch: pa.RecordBatch) -> None:
         # `save_to_disk` slices the batches as read back from a file; their buffers, so the bytes
