@@ -182,14 +182,14 @@ def test_the_sequence_spelling_loads_with_the_rows_and_features_of_save_to_disk(
     assert '"_type": "Sequence"' in (tmp_path / "ours" / "dataset_info.json").read_text()
 
 
-def cut_with(table: pa.Table, groups: list[list[int]], rows: list[pa.RecordBatch], out: Path) -> list[Written]:
-    """Our files of `table` cut with the shards (output format 4), fed `rows`."""
+def cut_with(table: pa.Table, groups: list[list[int]], rows: list[pa.RecordBatch], out: Path) -> HFWriter:
+    """Our files of `table` cut with the shards (output format 4), fed `rows`: the closed writer."""
     writer = HFWriter(out, table.schema, table.num_rows, len(groups), list_type="Sequence", groups=groups)
     for batch in rows:
         writer(batch)
     writer.close("0123456789abcdef", lambda: iter(rows))
     assert_facts_true(writer.written, out)
-    return writer.written
+    return writer
 
 
 def row_groups(table: pa.Table, groups: list[list[int]]) -> list[pa.RecordBatch]:
@@ -209,7 +209,7 @@ def test_files_cut_with_the_shards_load_as_save_to_disk_does(tmp_path: Path) -> 
     (tmp_path / "datasets" / "dataset_info.json").write_text(
         (tmp_path / "datasets" / "dataset_info.json").read_text().replace('"List"', '"Sequence"')
     )
-    cut_with(table, GROUPS, batches(table, [500, 1, 2999]), tmp_path / "ours")
+    writer = cut_with(table, GROUPS, batches(table, [500, 1, 2999]), tmp_path / "ours")
     theirs, ours = (datasets.load_from_disk(str(tmp_path / name)) for name in ("datasets", "ours"))
     assert ours.features == theirs.features and ours.to_list() == theirs.to_list() == table.to_pylist()
     for name in ("dataset_info.json",):
@@ -225,6 +225,7 @@ def test_files_cut_with_the_shards_load_as_save_to_disk_does(tmp_path: Path) -> 
             assert not any(at < stop < at + batch.num_rows for stop in stops)  # no batch crosses a row group's end
             at += batch.num_rows
             read.append(batch)
+        assert [b.num_rows for b in read] == writer.batches(index)  # what a kept file's batches are checked against
         assert pa.Table.from_batches(read).equals(table.slice(shard[0], shard[-1] - shard[0]).cast(read[0].schema))
 
 
@@ -235,7 +236,7 @@ def test_files_cut_with_the_shards_keep_their_bytes_when_rows_are_appended(tmp_p
     before = cut_with(table.slice(0, 3517), GROUPS, row_groups(table.slice(0, 3517), GROUPS), tmp_path / "before")
     grown = [*GROUPS, [3517, 3600, 4000]]
     after = cut_with(table, grown, row_groups(table, grown), tmp_path / "after")
-    arrow = [[w for w in facts if w.path.suffix == ".arrow"] for facts in (before, after)]
+    arrow = [[w for w in writer.written if w.path.suffix == ".arrow"] for writer in (before, after)]
     assert len(arrow[0]) == 3 and len(arrow[1]) == 4
     assert [w.sha256 for w in arrow[0]] == [w.sha256 for w in arrow[1][:3]]
     assert arrow[0][0].path.name == "data-00000-of-00003.arrow"
