@@ -60,7 +60,7 @@ class TakenArrow:
 
     def __init__(self, done: Written, schema: pa.Schema, batches: list[int]) -> None:
         self.done, self.same, self._sizes = done, True, batches[::-1]
-        self._source = pa.memory_map(str(done.path), "r")
+        self._source = pa.OSFile(str(done.path), "r")  # read a batch at a time: not mapped, so not resident
         try:
             self._reader = pa.ipc.open_stream(self._source)
             self.same = self._reader.schema.equals(schema, check_metadata=True)
