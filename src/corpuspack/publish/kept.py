@@ -1,5 +1,6 @@
 """Parquet shards kept in the work folder, so that a build whose shard has the same rows as one the
-last build wrote (the same fingerprint, `pipeline.prints`) takes that file instead of writing it.
+last build wrote (the same fingerprint, `pipeline.prints`) takes that file instead of writing it;
+from output format 4, each shard's `arrow/` file too (`arrow-TABLE-PRINT.arrow`, `TakenArrow`).
 
 `published/TABLE-PRINT.parquet` is a copy of a file the build wrote into its version folder, and
 `TABLE-PRINT.json` its size, sha256 and rows. Copies, never hard links, both ways: a linked file would
