@@ -124,7 +124,7 @@ def test_the_output_format_is_no_setting(tmp_path: Path):
     root = _project(tmp_path, "output_format = 1")
     with pytest.raises(ConfigError, match=r"unknown .* keys: output_format$"):
         load_config(root)
-    assert load_config(_project(tmp_path)).output_format == 3
+    assert load_config(_project(tmp_path)).output_format == 4
 
 
 def test_many_unknown_keys_are_named_ten_at_most(tmp_path: Path):

@@ -13,6 +13,10 @@ releases'). New builds use `CURRENT`.
   which every version since reads), so the folders load with every `datasets` from 2.19.
 - **3**: quality signals as columns of `documents` (`tables.SIGNALS`), their definitions in the
   manifest (`signals`) and the card; Croissant and the card describe the new columns.
+- **4**: every kept paragraph has a `cluster_id` (one without copies is the representative of its
+  own group), so old rows keep their bytes when later documents copy them; the `arrow/` files cut
+  where the Parquet shards are (one per shard, record batches of at most 1000 rows that end at the
+  shard's row groups), so appending documents leaves the earlier files' bytes as they were.
 """
 
 from __future__ import annotations
@@ -22,11 +26,12 @@ from typing import Any
 import pyarrow as pa
 
 from .errors import DataError
-from .tables import DOCUMENTS_WITH_SIGNALS, TABLES, with_pandas_metadata
+from .tables import DOCUMENTS_WITH_SIGNALS, PARAGRAPHS_EVERY_CLUSTER, TABLES, with_pandas_metadata
 
 FIRST = 1
-CURRENT = 3
+CURRENT = 4
 SIGNALS = 3  # the first format with quality signals
+KEPT_CLUSTERS = 4  # the first with a cluster id on every kept paragraph and `arrow/` files cut with the shards
 KEY = "output_format"
 
 
@@ -48,6 +53,8 @@ def recorded(number: int) -> dict[str, int]:
 
 def tables(number: int) -> dict[str, pa.Schema]:
     """The published tables' row schemas in format `number`."""
+    if number >= KEPT_CLUSTERS:
+        return {"documents": DOCUMENTS_WITH_SIGNALS, "paragraphs": PARAGRAPHS_EVERY_CLUSTER}
     if number >= SIGNALS:
         return {**TABLES, "documents": DOCUMENTS_WITH_SIGNALS}
     return TABLES
@@ -55,6 +62,16 @@ def tables(number: int) -> dict[str, pa.Schema]:
 
 def has_signals(number: int) -> bool:
     return number >= SIGNALS
+
+
+def clusters_every_kept(number: int) -> bool:
+    """Whether a kept paragraph without copies has a `cluster_id` (its own key) in format `number`."""
+    return number >= KEPT_CLUSTERS
+
+
+def arrow_cut_with_shards(number: int) -> bool:
+    """Whether the `arrow/` files are cut where the Parquet shards are (else into equal row counts)."""
+    return number >= KEPT_CLUSTERS
 
 
 def parquet_schema(table: str, number: int) -> pa.Schema:

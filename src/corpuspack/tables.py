@@ -97,6 +97,17 @@ PARAGRAPHS = pa.schema(
 
 TABLES = {"documents": DOCUMENTS, "paragraphs": PARAGRAPHS}
 
+# From output format 4 (`formats`): every kept paragraph is in a group, alone or not.
+PARAGRAPHS_EVERY_CLUSTER = PARAGRAPHS.set(
+    PARAGRAPHS.get_field_index("cluster_id"),
+    _field(
+        "cluster_id",
+        pa.int64(),
+        "Duplicate group: the key of the group's kept representative; every kept paragraph has one "
+        "(one without copies represents its own group).",
+    ),
+)
+
 
 def description(field: pa.Field) -> str:
     return (field.metadata or {}).get(b"description", b"").decode()

@@ -223,3 +223,35 @@ def test_near_decisions_made_at_once_are_those_made_one_by_one(seed: int):
     assert np.array_equal(confirmed, expected_pairs) and len(expected) > 20
     assert list(zip(later.tolist(), earlier.tolist(), sim.tolist(), strict=True)) == expected
     assert near.assign(pairs, similarity, 2.0, kept)[1].size == 0
+
+
+def test_from_format_4_every_kept_paragraph_has_a_cluster_and_old_rows_keep_theirs(small: Path, tmp_path: Path):
+    """Format 4: a kept paragraph without copies represents its own group, so a later document
+    copying it changes no old row; format 3 gave it a cluster id only once copied."""
+    a, b, c, boiler = sentence(1), sentence(2), sentence(3), "Subscribe to our newsletter for more."
+    write_article(small / "seeds", "doc-a", [a, b, boiler])
+    write_article(small / "seeds", "doc-b", [c, boiler])
+    write_article(small / "seeds", "doc-c", [sentence(4), boiler])
+
+    def rows(name: str, output_format: int) -> dict[tuple[str, int], dict]:
+        config = load_config(small).replace(output_format=output_format)
+        build(out=tmp_path / name, config=config, workers=1)
+        return ledger(tmp_path / name)
+
+    before = rows("before", 4)
+    assert all(r["cluster_id"] is not None for r in before.values() if r["kept"])
+    dropped = [r for r in before.values() if r["reason"] == "boilerplate"]
+    assert len(dropped) == 3 and all(r["cluster_id"] is None for r in dropped)  # in no group
+    three = rows("three", 3)
+    assert [k for k, r in three.items() if r["kept"] and r["cluster_id"] is None] == [
+        k for k, r in before.items() if r["kept"]
+    ]  # nothing was copied: format 3 gave no kept paragraph a cluster
+    assert {k: {**r, "cluster_id": None} for k, r in before.items()} == three
+    write_article(small / "seeds", "doc-d", [sentence(5), b])  # copies doc-a's second paragraph
+    after = rows("after", 4)
+    assert {k: after[k] for k in before} == before
+    assert (
+        after[("doc-d", 1)]["reason"] == "exact"
+        and after[("doc-d", 1)]["cluster_id"] == before[("doc-a", 1)]["cluster_id"]
+    )
+    assert len({r["cluster_id"] for r in after.values() if r["kept"]}) == sum(r["kept"] for r in after.values())

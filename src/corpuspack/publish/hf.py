@@ -6,6 +6,9 @@ the write stage streaming and spares the build importing `datasets`. The format 
   (almost) equal row counts, each written as record batches of `writer_batch_size` rows: 1000,
   fewer when rows average over 100 kB. The schema carries the features as `huggingface` metadata.
 - `dataset_info.json` (the features) and `state.json` (shard names and the fingerprint).
+From output format 4 (`formats`) the files are cut where the table's Parquet shards are, and a
+batch also ends at each of the shard's row groups (so no rewrite: a row group is at most 8 MB), so a
+file's bytes depend on its shard's rows alone; `load_from_disk` reads any cut.
 `tests/test_hf.py` compares every byte with what `save_to_disk` itself writes. Datasets 2.19 to 3.6
 wrote the same bytes but for a list's feature, `Sequence` where 4 and later write `List`; output
 format 2 writes `Sequence`, which every version reads (datasets before 4.0 know no `List`).
@@ -19,6 +22,7 @@ import json
 import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import replace
+from itertools import pairwise
 from pathlib import Path
 
 import pyarrow as pa
@@ -104,21 +108,27 @@ class HFWriter:
         shards: int,
         rows_per_batch: int = MAX_BATCH_ROWS,
         list_type: str = "List",
+        groups: list[list[int]] | None = None,
         lo: int = 0,
     ):
+        """`groups`: the Parquet shards' row-group boundaries, to cut the files with (format 4);
+        None cuts `shards` files of equal row counts, as `save_to_disk`."""
         self.folder, self.rows, self.shards = folder, rows, max(shards, 1)
         self.list_type = list_type
         self.schema = hf_schema(schema, list_type)
         self.rows_per_batch = rows_per_batch
         self.nbytes = 0  # what `datasets` would measure: the bytes of the batches once read back from a file
-        self._bounds = shard_bounds(rows, self.shards)
+        self.with_groups = groups is not None
+        self._bounds = shard_bounds(rows, self.shards) if groups is None else [g[0] for g in groups] + [rows]
+        # Where a batch must end: each file's end, and with `groups` each row group's.
+        self._stops = self._bounds if groups is None else sorted({c for g in groups for c in g})
         shard = bisect.bisect_right(self._bounds, lo) - 1 if lo else 0
         self._shard = shard - 1
         self._position = lo
         # Given rows from `lo` on (`publish.split`), the batch gathering when `lo` comes is the rows
         # before it's: counted, not written.
         self._pending: list[pa.RecordBatch] = []
-        self._pending_rows = (lo - self._bounds[shard]) % rows_per_batch
+        self._pending_rows = (lo - self._stops[bisect.bisect_right(self._stops, lo) - 1]) % rows_per_batch
         self._skip = self._pending_rows > 0
         self._row = self.batch_start(lo)  # first row of the next batch written
         self._first = -1  # first row of the open file
@@ -131,15 +141,38 @@ class HFWriter:
     def shard_file(self, shard: int, first: int) -> Path:
         """Where the batches of `shard` from row `first` on go: its file (a hook: `publish.split`
         puts those that begin after a shard's first row into a piece file)."""
-        return self.folder / shard_name(shard, self.shards)
+        return self.path(shard)
 
     def batch_start(self, row: int) -> int:
         """The first batch boundary at or after `row`."""
         if row >= self.rows:
             return self.rows
-        shard = bisect.bisect_right(self._bounds, row) - 1
-        start, size = self._bounds[shard], self.rows_per_batch
-        return min(start + -(-(row - start) // size) * size, self._bounds[shard + 1])
+        at = bisect.bisect_right(self._stops, row) - 1
+        start, size = self._stops[at], self.rows_per_batch
+        return min(start + -(-(row - start) // size) * size, self._stops[at + 1])
+
+    def shard_rows(self, shard: int) -> int:
+        return self._bounds[shard + 1] - self._bounds[shard]
+
+    def path(self, shard: int) -> Path:
+        return self.folder / shard_name(shard, self.shards)
+
+    def batches(self, shard: int) -> list[int]:
+        """The rows of each batch of file `shard`, cut with `groups`: at most `rows_per_batch` rows
+        from each row group's start."""
+        stops = [c for c in self._stops if self._bounds[shard] <= c <= self._bounds[shard + 1]]
+        size = self.rows_per_batch
+        return [min(size, hi - at) for lo, hi in pairwise(stops) for at in range(lo, hi, size)]
+
+    def place(self, shard: int, done: Written) -> None:
+        """File `shard` is `done`, already in place (a kept copy): its rows are not given."""
+        if not self.with_groups or self._position != self._bounds[shard] or self._pending_rows:
+            raise ValueError(f"{self.folder}: shard {shard} placed at row {self._position}")
+        self._close_shard()
+        # Not entered: the next rows open the next shard, and this one is not closed again.
+        self._shard, self._entered, self._position = shard, False, self._bounds[shard + 1]
+        self._row = self._position
+        self.written.append(done)
 
     def __call__(self, batch: pa.RecordBatch) -> None:
         # `save_to_disk` slices the batches as read back from a file; their buffers, so the bytes
@@ -151,7 +184,7 @@ class HFWriter:
         while start < batch.num_rows:
             if not self._entered or self._position == self._bounds[self._shard + 1]:
                 self._next_shard()
-            end = self._bounds[self._shard + 1]
+            end = self._stops[bisect.bisect_right(self._stops, self._position)]
             rows = batch.slice(start, min(batch.num_rows - start, end - self._position))
             # As `datasets.table.table_iter` over the shard: its chunks, cut into pieces of at most
             # `size` rows from each chunk's start, gathered into batches of `size` rows.
@@ -184,7 +217,7 @@ class HFWriter:
         """Once every shard is written (with `nbytes` of all rows): the shards again with smaller
         batches if the rows are that large, and the two JSON files."""
         wanted = batch_rows(self.rows, self.nbytes)
-        if wanted < self.rows_per_batch:
+        if wanted < self.rows_per_batch and not self.with_groups:
             self._rewrite(wanted, replay())
         files = [{"filename": shard_name(i, self.shards)} for i in range(self.shards)]
         state = {
@@ -229,10 +262,18 @@ class HFWriter:
         elif self._pending_rows:
             if self._writer is None:
                 self._open(self._row)
-            table = pa.Table.from_batches(self._pending, self.schema).combine_chunks()
-            self._writer.write_table(table, max_chunksize=self.rows_per_batch)
+            self._writer.write_table(self._joined(), max_chunksize=self.rows_per_batch)
             self._row += self._pending_rows
         self._pending, self._pending_rows = [], 0
+
+    def _joined(self) -> pa.Table:
+        """The pending pieces as one batch. Cut with the shards, always copied: a batch's buffers
+        then hold its values alone, whether they were made or read from a kept file (an Arrow
+        stream writes a buffer whole, its unused tail too)."""
+        table = pa.Table.from_batches(self._pending, self.schema)
+        if not self.with_groups:
+            return table.combine_chunks()
+        return pa.Table.from_arrays([pa.concat_arrays(c.chunks) for c in table.columns], schema=self.schema)
 
     def _open(self, first: int) -> None:
         self._first = first
@@ -252,7 +293,7 @@ class HFWriter:
         self._file.close()
         self._writer = self._file = None
         if self._first == lo and self._row == hi:  # the whole shard (else its pieces are joined later)
-            self.written.append(written(self.folder / shard_name(self._shard, self.shards), hi - lo))
+            self.written.append(written(self.path(self._shard), hi - lo))
 
     def _rewrite(self, rows_per_batch: int, batches: Iterable[pa.RecordBatch]) -> None:
         """Write the shards again with smaller batches (into a sibling folder, then moved over)."""

@@ -1,5 +1,6 @@
 """Parquet shards kept in the work folder, so that a build whose shard has the same rows as one the
-last build wrote (the same fingerprint, `pipeline.prints`) takes that file instead of writing it.
+last build wrote (the same fingerprint, `pipeline.prints`) takes that file instead of writing it;
+from output format 4, each shard's `arrow/` file too (`arrow-TABLE-PRINT.arrow`, `TakenArrow`).
 
 `published/TABLE-PRINT.parquet` is a copy of a file the build wrote into its version folder, and
 `TABLE-PRINT.json` its size, sha256 and rows. Copies, never hard links, both ways: a linked file would
@@ -30,7 +31,7 @@ from .checksums import Written, feed
 
 FOLDER = "published"
 MAX_RECORD_BYTES = 4096
-_NAME = re.compile(r"^(documents|paragraphs)-([0-9a-f]{64})\.(parquet|json|tmp)$")
+_NAME = re.compile(r"^((?:arrow-)?(?:documents|paragraphs))-([0-9a-f]{64})\.(parquet|arrow|json|tmp)$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -53,11 +54,58 @@ class Taken:
         self._file.close()
 
 
-class KeptShards:
-    """The kept shards of one table in `work`'s `published` folder."""
+class TakenArrow:
+    """A kept `arrow/` file placed in the version folder, read as the build makes its rows:
+    `compare(rows)` with each row group's rows, in order; `close()`: whether the file held
+    them all, in the batches the writer cuts (`hf.HFWriter` with `groups`), and nothing else."""
 
-    def __init__(self, work: Path, table: str) -> None:
-        self.folder, self.table = work / FOLDER, table
+    def __init__(self, done: Written, schema: pa.Schema, batches: list[int]) -> None:
+        self.done, self.same, self._sizes = done, True, batches[::-1]
+        self._source = pa.OSFile(str(done.path), "r")  # read a batch at a time: not mapped, so not resident
+        try:
+            self._reader = pa.ipc.open_stream(self._source)
+            self.same = self._reader.schema.equals(schema, check_metadata=True)
+        except (OSError, ValueError, pa.ArrowException):
+            self._source.close()
+            raise
+
+    def compare(self, rows: pa.RecordBatch) -> None:
+        try:
+            read = []
+            while self.same and sum(b.num_rows for b in read) < rows.num_rows:
+                batch = self._reader.read_next_batch()
+                self.same = bool(self._sizes) and batch.num_rows == self._sizes.pop()
+                read.append(batch)
+            if self.same:
+                table = pa.Table.from_batches(read)
+                self.same = table.num_rows == rows.num_rows and all(
+                    table.column(i).equals(pa.chunked_array([rows.column(i)])) for i in range(rows.num_columns)
+                )
+        except (OSError, ValueError, StopIteration, pa.ArrowException):
+            self.same = False
+
+    def close(self) -> bool:
+        """Whether every row compared was the file's and the file holds no more; the file is closed."""
+        try:
+            if self.same and not self._sizes:
+                self._reader.read_next_batch()
+                self.same = False  # a batch beyond the rows
+        except StopIteration:
+            pass
+        except (OSError, ValueError, pa.ArrowException):
+            self.same = False
+        self.same = self.same and not self._sizes
+        self._source.close()
+        return self.same
+
+
+class KeptShards:
+    """The kept shards of one table in `work`'s `published` folder: its Parquet shards, or with
+    `arrow` its `arrow/` files (output format 4 cuts one per shard), named `arrow-TABLE-PRINT.arrow`."""
+
+    def __init__(self, work: Path, table: str, arrow: bool = False) -> None:
+        self.folder, self.table = work / FOLDER, f"arrow-{table}" if arrow else table
+        self.suffix = "arrow" if arrow else "parquet"
         self.folder.mkdir(exist_ok=True)
 
     def _path(self, print_: str, suffix: str) -> Path:
@@ -68,32 +116,35 @@ class KeptShards:
         size, sha256 and rows, with `schema` and the row groups of `cuts`: its facts, and a copy of
         the digest `whole` fed its bytes. None otherwise (`dest` then does not exist). Its rows are
         still to be compared with those the build makes (`Taken.rows`)."""
-        record = self._record(print_)
-        if record is None:
-            return None
-        mine, theirs = hashlib.sha256(), whole.copy()
-        rows = [hi - lo for lo, hi in pairwise(cuts) if hi > lo]
-        file = None
-        if (
-            _copy(self._path(print_, "parquet"), dest, record["size"], mine, theirs)
-            and mine.hexdigest() == record["sha256"]
-            and record["rows"] == cuts[-1] - cuts[0]
-        ):
-            file = _laid_out(dest, schema, rows)
+        theirs = whole.copy()
+        done = self.copied(print_, dest, cuts[-1] - cuts[0], theirs)
+        file = done and _laid_out(dest, schema, [hi - lo for lo, hi in pairwise(cuts) if hi > lo])
         if file is None:
             dest.unlink(missing_ok=True)
             return None
-        return Taken(Written(dest, record["size"], record["sha256"], cuts[-1] - cuts[0]), theirs, file)
+        return Taken(done, theirs, file)
+
+    def copied(self, print_: str, dest: Path, rows: int, *digests: Any) -> Written | None:
+        """The kept file `print_` copied to `dest`, each digest fed its bytes, when it is a plain
+        file of the recorded size and sha256 and the record says `rows`: its facts; else None (`dest`
+        possibly part-written)."""
+        record = self._record(print_)
+        if record is None or record["rows"] != rows:
+            return None
+        mine = hashlib.sha256()
+        if not _copy(self._path(print_, self.suffix), dest, record["size"], mine, *digests):
+            return None
+        return Written(dest, record["size"], record["sha256"], rows) if mine.hexdigest() == record["sha256"] else None
 
     def keep(self, print_: str, done: Written) -> None:
-        """Keep a copy of the shard this build wrote into the version folder."""
+        """Keep a copy of the file this build wrote into the version folder."""
         record = {"size": done.size, "sha256": done.sha256, "rows": done.rows}
         tmp = self._path(print_, "tmp")
         tmp.unlink(missing_ok=True)
         if not _copy(done.path, tmp, done.size):
             tmp.unlink(missing_ok=True)
             return
-        tmp.replace(self._path(print_, "parquet"))
+        tmp.replace(self._path(print_, self.suffix))
         tmp.write_text(json.dumps(record), encoding="utf-8")
         tmp.replace(self._path(print_, "json"))
 
@@ -122,6 +173,19 @@ class KeptShards:
             and _SHA256.match(record["sha256"]) is not None
         )
         return record if sound else None
+
+
+def take_arrow(shelf: KeptShards, print_: str, dest: Path, schema: pa.Schema, batches: list[int]) -> TakenArrow | None:
+    """The kept `arrow/` file `print_` copied to `dest` (`KeptShards.copied`), open for comparing its
+    rows (batches of `batches` rows); None (`dest` then does not exist) when there is none fit to."""
+    done = shelf.copied(print_, dest, sum(batches))
+    try:
+        if done is not None:
+            return TakenArrow(done, schema, batches)
+    except (OSError, ValueError, pa.ArrowException):
+        pass
+    dest.unlink(missing_ok=True)
+    return None
 
 
 def _plain(path: Path, size: int | None = None) -> bool:

@@ -19,7 +19,7 @@ import numpy as np
 import pyarrow as pa
 
 from .checksums import Written, written
-from .hf import MAX_BATCH_ROWS, HFWriter, content_sha256, shard_bounds
+from .hf import MAX_BATCH_ROWS, HFWriter, content_sha256
 from .hf import shard_name as _name
 from .parquet import write_shard
 from .writer import Advance, Batch, TablePlan
@@ -123,13 +123,12 @@ def join(plan: TablePlan, out: Path, pieces: Path, done: list[Done], batch: Batc
     """A table's files once every run is done: pieces appended to their shards, the JSON files."""
     mine = [d for d in done if d.table == plan.table]
     files = [w for d in mine for w in d.written]
-    hf = HFWriter(plan.hf_folder(out), plan.schema, plan.rows, plan.shards, list_type=plan.list_type)
+    hf = plan.hf_writer(out)
     head = _schema_bytes(hf.schema)
     for shard, parts in _pieces(pieces / plan.table).items():
         path = hf.folder / _name(shard, plan.shards)
         _append(path, parts, head)
-        bounds = shard_bounds(plan.rows, plan.shards)
-        files.append(written(path, bounds[shard + 1] - bounds[shard]))
+        files.append(written(path, hf.shard_rows(shard)))
     parquet = [w for w in files if w.path.suffix == ".parquet"]
     hf.written = [w for w in files if w.path.suffix != ".parquet"]
     hf.nbytes = sum(d.nbytes for d in mine)
@@ -145,7 +144,15 @@ class _Piece(HFWriter):
     piece file named by shard and first row (`join`)."""
 
     def __init__(self, plan: TablePlan, out: Path, lo: int, hi: int, pieces: Path) -> None:
-        super().__init__(plan.hf_folder(out), plan.schema, plan.rows, plan.shards, list_type=plan.list_type, lo=lo)
+        super().__init__(
+            plan.hf_folder(out),
+            plan.schema,
+            plan.rows,
+            plan.shards,
+            list_type=plan.list_type,
+            groups=plan.hf_groups,
+            lo=lo,
+        )
         self.pieces, self.hi, self.end = pieces, hi, self.batch_start(hi)
 
     def shard_file(self, shard: int, first: int) -> Path:

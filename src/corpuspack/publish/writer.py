@@ -17,7 +17,7 @@ from .. import formats
 from ..pipeline.assemble import TEXTS
 from .checksums import Written, written
 from .hf import HFWriter, content_sha256
-from .kept import KeptShards, Taken
+from .kept import KeptShards, Taken, TakenArrow, take_arrow
 from .parquet import plan, shard_name, write_shards
 from .parquet import write_shard as write_parquet_shard
 
@@ -59,6 +59,17 @@ class TablePlan:
     def hf_folder(self, out: Path) -> Path:
         return out / "arrow" / self.table
 
+    @property
+    def hf_groups(self) -> list[list[int]] | None:
+        """What the `arrow/` files are cut by (`hf.HFWriter`): the shards' row groups from format 4."""
+        return self.groups if formats.arrow_cut_with_shards(self.output_format) else None
+
+    def hf_writer(self, out: Path) -> HFWriter:
+        """The writer of the table's `arrow/` folder in `out`."""
+        return HFWriter(
+            self.hf_folder(out), self.schema, self.rows, self.shards, list_type=self.list_type, groups=self.hf_groups
+        )
+
     def shard_rows(self, index: int) -> int:
         cuts = self.groups[index]
         return cuts[-1] - cuts[0]
@@ -72,7 +83,7 @@ def write_table(plan_: TablePlan, out: Path, batch: Batch, advance: Advance, kep
     """Every shard in turn, each row group also fed to the Hugging Face writer; the facts of every file.
     With `kept` (the work folder's `KeptShards` and each shard's fingerprint), a shard the last build
     wrote with the same rows is taken from there instead of encoding and compressing it again."""
-    hf = HFWriter(plan_.hf_folder(out), plan_.schema, plan_.rows, plan_.shards, list_type=plan_.list_type)
+    hf = plan_.hf_writer(out)
 
     def also(rows: pa.RecordBatch) -> None:
         hf(rows)
@@ -81,9 +92,48 @@ def write_table(plan_: TablePlan, out: Path, batch: Batch, advance: Advance, kep
     if kept is None:
         shards, content = write_shards(out / plan_.table, plan_.parquet_schema, plan_.groups, batch, also)
     else:
-        shards, content = _reusing(plan_, out, batch, also, *kept)
+        arrows = _KeptArrows(hf, kept, advance)
+        shards, content = _reusing(plan_, out, batch, also, *kept, arrows)
     hf.close(content, lambda: (batch(lo, hi) for cuts in plan_.groups for lo, hi in pairwise(cuts) if hi > lo))
+    if kept is not None:
+        arrows.keep()
     return shards + hf.written
+
+
+class _KeptArrows:
+    """The kept `arrow/` files of a table cut with its shards (output format 4; none before): a taken
+    shard's file is taken too when it holds the shard's rows (`kept.TakenArrow`), else written."""
+
+    def __init__(self, hf: HFWriter, kept: Kept, advance: Advance) -> None:
+        self.hf, self.prints, self.advance = hf, kept[1], advance
+        self.shelf = KeptShards(kept[0].folder.parent, kept[0].table, arrow=True) if hf.with_groups else None
+        self.taken: set[int] = set()
+
+    def take(self, index: int) -> TakenArrow | None:
+        if self.shelf is None:
+            return None
+        return take_arrow(self.shelf, self.prints[index], self.hf.path(index), self.hf.schema, self.hf.batches(index))
+
+    def place(self, index: int, arrow: TakenArrow, same: bool) -> bool:
+        """Whether the taken file held the shard's rows (and the shard was `same`): it is then the
+        writer's file `index`, else it is removed."""
+        if arrow.close() and same:
+            self.hf.place(index, arrow.done)
+            self.advance(arrow.done.rows or 0)
+            self.taken.add(index)
+            return True
+        arrow.done.path.unlink()
+        return False
+
+    def keep(self) -> None:
+        """Once the files are written: a copy of each the writer wrote; the others are forgotten."""
+        if self.shelf is None:
+            return
+        arrows = [w for w in self.hf.written if w.path.suffix == ".arrow"]
+        for index, done in enumerate(arrows):
+            if index not in self.taken:
+                self.shelf.keep(self.prints[index], done)
+        self.shelf.forget_except(self.prints)
 
 
 def _reusing(
@@ -93,21 +143,28 @@ def _reusing(
     also: Callable[[pa.RecordBatch], None],
     shelf: KeptShards,
     prints: list[str],
+    arrows: _KeptArrows,
 ) -> tuple[list[Written], str]:
-    """`write_shards`, taking the shards `shelf` holds and keeping there copies of those it writes."""
+    """`write_shards`, taking the shards `shelf` holds (and their `arrow/` files, `arrows`) and
+    keeping there copies of those it writes."""
     (out / plan_.table).mkdir(parents=True, exist_ok=True)
     whole, shards = hashlib.sha256(), []
     for index, cuts in enumerate(plan_.groups):
         path = plan_.shard_path(out, index)
         taken = shelf.reuse(prints[index], path, cuts, plan_.parquet_schema, whole)
         if taken is not None:
-            same = _feed_taken(taken, cuts, TEXTS[plan_.table], batch, also)
+            arrow = arrows.take(index)
+            same = _feed_taken(taken, cuts, TEXTS[plan_.table], batch, also if arrow is None else arrow.compare)
+            if arrow is not None and not arrows.place(index, arrow, same) and same:
+                for lo, hi in ((lo, hi) for lo, hi in pairwise(cuts) if hi > lo):  # rows compared, not written
+                    also(batch(lo, hi))
             if same:
                 shards.append(taken.done)
                 whole = taken.whole
                 continue  # the kept copy stays as it is
             path.unlink()
-            shards.append(written(path, write_parquet_shard(path, plan_.parquet_schema, cuts, batch), whole))
+            fed = None if arrow is None else also  # rows that went to the comparison are written with the shard
+            shards.append(written(path, write_parquet_shard(path, plan_.parquet_schema, cuts, batch, fed), whole))
         else:
             shards.append(written(path, write_parquet_shard(path, plan_.parquet_schema, cuts, batch, also), whole))
         shelf.keep(prints[index], shards[-1])
@@ -157,7 +214,7 @@ def join_parts(plan_: TablePlan, out: Path, parts: list[Path]) -> list[Written]:
             with pa.OSFile(str(part)) as source:
                 yield from pa.ipc.open_stream(source)
 
-    hf = HFWriter(plan_.hf_folder(out), plan_.schema, plan_.rows, plan_.shards, list_type=plan_.list_type)
+    hf = plan_.hf_writer(out)
     for rows in batches():
         hf(rows)
     hf.close(content_sha256([plan_.shard_path(out, i) for i in range(plan_.shards)]), batches)

@@ -11,8 +11,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .. import formats
 from ..config import Config
-from ..dedup.grouping import most_repeated_keys
+from ..dedup.grouping import cluster_key, most_repeated_keys
 from ..dedup.ledger import REASONS, KeyColumns, Ledger, decide, steps
 from ..engines import Engine
 from ..errors import DataError
@@ -50,6 +51,9 @@ def dedup(read: Read, engine: Engine, config: Config, progress: Progress) -> Ded
     with progress("dedup", steps(config.dedup), "step") as advance:
         ledger = decide(cols, config.dedup, ops, advance)
     filtered = mark_filtered(spill, order, ledger)
+    if formats.clusters_every_kept(config.output_format):
+        alone = np.flatnonzero(ledger.kept & (ledger.cluster < 0))
+        ledger.cluster[alone] = cluster_key(ops.keys_at(cols, alone))
     repeated = most_repeated(ops.most_repeated() if top is None else top, spill, order, ledger)
     facts = {**_counts(spill, order, ledger, filtered, bool(config.filters())), "most_repeated": repeated}
     _check_emptied(facts["counts"], config)
