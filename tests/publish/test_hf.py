@@ -13,7 +13,8 @@ import pyarrow as pa
 import pytest
 
 from corpuspack.publish.checksums import Written
-from corpuspack.publish.hf import HFWriter, features
+from corpuspack.publish.hf import HFWriter
+from corpuspack.publish.hf_layout import features
 from corpuspack.tables import DOCUMENTS, PARAGRAPHS, TABLES
 
 

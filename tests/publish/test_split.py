@@ -8,7 +8,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from corpuspack.publish import hf, parquet, split
+from corpuspack.publish import hf_layout, parquet, split
 from corpuspack.publish.writer import plan_table, write_table
 from corpuspack.tables import PARAGRAPHS
 
@@ -68,7 +68,7 @@ def test_runs_of_shards_write_what_one_writer_writes(tmp_path, monkeypatch, work
 
 
 def test_rows_too_large_for_a_batch_of_a_thousand_are_written_again_alike(tmp_path, monkeypatch):
-    monkeypatch.setattr(hf, "MAX_BATCH_BYTES", 20_000)  # so the table's rows "average over 100 kB"
+    monkeypatch.setattr(hf_layout, "MAX_BATCH_BYTES", 20_000)  # so the table's rows "average over 100 kB"
     sizes = np.full(ROWS, 100)
     plan = plan_table("paragraphs", sizes, 300_000, 3)
     one, many, pieces = tmp_path / "one", tmp_path / "many", tmp_path / "pieces"

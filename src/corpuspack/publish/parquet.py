@@ -62,7 +62,7 @@ def write_shards(
     """Write the shards `plan` cut (row-group boundaries per shard); `batch(lo, hi)` builds the rows
     of one row group, which `also` receives too (to write another format from the same rows).
 
-    Returns each shard's facts and the sha256 of all shards' bytes in order (`hf.content_sha256`).
+    Returns each shard's facts and the sha256 of all shards' bytes in order (`hf_layout.content_sha256`).
     """
     folder.mkdir(parents=True, exist_ok=True)
     whole = hashlib.sha256()

@@ -19,8 +19,9 @@ import numpy as np
 import pyarrow as pa
 
 from .checksums import Written, written
-from .hf import MAX_BATCH_ROWS, HFWriter, content_sha256
-from .hf import shard_name as _name
+from .hf import HFWriter
+from .hf_layout import MAX_BATCH_ROWS, content_sha256
+from .hf_layout import shard_name as _name
 from .parquet import write_shard
 from .writer import Advance, Batch, TablePlan
 

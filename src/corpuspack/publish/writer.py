@@ -16,7 +16,8 @@ import pyarrow as pa
 from .. import formats
 from ..pipeline.assemble import TEXTS
 from .checksums import Written, written
-from .hf import HFWriter, content_sha256
+from .hf import HFWriter
+from .hf_layout import content_sha256
 from .kept import KeptShards, Taken, TakenArrow, take_arrow
 from .parquet import plan, shard_name, write_shards
 from .parquet import write_shard as write_parquet_shard
