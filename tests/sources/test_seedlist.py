@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import pickle
 from pathlib import Path
 
@@ -58,3 +59,17 @@ def test_columns_sort_as_python_does_and_keep_the_last_of_a_path_seen_twice() ->
     assert [s.rel for s in held] == sorted(names)
     assert held[sorted(names).index("b.md")] == SeedFile("/s/b.md", "b.md", 99, "99:1", True)
     assert len(SeedColumns().seeds()) == 0
+
+
+def test_seeds_under_a_folder_whose_name_is_not_utf8_are_discovered(tmp_path: Path) -> None:
+    """A folder above the seeds may be named in another encoding (a Latin-1 home folder, say)."""
+    root = tmp_path / os.fsdecode(b"caf\xe9")
+    (root / "seeds").mkdir(parents=True)
+    (root / "seeds" / "a.txt").write_text("Hello world.\n", encoding="utf-8")
+    seeds, findings = discover([root / "seeds"], root)
+    assert [s.rel for s in seeds] == ["seeds/a.txt"] and not findings
+    assert [s.path for s in seeds] == [root / "seeds" / "a.txt"]
+    # Paths with no common head are held whole, as bytes, and come back as they went in.
+    odd = [SeedFile(os.fsdecode(b"/x/caf\xe9/%d.txt" % i), f"elsewhere/{i}.txt", i, "s", None) for i in range(3)]
+    held = SeedList(odd)
+    assert list(held) == odd and held[1] == odd[1] and pickle.loads(pickle.dumps(held)) == odd

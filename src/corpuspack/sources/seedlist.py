@@ -8,6 +8,7 @@ folder by folder (`SeedColumns`); `SeedFile`s are made a chunk at a time, where 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator, Sequence
 from typing import overload
 
@@ -20,8 +21,10 @@ from .seedfile import SeedFile
 _SIDECAR = {False: 0, True: 1, None: 2}
 _SIDECAR_BACK = (False, True, None)
 _SCHEMA = pa.schema(
-    [("file", pa.string()), ("rel", pa.string()), ("size", pa.int64()), ("stamp", pa.string()), ("sidecar", pa.int8())]
+    [("file", pa.binary()), ("rel", pa.string()), ("size", pa.int64()), ("stamp", pa.string()), ("sidecar", pa.int8())]
 )
+# `file` holds a path's bytes (`os.fsencode`): a folder above the seeds may have a name that is not
+# UTF-8 (the seeds' own relative paths are: discovery skips any other).
 _BLOCK = 4096  # seeds made into objects at a time while iterating
 
 
@@ -53,7 +56,10 @@ class SeedList(Sequence[SeedFile]):
 
     def _made(self, rows: pa.Table) -> Iterator[SeedFile]:
         rels = rows.column("rel").to_pylist()
-        files = [self._head + r for r in rels] if self._head is not None else rows.column("file").to_pylist()
+        if self._head is not None:
+            files = [self._head + r for r in rels]
+        else:
+            files = [os.fsdecode(f) for f in rows.column("file").to_pylist()]
         sidecars = (_SIDECAR_BACK[flag] for flag in rows.column("sidecar").to_pylist())
         stamps, sizes = rows.column("stamp").to_pylist(), rows.column("size").to_pylist()
         return map(SeedFile, files, rels, sizes, stamps, sidecars)
@@ -90,7 +96,8 @@ class SeedColumns:
         self._rows: tuple[list, ...] = ([], [], [], [], [])
 
     def add(self, file: str, rel: str, size: int, stamp: str, sidecar: bool | None) -> None:
-        for column, value in zip(self._rows, (file, rel, size, stamp, _SIDECAR[sidecar]), strict=True):
+        values = (os.fsencode(file), rel, size, stamp, _SIDECAR[sidecar])
+        for column, value in zip(self._rows, values, strict=True):
             column.append(value)
 
     def close_folder(self) -> None:
@@ -121,11 +128,12 @@ def _compact(table: pa.Table) -> tuple[str | None, pa.Table]:
     table = table.combine_chunks()
     if not table.num_rows:
         return None, table
-    file, rel = table.column("file")[0].as_py(), table.column("rel")[0].as_py()
+    file, rel = os.fsdecode(table.column("file")[0].as_py()), table.column("rel")[0].as_py()
     if not file.endswith(rel):
         return None, table
     head = file[: len(file) - len(rel)]
-    joined = pc.binary_join_element_wise(pa.scalar(head), table.column("rel"), "")
+    rels = table.column("rel").cast(pa.binary())
+    joined = pc.binary_join_element_wise(pa.scalar(os.fsencode(head)), rels, pa.scalar(b""))
     if not pc.all(pc.equal(joined, table.column("file"))).as_py():
         return None, table
     return head, table.drop_columns(["file"])
