@@ -236,3 +236,39 @@ def test_a_kept_documents_shard_with_a_null_text_is_written_anew(grown: Path, tm
     again = _build(grown, tmp_path / "again", work)
     _same_as_full(grown, tmp_path, again, "null")
     assert not any(t.startswith("documents-") for t in _taken(work, before))
+
+
+def _trailing(path: Path) -> bytes:
+    return path.read_bytes() + b"JUNK" * 1000
+
+
+def _compressed(path: Path) -> bytes:
+    with pa.OSFile(str(path)) as f:
+        reader = pa.ipc.open_stream(f)
+        batches, schema = list(reader), reader.schema
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, schema, options=pa.ipc.IpcWriteOptions(compression="zstd")) as w:
+        for b in batches:
+            w.write_batch(b)
+    return sink.getvalue().to_pybytes()
+
+
+@pytest.mark.parametrize("make", [_trailing, _compressed])
+def test_a_kept_arrow_file_of_equal_values_but_other_bytes_is_never_published(grown: Path, tmp_path: Path, make):
+    """Its record rewritten to match (size, sha256): the values read back equal the build's rows,
+    the bytes do not (junk past the stream's end, compressed buffers); the file is written afresh."""
+    work = tmp_path / "work"
+    first = _files(_build(grown, tmp_path / "first", work))
+    kept = sorted((work / FOLDER).glob("*.arrow"))
+    assert kept
+    for path in kept:
+        body = make(path)
+        path.unlink()
+        path.write_bytes(body)
+        record = json.loads(path.with_suffix(".json").read_text())
+        record.update(size=len(body), sha256=hashlib.sha256(body).hexdigest())
+        path.with_suffix(".json").write_text(json.dumps(record))
+    again = _files(_build(grown, tmp_path / "again", work))
+    assert {k: v for k, v in again.items() if k.endswith(".arrow")} == {
+        k: v for k, v in first.items() if k.endswith(".arrow")
+    }

@@ -51,12 +51,15 @@ def claim(path: Path) -> Path:
 def held(path: Path) -> Iterator[None]:
     """One build at a time in a work folder: an exclusive lock on its mark while the build runs. A
     second build on the folder is refused (exit 2) rather than finding the files the first one
-    replaces or removes gone from under it. The lock goes with the process (`flock`), so a killed
-    build never leaves the folder locked."""
+    replaces or removes gone from under it. The lock (`flock`) is released when the build and any
+    worker it forked have ended, so a killed build never leaves the folder locked."""
     if fcntl is None:
         yield
         return
-    fd = os.open(path / MARK, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    try:
+        fd = os.open(path / MARK, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError as e:  # the mark gone: another build removed the folder as this one claimed it
+        raise UsageError(f"{path}: the work folder changed under this build ({e.strerror}); try again") from None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

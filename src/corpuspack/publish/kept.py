@@ -57,7 +57,10 @@ class Taken:
 class TakenArrow:
     """A kept `arrow/` file placed in the version folder, read as the build makes its rows:
     `compare(rows)` with each row group's rows, in order; `close()`: whether the file held
-    them all, in the batches the writer cuts (`hf.HFWriter` with `groups`), and nothing else."""
+    them all, in the batches the writer cuts (`hf.HFWriter` with `groups`), and nothing else.
+    Equal values are not enough: the batches read are written again as a stream into a digest,
+    which must be the file's own, so a file with bytes past its end, compressed buffers or any
+    other encoding of the same values is written afresh rather than published."""
 
     def __init__(self, done: Written, schema: pa.Schema, batches: list[int]) -> None:
         self.done, self.same, self._sizes = done, True, batches[::-1]
@@ -65,6 +68,8 @@ class TakenArrow:
         try:
             self._reader = pa.ipc.open_stream(self._source)
             self.same = self._reader.schema.equals(schema, check_metadata=True)
+            self._digest = _Digest()
+            self._again = pa.ipc.new_stream(pa.PythonFile(self._digest, mode="w"), self._reader.schema)
         except (OSError, ValueError, pa.ArrowException):
             self._source.close()
             raise
@@ -76,6 +81,7 @@ class TakenArrow:
                 batch = self._reader.read_next_batch()
                 self.same = bool(self._sizes) and batch.num_rows == self._sizes.pop()
                 read.append(batch)
+                self._again.write_batch(batch)
             if self.same:
                 table = pa.Table.from_batches(read)
                 self.same = table.num_rows == rows.num_rows and all(
@@ -96,7 +102,29 @@ class TakenArrow:
             self.same = False
         self.same = self.same and not self._sizes
         self._source.close()
+        if self.same:
+            self._again.close()
+            self.same = self._digest.hexdigest() == self.done.sha256
         return self.same
+
+
+class _Digest:
+    """A write-only file that only hashes what is written (for `pa.PythonFile`)."""
+
+    closed = False
+
+    def __init__(self) -> None:
+        self._sha256 = hashlib.sha256()
+
+    def write(self, data: bytes) -> int:
+        self._sha256.update(data)
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def hexdigest(self) -> str:
+        return self._sha256.hexdigest()
 
 
 class KeptShards:
