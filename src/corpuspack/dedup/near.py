@@ -118,7 +118,9 @@ def assign(pairs: np.ndarray, similarity: np.ndarray, threshold: float, kept: np
 
     A kept paragraph is a near duplicate when it reaches `threshold` with an earlier paragraph. It
     names the earliest such paragraph still kept, or failing that the earliest such paragraph, so
-    every flag points at a paragraph it truly resembles, preferably one in the output.
+    every flag points at a paragraph it truly resembles, preferably one in the output. `pairs` are
+    (earlier, later) positions, earlier < later, as `candidate_pairs` gives them (the decisions are
+    made for all at once on that order).
     Returns (confirmed pairs, later positions dropped (ascending), the earlier position each names,
     similarity).
     """
