@@ -21,10 +21,17 @@ from .seedfile import SeedFile
 _SIDECAR = {False: 0, True: 1, None: 2}
 _SIDECAR_BACK = (False, True, None)
 _SCHEMA = pa.schema(
-    [("file", pa.binary()), ("rel", pa.string()), ("size", pa.int64()), ("stamp", pa.string()), ("sidecar", pa.int8())]
+    [
+        ("file", pa.large_binary()),
+        ("rel", pa.large_string()),
+        ("size", pa.int64()),
+        ("stamp", pa.string()),
+        ("sidecar", pa.int8()),
+    ]
 )
 # `file` holds a path's bytes (`os.fsencode`): a folder above the seeds may have a name that is not
-# UTF-8 (the seeds' own relative paths are: discovery skips any other).
+# UTF-8 (the seeds' own relative paths are: discovery skips any other). The paths' columns have
+# 64-bit offsets: ten million seeds with long paths pass 2 GiB of characters in one column.
 _BLOCK = 4096  # seeds made into objects at a time while iterating
 
 
@@ -132,8 +139,10 @@ def _compact(table: pa.Table) -> tuple[str | None, pa.Table]:
     if not file.endswith(rel):
         return None, table
     head = file[: len(file) - len(rel)]
-    rels = table.column("rel").cast(pa.binary())
-    joined = pc.binary_join_element_wise(pa.scalar(os.fsencode(head)), rels, pa.scalar(b""))
+    rels = table.column("rel").cast(pa.large_binary())
+    joined = pc.binary_join_element_wise(
+        pa.scalar(os.fsencode(head), pa.large_binary()), rels, pa.scalar(b"", pa.large_binary())
+    )
     if not pc.all(pc.equal(joined, table.column("file"))).as_py():
         return None, table
     return head, table.drop_columns(["file"])
