@@ -242,21 +242,33 @@ def _trailing(path: Path) -> bytes:
     return path.read_bytes() + b"JUNK" * 1000
 
 
-def _compressed(path: Path) -> bytes:
+def _again(path: Path, compression: str | None = None, more: int = 0) -> bytes:
+    """The file's batches written again, with `compression`, and its last batch `more` times more."""
     with pa.OSFile(str(path)) as f:
         reader = pa.ipc.open_stream(f)
         batches, schema = list(reader), reader.schema
     sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, schema, options=pa.ipc.IpcWriteOptions(compression="zstd")) as w:
-        for b in batches:
+    with pa.ipc.new_stream(sink, schema, options=pa.ipc.IpcWriteOptions(compression=compression)) as w:
+        for b in batches + batches[-1:] * more:
             w.write_batch(b)
     return sink.getvalue().to_pybytes()
 
 
-@pytest.mark.parametrize("make", [_trailing, _compressed])
+def _compressed(path: Path) -> bytes:
+    return _again(path, compression="zstd")
+
+
+def _one_batch_more(path: Path) -> bytes:
+    """A whole stream, its last batch twice: every batch the build plans, then one past them."""
+    assert _again(path) == path.read_bytes()  # written again as it is, the file is the same bytes
+    return _again(path, more=1)
+
+
+@pytest.mark.parametrize("make", [_trailing, _compressed, _one_batch_more])
 def test_a_kept_arrow_file_of_equal_values_but_other_bytes_is_never_published(grown: Path, tmp_path: Path, make):
     """Its record rewritten to match (size, sha256): the values read back equal the build's rows,
-    the bytes do not (junk past the stream's end, compressed buffers); the file is written afresh."""
+    the bytes do not (junk past the stream's end, compressed buffers, a batch past the planned
+    ones); the file is written afresh."""
     work = tmp_path / "work"
     first = _files(_build(grown, tmp_path / "first", work))
     kept = sorted((work / FOLDER).glob("*.arrow"))
