@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
+from typing import Any, TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -24,6 +25,7 @@ from .parquet import write_shard as write_parquet_shard
 
 Batch = Callable[..., pa.RecordBatch]  # rows lo..hi of the table: batch(lo, hi, given=None) (`Assembly.batch`)
 Advance = Callable[[int], None]
+W = TypeVar("W", bound=HFWriter)
 Kept = tuple[KeptShards, list[str]]  # the work folder's kept shards of a table, and each shard's fingerprint
 
 
@@ -65,10 +67,18 @@ class TablePlan:
         """What the `arrow/` files are cut by (`hf.HFWriter`): the shards' row groups from format 4."""
         return self.groups if formats.arrow_cut_with_shards(self.output_format) else None
 
-    def hf_writer(self, out: Path) -> HFWriter:
-        """The writer of the table's `arrow/` folder in `out`."""
-        return HFWriter(
-            self.hf_folder(out), self.schema, self.rows, self.shards, list_type=self.list_type, groups=self.hf_groups
+    def hf_writer(self, out: Path, lo: int = 0, kind: type[W] = HFWriter, **more: Any) -> W:
+        """The writer of the table's `arrow/` folder in `out`, given its rows from `lo` on: an
+        `HFWriter`, or the subclass `kind` (given `more` of its own arguments)."""
+        return kind(
+            self.hf_folder(out),
+            self.schema,
+            self.rows,
+            self.shards,
+            list_type=self.list_type,
+            groups=self.hf_groups,
+            lo=lo,
+            **more,
         )
 
     def shard_rows(self, index: int) -> int:
