@@ -29,6 +29,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .checksums import Written, feed
+from .parquet import as_written
 
 FOLDER = "published"
 MAX_RECORD_BYTES = 4096
@@ -269,7 +270,9 @@ def _plain(path: Path, size: int | None = None) -> bool:
 
 
 def _laid_out(path: Path, schema: pa.Schema, rows: list[int]) -> pq.ParquetFile | None:
-    """The Parquet file at `path`, open, when it has `schema` and row groups of `rows` rows each."""
+    """The Parquet file at `path`, open, when it has `schema` and row groups of `rows` rows each, and
+    its footer says it was written as the build writes (`parquet.as_written`: the same values
+    compressed otherwise, or with other metadata, are other bytes)."""
     try:
         shard = pq.ParquetFile(path)
     except (OSError, ValueError, pa.ArrowException):
@@ -277,7 +280,8 @@ def _laid_out(path: Path, schema: pa.Schema, rows: list[int]) -> pq.ParquetFile 
     try:
         meta = shard.metadata
         groups = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
-        if shard.schema_arrow.equals(schema) and (groups == rows or (not rows and groups in ([], [0]))):
+        laid_out = groups == rows or (not rows and groups in ([], [0]))
+        if laid_out and shard.schema_arrow.equals(schema) and as_written(meta, schema):
             return shard
     except (OSError, ValueError, pa.ArrowException):
         pass
