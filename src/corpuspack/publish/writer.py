@@ -196,7 +196,7 @@ def _feed_taken(
     try:
         for group, (lo, hi) in enumerate((lo, hi) for lo, hi in pairwise(cuts) if hi > lo):
             kept = taken.rows(group) if same else None
-            given = {} if kept is None else {name: kept.column(name).combine_chunks() for name in texts}
+            given = {} if kept is None else {name: _array(kept.column(name)) for name in texts}
             rows = batch(lo, hi, given) if given and not any(c.null_count for c in given.values()) else None
             if rows is None or not kept.equals(pa.Table.from_batches([rows])):
                 same = False
@@ -205,6 +205,11 @@ def _feed_taken(
     finally:
         taken.close()
     return same
+
+
+def _array(column: pa.ChunkedArray) -> pa.Array:
+    """The column as one array: its chunk when it has one (`combine_chunks` would copy it)."""
+    return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
 
 
 def write_shard(plan_: TablePlan, index: int, out: Path, batch: Batch, part: Path) -> Written:
