@@ -242,21 +242,33 @@ def _trailing(path: Path) -> bytes:
     return path.read_bytes() + b"JUNK" * 1000
 
 
-def _compressed(path: Path) -> bytes:
+def _again(path: Path, compression: str | None = None, more: int = 0) -> bytes:
+    """The file's batches written again, with `compression`, and its last batch `more` times more."""
     with pa.OSFile(str(path)) as f:
         reader = pa.ipc.open_stream(f)
         batches, schema = list(reader), reader.schema
     sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, schema, options=pa.ipc.IpcWriteOptions(compression="zstd")) as w:
-        for b in batches:
+    with pa.ipc.new_stream(sink, schema, options=pa.ipc.IpcWriteOptions(compression=compression)) as w:
+        for b in batches + batches[-1:] * more:
             w.write_batch(b)
     return sink.getvalue().to_pybytes()
 
 
-@pytest.mark.parametrize("make", [_trailing, _compressed])
+def _compressed(path: Path) -> bytes:
+    return _again(path, compression="zstd")
+
+
+def _one_batch_more(path: Path) -> bytes:
+    """A whole stream, its last batch twice: every batch the build plans, then one past them."""
+    assert _again(path) == path.read_bytes()  # written again as it is, the file is the same bytes
+    return _again(path, more=1)
+
+
+@pytest.mark.parametrize("make", [_trailing, _compressed, _one_batch_more])
 def test_a_kept_arrow_file_of_equal_values_but_other_bytes_is_never_published(grown: Path, tmp_path: Path, make):
     """Its record rewritten to match (size, sha256): the values read back equal the build's rows,
-    the bytes do not (junk past the stream's end, compressed buffers); the file is written afresh."""
+    the bytes do not (junk past the stream's end, compressed buffers, a batch past the planned
+    ones); the file is written afresh."""
     work = tmp_path / "work"
     first = _files(_build(grown, tmp_path / "first", work))
     kept = sorted((work / FOLDER).glob("*.arrow"))
@@ -272,3 +284,39 @@ def test_a_kept_arrow_file_of_equal_values_but_other_bytes_is_never_published(gr
     assert {k: v for k, v in again.items() if k.endswith(".arrow")} == {
         k: v for k, v in first.items() if k.endswith(".arrow")
     }
+
+
+@pytest.mark.parametrize(
+    "how",
+    [
+        {"compression": "none"},
+        {"compression": {"text": "snappy"}},  # one column chunk's codec other than the writer's
+        {"compression": "zstd", "store_schema": False},  # no Arrow schema in the key-value metadata
+        {"compression": "zstd", "metadata": {b"planted": b"yes"}},
+    ],
+    ids=["uncompressed", "one-column-snappy", "no-arrow-schema", "more-metadata"],
+)
+def test_a_kept_parquet_shard_of_the_same_values_written_otherwise_is_written_anew(grown: Path, tmp_path: Path, how):
+    """A kept shard rewritten with the same rows, row groups and schema, its record rewritten to
+    match, but compressed otherwise or with other key-value metadata in its footer: other bytes
+    than the build writes, so it is written again rather than published."""
+    work = tmp_path / "work"
+    _build(grown, tmp_path / "first", work)
+    for path in sorted((work / FOLDER).glob("*.parquet")):
+        shard = pq.ParquetFile(path)
+        schema = shard.schema_arrow
+        groups = [shard.read_row_group(g) for g in range(shard.metadata.num_row_groups)]
+        shard.close()
+        options = dict(how)
+        if "metadata" in options:
+            schema = schema.with_metadata({**(schema.metadata or {}), **options.pop("metadata")})
+        with pq.ParquetWriter(path, schema, **options) as writer:
+            for table in groups:
+                writer.write_table(table.replace_schema_metadata(schema.metadata), row_group_size=table.num_rows)
+        body = path.read_bytes()
+        record = {"size": len(body), "sha256": hashlib.sha256(body).hexdigest(), "rows": shard.metadata.num_rows}
+        path.with_suffix(".json").write_text(json.dumps(record))
+    before = _kept(work)
+    again = _build(grown, tmp_path / "again", work)
+    _same_as_full(grown, tmp_path, again, "rewritten")
+    assert not [t for t in _taken(work, before) if t.endswith(".parquet")]

@@ -241,3 +241,16 @@ def test_files_cut_with_the_shards_keep_their_bytes_when_rows_are_appended(tmp_p
     assert len(arrow[0]) == 3 and len(arrow[1]) == 4
     assert [w.sha256 for w in arrow[0]] == [w.sha256 for w in arrow[1][:3]]
     assert arrow[0][0].path.name == "data-00000-of-00003.arrow"
+
+
+@pytest.mark.parametrize("groups", [None, GROUPS])
+def test_rows_past_those_planned_are_refused_with_a_message(tmp_path: Path, groups) -> None:
+    """Given more rows than it was planned for, the writer says so (a ValueError, not an IndexError
+    from its cuts), whether its files are cut with the shards or not."""
+    table = paragraphs(3517, random.Random(6))
+    writer = HFWriter(
+        tmp_path / "ours", table.schema, 3000, 3, groups=None if groups is None else [*GROUPS[:2], [2301, 3000]]
+    )
+    writer(table.slice(0, 2999).to_batches()[0])
+    with pytest.raises(ValueError, match=r"rows 2999 to 3001 given, 3000 planned"):
+        writer(table.slice(2999, 2).to_batches()[0])

@@ -41,13 +41,13 @@ def feed(source: Path | BinaryIO, *digests: Any, limit: int | None = None, out: 
     """The bytes of `source` (a path, or a file object read from where it stands), at most `limit`
     of them, into each digest and `out` when given, in blocks; returns how many."""
     if isinstance(source, (str, os.PathLike)):
-        with open(source, "rb") as f:
+        with open(source, "rb", buffering=0) as f:
             return feed(f, *digests, limit=limit, out=out)
-    size = 0
-    while block := source.read(BLOCK if limit is None else min(BLOCK, limit - size)):
+    size, block = 0, memoryview(bytearray(BLOCK))  # one block, read into again and again
+    while n := source.readinto(block[: BLOCK if limit is None else min(BLOCK, limit - size)]):
         for digest in digests:
-            digest.update(block)
+            digest.update(block[:n])
         if out is not None:
-            out.write(block)
-        size += len(block)
+            out.write(block[:n])
+        size += n
     return size

@@ -114,6 +114,10 @@ class HFWriter:
         self.written.append(done)
 
     def __call__(self, batch: pa.RecordBatch) -> None:
+        if self._position + batch.num_rows > self.rows:
+            raise ValueError(
+                f"{self.folder}: rows {self._position} to {self._position + batch.num_rows} given, {self.rows} planned"
+            )
         # `save_to_disk` slices the batches as read back from a file; their buffers, so the bytes
         # written, can differ from the batch in memory (a bitmap of a column without nulls, say).
         batch = _read_back(batch)

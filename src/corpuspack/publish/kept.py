@@ -15,6 +15,7 @@ once its size and sha256 are the recorded ones (making them is most of what maki
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -28,6 +29,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .checksums import Written, feed
+from .parquet import as_written
 
 FOLDER = "published"
 MAX_RECORD_BYTES = 4096
@@ -58,20 +60,20 @@ class TakenArrow:
     """A kept `arrow/` file placed in the version folder, read as the build makes its rows:
     `compare(rows)` with each row group's rows, in order; `close()`: whether the file held
     them all, in the batches the writer cuts (`hf.HFWriter` with `groups`), and nothing else.
-    Equal values are not enough: the batches read are written again as a stream into a digest,
-    which must be the file's own, so a file with bytes past its end, compressed buffers or any
-    other encoding of the same values is written afresh rather than published."""
+    Equal values are not enough: the batches read are written again as a stream, whose bytes must
+    be the file's, byte for byte, so a file with bytes past its end, compressed buffers or any
+    other encoding of the same values is written afresh rather than published. The file is
+    hashed as it is read (one pass): its sha256 must be the one recorded."""
 
     def __init__(self, done: Written, schema: pa.Schema, batches: list[int]) -> None:
         self.done, self.same, self._sizes = done, True, batches[::-1]
-        self._source = pa.OSFile(str(done.path), "r")  # read a batch at a time: not mapped, so not resident
+        self._read = _Echo(done.path, done.size)  # read a batch at a time: not mapped, so not resident
         try:
-            self._reader = pa.ipc.open_stream(self._source)
+            self._reader = pa.ipc.open_stream(pa.PythonFile(self._read, mode="r"))
             self.same = self._reader.schema.equals(schema, check_metadata=True)
-            self._digest = _Digest()
-            self._again = pa.ipc.new_stream(pa.PythonFile(self._digest, mode="w"), self._reader.schema)
+            self._again = pa.ipc.new_stream(pa.PythonFile(self._read.matcher, mode="w"), self._reader.schema)
         except (OSError, ValueError, pa.ArrowException):
-            self._source.close()
+            self._read.close()
             raise
 
     def compare(self, rows: pa.RecordBatch) -> None:
@@ -91,40 +93,78 @@ class TakenArrow:
             self.same = False
 
     def close(self) -> bool:
-        """Whether every row compared was the file's and the file holds no more; the file is closed."""
+        """Whether every row compared was the file's and the file's bytes are those the batches
+        read are written as, its stream's end included, with its recorded sha256; the file is closed."""
         try:
             if self.same and not self._sizes:
-                self._reader.read_next_batch()
-                self.same = False  # a batch beyond the rows
-        except StopIteration:
-            pass
+                self._read.rest()  # the stream's end, and anything after it, to be matched
+                self._again.close()
+                self.same = self._read.whole() and self._read.hexdigest() == self.done.sha256
+            else:
+                self.same = False
         except (OSError, ValueError, pa.ArrowException):
             self.same = False
-        self.same = self.same and not self._sizes
-        self._source.close()
-        if self.same:
-            self._again.close()
-            self.same = self._digest.hexdigest() == self.done.sha256
+        finally:
+            self._read.close()
         return self.same
 
 
-class _Digest:
-    """A write-only file that only hashes what is written (for `pa.PythonFile`)."""
+class _Echo:
+    """A file read (for `pa.PythonFile`) that hashes the bytes read and holds them until `matcher`,
+    a write-only file, is written the same bytes: it is given the bytes the file's batches are
+    written as again, and the file is whole when they are all its bytes (`whole`)."""
 
     closed = False
 
-    def __init__(self) -> None:
-        self._sha256 = hashlib.sha256()
+    def __init__(self, path: Path, size: int) -> None:
+        self._file = open(path, "rb", buffering=0)  # noqa: SIM115 (closed by `close`)
+        self._size, self._read = size, 0
+        self._sha256, self._held, self.differs = hashlib.sha256(), bytearray(), False
+        self.matcher = _Matcher(self)
 
-    def write(self, data: bytes) -> int:
+    def read(self, size: int = -1) -> bytes:
+        data = self._file.read(max(0, min(self._size + 1 - self._read, self._size + 1 if size < 0 else size)))
+        self._read += len(data)
         self._sha256.update(data)
+        self._held += data
+        return data
+
+    def rest(self) -> None:
+        """Read what is left of the file (at most its size and one byte more in all)."""
+        while self.read(1 << 20):
+            pass
+
+    def match(self, data: Any) -> int:
+        data = memoryview(data).cast("B")
+        self.differs = self.differs or self._held[: len(data)] != data
+        del self._held[: len(data)]
         return len(data)
 
-    def flush(self) -> None:
-        pass
+    def whole(self) -> bool:
+        """Whether every byte read was matched, in order, and the file is as long as recorded."""
+        return not self.differs and not self._held and self._read == self._size
 
     def hexdigest(self) -> str:
         return self._sha256.hexdigest()
+
+    def seekable(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        self._file.close()
+        self._held.clear()
+
+
+class _Matcher:
+    """The write-only side of an `_Echo` (for `pa.PythonFile`)."""
+
+    closed = False
+
+    def __init__(self, echo: _Echo) -> None:
+        self.write = echo.match
+
+    def flush(self) -> None:
+        pass
 
 
 class KeptShards:
@@ -152,17 +192,20 @@ class KeptShards:
             return None
         return Taken(done, theirs, file)
 
-    def copied(self, print_: str, dest: Path, rows: int, *digests: Any) -> Written | None:
+    def copied(self, print_: str, dest: Path, rows: int, *digests: Any, verify: bool = True) -> Written | None:
         """The kept file `print_` copied to `dest`, each digest fed its bytes, when it is a plain
         file of the recorded size and sha256 and the record says `rows`: its facts; else None (`dest`
-        possibly part-written)."""
+        possibly part-written). Without `verify` the copy is not hashed here: its facts hold the
+        recorded sha256, which the caller must check before the file is published (`TakenArrow`)."""
         record = self._record(print_)
         if record is None or record["rows"] != rows:
             return None
         mine = hashlib.sha256()
-        if not _copy(self._path(print_, self.suffix), dest, record["size"], mine, *digests):
+        if not _copy(self._path(print_, self.suffix), dest, record["size"], *((mine, *digests) if verify else ())):
             return None
-        return Written(dest, record["size"], record["sha256"], rows) if mine.hexdigest() == record["sha256"] else None
+        if verify and mine.hexdigest() != record["sha256"]:
+            return None
+        return Written(dest, record["size"], record["sha256"], rows)
 
     def keep(self, print_: str, done: Written) -> None:
         """Keep a copy of the file this build wrote into the version folder."""
@@ -205,8 +248,9 @@ class KeptShards:
 
 def take_arrow(shelf: KeptShards, print_: str, dest: Path, schema: pa.Schema, batches: list[int]) -> TakenArrow | None:
     """The kept `arrow/` file `print_` copied to `dest` (`KeptShards.copied`), open for comparing its
-    rows (batches of `batches` rows); None (`dest` then does not exist) when there is none fit to."""
-    done = shelf.copied(print_, dest, sum(batches))
+    rows (batches of `batches` rows); None (`dest` then does not exist) when there is none fit to.
+    Its sha256 is checked as it is read: it is published only once `TakenArrow.close` says so."""
+    done = shelf.copied(print_, dest, sum(batches), verify=False)  # hashed as it is read (`TakenArrow`)
     try:
         if done is not None:
             return TakenArrow(done, schema, batches)
@@ -226,7 +270,9 @@ def _plain(path: Path, size: int | None = None) -> bool:
 
 
 def _laid_out(path: Path, schema: pa.Schema, rows: list[int]) -> pq.ParquetFile | None:
-    """The Parquet file at `path`, open, when it has `schema` and row groups of `rows` rows each."""
+    """The Parquet file at `path`, open, when it has `schema` and row groups of `rows` rows each, and
+    its footer says it was written as the build writes (`parquet.as_written`: the same values
+    compressed otherwise, or with other metadata, are other bytes)."""
     try:
         shard = pq.ParquetFile(path)
     except (OSError, ValueError, pa.ArrowException):
@@ -234,7 +280,8 @@ def _laid_out(path: Path, schema: pa.Schema, rows: list[int]) -> pq.ParquetFile 
     try:
         meta = shard.metadata
         groups = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
-        if shard.schema_arrow.equals(schema) and (groups == rows or (not rows and groups in ([], [0]))):
+        laid_out = groups == rows or (not rows and groups in ([], [0]))
+        if laid_out and shard.schema_arrow.equals(schema) and as_written(meta, schema):
             return shard
     except (OSError, ValueError, pa.ArrowException):
         pass
@@ -244,8 +291,9 @@ def _laid_out(path: Path, schema: pa.Schema, rows: list[int]) -> pq.ParquetFile 
 
 def _copy(source: Path, dest: Path, size: int, *digests: Any) -> bool:
     """Copy the regular file `source`, which must hold exactly `size` bytes, to the new file `dest`,
-    feeding each digest its bytes. False (`dest` possibly part-written) when `source` is not a regular
-    file of that size, or changes size while read: at most `size` + 1 bytes are ever read."""
+    then feed each digest the bytes of `dest` (what is published, not what was read). False (`dest`
+    possibly part-written) when `source` is not a regular file of that size, or changes size while
+    copied: at most `size` + 1 bytes are ever read from it."""
     try:
         fd = os.open(source, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
@@ -254,12 +302,29 @@ def _copy(source: Path, dest: Path, size: int, *digests: Any) -> bool:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode) or st.st_size != size:
             return False
-        with (
-            open(fd, "rb", buffering=0, closefd=False) as source,  # unbuffered: no byte read past `size` + 1
-            open(os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644), "wb") as out,
-        ):
-            return feed(source, *digests, limit=size, out=out) == size and not source.read(1)
+        out = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+        try:
+            if _copy_range(fd, out, size) != size or os.pread(fd, 1, size):
+                return False
+        finally:
+            os.close(out)
+        return not digests or feed(dest, *digests, limit=size + 1) == size
     except OSError:
         return False
     finally:
         os.close(fd)
+
+
+def _copy_range(source: int, dest: int, size: int) -> int:
+    """Up to `size` bytes of `source` into `dest` from their starts, copied by the kernel (no trip
+    through this process's memory); a read and a write where the kernel cannot. Bytes copied."""
+    done = 0
+    try:
+        while done < size and (n := os.copy_file_range(source, dest, size - done, done, done)):
+            done += n
+        return done
+    except OSError as error:
+        if done or error.errno not in (errno.EXDEV, errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+            raise
+    with open(source, "rb", buffering=0, closefd=False) as f, open(dest, "wb", closefd=False) as out:
+        return feed(f, limit=size, out=out)

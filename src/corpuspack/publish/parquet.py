@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
 from typing import TypeVar
@@ -17,6 +18,14 @@ from .checksums import Written, written
 
 ROW_GROUP_BYTES = 8 * 1024 * 1024
 ROW_GROUP_ROWS = 100_000
+CODEC = "zstd"
+OPTIONS = {
+    "compression": CODEC,
+    "compression_level": 1,
+    "write_page_index": True,
+    "write_statistics": True,
+    "store_schema": True,
+}
 
 T = TypeVar("T")
 
@@ -82,15 +91,7 @@ def write_shard(
 ) -> int:
     """One shard: a row group per pair of consecutive `cuts` (one shard of `plan`); returns its rows."""
     spans = [(lo, hi) for lo, hi in pairwise(cuts) if hi > lo]
-    with pq.ParquetWriter(
-        path,
-        schema,
-        compression="zstd",
-        compression_level=1,
-        write_page_index=True,
-        write_statistics=True,
-        store_schema=True,
-    ) as writer:
+    with pq.ParquetWriter(path, schema, **OPTIONS) as writer:
         for rows in _made_ahead(batch, spans):
             writer.write_table(pa.Table.from_batches([rows], schema), row_group_size=rows.num_rows)
             if also is not None:
@@ -98,6 +99,28 @@ def write_shard(
         if not spans:
             writer.write_table(schema.empty_table())
     return cuts[-1] - cuts[0]
+
+
+def as_written(meta: pq.FileMetaData, schema: pa.Schema) -> bool:
+    """Whether a Parquet file's footer says `write_shard` wrote it with `schema`: every column chunk
+    compressed with its codec, and the writer and key-value metadata (the Arrow schema, with the
+    schema's own metadata) its own. Cheap: the footer alone, no page read."""
+    created_by, metadata = _footer(schema)
+    if meta.created_by != created_by or meta.metadata != metadata:
+        return False
+    groups = (meta.row_group(i) for i in range(meta.num_row_groups))
+    return all(g.column(j).compression == CODEC.upper() for g in groups for j in range(g.num_columns))
+
+
+@lru_cache(maxsize=8)
+def _footer(schema: pa.Schema) -> tuple[str, dict[bytes, bytes] | None]:
+    """The writer and key-value metadata of a file `write_shard` writes with `schema` (they do not
+    depend on its rows), from an empty file written in memory."""
+    sink = pa.BufferOutputStream()
+    with pq.ParquetWriter(sink, schema, **OPTIONS) as writer:
+        writer.write_table(schema.empty_table())
+    meta = pq.read_metadata(pa.BufferReader(sink.getvalue()))
+    return meta.created_by, meta.metadata
 
 
 def _made_ahead(make: Callable[[int, int], T], spans: list[tuple[int, int]]) -> Iterator[T]:

@@ -14,6 +14,7 @@ import shutil
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -105,7 +106,7 @@ def divisible(plan: TablePlan, shard: int) -> bool:
 def write_run(run: Run, out: Path, pieces: Path, batch: Batch, advance: Advance) -> Done:
     """The run's Parquet shards and its `save_to_disk` batches (`_Piece`)."""
     plan = run.plan
-    hf = _Piece(plan, out, run.lo, run.hi, pieces / plan.table)
+    hf = plan.hf_writer(out, run.lo, _Piece, hi=run.hi, pieces=pieces / plan.table)
 
     def also(rows: pa.RecordBatch) -> None:
         hf(rows)
@@ -144,16 +145,9 @@ class _Piece(HFWriter):
     A shard's file is written here from its first row; batches after a shard's start, into a
     piece file named by shard and first row (`join`)."""
 
-    def __init__(self, plan: TablePlan, out: Path, lo: int, hi: int, pieces: Path) -> None:
-        super().__init__(
-            plan.hf_folder(out),
-            plan.schema,
-            plan.rows,
-            plan.shards,
-            list_type=plan.list_type,
-            groups=plan.hf_groups,
-            lo=lo,
-        )
+    def __init__(self, *args: Any, hi: int, pieces: Path, **kwargs: Any) -> None:
+        """`HFWriter`'s arguments (`TablePlan.hf_writer`), the end of the run's rows and the folder of piece files."""
+        super().__init__(*args, **kwargs)
         self.pieces, self.hi, self.end = pieces, hi, self.batch_start(hi)
 
     def shard_file(self, shard: int, first: int) -> Path:

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
+from typing import Any, TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -24,6 +25,7 @@ from .parquet import write_shard as write_parquet_shard
 
 Batch = Callable[..., pa.RecordBatch]  # rows lo..hi of the table: batch(lo, hi, given=None) (`Assembly.batch`)
 Advance = Callable[[int], None]
+W = TypeVar("W", bound=HFWriter)
 Kept = tuple[KeptShards, list[str]]  # the work folder's kept shards of a table, and each shard's fingerprint
 
 
@@ -65,10 +67,18 @@ class TablePlan:
         """What the `arrow/` files are cut by (`hf.HFWriter`): the shards' row groups from format 4."""
         return self.groups if formats.arrow_cut_with_shards(self.output_format) else None
 
-    def hf_writer(self, out: Path) -> HFWriter:
-        """The writer of the table's `arrow/` folder in `out`."""
-        return HFWriter(
-            self.hf_folder(out), self.schema, self.rows, self.shards, list_type=self.list_type, groups=self.hf_groups
+    def hf_writer(self, out: Path, lo: int = 0, kind: type[W] = HFWriter, **more: Any) -> W:
+        """The writer of the table's `arrow/` folder in `out`, given its rows from `lo` on: an
+        `HFWriter`, or the subclass `kind` (given `more` of its own arguments)."""
+        return kind(
+            self.hf_folder(out),
+            self.schema,
+            self.rows,
+            self.shards,
+            list_type=self.list_type,
+            groups=self.hf_groups,
+            lo=lo,
+            **more,
         )
 
     def shard_rows(self, index: int) -> int:
@@ -186,7 +196,7 @@ def _feed_taken(
     try:
         for group, (lo, hi) in enumerate((lo, hi) for lo, hi in pairwise(cuts) if hi > lo):
             kept = taken.rows(group) if same else None
-            given = {} if kept is None else {name: kept.column(name).combine_chunks() for name in texts}
+            given = {} if kept is None else {name: _array(kept.column(name)) for name in texts}
             rows = batch(lo, hi, given) if given and not any(c.null_count for c in given.values()) else None
             if rows is None or not kept.equals(pa.Table.from_batches([rows])):
                 same = False
@@ -195,6 +205,11 @@ def _feed_taken(
     finally:
         taken.close()
     return same
+
+
+def _array(column: pa.ChunkedArray) -> pa.Array:
+    """The column as one array: its chunk when it has one (`combine_chunks` would copy it)."""
+    return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
 
 
 def write_shard(plan_: TablePlan, index: int, out: Path, batch: Batch, part: Path) -> Written:
