@@ -8,6 +8,7 @@ CORPUSPACK_FUZZ_EXAMPLES=N runs N random examples per property instead of CI's f
 from __future__ import annotations
 
 import os
+import unicodedata
 
 import numpy as np
 import pyarrow as pa
@@ -17,8 +18,11 @@ from hypothesis import strategies as st
 
 from corpuspack.dedup.keys import (
     _ASCII_TABLES,
+    _DIACRITICS,
+    _in_word,
     _latin1_tables,
     _latin_fold_table,
+    _rules2_patterns,
     _separator_table,
     key_text,
     key_texts,
@@ -184,3 +188,19 @@ def test_key_words_of_real_multilingual_text_equal_the_general_paths():
     latin1 = ["« Très bien », dit-il ; l'été — non, l’été…"[:27], "No-break\u00a0space ¿sí? ¡Olé!"]
     assert latin1_keys(latin1, *_latin1_tables(True))[0].all()  # Latin-1 only: from the strings' bytes
     assert not latin1_keys(latin1, *_latin1_tables())[0].any()
+
+
+def test_separator_table_is_the_rules_own_word_pattern():
+    """The separator table is made without `_rules2_patterns` (a Latin-only process never builds
+    it); each character's test must be that pattern's, or the byte path's words would drift."""
+    not_word = _rules2_patterns()[0]
+    for code in range(0x30000):
+        c = chr(code)
+        assert _in_word(c) != bool(not_word.fullmatch(c)), hex(code)
+    table = _separator_table()
+    for code in [*range(0x80, 0x100), *range(0x2000, len(table))]:
+        decomposed = unicodedata.normalize("NFKD", chr(code))
+        folded = _DIACRITICS.sub("", decomposed).lower().replace("_", " ")
+        by_pattern = bool(folded) and not unicodedata.combining(decomposed[0]) and bool(not_word.fullmatch(folded))
+        assert table[code] == by_pattern, hex(code)
+    assert table[ord("«")] and table[0x2019] and table[0x20AC] and not table[ord("é")] and not table[0x00B2]

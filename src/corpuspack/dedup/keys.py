@@ -195,7 +195,15 @@ def _latin_fold_table() -> np.ndarray:
 
 @functools.cache
 def _separator_table() -> np.ndarray:
-    return separator_table(_DIACRITICS, _rules2_patterns()[0])
+    return separator_table(_DIACRITICS, _in_word)
+
+
+def _in_word(character: str) -> bool:
+    """Whether rules 2 keep `character` (under U+30000) in a word: what the first of
+    `_rules2_patterns` does not match (`\\w`: a letter, a digit or `_`; or a mark). The separator
+    table asks it of a few hundred characters, so a process that folds only Latin text does not
+    build that pattern, which reads the Unicode database for 196,608 code points."""
+    return character.isalnum() or character == "_" or unicodedata.category(character)[0] == "M"
 
 
 @functools.cache

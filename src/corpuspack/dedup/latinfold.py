@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pyarrow as pa
@@ -42,18 +42,18 @@ def fold_table(diacritics: re.Pattern[str]) -> np.ndarray:
     return table
 
 
-def separator_table(diacritics: re.Pattern[str], not_word: re.Pattern[str]) -> np.ndarray:
+def separator_table(diacritics: re.Pattern[str], in_word: Callable[[str], bool]) -> np.ndarray:
     """Whether each code point under `SEPARATORS_END` only separates words under rules 2 (decided by
-    the rules' own steps: NFKD, `diacritics` removed, lower case, `not_word`): its fold is not
-    empty, starts with a character of combining class 0 (so NFKD moves no mark across it) and
-    holds no word character, as typographic quotes, dashes, the ellipsis, « », € and the no-break
-    space. Only the Latin-1 ones and those from U+2000 (General Punctuation, super- and subscripts,
-    currency signs) are looked at."""
+    the rules' own steps: NFKD, `diacritics` removed, lower case, then `in_word` of each character
+    left): its fold is not empty, starts with a character of combining class 0 (so NFKD moves no
+    mark across it) and holds no word character, as typographic quotes, dashes, the ellipsis, « »,
+    € and the no-break space. Only the Latin-1 ones and those from U+2000 (General Punctuation,
+    super- and subscripts, currency signs) are looked at."""
     table = np.zeros(SEPARATORS_END, dtype=bool)
     for code in [*range(0x80, 0x100), *range(0x2000, SEPARATORS_END)]:
         decomposed = unicodedata.normalize("NFKD", chr(code))
         folded = diacritics.sub("", decomposed).lower().replace("_", " ")
-        table[code] = bool(folded) and not unicodedata.combining(decomposed[0]) and bool(not_word.fullmatch(folded))
+        table[code] = bool(folded) and not unicodedata.combining(decomposed[0]) and not any(map(in_word, folded))
     return table
 
 
