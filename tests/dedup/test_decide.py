@@ -136,3 +136,7 @@ def test_clusters_and_components_are_those_of_whole_corpus_counts(seed: int):
         size = np.bincount(group, minlength=n)
         expected = np.where(size[group] > 1, (key[group] & np.uint64(2**63 - 1)).astype(np.int64), -1)
         assert np.array_equal(cluster_ids(group, key, block=700), expected)
+        # Format 4: a paragraph alone that the mask names has its own key as its id.
+        alone = rng.random(n) < 0.5
+        own = np.where(alone, (key & np.uint64(2**63 - 1)).astype(np.int64), -1)
+        assert np.array_equal(cluster_ids(group, key, alone, block=700), np.where(size[group] > 1, expected, own))

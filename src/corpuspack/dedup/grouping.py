@@ -171,12 +171,17 @@ def cluster_key(keys: np.ndarray) -> np.ndarray:
 
 
 def cluster_ids(
-    group: np.ndarray, key: np.ndarray | Callable[[np.ndarray], np.ndarray], block: int = 1 << 20
+    group: np.ndarray,
+    key: np.ndarray | Callable[[np.ndarray], np.ndarray],
+    alone: np.ndarray | None = None,
+    block: int = 1 << 20,
 ) -> np.ndarray:
     """A cluster: every copy and near duplicate of one first paragraph (`group`: its position); its
     id is that paragraph's key (63 bits, `key`: the keys, or the keys at given positions), -1 when
-    alone. A group holds its first (group[g] == g), so it has others when some x != g names it:
-    found by blocks, no other array of the corpus's length; keys are looked up for the firsts only."""
+    alone, unless `alone` (a mask of positions) says a paragraph alone has an id too: its own key.
+    A group holds its first (group[g] == g), so it has others when some x != g names it: found by
+    blocks, no other array of the corpus's length; keys are looked up for the firsts only (and the
+    `alone` ones)."""
     keys_at = key.__getitem__ if isinstance(key, np.ndarray) else key
     n = len(group)
     spans = [(lo, min(lo + block, n)) for lo in range(0, n, block)]
@@ -185,9 +190,14 @@ def cluster_ids(
     heads = distinct(group[others])
     if np.any(group[heads] != heads):  # not groups of first paragraphs: count every group's members
         size = np.bincount(group, minlength=n)
-        return np.where(size[group] > 1, cluster_key(keys_at(group)), -1)
-    cluster = np.full(n, -1, dtype=np.int64)
-    ids = cluster_key(keys_at(heads))
-    cluster[heads] = ids
-    cluster[others] = ids[np.searchsorted(heads, group[others])]
+        cluster = np.where(size[group] > 1, cluster_key(keys_at(group)), -1)
+    else:
+        cluster = np.full(n, -1, dtype=np.int64)
+        ids = cluster_key(keys_at(heads))
+        cluster[heads] = ids
+        cluster[others] = ids[np.searchsorted(heads, group[others])]
+    if alone is not None:
+        single = [lo + np.flatnonzero(alone[lo:hi] & (cluster[lo:hi] < 0)) for lo, hi in spans]
+        single = np.concatenate([np.zeros(0, dtype=np.int64), *single])
+        cluster[single] = cluster_key(keys_at(single))
     return cluster

@@ -164,9 +164,14 @@ def steps(config: DedupConfig) -> int:
 
 
 def decide(
-    cols: KeyColumns, config: DedupConfig, ops: DedupOps, advance: Callable[[int], None] = lambda n: None
+    cols: KeyColumns,
+    config: DedupConfig,
+    ops: DedupOps,
+    advance: Callable[[int], None] = lambda n: None,
+    kept_clusters: bool = False,
 ) -> Ledger:
     """Boilerplate, then duplicate documents, then exact, then near duplicates; first in order is kept.
+    `kept_clusters`: a kept paragraph with no copies has a cluster id too, its own key (format 4).
 
     The first copy of a key that is not boilerplate is never in a duplicate document (that
     document's original holds the same paragraph earlier), so `Exact` needs no second pass.
@@ -229,7 +234,7 @@ def decide(
             near.repoint(later, earlier, sim, label, reason == 0, ops.jaccard, config.threshold)
         dup[later] = earlier
         group = label[origin]
-    cluster = cluster_ids(group, partial(ops.keys_at, cols))
+    cluster = cluster_ids(group, partial(ops.keys_at, cols), reason == 0 if kept_clusters else None)
     advance(1)
     return Ledger(reason, dup, cluster, later, sim)
 

@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 
 from .. import formats
 from ..config import Config
-from ..dedup.grouping import cluster_key, most_repeated_keys
+from ..dedup.grouping import most_repeated_keys
 from ..dedup.ledger import REASONS, KeyColumns, Ledger, decide, steps
 from ..engines import Engine
 from ..errors import DataError
@@ -49,11 +49,8 @@ def dedup(read: Read, engine: Engine, config: Config, progress: Progress) -> Ded
     # this process counts them in its exact group-by's partitions (`DedupOps.most_repeated`).
     top = most_repeated_keys(cols.key) if cols.key is not None else None
     with progress("dedup", steps(config.dedup), "step") as advance:
-        ledger = decide(cols, config.dedup, ops, advance)
+        ledger = decide(cols, config.dedup, ops, advance, formats.clusters_every_kept(config.output_format))
     filtered = mark_filtered(spill, order, ledger)
-    if formats.clusters_every_kept(config.output_format):
-        alone = np.flatnonzero(ledger.kept & (ledger.cluster < 0))
-        ledger.cluster[alone] = cluster_key(ops.keys_at(cols, alone))
     repeated = most_repeated(ops.most_repeated() if top is None else top, spill, order, ledger)
     facts = {**_counts(spill, order, ledger, filtered, bool(config.filters())), "most_repeated": repeated}
     _check_emptied(facts["counts"], config)
