@@ -108,6 +108,9 @@ class DedupOps(Protocol):
         """`grouping.most_repeated_keys` of the corpus, from `exact` (engines without `keys_here`)."""
         raise NotImplementedError
 
+    def release(self) -> None:
+        """Let go of what `jaccard` keeps for a later call (`decide` is over)."""
+
 
 @dataclass
 class Exact:

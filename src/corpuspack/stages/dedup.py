@@ -49,7 +49,10 @@ def dedup(read: Read, engine: Engine, config: Config, progress: Progress) -> Ded
     # this process counts them in its exact group-by's partitions (`DedupOps.most_repeated`).
     top = most_repeated_keys(cols.key) if cols.key is not None else None
     with progress("dedup", steps(config.dedup), "step") as advance:
-        ledger = decide(cols, config.dedup, ops, advance, formats.clusters_every_kept(config.output_format))
+        try:
+            ledger = decide(cols, config.dedup, ops, advance, formats.clusters_every_kept(config.output_format))
+        finally:
+            ops.release()
     filtered = mark_filtered(spill, order, ledger)
     repeated = most_repeated(ops.most_repeated() if top is None else top, spill, order, ledger)
     facts = {**_counts(spill, order, ledger, filtered, bool(config.filters())), "most_repeated": repeated}
