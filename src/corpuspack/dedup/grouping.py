@@ -152,8 +152,8 @@ def most_repeated_keys(
 def top_repeated(first: np.ndarray, counts: np.ndarray, top: int = TOP_REPEATED) -> tuple[np.ndarray, np.ndarray]:
     """Of keys' (first position, count), the `top` that recur most (ties: the earlier first): also
     the top of the whole corpus from its key partitions' tops (a key lies in one partition)."""
-    best = np.lexsort((first, -counts))[:top]
-    best = best[counts[best] > 1]
+    repeated = np.flatnonzero(counts > 1)  # the few keys that recur: no sort of every key's figures
+    best = repeated[np.lexsort((first[repeated], -counts[repeated]))[:top]]
     return first[best], counts[best]
 
 
