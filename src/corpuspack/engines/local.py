@@ -100,13 +100,21 @@ class LocalDedup(DedupOps):
         self.keep = keep  # the work folder is kept: take the sets a kept file holds, keep those made
         self.workers, self.split_from, self.tuning = config.worker_count, tuning.split_from, tuning
         self._held: np.ndarray | None = None  # spill rows whose shingle sets the sets folder holds
+        self._top: tuple[np.ndarray, np.ndarray] | None = None  # counted by `exact`
 
     def _workers_for(self, items: int) -> int:
         """Processes to split `items` between: one below `split_from`."""
         return self.workers if items >= self.split_from else 1
 
     def exact(self, cols: KeyColumns, min_docs: int) -> Exact:
-        return exact_groups(cols, min_docs)
+        exact = exact_groups(cols, min_docs)
+        self._top = exact.top
+        return exact
+
+    def most_repeated(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._top is None:
+            raise RuntimeError("the most repeated keys are counted by `exact`, not called yet")
+        return self._top
 
     def candidate_pairs(self, pool: np.ndarray, max_pairs: int) -> np.ndarray:
         rows = self.rows[pool]
