@@ -196,8 +196,12 @@ def cluster_ids(
         ids = cluster_key(keys_at(heads))
         cluster[heads] = ids
         cluster[others] = ids[np.searchsorted(heads, group[others])]
-    if alone is not None:
-        single = [lo + np.flatnonzero(alone[lo:hi] & (cluster[lo:hi] < 0)) for lo, hi in spans]
-        single = np.concatenate([np.zeros(0, dtype=np.int64), *single])
-        cluster[single] = cluster_key(keys_at(single))
+    if alone is not None:  # most paragraphs: their positions as narrow as they go, their keys made ids in place
+        dtype = position_dtype(n)
+        single = [(lo + np.flatnonzero(alone[lo:hi] & (cluster[lo:hi] < 0))).astype(dtype) for lo, hi in spans]
+        single = np.concatenate([np.zeros(0, dtype=dtype), *single])
+        ids = np.array(keys_at(single), dtype=np.uint64, copy=None)
+        ids = ids if ids.flags.writeable else ids.copy()
+        ids &= np.uint64(0x7FFFFFFFFFFFFFFF)  # `cluster_key`
+        cluster[single] = ids.view(np.int64)
     return cluster

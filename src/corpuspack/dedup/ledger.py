@@ -253,6 +253,8 @@ def decide(
             near.repoint(later, earlier, sim, label, reason == 0, ops.jaccard, config.threshold)
         dup[later] = earlier
         group = label[origin]
+        del label
+    del origin  # (`group` itself without near duplicates)
     cluster = cluster_ids(group, partial(ops.keys_at, cols), reason == 0 if kept_clusters else None)
     advance(1)
     return Ledger(reason, dup, cluster, later, sim)
