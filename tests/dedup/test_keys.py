@@ -187,9 +187,11 @@ def test_key_order_is_a_stable_argsort_even_when_top_bits_clash(seed):
 
 
 @pytest.mark.parametrize("ascending", [True, False])
-def test_distinct_count_counts_distinct_members_per_key(ascending):
+@pytest.mark.parametrize("wide", [False, True])  # members past 32 bits: not packed with their key's group
+def test_distinct_count_counts_distinct_members_per_key(ascending, wide):
     rng = np.random.default_rng(11)
     keys = rng.integers(0, 40, 3000).astype(np.uint64) | np.uint64(1 << 50)  # equal top bits: all clash
-    members = np.sort(rng.integers(0, 300, 3000)) if ascending else rng.integers(0, 300, 3000)
+    members = rng.integers(0, 300, 3000) << (33 if wide else 0)
+    members = np.sort(members) if ascending else members
     want = [len(set(members[keys == k].tolist())) for k in keys.tolist()]
     assert distinct_count(keys, members).tolist() == want

@@ -89,14 +89,19 @@ def distinct_count(keys: np.ndarray, members: np.ndarray) -> np.ndarray:
     """For each element, how many distinct `members` share its key."""
     if len(keys) == 0:
         return np.zeros(0, dtype=np.int64)
-    # Members in ascending order already (a document's paragraphs are consecutive positions):
-    # sorting by key alone, stably, keeps them sorted inside each key.
-    ascending = bool(np.all(members[1:] >= members[:-1]))
-    order = key_order(keys) if ascending else np.lexsort((members, keys))
+    order = key_order(keys)  # stable: members in ascending order stay so inside each key
     k, m = keys[order], members[order]
     new_key = np.concatenate([[True], k[1:] != k[:-1]])
-    new_pair = new_key | np.concatenate([[True], m[1:] != m[:-1]])
     group = np.cumsum(new_key) - 1
+    if not bool(np.all(members[1:] >= members[:-1])):
+        if m.min() >= 0 and m.max() < 1 << 32 and group[-1] < 1 << 32:
+            # Each (key group, member) as one integer: a plain sort (a lexsort of the two is 4x slower).
+            packed = (group.astype(np.uint64) << np.uint64(32)) | m.astype(np.uint64)
+            packed.sort()
+            m = (packed & np.uint64(0xFFFFFFFF)).astype(np.int64)
+        else:
+            m = m[np.lexsort((m, group))]  # members sorted inside each key (groups ascending already)
+    new_pair = new_key | np.concatenate([[True], m[1:] != m[:-1]])
     per_group = np.bincount(group, weights=new_pair).astype(np.int64)
     out = np.empty(len(keys), dtype=np.int64)
     out[order] = per_group[group]
