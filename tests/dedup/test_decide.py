@@ -11,6 +11,7 @@ import pytest
 
 from corpuspack.config import DedupConfig
 from corpuspack.dedup import near
+from corpuspack.dedup.grouping import most_repeated_keys
 from corpuspack.dedup.ledger import REASONS, DedupOps, Exact, KeyColumns, cluster_ids, decide, exact_groups
 
 
@@ -136,3 +137,23 @@ def test_clusters_and_components_are_those_of_whole_corpus_counts(seed: int):
         size = np.bincount(group, minlength=n)
         expected = np.where(size[group] > 1, (key[group] & np.uint64(2**63 - 1)).astype(np.int64), -1)
         assert np.array_equal(cluster_ids(group, key, block=700), expected)
+        # Format 4: a paragraph alone that the mask names has its own key as its id.
+        alone = rng.random(n) < 0.5
+        own = np.where(alone, (key & np.uint64(2**63 - 1)).astype(np.int64), -1)
+        assert np.array_equal(cluster_ids(group, key, alone, block=700), np.where(size[group] > 1, expected, own))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_exact_groups_count_the_most_repeated_keys_of_the_whole_corpus(seed: int):
+    """Counted partition by partition, the top keys are those of one count over every key."""
+    rng = np.random.default_rng(seed)
+    n = 20_000
+    key = rng.integers(0, 2**64, n, dtype=np.uint64)
+    repeats = rng.integers(0, n, n // 2)
+    key[repeats] = key[rng.integers(0, 40, n // 2)]  # 40 keys repeated, in every partition
+    doc = np.sort(rng.integers(0, 2000, n))
+    cols = KeyColumns(doc, key, np.zeros(n, dtype=bool), np.ones(n, dtype=bool))
+    first, counts = exact_groups(cols, 3).top
+    want_first, want_counts = most_repeated_keys(key)
+    assert len(first) == 10 and counts.min() > 1
+    assert first.tolist() == want_first.tolist() and counts.tolist() == want_counts.tolist()

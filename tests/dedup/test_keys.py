@@ -139,6 +139,37 @@ def test_candidate_pairs_of_bands_taken_apart_union_to_those_of_all_bands():
     assert {tuple(p) for p in whole} == {tuple(p) for part in parts for p in near.pairs_of(part, positions)}
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_candidate_pairs_are_those_of_the_sorted_band_member_by_member(seed):
+    """Against pairs made in Python over each band's members sorted by their keys' top bits, then
+    position, each compared with the `d`-th before it on the whole key for d = 1, 2, ... while some
+    pair is found: mostly lone keys, a bucket larger than `max_pairs`, and different keys sharing
+    their top bits (they interleave)."""
+    rng = np.random.default_rng(seed)
+    positions = np.sort(rng.choice(20_000, 3000, replace=False))
+    low = (1 << (len(positions) - 1).bit_length()) - 1
+    bands = []
+    for _ in range(3):
+        keys = rng.integers(0, 2**64, len(positions), dtype=np.uint64)  # lone keys
+        some = rng.random(len(positions))
+        keys[some < 0.2] = rng.integers(0, 40, int((some < 0.2).sum()), dtype=np.uint64) | np.uint64(0xABC << 40)
+        keys[some > 0.97] = np.uint64(7 << 40)  # one bucket of about 90
+        bands.append(keys)
+    max_pairs = 5
+    want = set()
+    for keys in bands:
+        ordered = sorted(range(len(keys)), key=lambda i: (int(keys[i]) & ~low, i))
+        k, p = [int(keys[i]) for i in ordered], [int(positions[i]) for i in ordered]
+        for d in range(1, max_pairs + 1):
+            found = {(p[i - d], p[i]) for i in range(d, len(k)) if k[i] == k[i - d]}
+            if not found:
+                break
+            want |= found
+    got = near.candidate_pairs(iter(bands), positions, max_pairs)
+    assert len(want) > 1000
+    assert [tuple(p) for p in got.tolist()] == sorted(want)
+
+
 @pytest.mark.parametrize("seed", range(6))
 def test_key_order_is_a_stable_argsort_even_when_top_bits_clash(seed):
     rng = np.random.default_rng(seed)
@@ -156,9 +187,11 @@ def test_key_order_is_a_stable_argsort_even_when_top_bits_clash(seed):
 
 
 @pytest.mark.parametrize("ascending", [True, False])
-def test_distinct_count_counts_distinct_members_per_key(ascending):
+@pytest.mark.parametrize("wide", [False, True])  # members past 32 bits: not packed with their key's group
+def test_distinct_count_counts_distinct_members_per_key(ascending, wide):
     rng = np.random.default_rng(11)
     keys = rng.integers(0, 40, 3000).astype(np.uint64) | np.uint64(1 << 50)  # equal top bits: all clash
-    members = np.sort(rng.integers(0, 300, 3000)) if ascending else rng.integers(0, 300, 3000)
+    members = rng.integers(0, 300, 3000) << (33 if wide else 0)
+    members = np.sort(members) if ascending else members
     want = [len(set(members[keys == k].tolist())) for k in keys.tolist()]
     assert distinct_count(keys, members).tolist() == want

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import itertools
+import json
 from pathlib import Path
 
+import numpy as np
 import pyarrow.parquet as pq
 import pytest
 from conftest import ledger, run
 
-from corpuspack import load_config
-from corpuspack.engines.local import PER_FILE_BYTES, largest_first, read_chunks
+from corpuspack import build, load_config
+from corpuspack.dedup import near
+from corpuspack.dedup.features import shingle_sets
+from corpuspack.engines.local import PER_FILE_BYTES, LocalDedup, largest_first, read_chunks
+from corpuspack.pipeline import candidates
 from corpuspack.pipeline.chunk import Chunk, process_chunk
+from corpuspack.pipeline.order import global_order
+from corpuspack.pipeline.spill import Spill
 from corpuspack.publish import parquet
 from corpuspack.sources import discover
 from corpuspack.tuning import Tuning
@@ -61,3 +68,41 @@ def test_chunks_handed_out_largest_first_come_back_in_order(planted: Path, tmp_p
     alone = [process_chunk(c.index, f"again{c.index}", c.seeds, config, work) for c in chunks]
     assert [r.ids.to_pylist() for r in results] == [r.ids.to_pylist() for r in alone]
     assert [r.documents for r in results] == [r.documents for r in alone]
+
+
+def test_jaccard_calls_of_one_decide_make_the_candidates_sets_once(planted: Path, tmp_path: Path):
+    """A later call whose rows the sets folder holds (`near.repoint`'s) reads the sets made by an
+    earlier one; a call asking for others makes them; `release` removes the folder. Similarities
+    are those of sets made from the texts."""
+    work = tmp_path / "work"
+    config = load_config(planted).replace(workers=2)
+    build(out=tmp_path / "out", work=work, config=config, tuning=Tuning(chunk_files=3))
+    spill = Spill(work, sorted(json.loads(p.read_text())["key"] for p in work.glob("chunk-*.done")))
+    order = global_order(spill)
+    eligible = np.flatnonzero(spill.column("nwords")[order.rows] >= config.dedup.min_words)
+    assert len(eligible) > 30
+    pairs = np.array(list(itertools.combinations(eligible[:12].tolist(), 2)), dtype=np.int64)
+    flat, offsets = shingle_sets(spill.take("text", order.rows), config.dedup)
+
+    def from_texts(pairs: np.ndarray) -> np.ndarray:
+        return near.jaccard(pairs, lambda at: _sets_of(flat, offsets, at))
+
+    ops = LocalDedup(spill, order, config, Tuning(split_from=1, split_sets_from=1))
+    folder = work / candidates.FOLDER
+    first = ops.jaccard(pairs)
+    assert np.array_equal(first, from_texts(pairs)) and (first > 0.5).any() and (first < 0.5).any()
+    made = {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in folder.iterdir()}
+    assert made
+    assert np.array_equal(ops.jaccard(pairs[::3]), first[::3])
+    assert {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in folder.iterdir()} == made  # none made again
+    others = np.array([[eligible[0], eligible[-1]], [eligible[20], eligible[30]]], dtype=np.int64)
+    assert np.array_equal(ops.jaccard(others), from_texts(others))
+    ops.release()
+    assert not folder.exists()
+
+
+def _sets_of(flat: np.ndarray, offsets: np.ndarray, at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The sets of positions `at` out of every position's (`shingle_sets` of all texts in order)."""
+    parts = [flat[offsets[i] : offsets[i + 1]] for i in at.tolist()]
+    sizes = [len(p) for p in parts]
+    return np.concatenate([np.zeros(0, np.uint32), *parts]), np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)

@@ -12,7 +12,7 @@ import pyarrow as pa
 import pytest
 
 from corpuspack import build, load_config
-from corpuspack.dedup.grouping import key_groups
+from corpuspack.dedup.grouping import key_groups, most_repeated_keys
 from corpuspack.engines.forked import Forked, can_fork, split
 from corpuspack.pipeline import assemble
 from corpuspack.publish import manifest
@@ -125,3 +125,7 @@ def test_most_repeated_keys_are_those_of_a_full_stable_sort(seed):
         want = np.lexsort((want_first, -want_counts))[:10]
         assert first[got].tolist() == want_first[want].tolist()
         assert counts[got].tolist() == want_counts[want].tolist()
+        top_first, top_counts = most_repeated_keys(keys)  # the ten that recur most, ties the earlier first
+        recur = want_counts[want] > 1
+        assert top_first.tolist() == want_first[want][recur].tolist()
+        assert top_counts.tolist() == want_counts[want][recur].tolist()

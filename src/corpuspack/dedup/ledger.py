@@ -10,7 +10,14 @@ from typing import Protocol
 import numpy as np
 
 from . import boilerplate, near
-from .grouping import cluster_ids, document_digests, first_of_groups, position_dtype
+from .grouping import (
+    cluster_ids,
+    document_digests,
+    first_of_groups,
+    most_repeated_keys,
+    position_dtype,
+    top_repeated,
+)
 from .minhash import fmix64
 from .settings import DedupConfig
 
@@ -105,8 +112,11 @@ class DedupOps(Protocol):
         return cols.key[positions]
 
     def most_repeated(self) -> tuple[np.ndarray, np.ndarray]:
-        """`grouping.most_repeated_keys` of the corpus, from `exact` (engines without `keys_here`)."""
-        raise NotImplementedError
+        """`grouping.most_repeated_keys` of the corpus, counted by the last `exact`."""
+        ...
+
+    def release(self) -> None:
+        """Let go of what `jaccard` keeps for a later call (`decide` is over)."""
 
 
 @dataclass
@@ -118,20 +128,29 @@ class Exact:
     recurring: np.ndarray
     first: np.ndarray
     doc_first: np.ndarray
+    top: tuple[np.ndarray, np.ndarray] | None = None  # `grouping.most_repeated_keys`, where counted
 
 
 def exact_groups(cols: KeyColumns, min_docs: int, part_bits: int = 4) -> Exact:
-    """`Exact` over the whole corpus in this process, as numpy group-bys on 2^part_bits partitions
-    by the key's top bits: a partition holds whole groups, and the sorts' scratch memory (about 50
-    bytes a paragraph) is a partition's, not the corpus's."""
+    """`Exact` over the whole corpus in this process, with the corpus's most repeated keys, as
+    numpy group-bys on 2^part_bits partitions by the key's top bits: a partition holds whole groups,
+    and the sorts' scratch memory (about 50 bytes a paragraph) is a partition's, not the corpus's.
+    One thread: a second one, a partition each, left its malloc arena's memory resident for the
+    rest of the stage, for little time saved."""
     n = len(cols.key)
     dtype = position_dtype(n)
     exact = Exact(np.zeros(n, dtype=bool), np.arange(n, dtype=dtype), np.arange(n, dtype=dtype))
     part = (cols.key >> np.uint64(64 - part_bits)).astype(np.uint8) if part_bits else np.zeros(n, np.uint8)
+    firsts, counts = [], []
     for p in range(1 << part_bits):
         at = np.flatnonzero(part == p)
-        found = exact_groups_at(cols.key[at], cols.doc[at], cols.pattern[at], at, min_docs, *cols.furniture_inputs(at))
+        key = cols.key[at]
+        found = exact_groups_at(key, cols.doc[at], cols.pattern[at], at, min_docs, *cols.furniture_inputs(at))
         exact.recurring[at], exact.first[at], exact.doc_first[at] = found.recurring, found.first, found.doc_first
+        first, count = most_repeated_keys(key, at)  # a key lies in one partition: its top holds theirs
+        firsts.append(first)
+        counts.append(count)
+    exact.top = top_repeated(np.concatenate(firsts), np.concatenate(counts))
     return exact
 
 
@@ -164,9 +183,14 @@ def steps(config: DedupConfig) -> int:
 
 
 def decide(
-    cols: KeyColumns, config: DedupConfig, ops: DedupOps, advance: Callable[[int], None] = lambda n: None
+    cols: KeyColumns,
+    config: DedupConfig,
+    ops: DedupOps,
+    advance: Callable[[int], None] = lambda n: None,
+    kept_clusters: bool = False,
 ) -> Ledger:
     """Boilerplate, then duplicate documents, then exact, then near duplicates; first in order is kept.
+    `kept_clusters`: a kept paragraph with no copies has a cluster id too, its own key (format 4).
 
     The first copy of a key that is not boilerplate is never in a duplicate document (that
     document's original holds the same paragraph earlier), so `Exact` needs no second pass.
@@ -229,7 +253,9 @@ def decide(
             near.repoint(later, earlier, sim, label, reason == 0, ops.jaccard, config.threshold)
         dup[later] = earlier
         group = label[origin]
-    cluster = cluster_ids(group, partial(ops.keys_at, cols))
+        del label
+    del origin  # (`group` itself without near duplicates)
+    cluster = cluster_ids(group, partial(ops.keys_at, cols), reason == 0 if kept_clusters else None)
     advance(1)
     return Ledger(reason, dup, cluster, later, sim)
 

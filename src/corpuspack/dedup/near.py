@@ -39,7 +39,9 @@ def candidate_codes(band_columns: Iterable[np.ndarray], positions: np.ndarray, m
     Each band sorts the keys' top bits with each member's index in the low bits: a plain sort of
     integers, faster than an argsort of the keys, and the same order unless two different keys
     share their top 64 - log2(members) bits (then their members interleave by index, still compared
-    on the whole key).
+    on the whole key). Only members sharing their top bits with a neighbour are read on (most
+    buckets hold one member): the runs of equal top bits stay whole and in order, so every
+    distance inside a bucket is what it was.
     """
     codes = np.zeros(0, dtype=np.int64)  # merged band by band
     n = _base(positions)
@@ -49,12 +51,16 @@ def candidate_codes(band_columns: Iterable[np.ndarray], positions: np.ndarray, m
         packed = keys & ~low
         packed |= index
         packed.sort()
-        packed &= low
-        order = packed.view(np.int64)  # the members' indexes, in bucket order
+        high = packed & ~low
+        shared = np.zeros(len(packed), dtype=bool)
+        shared[1:] = high[1:] == high[:-1]
+        del high
+        shared[:-1] |= shared[1:].copy()
+        order = (packed[shared] & low).view(np.int64)  # the members' indexes, in bucket order
         k = keys[order]
         del keys  # each array goes as soon as it is used: with a process per worker, peaks add up
         p = positions[order]
-        del order, packed
+        del order, packed, shared
         found = []
         for d in range(1, max_pairs + 1):
             same = k[d:] == k[:-d]

@@ -99,13 +99,22 @@ class LocalDedup(DedupOps):
         self.spill, self.rows, self.bands, self.dedup = spill, order.rows, config.dedup.lsh[0], config.dedup
         self.keep = keep  # the work folder is kept: take the sets a kept file holds, keep those made
         self.workers, self.split_from, self.tuning = config.worker_count, tuning.split_from, tuning
+        self._held: np.ndarray | None = None  # spill rows whose shingle sets the sets folder holds
+        self._top: tuple[np.ndarray, np.ndarray] | None = None  # counted by `exact`
 
     def _workers_for(self, items: int) -> int:
         """Processes to split `items` between: one below `split_from`."""
         return self.workers if items >= self.split_from else 1
 
     def exact(self, cols: KeyColumns, min_docs: int) -> Exact:
-        return exact_groups(cols, min_docs)
+        exact = exact_groups(cols, min_docs)
+        self._top = exact.top
+        return exact
+
+    def most_repeated(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._top is None:
+            raise RuntimeError("the most repeated keys are counted by `exact`, not called yet")
+        return self._top
 
     def candidate_pairs(self, pool: np.ndarray, max_pairs: int) -> np.ndarray:
         rows = self.rows[pool]
@@ -121,37 +130,53 @@ class LocalDedup(DedupOps):
     def jaccard(self, pairs: np.ndarray) -> np.ndarray:
         workers = self._workers_for(len(pairs))
         folder = self.spill.folder / candidates.FOLDER
-        shutil.rmtree(folder, ignore_errors=True)  # a folder of corpuspack's own (`workdir`)
+        wanted = distinct(self.rows[pairs.ravel()])
+        if not _holds(self._held, wanted):
+            self._make_sets(wanted, folder)
+        sets = candidates.CandidateSets(self.spill, folder)
+        nwords = self.spill.column("nwords")  # int32; bounds made for the rows asked, not per paragraph
+
+        def bounds(at: np.ndarray) -> np.ndarray:
+            return set_size_bounds(nwords[self.rows[at]], self.dedup)
+
+        def of_pairs(part: np.ndarray) -> np.ndarray:
+            return near.jaccard(part, lambda at: sets(self.rows[at]), bounds)
+
+        parts = np.array_split(pairs, workers)
+        return np.concatenate([np.zeros(0), *split([partial(of_pairs, part) for part in parts], workers)])
+
+    def _make_sets(self, rows: np.ndarray, folder: Path) -> None:
+        """The shingle sets of spill `rows` (distinct, ascending), chunk by chunk, into a fresh
+        `folder`: the chunks split in runs between processes. They stay there for a later call
+        asking for some of them (`near.repoint`'s pairs are among the candidates) until `release`."""
+        self.release()
         folder.mkdir()
-        try:
-            # The candidates' sets, chunk by chunk: the chunks split in runs between processes.
-            chunks = candidates.by_chunk(self.spill, distinct(self.rows[pairs.ravel()]))
-            todo = kept_sets.missing(self.spill, chunks) if self.keep else chunks  # rows no kept file holds
-            needed = sum(len(rows) for _, rows in todo)
-            makers = self.workers if needed >= self.tuning.split_sets_from else 1
-            size = min(candidates.GROUP_ROWS, -(-needed // makers))  # at least a group per process
-            groups = candidates.groups(todo, max(size, 1))
-            runs = [groups[i::makers] for i in range(min(makers, len(groups)))]
-            split([partial(self._write_sets, run, folder) for run in runs], makers)
-            if self.keep:
-                kept_sets.join(self.spill, folder, chunks)
-            sets = candidates.CandidateSets(self.spill, folder)
-            nwords = self.spill.column("nwords")  # int32; bounds made for the rows asked, not per paragraph
+        chunks = candidates.by_chunk(self.spill, rows)
+        todo = kept_sets.missing(self.spill, chunks) if self.keep else chunks  # rows no kept file holds
+        needed = sum(len(rows) for _, rows in todo)
+        makers = self.workers if needed >= self.tuning.split_sets_from else 1
+        size = min(candidates.GROUP_ROWS, -(-needed // makers))  # at least a group per process
+        groups = candidates.groups(todo, max(size, 1))
+        runs = [groups[i::makers] for i in range(min(makers, len(groups)))]
+        split([partial(self._write_sets, run, folder) for run in runs], makers)
+        if self.keep:
+            kept_sets.join(self.spill, folder, chunks)
+        self._held = rows
 
-            def bounds(at: np.ndarray) -> np.ndarray:
-                return set_size_bounds(nwords[self.rows[at]], self.dedup)
-
-            def of_pairs(part: np.ndarray) -> np.ndarray:
-                return near.jaccard(part, lambda at: sets(self.rows[at]), bounds)
-
-            parts = np.array_split(pairs, workers)
-            return np.concatenate([np.zeros(0), *split([partial(of_pairs, part) for part in parts], workers)])
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
+    def release(self) -> None:
+        self._held = None
+        shutil.rmtree(self.spill.folder / candidates.FOLDER, ignore_errors=True)  # corpuspack's own (`workdir`)
 
     def _write_sets(self, groups: list[list[tuple[int, np.ndarray]]], folder: Path) -> None:
         for group in groups:
             candidates.write_sets(self.spill, group, self.dedup, folder)
+
+
+def _holds(held: np.ndarray | None, rows: np.ndarray) -> bool:
+    """Whether sorted distinct `held` holds every one of `rows`."""
+    if held is None or len(held) == 0:
+        return held is not None and len(rows) == 0
+    return bool(np.all(held[np.minimum(np.searchsorted(held, rows), len(held) - 1)] == rows))
 
 
 class LocalEngine:

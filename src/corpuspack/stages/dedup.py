@@ -13,7 +13,6 @@ import pyarrow.compute as pc
 
 from .. import formats
 from ..config import Config
-from ..dedup.grouping import cluster_key, most_repeated_keys
 from ..dedup.ledger import REASONS, KeyColumns, Ledger, decide, steps
 from ..engines import Engine
 from ..errors import DataError
@@ -43,18 +42,13 @@ def dedup(read: Read, engine: Engine, config: Config, progress: Progress) -> Ded
     if config.dedup.rules >= 2:  # furniture is counted per source
         sources = pc.dictionary_encode(spill.document_column("source")).combine_chunks()
         cols.doc_source = np.asarray(sources.indices.fill_null(-1), dtype=np.int64)[order.doc_rows]
-    # Taken from the key column while it is in memory (read again at the end, it would come from
-    # files the write stage pushed out of the page cache), and before the ledger exists: the
-    # group-by's sort is then not on top of the ledger's columns. An engine keeping the keys off
-    # this process counts them in its exact group-by's partitions (`DedupOps.most_repeated`).
-    top = most_repeated_keys(cols.key) if cols.key is not None else None
     with progress("dedup", steps(config.dedup), "step") as advance:
-        ledger = decide(cols, config.dedup, ops, advance)
+        try:
+            ledger = decide(cols, config.dedup, ops, advance, formats.clusters_every_kept(config.output_format))
+        finally:
+            ops.release()
     filtered = mark_filtered(spill, order, ledger)
-    if formats.clusters_every_kept(config.output_format):
-        alone = np.flatnonzero(ledger.kept & (ledger.cluster < 0))
-        ledger.cluster[alone] = cluster_key(ops.keys_at(cols, alone))
-    repeated = most_repeated(ops.most_repeated() if top is None else top, spill, order, ledger)
+    repeated = most_repeated(ops.most_repeated(), spill, order, ledger)
     facts = {**_counts(spill, order, ledger, filtered, bool(config.filters())), "most_repeated": repeated}
     _check_emptied(facts["counts"], config)
     return Deduped(order, ledger, facts)
