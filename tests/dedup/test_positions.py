@@ -9,8 +9,9 @@ import pytest
 
 from corpuspack.config import DedupConfig
 from corpuspack.dedup import near
+from corpuspack.dedup.copies import document_copies
 from corpuspack.dedup.grouping import INT32_LIMIT, document_digests, position_dtype
-from corpuspack.dedup.ledger import DedupOps, Exact, KeyColumns, decide, document_copies, exact_groups
+from corpuspack.dedup.ledger import DedupOps, Exact, KeyColumns, decide, exact_groups
 
 
 def test_int32_up_to_the_limit_and_int64_past_it():

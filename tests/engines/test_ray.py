@@ -21,8 +21,9 @@ import pytest
 from conftest import REPO, run_cli
 
 from corpuspack import build, load_config
+from corpuspack.dedup.copies import document_copies
 from corpuspack.dedup.grouping import most_repeated_keys
-from corpuspack.dedup.ledger import BOILERPLATE, EXACT, KeyColumns, decide, document_copies
+from corpuspack.dedup.ledger import BOILERPLATE, EXACT, KeyColumns, decide
 from corpuspack.engines.local import LocalEngine
 from corpuspack.errors import ConfigError
 from corpuspack.pipeline import workdir

@@ -10,9 +10,9 @@ from typing import Protocol
 import numpy as np
 
 from . import boilerplate, near
+from .copies import canonical_documents, content_of, document_copies
 from .grouping import (
     cluster_ids,
-    document_digests,
     first_of_groups,
     most_repeated_keys,
     position_dtype,
@@ -265,27 +265,6 @@ def _pair_key(key: np.ndarray, doc: np.ndarray) -> np.ndarray:
         return fmix64(key ^ fmix64(doc.astype(np.uint64) + np.uint64(1)))
 
 
-def canonical_documents(cols: KeyColumns, copies: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
-    """Each document's first copy, by rank: documents whose paragraphs that match no pattern are
-    equal, in order, are copies (so a story scraped 11 times from one site counts once). `copies`:
-    `document_copies(cols, cols.pattern)`, made here when not given."""
-    ndocs = int(cols.doc.max()) + 1 if len(cols.doc) else 0
-    canon = np.arange(ndocs, dtype=np.int64)
-    copy, original = document_copies(cols, cols.pattern) if copies is None else copies
-    canon[copy] = original
-    return canon
-
-
-def document_copies(cols: KeyColumns, boiler: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(copy, original) document ranks, ascending by copy: documents whose paragraphs that are not
-    `boiler` equal, in order, those of an earlier document, and the first such document."""
-    content = np.flatnonzero(~boiler).astype(position_dtype(len(boiler)))
-    ranks, digest = document_digests(cols.doc, cols.key, content)
-    first = first_of_groups(digest, np.arange(len(ranks)))
-    copies = np.flatnonzero(first != np.arange(len(ranks)))
-    return ranks[copies], ranks[first[copies]]
-
-
 def _duplicate_documents(
     cols: KeyColumns, boiler: np.ndarray, reason: np.ndarray, dup: np.ndarray, copies: tuple[np.ndarray, np.ndarray]
 ) -> None:
@@ -294,14 +273,6 @@ def _duplicate_documents(
     copy, original = copies
     # Every copy's paragraphs at once: the i-th of a copy names the i-th of its original (equal
     # digests: equal counts).
-    mine = _content_of(cols, boiler, copy)
+    mine = content_of(cols, boiler, copy)
     reason[mine] = DUPLICATE_DOCUMENT
-    dup[mine] = _content_of(cols, boiler, original)
-
-
-def _content_of(cols: KeyColumns, boiler: np.ndarray, ranks: np.ndarray) -> np.ndarray:
-    """Positions of the paragraphs that are not `boiler` in the documents `ranks`, document by document."""
-    lo, hi = np.searchsorted(cols.doc, ranks), np.searchsorted(cols.doc, ranks, side="right")
-    lengths = hi - lo
-    at = np.repeat(lo, lengths) + np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-    return at[~boiler[at]]
+    dup[mine] = content_of(cols, boiler, original)
