@@ -320,3 +320,54 @@ def test_a_kept_parquet_shard_of_the_same_values_written_otherwise_is_written_an
     again = _build(grown, tmp_path / "again", work)
     _same_as_full(grown, tmp_path, again, "rewritten")
     assert not [t for t in _taken(work, before) if t.endswith(".parquet")]
+
+
+def _garbage_under_nulls(path: Path) -> bytes:
+    """The file's batches with another value under each null of a fixed-width column that has
+    nulls: the same values (`equals` looks past nulls), other bytes, written as the writer writes."""
+    with pa.OSFile(str(path)) as f:
+        reader = pa.ipc.open_stream(f)
+        batches, schema = list(reader), reader.schema
+    changed = []
+    for batch in batches:
+        for i, column in enumerate(batch.columns):
+            if column.null_count and pa.types.is_integer(column.type) and column.offset == 0:
+                validity, data = column.buffers()
+                width = column.type.bit_width // 8
+                body = bytearray(data.to_pybytes())
+                for row, valid in enumerate(column.is_valid().to_pylist()):
+                    if not valid:
+                        body[row * width : (row + 1) * width] = b"\x5a" * width
+                other = pa.Array.from_buffers(column.type, len(column), [validity, pa.py_buffer(bytes(body))])
+                assert other.equals(column)
+                batch = batch.set_column(i, schema.field(i), other)
+        changed.append(batch)
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, schema) as w:
+        for b in changed:
+            w.write_batch(b)
+    return sink.getvalue().to_pybytes()
+
+
+def test_a_kept_arrow_file_with_other_bytes_under_its_nulls_is_never_published(grown: Path, tmp_path: Path):
+    """Values equal to the build's rows, and bytes that are those values written again, but not the
+    bytes the build writes: the bytes under a null slot are the file's, not the build's."""
+    work = tmp_path / "work"
+    first = _files(_build(grown, tmp_path / "first", work))
+    planted = 0
+    for path in sorted((work / FOLDER).glob("*.arrow")):
+        body = _garbage_under_nulls(path)
+        if body == path.read_bytes():
+            continue
+        planted += 1
+        path.unlink()
+        path.write_bytes(body)
+        record = json.loads(path.with_suffix(".json").read_text())
+        record.update(size=len(body), sha256=hashlib.sha256(body).hexdigest())
+        path.with_suffix(".json").write_text(json.dumps(record))
+    assert planted
+    again = _build(grown, tmp_path / "again", work)
+    _same_as_full(grown, tmp_path, again, "garbage")
+    assert {k: v for k, v in _files(again).items() if k.endswith(".arrow")} == {
+        k: v for k, v in first.items() if k.endswith(".arrow")
+    }

@@ -120,7 +120,7 @@ class HFWriter:
             )
         # `save_to_disk` slices the batches as read back from a file; their buffers, so the bytes
         # written, can differ from the batch in memory (a bitmap of a column without nulls, say).
-        batch = _read_back(batch)
+        batch = read_back(batch)
         self.nbytes += batch.nbytes
         batch = pa.RecordBatch.from_arrays(batch.columns, schema=self.schema)
         start, size = 0, self.rows_per_batch
@@ -251,7 +251,7 @@ class HFWriter:
         self.written = [replace(w, path=self.folder / w.path.name) for w in writer.written]
 
 
-def _read_back(batch: pa.RecordBatch) -> pa.RecordBatch:
+def read_back(batch: pa.RecordBatch) -> pa.RecordBatch:
     """`batch` written to an Arrow stream and read again (`serialize` aligns buffers differently)."""
     sink = pa.BufferOutputStream()
     with pa.ipc.new_stream(sink, batch.schema) as writer:

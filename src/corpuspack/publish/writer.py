@@ -19,7 +19,8 @@ from ..pipeline.assemble import TEXTS
 from .checksums import Written, written
 from .hf import HFWriter
 from .hf_layout import content_sha256
-from .kept import KeptShards, Taken, TakenArrow, take_arrow
+from .kept import KeptShards, Taken, take_arrow
+from .kept_arrow import TakenArrow
 from .parquet import plan, shard_name, write_shards
 from .parquet import write_shard as write_parquet_shard
 
