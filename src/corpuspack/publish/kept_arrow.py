@@ -10,7 +10,7 @@ from typing import Any
 import pyarrow as pa
 
 from .checksums import Written
-from .hf import read_back
+from .hf import batches_as_written
 
 
 class TakenArrow:
@@ -20,8 +20,8 @@ class TakenArrow:
     Equal values are not enough: the build's rows are written again as the writer writes them, in
     the batches read, and those bytes must be the file's, byte for byte, so a file with bytes past
     its end, compressed buffers, other bytes under its nulls or any other encoding of the same
-    values is written afresh rather than published. The file is
-    hashed as it is read (one pass): its sha256 must be the one recorded."""
+    values is written afresh rather than published. The file is hashed as it is read (one pass):
+    its sha256 must be the one recorded."""
 
     def __init__(self, done: Written, schema: pa.Schema, batches: list[int]) -> None:
         self.done, self.same, self._sizes = done, True, batches[::-1]
@@ -47,22 +47,17 @@ class TakenArrow:
                     table.column(i).equals(pa.chunked_array([rows.column(i)])) for i in range(rows.num_columns)
                 )
             if self.same:
-                # The build's rows, not the batches read, written again as the writer writes them
-                # (`hf.HFWriter`: read back, cut, each batch's columns copied): equal values can
-                # be other bytes (values under nulls, a bitmap's unused bits), which would match
-                # a file written with them.
-                mine, at = read_back(rows), 0
-                for batch in read:
-                    piece = mine.slice(at, batch.num_rows)
-                    at += batch.num_rows
-                    columns = [pa.concat_arrays([column]) for column in piece.columns]
-                    self._again.write_batch(pa.RecordBatch.from_arrays(columns, schema=self._reader.schema))
+                # The build's rows, not the batches read, written again: equal values can be other
+                # bytes (values under nulls, a bitmap's unused bits), which would match a file
+                # written with them.
+                for batch in batches_as_written(rows, (b.num_rows for b in read), self._reader.schema):
+                    self._again.write_batch(batch)
         except (OSError, ValueError, StopIteration, pa.ArrowException):
             self.same = False
 
     def close(self) -> bool:
-        """Whether every row compared was the file's and the file's bytes are those the batches
-        read are written as, its stream's end included, with its recorded sha256; the file is closed."""
+        """Whether every row compared was the file's and the file's bytes are those the build's
+        rows are written as, its stream's end included, with its recorded sha256; the file is closed."""
         try:
             if self.same and not self._sizes:
                 self._read.rest()  # the stream's end, and anything after it, to be matched
@@ -79,8 +74,8 @@ class TakenArrow:
 
 class _Echo:
     """A file read (for `pa.PythonFile`) that hashes the bytes read and holds them until `matcher`,
-    a write-only file, is written the same bytes: it is given the bytes the file's batches are
-    written as again, and the file is whole when they are all its bytes (`whole`)."""
+    a write-only file, is written the same bytes: it is given the bytes the build's rows are
+    written as, and the file is whole when they are all its bytes (`whole`)."""
 
     closed = False
 
