@@ -149,3 +149,22 @@ def test_ids_that_differ_only_by_case_beyond_ascii():
     found = id_findings(id_table(docs))
     assert [(f.path, f.code) for f in found] == [("b.txt", "case-id"), ("d.txt", "case-id")]
     assert "'straße' at a.txt" in found[0].message
+
+
+def test_an_unknown_field_is_reported_where_it_is_written_with_the_nearest_known_name():
+    """A sidecar's unknown field names the sidecar and its line, not the text seed it describes."""
+    sidecar = Location("seeds/pub.meta.json", 3)
+    document = Document(
+        "doc-1",
+        {"title": "T", "source": "S", "date": "2024-01-29", "language": "en", "license": "MIT", "urll": "x", "zzz": 1},
+        ("Body.",),
+        "seeds/pub.txt",
+        Location("seeds/pub.txt", 1),
+        {"urll": sidecar},
+    )
+    findings = load_schema(SCHEMA).findings(document)
+    by_field = {f.pointer: f for f in findings}
+    assert set(by_field) == {"/urll", "/zzz"}
+    assert (by_field["/urll"].path, by_field["/urll"].line) == ("seeds/pub.meta.json", 3)
+    assert by_field["/urll"].message == "unknown field: 'urll' (did you mean 'url'?)"
+    assert (by_field["/zzz"].path, by_field["/zzz"].message) == ("seeds/pub.txt", "unknown field: 'zzz'")

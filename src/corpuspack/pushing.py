@@ -61,7 +61,7 @@ def push(
         plan = hub.plan(repo_id, local, listing(api, repo_id, {v.tag for v in local}))
         made = [] if dry_run else execute(api, plan, private)
     except _network_errors() as exc:
-        raise HubError(f"{repo_id}: {printable(str(exc), 500)}") from None
+        raise HubError(f"{repo_id}: {_hub_problem(exc)}") from None
     return PushResult(plan, not dry_run, made)
 
 
@@ -114,6 +114,17 @@ def execute(api: Any, plan: hub.Plan, private: bool = False) -> list[str]:
 
 def _source(source: Path | bytes) -> str | bytes:
     return str(source) if isinstance(source, Path) else source
+
+
+def _hub_problem(exc: BaseException) -> str:
+    """What went wrong, said plainly: the Hub answered and refused, or it could not be reached (a
+    dry run reads the repository too, so it needs the network as well)."""
+    from huggingface_hub.errors import HfHubHTTPError
+
+    said = printable(str(exc), 500)
+    if isinstance(exc, HfHubHTTPError) and exc.response is not None:
+        return f"the Hub refused the request: {said}"
+    return f"cannot reach the Hub (push, and push --dry-run, read the repository over the network): {said}"
 
 
 def _network_errors() -> tuple[type[BaseException], ...]:

@@ -80,8 +80,10 @@ def release(
         if rebuilding is not None:
             return _rerelease(config, rebuilding, release_date, workers)
         check_reports_folder(corpus_dir)  # found now, not after the version is in place
-        staged = new_staging(corpus_dir)
         parent_dir = corpus_dir / latest.folder if latest else None
+        if release_date and parent_dir is not None:
+            _check_after(release_date, latest, manifest.read(parent_dir))
+        staged = new_staging(corpus_dir)
 
         def stamp(folder: Path, body: dict[str, Any]) -> Stamp:
             delta = _delta(parent_dir, folder, body)
@@ -271,6 +273,14 @@ def _current_inputs(config: Config) -> dict[str, Any]:
     rel = path.resolve().relative_to(config.root.resolve()).as_posix() if is_within(path, config.root) else path.name
     schema = {"path": rel, "sha256": manifest.sha256_file(path)}
     return {"inputs": {"seeds": facts, "schema": schema}, "config": manifest.settings(config)}
+
+
+def _check_after(release_date: str, latest: Version, recorded: dict[str, Any]) -> None:
+    """A release dated before the latest one is refused: versions and dates go up together (the
+    changelog and the card list versions newest first)."""
+    before = recorded.get("release_date")
+    if isinstance(before, str) and release_date < before:
+        raise UsageError(f"release date {release_date} is before v{latest}'s ({before}); give {before} or later")
 
 
 def _check_date(text: str) -> str:

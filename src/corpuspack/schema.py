@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import functools
 import hashlib
 import itertools
@@ -70,7 +71,16 @@ class Schema:
             return [self._finding(doc, pointer, message, "content") for pointer, message in _content_problems(record)]
         out = []
         for error in itertools.islice(self.validator.iter_errors(record), MAX_ERRORS):
-            out.append(self._finding(doc, _pointer(error.absolute_path), _message(error), f"schema:{error.validator}"))
+            unknown = _unknown_fields(error) if not error.absolute_path else []
+            # An unknown field of the document: one finding each, where that field is written (a
+            # sidecar's own file and line, a front-matter key's line), with the nearest known name.
+            for name, known in unknown[:MAX_ERRORS]:
+                near = difflib.get_close_matches(name, known, n=1)
+                hint = f" (did you mean {near[0]!r}?)" if near else ""
+                out.append(self._finding(doc, _pointer([name]), f"unknown field: {name!r}{hint}", "schema:unknown"))
+            if not unknown:
+                pointer = _pointer(error.absolute_path)
+                out.append(self._finding(doc, pointer, _message(error), f"schema:{error.validator}"))
         if not out:  # the two implementations disagree: report what the gate saw rather than nothing
             for fast in self.gate.iter_errors(record):
                 out.append(self._finding(doc, _pointer(fast.instance_path), fast.message, "schema"))
@@ -201,6 +211,24 @@ def _content_problems(record: dict[str, Any]) -> Iterator[tuple[str, str]]:
 
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _unknown_fields(error: ValidationError) -> list[tuple[str, list[str]]]:
+    """For an additionalProperties error, each field the schema does not know and the names it does."""
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    if error.validator != "additionalProperties" or not isinstance(error.instance, dict):
+        return []
+    known = sorted(str(k) for k in schema.get("properties", {}))
+    patterns = [p for p in schema.get("patternProperties", {}) if isinstance(p, str)]
+
+    def matched(name: str) -> bool:
+        try:
+            return any(re.search(p, name) for p in patterns)
+        except re.error:
+            return False
+
+    extra = sorted(str(k) for k in set(error.instance) - set(schema.get("properties", {})) if not matched(str(k)))
+    return [(name, known) for name in extra]
 
 
 def _message(error: ValidationError) -> str:

@@ -42,7 +42,7 @@ DOCUMENTS = pa.schema([ID, *(f for f in METADATA if f not in _LISTS), *DERIVED, 
 
 # Quality signals of a document (output format 3, `signals/`): all but `dropped_share` measured on
 # the document as read, before dedup, by the worker that reads it; `dropped_share` from the ledger.
-_LID = "Language detected in the text's first 300 characters by fastText lid.176 (ISO 639-1, else 639-3)."
+_LID = "Language detected in the text's first 200 characters by fastText lid.176 (ISO 639-1, else 639-3)."
 SIGNALS = [
     _field("language_detected", pa.string(), _LID),
     _field("language_confidence", pa.float64(), "lid.176's probability of `language_detected` (0-1)."),

@@ -92,6 +92,17 @@ def test_versions_are_immutable_and_strictly_increasing(git_project: Path):
     }
 
 
+def test_a_release_dated_before_the_latest_is_refused_and_changes_nothing(git_project: Path):
+    """v1.0.0 is dated 2026-11-28: a later version dated before it would list out of order."""
+    config = load_config(git_project)
+    write_article(git_project / "seeds", "new-doc", [sentence(5)])
+    before = digests(git_project)
+    with pytest.raises(UsageError, match=r"release date 2026-11-27 is before v1\.0\.0's \(2026-11-28\)"):
+        release(config=config, version="1.1.0", date="2026-11-27", workers=1)
+    assert digests(git_project) == before
+    assert release(config=config, version="1.1.0", date="2026-11-28", workers=1).created
+
+
 def test_a_second_concurrent_release_is_refused(git_project: Path):
     with release_lock(git_project / "corpus"), pytest.raises(UsageError, match="another release is running"):
         release(config=load_config(git_project), bump="patch", workers=1)

@@ -316,3 +316,18 @@ def test_release_settles_the_folders_of_a_report_killed_midway(released: Path, t
     assert "nothing to release" in done.stderr
     assert sorted(p.name for p in reports.iterdir()) == [".v1.0.0.partial-qqqqqqqq", "v1.0.0", "v1.1.0"]
     assert (foreign / "notes.txt").read_text() == "mine"  # not a file corpuspack writes: left alone
+
+
+def test_a_versions_report_names_no_absolute_path_and_is_the_same_bytes_from_another_checkout(
+    released: Path, tmp_path: Path
+):
+    """The report published beside a version says where the version is relative to the project, so
+    a copy of the repository elsewhere reports it in the same bytes."""
+    moved = tmp_path / "elsewhere" / "checkout"
+    shutil.copytree(released, moved, symlinks=True)
+    first = corpuspack.report("1.1.0", config=load_config(released), into=tmp_path / "a")
+    again = corpuspack.report("1.1.0", config=load_config(moved), into=tmp_path / "b")
+    page = first.page.read_text(encoding="utf-8")
+    assert str(released) not in page and str(tmp_path) not in page
+    assert "corpus/v1.1.0" in page
+    assert first.page.read_bytes() == again.page.read_bytes()

