@@ -159,6 +159,7 @@ def cmd_incremental(args: argparse.Namespace, tmp: Path) -> tuple[str, dict]:
         for v in variants[i % 2 :] + variants[: i % 2]:
             shutil.rmtree(kept, ignore_errors=True)
             shutil.copytree(snapshot, kept, symlinks=True)  # the folder as the build before the new files left it
+            os.sync()  # on disk, as a folder kept since the last release is: not written back during the build
             out = tmp / f"run-{i}"
             runs[v.name].append(measure.run([a.replace(OUT, str(out)) for a in v.argv]))
             files_out = {p.relative_to(out).as_posix(): _sha256(p) for p in sorted(out.rglob("*")) if p.is_file()}
