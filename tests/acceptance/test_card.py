@@ -312,3 +312,32 @@ def test_hub_ids():
     assert license_metadata(["EUPL-1.2", "Foo-1.0"]) == {"license": "other"}  # two unlisted: no single name
     tags = {"en-GB": "en", "zh-Hant": "zh", "sr-Latn-RS": "sr", "fil": "fil", "unknown": None, "und": None}
     assert {x: hub_language(x) for x in tags} == tags
+
+
+def test_the_cards_citation_is_the_versions_citeas_fenced_against_what_the_setting_holds(small: Path):
+    """Without a Citation in CARD.md the card cites the latest version as its `croissant.json` does;
+    a `citation` setting holding backticks and a control character stays inside its code block."""
+    seed(small / "seeds", "a", 1)
+    release(small, "1.0.0")
+    corpus = small / "corpus"
+    cite = json.loads((corpus / "v1.0.0" / "croissant.json").read_text())["citeAs"]
+    assert cite.startswith("@misc{") and section((corpus / "README.md").read_text(), "## Citation") == (
+        f"```bibtex\n{cite}\n```"
+    )
+    pyproject = small / "pyproject.toml"
+    hostile = "Our wire ````\\n## Fake heading\\n<script>x</script>\\u001b[31m"
+    pyproject.write_text(
+        pyproject.read_text().replace("[tool.corpuspack]\n", f'[tool.corpuspack]\ncitation = "{hostile}"\n')
+    )
+    seed(small / "seeds", "b", 2)
+    release(small, "1.1.0")
+    card = (corpus / "README.md").read_text()
+    cite = json.loads((corpus / "v1.1.0" / "croissant.json").read_text())["citeAs"]
+    assert cite.startswith("Our wire ````\n## Fake heading") and "\x1b" in cite
+    assert "\x1b" not in card and card.count("\n## Fake heading\n") == 1
+    block = section(card, "## Citation")  # up to the next heading outside a code block
+    assert block.startswith("`````\nOur wire ````\n## Fake heading\n") and block.endswith("\\x1b[31m\n`````")
+    parse(card)
+    (corpus / "CARD.md").write_text("## Citation\n\nCite the wire.\n")
+    run_cli("card", cwd=small, check=0)
+    assert section((corpus / "README.md").read_text(), "## Citation") == "Cite the wire."

@@ -4,13 +4,15 @@ manifests and data know, the user's hand-written text for it, or the Hub's place
 from __future__ import annotations
 
 import json
+import re
 from typing import TYPE_CHECKING
 
 from ..config import FILTERS
-from ..printable import printable
+from ..printable import printable, printable_lines
 from ..tables import TABLES, description
 from .card_features import type_name
 from .card_notes import Notes
+from .croissant import cite_as
 from .hub_ids import hub_license
 
 if TYPE_CHECKING:
@@ -88,7 +90,7 @@ def body(
     limits = _limits(latest.manifest)
     section("Bias, Risks, and Limitations", 2, "bias risks and limitations", limits, keep=True)
     section("Recommendations", 3, "recommendations", default=RECOMMENDATION)
-    section("Citation", 2, "citation")
+    section("Citation", 2, "citation", "" if notes.get("citation") else _citation(latest.manifest))
     section("Glossary", 2, "glossary", optional=True)
     if hub is None:
         more = (
@@ -105,6 +107,14 @@ def body(
     section("Dataset Card Authors", 2, "dataset card authors")
     section("Dataset Card Contact", 2, "dataset card contact")
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _citation(body: dict) -> str:
+    """The version's `citeAs` (the `citation` setting, else a BibTeX entry) as a code block,
+    fenced by more backticks than any run in it, and without a control character."""
+    text = printable_lines(cite_as(body))  # a multi-line citation keeps its lines
+    fence = "`" * max(3, 1 + max((len(run) for run in re.findall(r"`+", text)), default=0))
+    return f"{fence}{'bibtex' if text.lstrip().startswith('@') else ''}\n{text}\n{fence}"
 
 
 class _Sections:

@@ -69,7 +69,7 @@ def metadata(body: dict[str, Any], shards: dict[str, list[Written]], found: dict
         "name": body["name"],
         "description": "A deduplicated text corpus built by corpuspack: documents and a ledger of every paragraph.",
         "conformsTo": "http://mlcommons.org/croissant/1.0",
-        "citeAs": config.get("citation") or _citation(body["name"], version, config),
+        "citeAs": cite_as(body),
         "version": version,
         "license": found["license"] or [config.get("license") or "unknown"],
         "inLanguage": found["language"],
@@ -125,6 +125,15 @@ def _record_set(table: str, schema: pa.Schema) -> dict[str, Any]:
         "key": keys[0] if len(keys) == 1 else keys,
         "field": fields,
     }
+
+
+def cite_as(body: dict[str, Any]) -> str:
+    """How to cite the version whose manifest body is `body` (Croissant's `citeAs`, the card's
+    Citation): the `citation` setting, else a BibTeX @misc entry made from the manifest."""
+    version = body.get("version") or "0.0.0"
+    if formats.of_manifest(body) == formats.FIRST:
+        return croissant_v1.cite_as(body["name"], version)
+    return body["config"].get("citation") or _citation(body["name"], version, body["config"])
 
 
 def _citation(name: str, version: str, config: dict[str, Any]) -> str:

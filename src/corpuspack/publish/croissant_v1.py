@@ -97,8 +97,7 @@ def metadata(manifest: dict[str, Any]) -> dict[str, Any]:
         "name": manifest["name"],
         "description": "A deduplicated text corpus built by corpuspack: documents and a ledger of every paragraph.",
         "conformsTo": "http://mlcommons.org/croissant/1.0",
-        "citeAs": f"@misc{{{manifest['name']}, title = {{{manifest['name']}}}, version = {{{version}}}, "
-        f"note = {{built by corpuspack}}}}",
+        "citeAs": cite_as(manifest["name"], version),
         "version": version,
         "license": licence,
         "url": "https://huggingface.co/docs/datasets/loading#local-and-remote-files",
@@ -106,3 +105,8 @@ def metadata(manifest: dict[str, Any]) -> dict[str, Any]:
         "distribution": distribution,
         "recordSet": record_sets,
     }
+
+
+def cite_as(name: str, version: str) -> str:
+    """Format 1's `citeAs`: a BibTeX @misc entry of the name and version alone."""
+    return f"@misc{{{name}, title = {{{name}}}, version = {{{version}}}, note = {{built by corpuspack}}}}"
