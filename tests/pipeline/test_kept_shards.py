@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import SMALL_PROJECT, sentence, write_article
 
-from corpuspack import build, load_config
+from corpuspack import build, formats, load_config
 from corpuspack.errors import UsageError
 from corpuspack.pipeline import ordered
 from corpuspack.publish.kept import FOLDER
@@ -371,3 +371,30 @@ def test_a_kept_arrow_file_with_other_bytes_under_its_nulls_is_never_published(g
     assert {k: v for k, v in _files(again).items() if k.endswith(".arrow")} == {
         k: v for k, v in first.items() if k.endswith(".arrow")
     }
+
+
+def test_a_column_described_otherwise_changes_the_fingerprint_of_every_shard_of_its_table(
+    grown: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """The same rows written with another field description are other bytes: the table's shards get
+    other fingerprints (nothing kept is even copied), the other table's are taken as they are."""
+    work = tmp_path / "work"
+    _build(grown, tmp_path / "first", work)
+    before = _kept(work)
+    tables = formats.tables
+
+    def described_otherwise(number: int) -> dict[str, pa.Schema]:
+        schemas = dict(tables(number))
+        at = schemas["documents"].get_field_index("title")
+        field = schemas["documents"].field(at)
+        schemas["documents"] = schemas["documents"].set(at, field.with_metadata({b"description": b"Another title."}))
+        return schemas
+
+    monkeypatch.setattr(formats, "tables", described_otherwise)
+    again = _build(grown, tmp_path / "again", work)
+    monkeypatch.undo()
+    names = {name for name in _kept(work) if "documents-" in name}
+    assert names and not names & set(before)  # every documents file kept under a new fingerprint
+    assert {t for t in _taken(work, before)} == {n for n in before if "paragraphs-" in n}
+    described = pq.read_schema(next((again / "documents").glob("*.parquet"))).field("title").metadata
+    assert described == {b"description": b"Another title."}

@@ -19,10 +19,12 @@ from typing import NamedTuple
 import numpy as np
 import pyarrow as pa
 
+from .. import formats
 from ..version import __version__
 from .assemble import Assembly
 
-# Bump when the bytes written for the same rows change (writer options, a column's making).
+# Bump when the bytes written for the same rows change (writer options, a column's making); the
+# schemas, with their metadata, are in the fingerprint already.
 PRINT_FORMAT = 2  # 2: chunks named by content key
 
 
@@ -49,6 +51,7 @@ def _print(assembly: Assembly, table: str, cuts: list[int], output_format: int, 
         "table": table,
         "format": output_format,
         "groups": [hi - lo for lo, hi in pairwise(cuts)],
+        "schemas": _schemas(table, output_format),
     }
     digest = hashlib.sha256(json.dumps(head, sort_keys=True).encode())
     lo, hi = cuts[0], cuts[-1]
@@ -75,6 +78,14 @@ def _print(assembly: Assembly, table: str, cuts: list[int], output_format: int, 
     for part in parts:
         digest.update(f"{part.dtype.str}{part.shape}".encode())
         digest.update(np.ascontiguousarray(part).tobytes())
+    return digest.hexdigest()
+
+
+def _schemas(table: str, output_format: int) -> str:
+    """A digest of the schemas the table is written with (Parquet, and the rows the `arrow/` files
+    hold), field metadata included: a column's description changed is other bytes for the same rows."""
+    digest = hashlib.sha256(formats.parquet_schema(table, output_format).serialize().to_pybytes())
+    digest.update(formats.tables(output_format)[table].serialize().to_pybytes())
     return digest.hexdigest()
 
 
