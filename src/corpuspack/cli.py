@@ -146,6 +146,8 @@ def run_init(args: argparse.Namespace) -> int:
     for rel in result.written:
         print(f"wrote {printable_path(result.root / rel)}")
     print(f"CI and pre-commit install corpuspack as: {printable(result.requirement)} (--requirement to change)")
+    if result.warning:
+        print(f"corpuspack: warning: {result.warning}", file=sys.stderr)
     print("next: add seeds to seeds/, then corpuspack check; corpuspack release publishes the first version")
     return 0
 

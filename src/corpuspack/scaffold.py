@@ -34,6 +34,7 @@ class InitResult:
     root: Path
     written: list[str] = field(default_factory=list)
     requirement: str = ""
+    warning: str = ""  # said when CI may not be able to install `requirement`
 
 
 def init(folder: Path | str = ".", *, requirement: str | None = None, name: str | None = None) -> InitResult:
@@ -45,6 +46,7 @@ def init(folder: Path | str = ".", *, requirement: str | None = None, name: str 
     `name`: the dataset's name (default: the folder's). Refuses (UsageError) a folder that is
     already a corpus or holds any file it would write."""
     root = Path(folder).absolute()
+    warning = local_install_warning() if requirement is None else ""
     requirement = requirement if requirement is not None else default_requirement()
     if not _REQUIREMENT.fullmatch(requirement):
         shown = printable(repr(requirement), 200)
@@ -62,7 +64,7 @@ def init(folder: Path | str = ".", *, requirement: str | None = None, name: str 
     _refuse_inside_a_corpus(root)
     for rel in files:
         _refuse_in_the_way(root, rel)
-    result = InitResult(root, requirement=requirement)
+    result = InitResult(root, requirement=requirement, warning=warning)
     made: list[Path] = []  # folders this call made, removed again (when empty) if it fails
     try:
         for rel, data in files.items():
@@ -87,11 +89,35 @@ def init(folder: Path | str = ".", *, requirement: str | None = None, name: str 
 def default_requirement() -> str:
     """How CI installs this same corpuspack: the git URL and commit it was installed from, when it
     was installed from a remote git repository (PEP 610's direct_url.json), else its name and version."""
+    return requirement_from(_direct_url(), __version__)
+
+
+def _direct_url() -> dict[str, Any]:
+    """PEP 610's direct_url.json of the installed corpuspack ({} when there is none)."""
     try:
         direct = json.loads(metadata.distribution("corpuspack").read_text("direct_url.json") or "{}")
     except (metadata.PackageNotFoundError, ValueError):
-        direct = {}
-    return requirement_from(direct if isinstance(direct, dict) else {}, __version__)
+        return {}
+    return direct if isinstance(direct, dict) else {}
+
+
+def local_install_warning() -> str:
+    """`warning_for` the way this corpuspack was installed."""
+    return warning_for(_direct_url(), __version__)
+
+
+def warning_for(direct: dict[str, Any], version: str) -> str:
+    """What to say when a distribution installed as `direct` (a direct_url.json) is a file on this
+    machine (a clone, a wheel): CI and the hooks install it by name and version, which an index may
+    not have."""
+    url = direct.get("url")
+    if not isinstance(url, str) or not url.startswith("file:"):
+        return ""
+    return (
+        f"corpuspack was installed from {printable(url, 200)}, which CI cannot reach: CI and pre-commit install"
+        f" corpuspack=={version} from the package index; if it is not there, give --requirement"
+        " (e.g. corpuspack @ git+https://HOST/OWNER/corpuspack@COMMIT)"
+    )
 
 
 def requirement_from(direct: dict[str, Any], version: str) -> str:

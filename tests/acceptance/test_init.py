@@ -13,7 +13,7 @@ import yaml
 from conftest import REPO, run_cli, run_hook, sentence, tree
 
 from corpuspack import UsageError, init, load_config
-from corpuspack.scaffold import requirement_from
+from corpuspack.scaffold import local_install_warning, requirement_from, warning_for
 
 LAYOUT = {
     ".github/workflows/corpus.yml",
@@ -224,3 +224,19 @@ def test_the_requirement_follows_where_corpuspack_was_installed_from():
     assert requirement_from({}, "0.1.0") == "corpuspack==0.1.0"
     hostile = {"url": "https://x/'$(id)'", "vcs_info": {"vcs": "git", "commit_id": "abc"}}
     assert requirement_from(hostile, "0.1.0") == "corpuspack==0.1.0"
+
+
+def test_a_corpuspack_installed_from_this_machine_is_warned_about_and_a_given_requirement_is_not(tmp_path: Path):
+    """A clone or wheel installed here: CI installs corpuspack by name and version, which the index
+    may not hold; said on stderr (escaped) unless --requirement says how CI installs it."""
+    local_clone = {"url": "file:///home/me/corpus\x1bpack", "vcs_info": {"vcs": "git", "commit_id": "abc123"}}
+    said = warning_for(local_clone, "0.1.0")
+    assert said.startswith("corpuspack was installed from file:///home/me/corpus\\x1bpack, which CI cannot reach")
+    assert "corpuspack==0.1.0" in said and "--requirement" in said and "\x1b" not in said
+    assert warning_for({"url": "file:///tmp/x.whl", "archive_info": {}}, "0.2.0").count("corpuspack==0.2.0") == 1
+    git = {"url": "https://example.org/team/corpuspack.git", "vcs_info": {"vcs": "git", "commit_id": "abc123"}}
+    assert warning_for(git, "0.1.0") == warning_for({}, "0.1.0") == ""
+    given = run_cli("init", "given", "--requirement", "corpuspack==0.1.0", cwd=tmp_path, check=0)
+    assert "warning" not in given.stderr
+    default = run_cli("init", "default", cwd=tmp_path, check=0)
+    assert ("corpuspack: warning: corpuspack was installed from" in default.stderr) == bool(local_install_warning())
