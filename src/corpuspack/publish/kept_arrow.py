@@ -14,45 +14,36 @@ from .hf import batches_as_written
 
 
 class TakenArrow:
-    """A kept `arrow/` file placed in the version folder, read as the build makes its rows:
-    `compare(rows)` with each row group's rows, in order; `close()`: whether the file held
-    them all, in the batches the writer cuts (`hf.HFWriter` with `groups`), and nothing else.
-    Equal values are not enough: the build's rows are written again as the writer writes them, in
-    the batches read, and those bytes must be the file's, byte for byte, so a file with bytes past
-    its end, compressed buffers, other bytes under its nulls or any other encoding of the same
-    values is written afresh rather than published. The file is hashed as it is read (one pass):
-    its sha256 must be the one recorded."""
+    """A kept `arrow/` file placed in the version folder, checked as the build makes its rows:
+    `compare(rows)` with each row group's rows, in order; `close()`: whether the file held them
+    all, in the batches the writer cuts (`hf.HFWriter` with `groups`), and nothing else.
+    The build's rows are written again as the writer writes them (`hf.batches_as_written`), in
+    the batches it cuts, and those bytes must be the file's, byte for byte: equal bytes are equal
+    values, and a file with bytes past its end, compressed buffers, other bytes under its nulls or
+    any other encoding of the same values is written afresh rather than published. The file is
+    read once, as it is compared, and hashed as it is read: its sha256 must be the one recorded."""
 
     def __init__(self, done: Written, schema: pa.Schema, batches: list[int]) -> None:
-        self.done, self.same, self._sizes = done, True, batches[::-1]
-        self._read = _Echo(done.path, done.size)  # read a batch at a time: not mapped, so not resident
+        self.done, self.same, self._sizes, self._schema = done, True, batches[::-1], schema
+        self._file = _Matched(done.path, done.size)
         try:
-            self._reader = pa.ipc.open_stream(pa.PythonFile(self._read, mode="r"))
-            self.same = self._reader.schema.equals(schema, check_metadata=True)
-            self._again = pa.ipc.new_stream(pa.PythonFile(self._read.matcher, mode="w"), self._reader.schema)
+            self._again = pa.ipc.new_stream(pa.PythonFile(self._file, mode="w"), schema)
         except (OSError, ValueError, pa.ArrowException):
-            self._read.close()
+            self._file.close()
             raise
 
     def compare(self, rows: pa.RecordBatch) -> None:
         try:
-            read = []
-            while self.same and sum(b.num_rows for b in read) < rows.num_rows:
-                batch = self._reader.read_next_batch()
-                self.same = bool(self._sizes) and batch.num_rows == self._sizes.pop()
-                read.append(batch)
-            if self.same:
-                table = pa.Table.from_batches(read)
-                self.same = table.num_rows == rows.num_rows and all(
-                    table.column(i).equals(pa.chunked_array([rows.column(i)])) for i in range(rows.num_columns)
-                )
-            if self.same:
-                # The build's rows, not the batches read, written again: equal values can be other
-                # bytes (values under nulls, a bitmap's unused bits), which would match a file
-                # written with them.
-                for batch in batches_as_written(rows, (b.num_rows for b in read), self._reader.schema):
+            sizes: list[int] = []
+            while self.same and sum(sizes) < rows.num_rows:
+                self.same = bool(self._sizes)
+                if self.same:
+                    sizes.append(self._sizes.pop())
+            if self.same and sum(sizes) == rows.num_rows:
+                for batch in batches_as_written(rows, sizes, self._schema):
                     self._again.write_batch(batch)
-        except (OSError, ValueError, StopIteration, pa.ArrowException):
+            self.same = self.same and sum(sizes) == rows.num_rows and not self._file.differs
+        except (OSError, ValueError, pa.ArrowException):
             self.same = False
 
     def close(self) -> bool:
@@ -60,71 +51,58 @@ class TakenArrow:
         rows are written as, its stream's end included, with its recorded sha256; the file is closed."""
         try:
             if self.same and not self._sizes:
-                self._read.rest()  # the stream's end, and anything after it, to be matched
-                self._again.close()
-                self.same = self._read.whole() and self._read.hexdigest() == self.done.sha256
+                self._again.close()  # the stream's end, matched like the rest
+                self.same = self._file.whole() and self._file.hexdigest() == self.done.sha256
             else:
                 self.same = False
         except (OSError, ValueError, pa.ArrowException):
             self.same = False
         finally:
-            self._read.close()
+            self._file.close()
         return self.same
 
 
-class _Echo:
-    """A file read (for `pa.PythonFile`) that hashes the bytes read and holds them until `matcher`,
-    a write-only file, is written the same bytes: it is given the bytes the build's rows are
-    written as, and the file is whole when they are all its bytes (`whole`)."""
+class _Matched:
+    """A write-only file (for `pa.PythonFile`) whose every write is compared with the kept file's
+    next bytes, read as they are compared (at most its recorded size and one byte more in all) and
+    hashed as they are read. Once a write differs, the file is read no further."""
 
     closed = False
 
     def __init__(self, path: Path, size: int) -> None:
         self._file = open(path, "rb", buffering=0)  # noqa: SIM115 (closed by `close`)
         self._size, self._read = size, 0
-        self._sha256, self._held, self.differs = hashlib.sha256(), bytearray(), False
-        self.matcher = _Matcher(self)
+        self._sha256, self.differs = hashlib.sha256(), False
 
-    def read(self, size: int = -1) -> bytes:
-        data = self._file.read(max(0, min(self._size + 1 - self._read, self._size + 1 if size < 0 else size)))
-        self._read += len(data)
-        self._sha256.update(data)
-        self._held += data
-        return data
+    def write(self, data: Any) -> int:
+        view = memoryview(data).cast("B")
+        if not self.differs:
+            mine = self._take(len(view))
+            self.differs = mine != view  # a bytearray compares with any buffer byte by byte (memcmp)
+        return len(view)
 
-    def rest(self) -> None:
-        """Read what is left of the file (at most its size and one byte more in all)."""
-        while self.read(1 << 20):
-            pass
-
-    def match(self, data: Any) -> int:
-        data = memoryview(data).cast("B")
-        self.differs = self.differs or self._held[: len(data)] != data
-        del self._held[: len(data)]
-        return len(data)
+    def _take(self, size: int) -> bytearray:
+        """The file's next `size` bytes (fewer at its end, or past its recorded size and one byte)."""
+        out = bytearray(max(0, min(size, self._size + 1 - self._read)))
+        got = 0
+        with memoryview(out) as into:
+            while got < len(out) and (n := self._file.readinto(into[got:])):
+                got += n
+        del out[got:]
+        self._read += got
+        self._sha256.update(out)
+        return out
 
     def whole(self) -> bool:
-        """Whether every byte read was matched, in order, and the file is as long as recorded."""
-        return not self.differs and not self._held and self._read == self._size
+        """Whether every byte written was the file's, in order, and the file ends there, as long as
+        recorded (a byte past what was written, even inside the recorded size, is not the writer's)."""
+        return not self.differs and self._read == self._size and not self._take(1)
 
     def hexdigest(self) -> str:
         return self._sha256.hexdigest()
 
-    def seekable(self) -> bool:
-        return False
+    def flush(self) -> None:
+        pass
 
     def close(self) -> None:
         self._file.close()
-        self._held.clear()
-
-
-class _Matcher:
-    """The write-only side of an `_Echo` (for `pa.PythonFile`)."""
-
-    closed = False
-
-    def __init__(self, echo: _Echo) -> None:
-        self.write = echo.match
-
-    def flush(self) -> None:
-        pass
