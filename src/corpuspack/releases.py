@@ -244,6 +244,9 @@ def write_card(*, config: Config | None = None) -> tuple[Path, bool]:
         raise UsageError(f"{corpus_dir}: no released version yet (corpuspack release publishes the first)")
     with release_lock(corpus_dir):
         known = versions(corpus_dir)
+        damaged = version_problems(corpus_dir, known, damage_only=True)
+        if damaged:  # a manifest that lies would put its paths and figures into the published card
+            raise DataError("released versions are damaged; the card was not written:\n" + "\n".join(damaged))
         path = corpus_dir / card.NAME
         before = _read_card(path)
         manifests = [manifest.read(corpus_dir / v.folder) for v in known]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import warnings
 from pathlib import Path
 
@@ -248,7 +250,7 @@ def test_the_card_escapes_what_the_seeds_say(small: Path):
     release(small, "1.0.0")
     card = (small / "corpus" / "README.md").read_text()
     assert "| Evil \\| &lt;b&gt;Wire&lt;/b&gt;\\u202e | 1 |" in card and "\u202e" not in card
-    assert "# Dataset Card for News &amp; &lt;script&gt;x&lt;/script&gt;\\u202e\n" in card
+    assert "# Dataset Card for News &amp; &lt;script&gt;x&lt;/script&gt;\\\\u202e\n" in card
     meta = parse(card).data
     assert meta.language == ["en"]
     assert meta.license == ["gpl-3.0", "other"] and meta.license_name == "eupl-1.2"
@@ -341,3 +343,80 @@ def test_the_cards_citation_is_the_versions_citeas_fenced_against_what_the_setti
     (corpus / "CARD.md").write_text("## Citation\n\nCite the wire.\n")
     run_cli("card", cwd=small, check=0)
     assert section((corpus / "README.md").read_text(), "## Citation") == "Cite the wire."
+
+
+def test_markdown_in_what_the_seeds_and_settings_say_is_shown_not_made(small: Path):
+    """A source that is an image (a tracking pixel on the Hub), a link, emphasis or a code span, and
+    a title with a javascript: link, come out as the characters written."""
+    seed(small / "seeds", "a", 1, source="![img](https://evil.example/x.png) [c](https://evil.example) *b* `t")
+    with (small / "pyproject.toml").open("a", encoding="utf-8") as f:
+        f.write('pretty_name = "News [a](javascript:alert(1))"\n')
+    release(small, "1.0.0")
+    card = (small / "corpus" / "README.md").read_text()
+    shown = r"!\[img\](https://evil.example/x.png) \[c\](https://evil.example) \*b\* \`t"
+    assert f"| {shown} | 1 |" in section(card, "#### Who are the source data producers?")
+    assert "# Dataset Card for News \\[a\\](javascript:alert(1))\n" in card
+    assert "](https://evil.example" not in card.replace("\\](https://evil.example", "")
+
+
+def test_the_card_reads_only_what_a_sound_manifest_lists(small: Path, tmp_path: Path):
+    """A manifest whose version leads out of the corpus, a table folder holding a file the manifest
+    does not list, a truncated shard: `card` refuses or ignores, never publishes their paths or rows."""
+    for i, name in enumerate("abc"):
+        seed(small / "seeds", name, i + 1)
+    release(small, "1.0.0")
+    corpus = small / "corpus"
+    card = (corpus / "README.md").read_text()
+    shard = next((corpus / "v1.0.0" / "documents").glob("*.parquet"))
+    shutil.copy(shard, shard.with_name("zz-extra.parquet"))  # every document twice, were it read
+    run_cli("card", cwd=small, check=0)
+    assert (corpus / "README.md").read_text() == card
+    shard.with_name("zz-extra.parquet").unlink()
+
+    damaged = tmp_path / "damaged"
+    shutil.copytree(small, damaged)
+    manifest = damaged / "corpus" / "v1.0.0" / "manifest.json"
+    body = json.loads(manifest.read_text())
+    body["version"] = "1.0.0/../../../elsewhere/v9"
+    manifest.write_text(json.dumps(body))
+    before = (damaged / "corpus" / "README.md").read_text()
+    done = run_cli("card", cwd=damaged, check=1)
+    assert "damaged" in done.stderr and "Traceback" not in done.stderr
+    assert (damaged / "corpus" / "README.md").read_text() == before
+
+    truncated = tmp_path / "truncated"
+    shutil.copytree(small, truncated)
+    shard = next((truncated / "corpus" / "v1.0.0" / "documents").glob("*.parquet"))
+    shard.write_bytes(shard.read_bytes()[:500])
+    done = run_cli("card", cwd=truncated, check=1)
+    assert "the tables cannot be read" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_card_setting_stays_in_the_project_and_its_file_is_read_bounded(small: Path, tmp_path: Path):
+    """`card` naming a file outside the project (a one-line pull request would publish it), a FIFO,
+    or front matter nested thousands deep: a configuration error, the card not written."""
+    seed(small / "seeds", "a", 1)
+    release(small, "1.0.0")
+    card = small / "corpus" / "README.md"
+    before = card.read_text()
+    secret = tmp_path / "secret.md"
+    secret.write_text("token-123\n")
+    pyproject = small / "pyproject.toml"
+    settings = pyproject.read_text()
+    for where in (str(secret), "../secret.md"):
+        pyproject.write_text(
+            settings.replace("[tool.corpuspack]\n", f"[tool.corpuspack]\ncard = {json.dumps(where)}\n")
+        )
+        done = run_cli("card", cwd=small, check=3)
+        assert "must be a file inside the project" in done.stderr
+        assert "token-123" not in card.read_text()
+    pyproject.write_text(settings)
+    notes = small / "corpus" / "CARD.md"
+    os.mkfifo(notes)
+    done = run_cli("card", cwd=small, check=3)
+    assert "must be a regular file" in done.stderr
+    notes.unlink()
+    notes.write_text("---\ntags: " + "[" * 100_000 + "\n---\n")
+    done = run_cli("card", cwd=small, check=3)
+    assert "nested too deep" in done.stderr and "Traceback" not in done.stderr
+    assert card.read_text() == before

@@ -4,6 +4,7 @@ and the card a Hub repository holds at each version's tag (`hub_cards`, for `pus
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -12,12 +13,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from ..containment import is_within
 from ..errors import ConfigError, DataError
 from ..printable import printable, printable_path
 from ..tables import TABLES
 from . import card_body, card_notes, figures
 from .card_features import features
 from .hub_ids import hub_language, license_metadata
+from .manifest import listed_parquet
 
 if TYPE_CHECKING:
     from ..config import Config
@@ -45,6 +48,13 @@ class CardSettings:
 
     @classmethod
     def from_config(cls, config: Config) -> CardSettings:
+        """Raises ConfigError when the `card` setting leads outside the project: the file is
+        published, so a pull request changing that one line must not publish any file it names."""
+        if config.card is not None and not is_within(config.card_path, config.root):
+            raise ConfigError(
+                f"card = {printable(repr(str(config.card)), 200)}: the card's hand-written part must be a file"
+                " inside the project"
+            )
         label = config.card.as_posix() if config.card is not None else "CARD.md beside this file"
         # One printable line: the title is shown by the Hub (pretty_name) and heads the card.
         return cls(printable(" ".join(config.title.split()), 200), config.card_path, label, config.hub_repo)
@@ -80,20 +90,26 @@ def size_category(n: int) -> str:
 
 def view(corpus: Path, manifest: dict[str, Any]) -> VersionView:
     """Counts by language, licence and source from the documents table (three small columns), so
-    the card says what the data holds, not what the defaults were; schemas from the Parquet footers."""
-    folder = corpus / f"v{manifest['version']}"
-    table = pq.read_table(folder / "documents", columns=["language", "license", "source"])
+    the card says what the data holds, not what the defaults were; schemas from the Parquet footers.
+    Only the files the manifest lists are read; one that does not read is a DataError."""
+    version = manifest["version"]
+    if not isinstance(version, str) or not _VERSION.fullmatch(version):
+        raise DataError(f"{printable_path(corpus)}: a manifest names version {printable(repr(version), 100)}")
+    folder = corpus / f"v{version}"
+    try:
+        shards = {name: listed_parquet(manifest, folder, name) for name in TABLES}
+        table = pq.read_table([str(p) for p in shards["documents"]], columns=["language", "license", "source"])
+        schemas = {name: pq.read_schema(paths[0]) for name, paths in shards.items()}
+    except (OSError, pa.ArrowException) as exc:
+        raise DataError(f"{printable_path(folder)}: the tables cannot be read: {printable(str(exc), 300)}") from None
     counts = {}
     for column in ("language", "license", "source"):
         values = pc.value_counts(table.column(column).fill_null("unknown").combine_chunks()).to_pylist()
         counts[column] = {c["values"]: c["counts"] for c in sorted(values, key=lambda c: (-c["counts"], c["values"]))}
-    schemas = {}
-    for name in TABLES:
-        shards = [o for o in manifest["outputs"] if o["path"].startswith(f"{name}/") and o["path"].endswith(".parquet")]
-        if not shards:
-            raise DataError(f"{folder}: the manifest lists no {name} Parquet file")
-        schemas[name] = pq.read_schema(folder / min(s["path"] for s in shards))
     return VersionView(manifest, counts["language"], counts["license"], counts["source"], schemas)
+
+
+_VERSION = re.compile(r"[0-9]{1,18}\.[0-9]{1,18}\.[0-9]{1,18}")
 
 
 def _info(name: str, view_: VersionView, table: str) -> dict[str, Any]:

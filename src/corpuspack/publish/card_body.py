@@ -8,12 +8,13 @@ import re
 from typing import TYPE_CHECKING
 
 from ..config import FILTERS
-from ..printable import printable, printable_lines
+from ..printable import printable_lines
 from ..tables import TABLES, description
 from .card_features import type_name
 from .card_notes import Notes
 from .croissant import cite_as
 from .hub_ids import hub_license
+from .markdown import cell, code, plain, prose
 
 if TYPE_CHECKING:
     from .card import CardSettings, VersionView
@@ -24,12 +25,6 @@ RECOMMENDATION = (
     "More information needed for further recommendations."
 )
 TOP_SOURCES = 10
-
-
-def cell(text: object) -> str:
-    """A table cell of data the seeds supplied: one line, no markup of its own."""
-    escaped = printable(str(text).replace("\\", "\\\\"), 200).replace("|", "\\|")
-    return escaped.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _count(n: int, what: str) -> str:
@@ -49,7 +44,7 @@ def body(
     latest = views[-1]
     v = latest.version
     # The title is the user's text, not markup: escaped like the data's cells.
-    title = settings.title.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    title = plain(settings.title, 200)
     out = [f"# Dataset Card for {title}", ""]
     if hub is None:
         out += [
@@ -229,7 +224,7 @@ def _structure(views: list[VersionView], hub: str | None) -> str:
     ]
     tables = []
     for name, schema in latest.schemas.items():
-        fields = [f"| `{f.name}` | {type_name(f.type)} | {cell(description(f))} |" for f in schema]
+        fields = [f"| {code(f.name)} | {type_name(f.type)} | {prose(description(f))} |" for f in schema]
         tables += ["", f"`{name}`:", "", "| field | type | description |", "|---|---|---|", *fields]
     return "\n".join([configs, "", *rows, *tables])
 
@@ -239,11 +234,12 @@ def _processing(latest: VersionView) -> str:
     counts, dedup = m["counts"], m["config"]["dedup"]
     reasons = "\n".join(f"| {cell(reason)} | {cell(n)} |" for reason, n in counts["dropped_by_reason"].items())
     return (
-        f"Every seed was validated against the document schema `{cell(m['schema']['$id'])}`, then its paragraphs "
+        f"Every seed was validated against the document schema {code(m['schema']['$id'], False)}, then its paragraphs "
         f"were deduplicated. In v{latest.version}: {counts['paragraphs']:,} paragraphs read, "
         f"{counts['paragraphs_kept']:,} kept; documents left with no paragraph (not published): "
         f"{counts['documents_emptied']}.\n\n| reason | paragraphs dropped |\n|---|---|\n{reasons}\n\n"
-        f"Normalisation `{m['normalisation']['key']}`; near duplicates are word {dedup.get('shingle_size', 5)}-gram "
+        f"Normalisation {code(m['normalisation']['key'], False)}; near duplicates are word "
+        f"{dedup.get('shingle_size', 5)}-gram "
         f"Jaccard >= {dedup['threshold']} (MinHash {dedup['num_perm']} permutations, {dedup['bands']} bands of "
         f"{dedup['rows']}, confirmed on exact shingle sets). The `paragraphs` table says of every paragraph whether "
         "it was kept and, if not, why and which paragraph it duplicates."
@@ -260,7 +256,7 @@ def _sources(latest: VersionView) -> str:
 
 def _signals(entry: dict) -> str:
     """The quality signals a format-3 version records: the manifest's words, escaped like data."""
-    rows = "\n".join(f"| `{cell(name)}` | {cell(text)} |" for name, text in entry["columns"].items())
+    rows = "\n".join(f"| {code(name)} | {prose(text)} |" for name, text in entry["columns"].items())
     return (
         f"### Quality signals (version {cell(entry['version'])})\n\n"
         f"Columns of `documents`; language by {cell(entry['language_model'])} on the first "
@@ -279,7 +275,7 @@ def _limits(manifest: dict) -> str:
             f"corpuspack removes {removes} and nothing else: it does not filter the documents for quality, "
             "toxicity or personal information."
         )
-    named = ", ".join(f"`{cell(k)}` {cell(v)}" for k, v in filters.items())
+    named = ", ".join(f"{code(k, False)} {plain(v, 200)}" for k, v in filters.items())
     n = (manifest.get("counts") or {}).get("documents_filtered", 0)
     filtered = _count(n, "document") if type(n) is int else cell(n)
     return (

@@ -19,6 +19,7 @@ import yaml
 
 from ..errors import ConfigError
 from ..printable import printable, printable_path
+from ..sources.bounded import Refused, open_regular
 from ..sources.frontmatter import _Loader as StrictLoader  # no aliases, no key written twice
 
 MAX_BYTES = 1 << 20  # a card's prose; a larger file is a mistake, not notes
@@ -75,23 +76,26 @@ def normalise(heading: str) -> str:
 
 
 def read(path: Path) -> Notes:
-    """The notes in `path`, or none when there is no such file."""
+    """The notes in `path`, or none when there is no such file. Only a regular file is read (a
+    FIFO or device is refused at once, never waited on), at most `MAX_BYTES` of it."""
+    shown = printable_path(path)
     if path.is_symlink():  # planted in a pull request, it would publish any file the maintainer can read
-        raise ConfigError(
-            f"{printable_path(path)}: a symlink; the card's hand-written part must be a file (or set `card`)"
-        )
+        raise ConfigError(f"{shown}: a symlink; the card's hand-written part must be a file (or set `card`)")
     if not path.exists():
         return Notes()
-    if not path.is_file():
-        raise ConfigError(f"{printable_path(path)}: the card's hand-written part must be a file")
-    with path.open("rb") as f:
-        data = f.read(MAX_BYTES + 1)
+    try:
+        with open_regular(str(path), shown) as f:
+            data = f.read(MAX_BYTES + 1)
+    except Refused:
+        raise ConfigError(f"{shown}: the card's hand-written part must be a regular file") from None
+    except OSError as exc:
+        raise ConfigError(f"{shown}: cannot read: {printable(exc.strerror or str(exc))}") from None
     if len(data) > MAX_BYTES:
-        raise ConfigError(f"{path}: over {MAX_BYTES} bytes; the card's hand-written part is prose, not data")
+        raise ConfigError(f"{shown}: over {MAX_BYTES} bytes; the card's hand-written part is prose, not data")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: not valid UTF-8 (byte {exc.start})") from None
+        raise ConfigError(f"{shown}: not valid UTF-8 (byte {exc.start})") from None
     return parse(text.removeprefix("\ufeff").replace("\r\n", "\n"), path)
 
 
@@ -102,7 +106,7 @@ def parse(text: str, path: Path) -> Notes:
         if end < 0 and text.endswith("\n---"):
             end = len(text) - 4
         if end < 0:
-            raise ConfigError(f"{path}: front matter opened by `---` is never closed")
+            raise ConfigError(f"{printable_path(path)}: front matter opened by `---` is never closed")
         notes.meta = _meta(text[4:end], path)
         text = text[end + 5 :]
     _sections(text, notes)
@@ -112,17 +116,19 @@ def parse(text: str, path: Path) -> Notes:
 def _meta(block: str, path: Path) -> dict[str, Any]:
     try:
         meta = yaml.load(block, Loader=StrictLoader) or {}
+    except RecursionError:  # brackets nested thousands deep
+        raise ConfigError(f"{printable_path(path)}: front matter nested too deep") from None
     except yaml.YAMLError as exc:
         where = getattr(exc, "problem_mark", None)
         line = f":{where.line + 2}" if where is not None else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(f"{path}{line}: front matter: {printable(str(problem), 200)}") from None
+        raise ConfigError(f"{printable_path(path)}{line}: front matter: {printable(str(problem), 200)}") from None
     if not isinstance(meta, dict) or not all(isinstance(k, str) for k in meta):
-        raise ConfigError(f"{path}: front matter must be a mapping of names to values")
+        raise ConfigError(f"{printable_path(path)}: front matter must be a mapping of names to values")
     derived = [k for k in DERIVED_KEYS if k in meta]
     if derived:
         raise ConfigError(
-            f"{path}: front matter sets {', '.join(derived)}, which the card takes from the data"
+            f"{printable_path(path)}: front matter sets {', '.join(derived)}, which the card takes from the data"
             " (pretty_name from [tool.corpuspack]); remove them"
         )
     return meta

@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 from .. import formats, signals
 from ..dedup.keys import KEY_NORMALISATION
 from ..errors import DataError
+from ..printable import printable_path
 from ..text import DISPLAY_NORMALISATION
 from ..version import __version__
 from .checksums import Written, written
@@ -254,3 +255,18 @@ def _shape_problem(body: Any) -> str | None:
 
 def _is_hex(value: Any, length: int) -> bool:
     return isinstance(value, str) and len(value) == length and _HEX.match(value) is not None
+
+
+def listed_parquet(body: dict[str, Any], folder: Path, table: str) -> list[Path]:
+    """The Parquet shards of `table` the manifest `body` lists, in `folder`, by name: only these are
+    read (a file slipped into the table's folder is not the version's). DataError when it lists none."""
+    names = sorted(
+        o["path"] for o in body["outputs"] if isinstance(o.get("path"), str) and _LISTED_SHARD.fullmatch(o["path"])
+    )
+    shards = [folder / name for name in names if name.split("/", 1)[0] == table]
+    if not shards:
+        raise DataError(f"{printable_path(folder)}: the manifest lists no {table} Parquet file")
+    return shards
+
+
+_LISTED_SHARD = re.compile(r"(documents|paragraphs)/[A-Za-z0-9_][A-Za-z0-9_.-]*\.parquet")
