@@ -53,7 +53,7 @@ class Config:
     citation: str | None = setting(
         None,
         "text",
-        "how to cite the dataset, e.g. BibTeX (Croissant's `citeAs`)",
+        "how to cite the dataset, e.g. BibTeX (Croissant's `citeAs`, and the card's Citation unless `CARD.md` has one)",
         none=True,
         blank=False,
         shown="a `@misc` entry from the name, version, creator and homepage",

@@ -16,7 +16,7 @@ from .containment import is_within
 from .diffing import Diff, diff_versions, input_changes
 from .errors import DataError, UsageError
 from .progress import Progress, quiet
-from .publish import card, manifest
+from .publish import card, changelog, manifest
 from .publish.integrity import finish, settle_locked, version_problems
 from .publish.layout import (
     JOURNAL,
@@ -83,6 +83,7 @@ def release(
         parent_dir = corpus_dir / latest.folder if latest else None
         if release_date and parent_dir is not None:
             _check_after(release_date, latest, manifest.read(parent_dir))
+        changelog.read(corpus_dir / changelog.NAME)  # written after the version is in place: sound first
         staged = new_staging(corpus_dir)
 
         def stamp(folder: Path, body: dict[str, Any]) -> Stamp:

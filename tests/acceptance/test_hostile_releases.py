@@ -470,3 +470,34 @@ def test_the_kill_loop_with_four_releases(released: Path, monkeypatch: pytest.Mo
     assert summary.next_commands == {"verify": 2, "check": 1, "release": 1}
     assert len(lines) == 4 and summary.versions[:2] == ["v1.0.0", "v1.1.0"]
     assert_settled(released / "corpus")
+
+
+@pytest.mark.parametrize("damage", ["not UTF-8", "a symlink", "a FIFO"])
+def test_a_changelog_that_cannot_be_the_changelog_stops_a_release_before_anything_is_written(
+    released: Path, tmp_path: Path, damage: str
+):
+    """The changelog is written after the version is in place: a release reads it first, so one it
+    cannot update leaves the corpus folder as it was; verify and check say what is wrong, no traceback."""
+    log = released / "corpus" / "CHANGELOG.md"
+    if damage == "not UTF-8":
+        log.write_bytes(log.read_bytes() + b"\xff\xfe bad\n")
+        said = "CHANGELOG.md: not valid UTF-8"
+    elif damage == "a symlink":
+        secret = tmp_path / "secret.md"
+        secret.write_text("token-123\n")
+        log.unlink()
+        log.symlink_to(secret)
+        said = "CHANGELOG.md: a symlink"
+    else:
+        log.unlink()
+        os.mkfifo(log)
+        said = "CHANGELOG.md: not a regular file"
+    write_article(released / "seeds", "third", [sentence(21), sentence(22)])
+    before = tree(released / "corpus")
+    done = run_cli("release", "--version", "1.2.0", "--date", "2026-12-03", cwd=released, check=1)
+    assert said in done.stderr
+    assert tree(released / "corpus") == before and not (released / "corpus" / "v1.2.0").exists()
+    assert said in run_cli("verify", cwd=released, check=1).stderr
+    assert said in run_cli("check", cwd=released, check=1).stderr
+    if damage == "a symlink":
+        assert "token-123" not in "".join(p.read_text() for p in (released / "corpus").glob("*.md") if p != log)

@@ -6,13 +6,19 @@ around it: a release adds its entry here and never moves anybody else's notes.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from pathlib import Path
 from typing import Any
 
+from ..errors import DataError
+from ..printable import printable, printable_path
+from ..sources.bounded import Refused, open_regular
 from .layout import write_atomic
 
 NAME = "CHANGELOG.md"
+MAX_BYTES = 1 << 24  # tens of thousands of releases' entries
 HEADER = """# Changelog of the dataset
 
 Every release of the dataset in this folder, newest first. The format follows
@@ -48,13 +54,38 @@ def entry(manifest: dict[str, Any], diff: dict[str, Any] | None) -> str:
     return "\n".join(body) + "\n"
 
 
+def read(path: Path) -> str | None:
+    """The changelog's text, None when there is none. DataError when it cannot be the changelog: a
+    symlink (its target's text would be published in it), not a regular file, over `MAX_BYTES`, or
+    not UTF-8. A release reads it before it publishes anything."""
+    shown = printable_path(path)
+    try:
+        if stat.S_ISLNK(os.lstat(path).st_mode):
+            raise DataError(f"{shown}: a symlink; the dataset's changelog must be a file")
+        with open_regular(str(path), shown) as f:
+            data = f.read(MAX_BYTES + 1)
+    except FileNotFoundError:
+        return None
+    except Refused:
+        raise DataError(f"{shown}: not a regular file; the dataset's changelog must be one") from None
+    except OSError as exc:
+        raise DataError(f"{shown}: cannot read: {printable(exc.strerror or str(exc))}") from None
+    if len(data) > MAX_BYTES:
+        raise DataError(f"{shown}: over {MAX_BYTES} bytes; not a changelog")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{shown}: not valid UTF-8 (byte {exc.start}); fix or remove the bytes, then release") from None
+
+
 def has_entry(path: Path, version: str) -> bool:
-    return path.is_file() and f"## [{version}]" in path.read_text(encoding="utf-8")
+    text = read(path)
+    return text is not None and f"## [{version}]" in text
 
 
 def add_release(path: Path, manifest: dict[str, Any], diff: dict[str, Any] | None) -> None:
     """Put the version's entry above the newest one (the file is made if missing); idempotent."""
-    text = path.read_text(encoding="utf-8") if path.exists() else HEADER
+    text = read(path) or HEADER
     if f"## [{manifest['version']}]" in text:
         return
     first = _ENTRY.search(text)
