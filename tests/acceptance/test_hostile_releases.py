@@ -18,6 +18,8 @@ import pytest
 from conftest import REPO, run_cli, sentence, tree, write_article
 
 from corpuspack import load_config, release
+from corpuspack.errors import UsageError
+from corpuspack.publish.layout import Version
 
 DATE = "2026-12-05"
 RELEASE = ("release", "-q", "--bump", "patch", "--date", DATE, "--workers", "1")
@@ -304,6 +306,8 @@ def test_a_version_of_too_many_digits_is_no_version(released: Path, tmp_path: Pa
         assert "corpuspack: error: not a version: " in done.stderr, done.stderr
         assert "each part a number of at most 9 digits" in done.stderr
     assert tree(tmp_path) == before
+    with pytest.raises(UsageError, match=r"1000000000\.0\.0: past the largest version part, 999999999"):
+        Version(999_999_999, 5, 1).bump("major")  # a version no command could read back
 
 
 # verify --rebuild on a manifest naming paths outside the rebuild folder
