@@ -10,7 +10,7 @@ import pytest
 from conftest import REPO, run_cli, sentence, write_article
 
 from corpuspack import Config, ConfigError, DedupConfig, load_config
-from corpuspack.config import settings_table
+from corpuspack.config import MAX_PYPROJECT_BYTES, settings_table
 from corpuspack.settings import declared
 
 LONG = "x" * 300
@@ -149,6 +149,25 @@ def test_a_table_that_is_not_a_table_is_a_config_error(tmp_path: Path):
     (root / "pyproject.toml").write_text("[tool]\ncorpuspack = 5\n", encoding="utf-8")
     done = run_cli("validate", cwd=root, check=3)
     assert "[tool.corpuspack] must be a table of settings" in done.stderr
+
+
+def test_a_pyproject_nested_too_deeply_or_too_large_is_a_config_error(tmp_path: Path):
+    """tomllib recurses: `x = [[[...` 100,000 deep was a RecursionError traceback in every command.
+    The file is read bounded too: a pyproject.toml is a few KiB, not gigabytes."""
+    root = _project(tmp_path, "workers = 2")
+    pyproject = root / "pyproject.toml"
+    pyproject.write_text(f"{pyproject.read_text()}x = {'[' * 100_000}{']' * 100_000}\n", encoding="utf-8")
+    for command in ("validate", "check", "verify"):
+        done = run_cli(command, cwd=root, check=3)
+        assert (
+            done.stderr == f"corpuspack: error: {pyproject}: nested too deeply to read (arrays or tables in arrays)\n"
+        )
+    with pytest.raises(ConfigError, match="nested too deeply"):
+        load_config(root)
+    pyproject.write_text("[tool.corpuspack]\n" + "#" * MAX_PYPROJECT_BYTES + "\n", encoding="utf-8")
+    size = pyproject.stat().st_size
+    with pytest.raises(ConfigError, match=rf"pyproject.toml: file of {size} bytes is over the limit of 1048576"):
+        load_config(root)
 
 
 def test_a_bad_command_line_override_is_a_config_error_saying_where_it_came_from(tmp_path: Path):

@@ -15,6 +15,7 @@ FLOORS = [
     [
         "version",
         "errors",
+        "regular",
         "printable",
         "containment",
         "text",

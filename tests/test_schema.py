@@ -1,6 +1,12 @@
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
+import os
+import shutil
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,7 +17,7 @@ from corpuspack.config import PACKAGED_SCHEMA
 from corpuspack.errors import ConfigError
 from corpuspack.ids import id_findings, id_table
 from corpuspack.model import Document, Location
-from corpuspack.schema import load_schema
+from corpuspack.schema import MAX_SCHEMA_BYTES, load_schema
 
 SCHEMA = REPO / "schema" / "document.schema.json"
 
@@ -124,6 +130,90 @@ def test_refs_resolve_locally_and_never_from_the_network(tmp_path: Path):
     remote.write_text(json.dumps({"properties": {"a": {"$ref": "https://json-schema.org/draft/2020-12/schema"}}}))
     with pytest.raises(ConfigError, match="unresolvable"):
         load_schema(remote)
+
+
+@contextlib.contextmanager
+def fifo(path: Path) -> Iterator[Path]:
+    """A FIFO no one writes to; a reader that waits on it is let go after a moment (a writer opens
+    it and writes nothing), so a read that blocks fails the test rather than hanging it."""
+    os.mkfifo(path)
+    done = threading.Event()
+
+    def release() -> None:
+        while not done.wait(0.2):
+            try:
+                os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))  # succeeds only while a reader waits
+            except OSError as exc:
+                assert exc.errno in (errno.ENXIO, errno.ENOENT)
+
+    writer = threading.Thread(target=release, daemon=True)
+    writer.start()
+    try:
+        yield path
+    finally:
+        done.set()
+        writer.join()
+
+
+def sparse(path: Path, size: int) -> Path:
+    """A file of `size` zero bytes that takes no room on disk."""
+    with path.open("wb") as f:
+        f.truncate(size)
+    return path
+
+
+def test_a_configured_schema_that_is_no_small_regular_file_is_a_config_error(tmp_path: Path):
+    """Read bounded: a FIFO would hang, a device or a huge file exhaust memory (the configured
+    `schema = "/dev/zero"`); each is refused at once, naming the file and why."""
+    with (
+        fifo(tmp_path / "fifo.json") as path,
+        pytest.raises(ConfigError, match=r"fifo.json: schema is not a regular file \(a FIFO\)"),
+    ):
+        load_schema(path)
+    (tmp_path / "device.json").symlink_to(os.devnull)
+    with pytest.raises(ConfigError, match=r"device.json: schema is not a regular file \(a device\)"):
+        load_schema(tmp_path / "device.json")
+    with pytest.raises(ConfigError, match=r"/dev/null: schema is not a regular file \(a device\)"):
+        load_schema(Path(os.devnull))
+    huge = sparse(tmp_path / "huge.json", MAX_SCHEMA_BYTES + 1)
+    with pytest.raises(ConfigError, match=rf"huge.json: schema of {MAX_SCHEMA_BYTES + 1} bytes is over the limit"):
+        load_schema(huge)
+    # A symlink to a regular file is followed, wherever it leads.
+    shutil.copy(SCHEMA, tmp_path / "real.json")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "linked.json").symlink_to(tmp_path / "real.json")
+    assert load_schema(tmp_path / "sub" / "linked.json").id == load_schema(SCHEMA).id
+
+
+@pytest.mark.parametrize("planted", ["fifo", "device", "huge"])
+def test_a_file_beside_the_schema_that_is_no_small_regular_file_is_refused(tmp_path: Path, planted: str):
+    """The schema folder's *.json files are read for $refs: one that is no regular file or is over
+    the limit is refused (not skipped), naming it; a file that reads but is no schema is skipped."""
+    shutil.copy(SCHEMA, tmp_path / "document.schema.json")
+    (tmp_path / "notes.json").write_text("not a schema")
+    (tmp_path / "folder.json").mkdir()
+    assert load_schema(tmp_path / "document.schema.json").id
+    other = tmp_path / "other.json"
+    with contextlib.ExitStack() as stack:
+        if planted == "fifo":
+            stack.enter_context(fifo(other))
+            said = r"is not a regular file \(a FIFO\)"
+        elif planted == "device":
+            other.symlink_to(os.devnull)
+            said = r"is not a regular file \(a device\)"
+        else:
+            sparse(other, MAX_SCHEMA_BYTES + 1)
+            said = rf"of {MAX_SCHEMA_BYTES + 1} bytes is over the limit of {MAX_SCHEMA_BYTES} bytes"
+        with pytest.raises(ConfigError, match=rf"{other}: file in the schema folder {said}"):
+            load_schema(tmp_path / "document.schema.json")
+
+
+def test_a_file_beside_the_schema_nested_too_deeply_is_skipped_as_no_schema(tmp_path: Path):
+    shutil.copy(SCHEMA, tmp_path / "document.schema.json")
+    (tmp_path / "deep.json").write_text(
+        '{"$id": "https://example.test/deep", "a": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    )
+    assert load_schema(tmp_path / "document.schema.json").is_valid(doc())
 
 
 def test_cross_document_ids():

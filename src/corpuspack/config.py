@@ -17,6 +17,7 @@ from .dedup.settings import DedupConfig
 from .errors import ConfigError, UsageError
 from .formats import CURRENT as CURRENT_FORMAT
 from .printable import printable
+from .regular import read_config_file
 from .settings import GiB, MiB, SettingError, check_fields, markdown_table, setting, unknown_keys
 from .storage import is_url, local_path
 
@@ -26,6 +27,7 @@ ENGINES = ("local", "ray")
 # A Hub repo id with its owner, as the Hub takes it: no `--` or `..`, no `.git` ending.
 HUB_REPO = re.compile(r"(?!.*(?:--|\.\.))[A-Za-z0-9][\w.-]{0,95}/[A-Za-z0-9][\w.-]{0,95}(?<!\.git)", re.ASCII)
 _LANGUAGE_CODE = re.compile(r"[A-Za-z]{2,3}")  # the primary subtag of `filter_languages` entries
+MAX_PYPROJECT_BYTES = 1 * MiB  # a pyproject.toml is a few KiB; past this it is no configuration
 
 
 @dataclass(frozen=True)
@@ -263,11 +265,15 @@ def load_config(root: Path | str | None = None, **overrides: Any) -> Config:
 
 
 def _table(pyproject: Path) -> tuple[dict[str, Any], str | None]:
-    """`[tool.corpuspack]`, and `[project] name` when it is a non-empty string."""
+    """`[tool.corpuspack]`, and `[project] name` when it is a non-empty string. The file is read
+    bounded (a regular file of at most MAX_PYPROJECT_BYTES) and its nesting too: tomllib recurses."""
+    raw = read_config_file(pyproject, MAX_PYPROJECT_BYTES, "file")
     try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{pyproject}: {exc}") from exc
+    except RecursionError:  # `x = [[[...` some hundreds deep: the whole file is refused, as broken TOML is
+        raise ConfigError(f"{pyproject}: nested too deeply to read (arrays or tables in arrays)") from None
     tool = data.get("tool", {})
     table = tool.get("corpuspack", {}) if isinstance(tool, dict) else None
     if not isinstance(table, dict):

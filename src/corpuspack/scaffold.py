@@ -204,7 +204,7 @@ def _is_corpus(pyproject: Path) -> bool:
     try:
         with pyproject.open("rb") as f:
             data = tomllib.loads(f.read(1 << 20).decode("utf-8", "replace"))
-    except (OSError, tomllib.TOMLDecodeError):
+    except (OSError, tomllib.TOMLDecodeError, RecursionError):  # unreadable is no corpus, as in load_config
         return False
     tool = data.get("tool")
     return isinstance(tool, dict) and "corpuspack" in tool

@@ -25,6 +25,10 @@ from referencing.jsonschema import DRAFT202012
 
 from .errors import ConfigError
 from .model import MESSAGE_LIMIT, Document, Finding
+from .regular import read_config_file
+
+# A schema is a few KiB (the packaged one: 3); anything near this is a planted file, not a contract.
+MAX_SCHEMA_BYTES = 4 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -100,7 +104,10 @@ class Schema:
 
 
 def load_schema(path: Path) -> Schema:
-    """Read and check a schema; any problem is a ConfigError (exit code 3).
+    """Read and check a schema; any problem is a ConfigError (exit code 3). The schema, and each
+    JSON file beside it, must be a regular file (a symlink is followed, wherever it leads: whoever
+    can add one could as well set `schema` to any path; what it leads to is checked once open) of
+    at most MAX_SCHEMA_BYTES.
 
     Kept per process while the schema folder's JSON files keep their sizes and times: a build
     loads it once per chunk of seeds (a million seeds: 1,700 times, 15 ms each for the checks).
@@ -119,11 +126,9 @@ def _folder_stamp(path: Path) -> tuple[tuple[str, int, int], ...]:
 
 @functools.lru_cache(maxsize=8)
 def _load_schema(path: Path, stamp: tuple[tuple[str, int, int], ...]) -> Schema:
+    raw = read_config_file(path, MAX_SCHEMA_BYTES, "schema")
     try:
-        raw = path.read_bytes()
         document = json.loads(raw)
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read schema: {exc.strerror or exc}") from exc
     except (ValueError, RecursionError) as exc:  # not JSON, not UTF-8, nested too deeply, a huge number
         raise ConfigError(f"{path}: schema is not valid JSON: {str(exc)[:200]}") from None
     if not isinstance(document, dict):
@@ -163,12 +168,17 @@ def _refs(node: Any) -> Iterator[str]:
 
 
 def _local_schemas(folder: Path) -> dict[str, Any]:
-    """Every *.json schema in the schema folder, by its $id."""
+    """Every *.json schema in the schema folder, by its $id. Each file must read as a regular file
+    of at most MAX_SCHEMA_BYTES, else it is refused (a ConfigError naming it): skipped, a FIFO or a
+    huge file would only turn up later as an unresolvable $ref that does not say why. A file that
+    reads but is no JSON object with an $id is no schema, and is skipped."""
     found = {}
     for file in sorted(folder.glob("*.json")):
+        if file.is_dir() or not os.path.lexists(file):  # a folder, or a file gone since the listing
+            continue
         try:
-            contents = json.loads(file.read_bytes())
-        except (OSError, ValueError):
+            contents = json.loads(read_config_file(file, MAX_SCHEMA_BYTES, "file in the schema folder"))
+        except (ValueError, RecursionError):
             continue
         if isinstance(contents, dict) and "$id" in contents:
             found[contents["$id"]] = contents

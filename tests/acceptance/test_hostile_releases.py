@@ -18,6 +18,8 @@ import pytest
 from conftest import REPO, run_cli, sentence, tree, write_article
 
 from corpuspack import load_config, release
+from corpuspack.errors import UsageError
+from corpuspack.publish.layout import Version
 
 DATE = "2026-12-05"
 RELEASE = ("release", "-q", "--bump", "patch", "--date", DATE, "--workers", "1")
@@ -199,7 +201,22 @@ DAMAGES: dict[str, tuple[Callable[[Path], None], list[str]]] = {
         lambda root: drop_changelog_entry(root, "1.0.0"),
         ["v1.0.0: no entry in {corpus}/CHANGELOG.md"],
     ),
+    # A version of 5,000 digits was a ValueError traceback (int() takes at most 4,300) in verify,
+    # check and release, and one with a leading zero a usage error: each is a malformed line.
+    "SHA256SUMS line of a 5,000-digit version": (
+        lambda root: add_sum_line(root, f"{'0' * 64}  v{'1' * 5000}.0.0/manifest.json"),
+        ["SHA256SUMS:3: not a line `sha256  vX.Y.Z/manifest.json`"],
+    ),
+    "SHA256SUMS line of a version with a leading zero": (
+        lambda root: add_sum_line(root, f"{'0' * 64}  v01.0.0/manifest.json"),
+        ["SHA256SUMS:3: not a line `sha256  vX.Y.Z/manifest.json`"],
+    ),
 }
+
+
+def add_sum_line(root: Path, line: str) -> None:
+    with (root / "corpus" / "SHA256SUMS").open("a", encoding="utf-8") as f:
+        f.write(line + "\n")
 
 
 @pytest.mark.parametrize("damage", list(DAMAGES))
@@ -270,6 +287,27 @@ def test_releasing_a_renamed_folder_again_is_refused(released: Path, tmp_path: P
     done = run_cli("release", "-q", "--version", "1.2.0", "--workers", "1", cwd=released)
     assert changed(before, tree(tmp_path)) == set()
     assert done.returncode == 1 and "v1.2.0: its manifest is of version '1.1.0'" in done.stderr
+
+
+def test_a_version_of_too_many_digits_is_no_version(released: Path, tmp_path: Path):
+    """Each part has at most 9 digits, matched whole: a folder of more is no version folder (as `v1.0`
+    is none), and an argument of more, or with a line break after it, is a usage error."""
+    folder = released / "corpus" / f"v{'1' * 20}.0.0"
+    shutil.copytree(released / "corpus" / "v1.1.0", folder)  # was the latest version, damaged
+    before = tree(tmp_path)
+    assert run_cli("verify", cwd=released, check=0).stdout.endswith("versions checked: ok\n")
+    for argv in (
+        ("diff", f"{'1' * 5000}.0.0", "1.1.0"),  # a ValueError traceback (int() of over 4,300 digits)
+        ("diff", "1.0.0\n", "1.1.0"),  # was taken as 1.0.0
+        ("verify", "1.0.0\n"),
+        ("release", "-q", "--version", "1000000000.0.0", "--date", DATE),
+    ):
+        done = run_cli(*argv, cwd=released, check=2)
+        assert "corpuspack: error: not a version: " in done.stderr, done.stderr
+        assert "each part a number of at most 9 digits" in done.stderr
+    assert tree(tmp_path) == before
+    with pytest.raises(UsageError, match=r"1000000000\.0\.0: past the largest version part, 999999999"):
+        Version(999_999_999, 5, 1).bump("major")  # a version no command could read back
 
 
 # verify --rebuild on a manifest naming paths outside the rebuild folder

@@ -165,6 +165,17 @@ def test_init_refuses_a_corpus_or_any_file_in_the_way_and_writes_nothing(tmp_pat
     assert not (tmp_path / "new").exists()
 
 
+def test_init_over_a_pyproject_nested_too_deeply_refuses_it_without_a_traceback(tmp_path: Path):
+    """tomllib recurses: such a file was a RecursionError traceback; like broken TOML it is no corpus."""
+    deep = tmp_path / "deep"
+    deep.mkdir()
+    (deep / "pyproject.toml").write_text(f"[tool.corpuspack]\nx = {'[' * 100_000}{']' * 100_000}\n")
+    before = tree(tmp_path)
+    done = run_cli("init", "deep", "--requirement", "corpuspack==0.1.0", cwd=tmp_path, check=2)
+    assert "deep/pyproject.toml: already exists" in done.stderr
+    assert tree(tmp_path) == before
+
+
 def test_init_refuses_the_seeds_or_corpus_folder_of_an_enclosing_corpus(tmp_path: Path):
     # Inside seeds/ its files became seeds; inside corpus/v1.0.0/ they changed a released version.
     outer = tmp_path / "outer"

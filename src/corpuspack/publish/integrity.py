@@ -9,9 +9,8 @@ from pathlib import Path
 
 from ..errors import DataError
 from . import card, changelog, figures, manifest
-from .layout import SUMS, Version, interrupted, read_sums, recover, versions, write_sums
+from .layout import SUM_LINE, SUMS, Version, interrupted, read_sums, recover, versions, write_sums
 
-_SUM_LINE = re.compile(r"^[0-9a-f]{64}  v\d+\.\d+\.\d+/manifest\.json$")
 # Temporary siblings `write_atomic` makes (mkstemp: ".<name>." and 8 characters).
 _ATOMIC_TEMP = re.compile(rf"^\.(?:{re.escape(SUMS)}|CHANGELOG\.md|README\.md)\.[a-z0-9_]{{8}}$")
 
@@ -82,4 +81,4 @@ def _malformed_lines(corpus_dir: Path) -> list[int]:
         return []
     with path.open("rb") as f:
         text = f.read(1 << 24).decode("utf-8", "replace")
-    return [n for n, line in enumerate(text.splitlines(), 1) if not _SUM_LINE.match(line)]
+    return [n for n, line in enumerate(text.splitlines(), 1) if not SUM_LINE.fullmatch(line)]

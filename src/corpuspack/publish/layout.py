@@ -16,26 +16,45 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import UsageError
+from ..printable import printable
 from ..staging import fresh_folder
 
-_VERSION = re.compile(r"^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
+# Digits of each of MAJOR, MINOR and PATCH: plenty for any version, and int() of a part 4,301 digits
+# long raised a ValueError that crashed every command reading SHA256SUMS. ASCII digits only (`\d`
+# takes any script's), each part without leading zeros; matched whole (fullmatch: `$` let a "\n" by).
+VERSION_DIGITS = 9
+_PART = rf"(0|[1-9][0-9]{{0,{VERSION_DIGITS - 1}}})"
+_VERSION = re.compile(rf"v?{_PART}\.{_PART}\.{_PART}")
+_MAX_PART = 10**VERSION_DIGITS - 1
 STAGING_PREFIX = ".staging-"
 JOURNAL = "release.json"  # in a staging folder: the version it is publishing, once its files are complete
 SUMS = "SHA256SUMS"
-_SUM_LINE = re.compile(r"^([0-9a-f]{64})  (v\d+\.\d+\.\d+)/manifest\.json$")
+SUM_LINE = re.compile(rf"([0-9a-f]{{64}})  (v{_PART}\.{_PART}\.{_PART})/manifest\.json")  # fullmatch it
 
 
 @dataclass(frozen=True, order=True)
 class Version:
+    """MAJOR.MINOR.PATCH, each part at most VERSION_DIGITS digits (a UsageError otherwise)."""
+
     major: int
     minor: int
     patch: int
 
+    def __post_init__(self) -> None:
+        if not all(0 <= part <= _MAX_PART for part in (self.major, self.minor, self.patch)):
+            shown = f"{self.major}.{self.minor}.{self.patch}"
+            raise UsageError(f"{shown}: past the largest version part, {_MAX_PART} ({VERSION_DIGITS} digits)")
+
     @classmethod
     def parse(cls, text: str) -> Version:
-        match = _VERSION.match(text.strip())
+        """`1.2.0` or `v1.2.0`, exactly (no spaces, no line break), else a UsageError (exit 2)."""
+        match = _VERSION.fullmatch(text)
         if not match:
-            raise UsageError(f"not a version: {text!r} (expected MAJOR.MINOR.PATCH, e.g. 1.2.0)")
+            shown = printable(repr(text), 80)
+            raise UsageError(
+                f"not a version: {shown} (expected MAJOR.MINOR.PATCH, e.g. 1.2.0, "
+                f"each part a number of at most {VERSION_DIGITS} digits)"
+            )
         return cls(*(int(g) for g in match.groups()))
 
     def bump(self, part: str) -> Version:
@@ -62,7 +81,7 @@ def versions(corpus: Path) -> list[Version]:
         return []
     found = []
     for entry in corpus.iterdir():
-        match = _VERSION.match(entry.name)
+        match = _VERSION.fullmatch(entry.name)  # any other name (too many digits too) is no version
         if entry.is_dir() and entry.name.startswith("v") and match:
             found.append(Version(*(int(g) for g in match.groups())))
     return sorted(found)
@@ -162,7 +181,7 @@ def read_sums(corpus: Path) -> dict[Version, str]:
     sums = {}
     with path.open("rb") as f:
         for line in f.read(1 << 24).decode("utf-8", "replace").splitlines():
-            match = _SUM_LINE.match(line)
+            match = SUM_LINE.fullmatch(line)
             if match:
                 sums[Version.parse(match.group(2))] = match.group(1)
     return sums

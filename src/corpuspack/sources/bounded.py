@@ -7,13 +7,14 @@ from __future__ import annotations
 import io
 import os
 import re
-import stat
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 import pyarrow as pa
 
+from .. import regular
 from ..model import Finding
+from ..regular import read_whole  # noqa: F401 - the readers take it from here
 
 MAX_DEPTH = 32  # nesting of a record's values (a record is an object of strings and lists)
 MAX_ITEMS = 1_000  # items of one list or fields of one object in a record (tags, authors ...)
@@ -45,36 +46,10 @@ def open_regular(path: str, rel: str) -> BinaryIO:
 
 def open_fd(path: str, rel: str) -> tuple[int, os.stat_result]:
     """`open_regular` as a bare descriptor, with its fstat (for a file read whole: no file object)."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            mode = st.st_mode
-            kind = "a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
-            raise Refused(Finding(rel, None, "", f"not a regular file ({kind}): not read", code="io"))
-        os.set_blocking(fd, True)
-        return fd, st
-    except BaseException:
-        os.close(fd)
-        raise
-
-
-def read_whole(fd: int, size: int, limit: int) -> bytes:
-    """A regular file's bytes to its end, `size` (its fstat's) and one more asked for at once: one
-    that grew while being read is read on, but no further than `limit` + 1 bytes (over the limit)."""
-    parts = [os.read(fd, size + 1)]
-    total, want = len(parts[0]), size + 1
-    while True:
-        if total >= want:
-            if want > limit:
-                break
-            want = limit + 1
-        more = os.read(fd, min(want - total, 1 << 24))
-        if not more:
-            break
-        parts.append(more)
-        total += len(more)
-    return parts[0] if len(parts) == 1 else b"".join(parts)
+        return regular.open_fd(path)
+    except regular.NotRegular as exc:
+        raise Refused(Finding(rel, None, "", f"{exc}: not read", code="io")) from None
 
 
 def too_large(rel: str, size: int, limit: int, what: str = "file") -> Finding:
