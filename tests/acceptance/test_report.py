@@ -331,3 +331,22 @@ def test_a_versions_report_names_no_absolute_path_and_is_the_same_bytes_from_ano
     assert str(released) not in page and str(tmp_path) not in page
     assert "corpus/v1.1.0" in page
     assert first.page.read_bytes() == again.page.read_bytes()
+
+
+def test_extreme_infinite_and_nan_signal_values_are_drawn_and_said(planted: Path, tmp_path: Path):
+    out = run(planted, tmp_path)
+    [shard] = (out / "documents").glob("*.parquet")
+    table = pq.read_table(shard)
+    extremes = [1e308, -1e308, float("nan"), float("inf"), 0.5]
+    values = [extremes[i % len(extremes)] for i in range(table.num_rows)]
+    pq.write_table(table.append_column("score", pa.array(values, pa.float64())), shard)
+    done = run_cli("report", "--out", str(out), "--to", str(tmp_path / "r"), cwd=tmp_path, check=0)
+    assert "Too many bins" not in done.stderr
+    page = (tmp_path / "r" / "report.html").read_text(encoding="utf-8")
+    bad = sum(1 for v in values if not np.isfinite(v))
+    huge = sum(1 for v in values if np.isfinite(v) and abs(v) > 1e300)
+    assert f"Distribution of score over documents ({bad:,} values not finite, not shown; {huge:,} values " in page
+    assert f'<td>score</td><td class="n">{len(values) - bad:,}</td>' in page  # stats of the finite values
+    assert "nan" not in re.search(r"<td>score</td>.*?</tr>", page).group(0)
+    width, _ = _valid_png((tmp_path / "r" / "signal-score.png").read_bytes())
+    assert width == 800

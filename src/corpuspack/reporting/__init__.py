@@ -121,7 +121,11 @@ def draw(facts: Facts, body: dict[str, Any], changes: dict[str, Any] | None) -> 
         while stem in used:  # two names that sanitise alike
             stem += "_"
         used.add(stem)
-        out[stem] = (plots.signal(signal, values), f"Distribution of {signal} over documents")
+        _, dropped, clipped = plots.shown_values(values)
+        notes = [f"{dropped:,} values not finite, not shown"] if dropped else []
+        notes += [f"{clipped:,} values beyond ±{plots.EXTREME:g} drawn at ±{plots.EXTREME:g}"] if clipped else []
+        caption = f"Distribution of {signal} over documents" + (f" ({'; '.join(notes)})" if notes else "")
+        out[stem] = (plots.signal(signal, values), caption)
     return out
 
 

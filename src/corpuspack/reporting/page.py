@@ -48,10 +48,16 @@ def table(header: list[str], rows: list[list[Any]]) -> str:
 
 
 def _stats(values: np.ndarray) -> list[Any]:
+    """Count, mean and percentiles of the finite values (a signal's NaN and infinities are left out)."""
+    values = values[np.isfinite(values)] if values.dtype.kind == "f" else values
     if not len(values):
         return [0, "", "", "", ""]
-    q = np.percentile(values, [5, 50, 95])
-    return [len(values), f"{values.mean():,.3g}", *(f"{v:,.3g}" for v in q)]
+    # Halved, then doubled (exact in binary): the differences interpolation takes between values
+    # near +-1e308 would overflow; the mean is a sum of shares for the same reason.
+    half = values / 2 if values.dtype.kind == "f" else values
+    q = np.percentile(half, [5, 50, 95]) * (2 if values.dtype.kind == "f" else 1)
+    mean = float(np.sum(values / len(values)))
+    return [len(values), f"{mean:,.3g}", *(f"{v:,.3g}" for v in q)]
 
 
 def page(title: str, about: list[tuple[str, str]], facts: Facts, figures: dict[str, tuple[bytes, str]],
