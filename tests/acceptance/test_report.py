@@ -350,3 +350,53 @@ def test_extreme_infinite_and_nan_signal_values_are_drawn_and_said(planted: Path
     assert "nan" not in re.search(r"<td>score</td>.*?</tr>", page).group(0)
     width, _ = _valid_png((tmp_path / "r" / "signal-score.png").read_bytes())
     assert width == 800
+
+
+def _copy(released: Path, tmp_path: Path) -> Path:
+    """A copy of the released project (its folder's name, which the card shows), to damage without
+    affecting the other tests."""
+    project = tmp_path / released.name
+    shutil.copytree(released, project, symlinks=True)
+    return project
+
+
+def _edit_manifest(folder: Path, change) -> None:
+    body = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    change(body)
+    (folder / "manifest.json").write_text(json.dumps(body), encoding="utf-8")  # NaN written as NaN
+
+
+@pytest.mark.parametrize(
+    ("field", "change"),
+    [
+        ("/counts/documents", lambda b: b["counts"].update(documents="12")),
+        ("/counts/dropped_by_reason/exact", lambda b: b["counts"]["dropped_by_reason"].update(exact=True)),
+        ("/most_repeated/0/count", lambda b: b["most_repeated"][0].update(count="x")),
+        ("/most_repeated", lambda b: b.update(most_repeated=[b["most_repeated"][0]] * 5000)),
+        ("/diff/documents/added", lambda b: b["diff"]["documents"].update(added="lots")),
+        ("/diff/documents/added", lambda b: b["diff"]["documents"].update(added=10**30)),
+        ("/diff/paragraphs/removed", lambda b: b["diff"]["paragraphs"].update(removed=float("nan"))),
+        ("/diff/inputs_changed", lambda b: b["diff"].update(inputs_changed=-1)),
+        ("/config/dedup/threshold", lambda b: b["config"]["dedup"].update(threshold=float("nan"))),
+        ("/config/dedup", lambda b: b["config"].update(dedup=[1])),
+        ("/name", lambda b: b.update(name=["x"])),
+    ],
+)
+def test_a_manifest_value_of_another_type_or_out_of_range_is_a_data_error_naming_the_field(
+    released: Path, tmp_path: Path, field: str, change
+):
+    project = _copy(released, tmp_path)
+    _edit_manifest(project / "corpus" / "v1.1.0", change)
+    done = run_cli("report", "1.1.0", "--to", str(tmp_path / "r"), cwd=project, check=1)
+    assert f"v1.1.0/manifest.json: {field}: not " in done.stderr or f"{field}: 5,000 entries" in done.stderr
+    assert not (tmp_path / "r").exists()
+
+
+def test_a_long_dataset_name_is_cut_in_the_title_and_heading(released: Path, tmp_path: Path):
+    project = _copy(released, tmp_path)
+    _edit_manifest(project / "corpus" / "v1.1.0", lambda b: b.update(name="n" * 100_000, release_date="d" * 10_000))
+    page = corpuspack.report("1.1.0", config=load_config(project), into=tmp_path / "r").page.read_text("utf-8")
+    title = re.search(r"<title>(.*?)</title>", page).group(1)
+    heading = re.search(r"<h1>(.*?)</h1>", page).group(1)
+    assert title == heading == "n" * 200 + "... (100000 characters) v1.1.0"
+    assert "n" * 201 not in page and "d" * 201 not in page

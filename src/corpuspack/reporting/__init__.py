@@ -26,8 +26,11 @@ from ..publish.layout import Version, resolve, versions
 from ..staging import fresh_folder
 from ..storage import is_url, local_path
 from . import plots
+from .checked import checked
 from .facts import Facts, read_facts
 from .page import page
+
+NAME_LIMIT = 200  # characters of the dataset's name in the page's title and heading
 
 
 @dataclass
@@ -68,18 +71,21 @@ def report(
     if target is not None:
         _check_target(target, where, corpus)
     body = manifest.read(where)
+    shown = checked(body, where / manifest.NAME)
     try:
         facts = read_facts(where, body)
-        parent, changes = _changes(corpus, name, body)
+        parent, changes = _changes(corpus, name, shown)
     except (pa.ArrowException, OSError) as exc:  # a damaged shard: bad data, not a traceback
         raise DataError(f"{printable(str(where))}: the tables cannot be read: {printable(str(exc), 1000)}") from None
-    figures = draw(facts, body, changes)
-    title = f"{body.get('name') or 'corpus'} v{name}" if name else f"{body.get('name') or 'corpus'} ({where.name})"
+    figures = draw(facts, shown["threshold"], changes)
+    # The name is cut where it is printed: a manifest's name may be any length.
+    dataset = printable(shown["name"] or "corpus", NAME_LIMIT)
+    title = f"{dataset} v{name}" if name else f"{dataset} ({where.name})"
     # Where, without the absolute path: a report is published beside its version, and the same
     # version gives the same bytes wherever the repository is checked out.
-    shown = f"{corpus.name}/{where.name}" if corpus is not None else where.name
-    about = [("version", f"v{name}" if name else "a build (not released)"), ("folder", shown)]
-    about += [("release date", str(body["release_date"]))] if body.get("release_date") else []
+    place = f"{corpus.name}/{where.name}" if corpus is not None else where.name
+    about = [("version", f"v{name}" if name else "a build (not released)"), ("folder", place)]
+    about += [("release date", shown["release_date"])] if shown["release_date"] else []
     text = page(title, about, facts, figures, changes, parent)
     target = target or Path(tempfile.mkdtemp(prefix="corpuspack-report-"))
     written = write(target, text, {n: png for n, (png, _) in figures.items()})
@@ -96,9 +102,8 @@ def check_reports_folder(corpus: Path) -> None:
         raise UsageError(f"{printable(str(folder))}: not a folder; reports are written there")
 
 
-def draw(facts: Facts, body: dict[str, Any], changes: dict[str, Any] | None) -> dict[str, tuple[bytes, str]]:
-    """Every figure: file stem -> (PNG bytes, caption)."""
-    threshold = (body.get("config", {}).get("dedup") or {}).get("threshold")
+def draw(facts: Facts, threshold: float | None, changes: dict[str, Any] | None) -> dict[str, tuple[bytes, str]]:
+    """Every figure: file stem -> (PNG bytes, caption); `threshold`: the dedup's, marked on similarity."""
     out = {
         "sources": (plots.sources(facts.sources), "Documents and paragraphs per source"),
         "months": (plots.months(facts.months), "Documents and paragraphs kept, per month of their date"),
@@ -108,7 +113,7 @@ def draw(facts: Facts, body: dict[str, Any], changes: dict[str, Any] | None) -> 
         ),
         "removals": (plots.removals(facts.removals), "Paragraphs dropped, by reason"),
         "similarity": (
-            plots.similarity(facts.similarity, threshold if isinstance(threshold, float) else None),
+            plots.similarity(facts.similarity, threshold),
             "Similarity of each near duplicate to the paragraph it duplicates",
         ),
         "languages": (plots.languages(facts.languages), "Documents per language"),
@@ -129,11 +134,11 @@ def draw(facts: Facts, body: dict[str, Any], changes: dict[str, Any] | None) -> 
     return out
 
 
-def _changes(corpus: Path | None, name: str | None, body: dict[str, Any]) -> tuple[str | None, dict | None]:
-    """(previous version, the diff summary) from the manifest, else computed against the version
-    before it in the corpus folder; (None, None) for a first version or a build."""
-    if body.get("diff") and body.get("parent"):
-        return str(body["parent"]), body["diff"]
+def _changes(corpus: Path | None, name: str | None, shown: dict[str, Any]) -> tuple[str | None, dict | None]:
+    """(previous version, the diff summary) from the manifest's checked values, else computed against
+    the version before it in the corpus folder; (None, None) for a first version or a build."""
+    if shown["diff"] and shown["parent"]:
+        return shown["parent"], shown["diff"]
     if corpus is None or name is None:
         return None, None
     earlier = [v for v in versions(corpus) if v < Version.parse(name)]

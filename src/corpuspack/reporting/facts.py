@@ -18,7 +18,9 @@ import pyarrow.parquet as pq
 
 from ..errors import UsageError
 from ..printable import printable
+from ..publish.manifest import NAME
 from ..tables import DOCUMENTS
+from .checked import checked
 
 TOP_SOURCES = 20  # sources shown by name; the others are summed as one bar
 BASE_COLUMNS = set(DOCUMENTS.names)
@@ -47,6 +49,7 @@ class Facts:
 
 def read_facts(folder: Path, body: dict[str, Any]) -> Facts:
     """The aggregates of the version folder `folder`, whose manifest is `body`."""
+    shown = checked(body, folder / NAME)
     documents = _shards(folder, "documents")
     paragraphs = _shards(folder, "paragraphs")
     schema = pq.read_schema(documents[0])
@@ -57,9 +60,8 @@ def read_facts(folder: Path, body: dict[str, Any]) -> Facts:
     signals = _signals(documents, schema)
     kept, dropped, document_chars = _paragraph_lengths(paragraphs)
     similarity = pq.read_table(paragraphs, columns=["similarity"]).column(0).drop_null()
-    removals = {str(k): int(v) for k, v in body["counts"].get("dropped_by_reason", {}).items()}
     return Facts(
-        counts=body["counts"],
+        counts=shown["counts"],
         sources=sources,
         other_sources=other,
         months=months,
@@ -67,11 +69,11 @@ def read_facts(folder: Path, body: dict[str, Any]) -> Facts:
         document_chars=document_chars,
         document_paragraphs=meta.column("n_paragraphs").to_numpy(),
         paragraph_chars={"kept": kept, "dropped": dropped},
-        removals=removals,
+        removals=shown["counts"]["dropped_by_reason"],
         similarity=similarity.to_numpy(),
         languages=languages,
         signals=signals,
-        most_repeated=[r for r in body.get("most_repeated") or [] if isinstance(r, dict)],
+        most_repeated=shown["most_repeated"],
     )
 
 

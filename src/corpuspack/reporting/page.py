@@ -65,7 +65,7 @@ def page(title: str, about: list[tuple[str, str]], facts: Facts, figures: dict[s
     """The whole page. `figures`: name -> (PNG bytes, caption); `changes`: the diff summary since
     `parent`, or None when there is no earlier version to compare with."""
     c = facts.counts
-    facts_about = "".join(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in about)
+    facts_about = "".join(f"<tr><th>{e(k)}</th><td>{e(v, 200)}</td></tr>" for k, v in about)
     parts = [f"<h1>{e(title)}</h1>", f"<table>{facts_about}</table>"]
     dropped = int(c.get("paragraphs", 0)) - int(c.get("paragraphs_kept", 0))
     parts.append(
@@ -106,14 +106,14 @@ def page(title: str, about: list[tuple[str, str]], facts: Facts, figures: dict[s
         ["dropped paragraph characters", *_stats(facts.paragraph_chars["dropped"])],
     ]))  # fmt: skip
     parts.append("<h2>Removals</h2>" + fig("removals"))
-    parts.append(table(["reason", "paragraphs dropped"], [[e(k), v] for k, v in facts.removals.items()]))
+    parts.append(table(["reason", "paragraphs dropped"], [[e(k, 200), v] for k, v in facts.removals.items()]))
     parts.append("<h2>Near duplicates</h2>" + fig("similarity"))
     parts.append("<h2>Most repeated paragraphs</h2>")
     if facts.most_repeated:
         rows = [
-            [int(r.get("count", 0)), e(r.get("reason") or "kept once"),
-             f"{e(r.get('doc_id', ''), 200)} [{int(r.get('paragraph_index') or 0)}]",
-             f'<span class="text">{e(r.get("text", ""), 300)}</span>']
+            [int(r.get("count", 0)), e(r.get("reason") or "kept once", 200),
+             f"{e(r.get('doc_id') or '', 200)} [{int(r.get('paragraph_index') or 0)}]",
+             f'<span class="text">{e(r.get("text") or "", 300)}</span>']
             for r in facts.most_repeated
         ]  # fmt: skip
         parts.append(table(["copies", "decision", "first in", "text"], rows))
