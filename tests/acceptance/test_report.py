@@ -400,3 +400,37 @@ def test_a_long_dataset_name_is_cut_in_the_title_and_heading(released: Path, tmp
     heading = re.search(r"<h1>(.*?)</h1>", page).group(1)
     assert title == heading == "n" * 200 + "... (100000 characters) v1.1.0"
     assert "n" * 201 not in page and "d" * 201 not in page
+
+
+def test_only_the_parquet_files_the_manifest_lists_are_read(released: Path, tmp_path: Path):
+    project = _copy(released, tmp_path)
+    folder = project / "corpus" / "v1.1.0"
+    [shard] = (folder / "documents").glob("*.parquet")
+    shutil.copy(shard, folder / "documents" / "zz-extra.parquet")
+    [paragraphs] = (folder / "paragraphs").glob("*.parquet")
+    shutil.copy(paragraphs, folder / "paragraphs" / "zz-extra.parquet")
+    page = corpuspack.report("1.1.0", config=load_config(project), into=tmp_path / "r").page.read_text("utf-8")
+    expected = (released / "corpus" / "reports" / "v1.1.0" / "report.html").read_text(encoding="utf-8")
+    assert page == expected  # the same page as without the planted files: no document counted twice
+    from corpuspack.publish import manifest
+    from corpuspack.reporting.facts import read_facts
+
+    facts = read_facts(folder, manifest.read(folder))
+    assert sum(row[1] for row in facts.sources) == pq.read_metadata(shard).num_rows == len(facts.document_chars)
+    listed = json.loads((folder / "manifest.json").read_text())["outputs"]
+    entry = next(o for o in listed if o["path"].startswith("documents/"))
+    for path in ("/etc/documents/x.parquet", "documents/../../outside.parquet", "documents/sub/x.parquet",
+                 "croissant/x.parquet"):  # fmt: skip
+        damaged = tmp_path / "d" / path.replace("/", "_")
+        shutil.copytree(project, damaged, symlinks=True)
+        _edit_manifest(damaged / "corpus" / "v1.1.0", lambda b, p=path: b["outputs"].append({**entry, "path": p}))
+        done = run_cli("report", "1.1.0", "--to", str(tmp_path / "x"), cwd=damaged, check=1)
+        assert f"v1.1.0/manifest.json: /outputs: {path}: " in done.stderr and not (tmp_path / "x").exists()
+
+
+def test_a_build_folder_reads_the_parquet_files_its_manifest_lists(planted: Path, tmp_path: Path):
+    out = run(planted, tmp_path)
+    first = corpuspack.report(folder=out, into=tmp_path / "a").page.read_bytes()
+    [shard] = (out / "documents").glob("*.parquet")
+    shutil.copy(shard, out / "documents" / "another.parquet")
+    assert corpuspack.report(folder=out, into=tmp_path / "b").page.read_bytes() == first
