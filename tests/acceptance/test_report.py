@@ -434,3 +434,23 @@ def test_a_build_folder_reads_the_parquet_files_its_manifest_lists(planted: Path
     [shard] = (out / "documents").glob("*.parquet")
     shutil.copy(shard, out / "documents" / "another.parquet")
     assert corpuspack.report(folder=out, into=tmp_path / "b").page.read_bytes() == first
+
+
+def test_report_is_not_written_in_the_corpus_folder_but_under_reports_nor_in_the_seeds(released: Path, tmp_path: Path):
+    project = _copy(released, tmp_path)
+    corpus, seeds = tree(project / "corpus"), tree(project / "seeds")
+    for target in ("corpus/v2.0.0", "corpus/figures", "corpus", "corpus/reports", "seeds/r", "seeds", "."):
+        done = run_cli("report", "--to", target, cwd=project, check=2)
+        assert "corpus folder" in done.stderr or "seeds folder" in done.stderr or "version folder" in done.stderr
+    built = tmp_path / "built"
+    corpuspack.build(out=built, config=load_config(project), workers=1)
+    for target in ("seeds/r", "corpus/v2.0.0"):  # a build's report, asked from elsewhere
+        run_cli("report", "--out", str(built), "--to", str(project / target), cwd=tmp_path, check=2)
+    assert tree(project / "corpus") == corpus and tree(project / "seeds") == seeds
+    run_cli("check", cwd=project, check=0)
+    # What was allowed still is: a folder of corpus/reports, another new folder, the default.
+    run_cli("report", "1.0.0", "--to", "corpus/reports/mine", cwd=project, check=0)
+    assert (project / "corpus" / "reports" / "mine" / "report.html").is_file()
+    run_cli("report", "--to", str(tmp_path / "new"), cwd=project, check=0)
+    run_cli("report", cwd=project, check=0)
+    run_cli("verify", cwd=project, check=0)

@@ -20,6 +20,7 @@ from ..containment import is_within
 from ..diffing import diff_versions
 from ..errors import DataError, UsageError
 from ..printable import printable
+from ..projects import enclosing_project
 from ..publish import manifest
 from ..publish.figures import PAGE, REPORTS, report_folder
 from ..publish.layout import Version, resolve, versions
@@ -62,14 +63,15 @@ def report(
         where, name = local_path(folder), None
         target = Path(into) if into is not None else None  # a new temporary folder, once there is a report
     else:
-        corpus = (config or load_config()).corpus_dir
+        config = config or load_config()
+        corpus = config.corpus_dir
         found = resolve(corpus, version)
         where, name = corpus / found.folder, str(found)
         target = Path(into) if into is not None else report_folder(corpus, name)
         if into is None:
             check_reports_folder(corpus)
     if target is not None:
-        _check_target(target, where, corpus)
+        _check_target(target, where, config)
     body = manifest.read(where)
     shown = checked(body, where / manifest.NAME)
     try:
@@ -147,14 +149,39 @@ def _changes(corpus: Path | None, name: str | None, shown: dict[str, Any]) -> tu
     return str(earlier[-1]), diff_versions(corpus / earlier[-1].folder, corpus / f"v{name}").summary()
 
 
-def _check_target(target: Path, where: Path, corpus: Path | None) -> None:
-    """The report is never written into a version folder (its files are listed in its manifest)."""
-    inside = [where]
-    if corpus is not None:
-        inside += [corpus / v.folder for v in versions(corpus)]
-    for folder in inside:
-        if is_within(target, folder) or (target.exists() and is_within(folder, target)):
-            raise UsageError(f"{printable(str(target))}: a report is not written into or over a version folder")
+def _check_target(target: Path, where: Path, config: Config | None) -> None:
+    """UsageError unless `target` may hold a report: never in or over a version folder (its manifest
+    lists its files), nowhere else in a corpus folder but under its `reports/` (a `v*` folder is
+    taken for a version there), never in or over a seeds folder (its files would become seeds).
+    The folders are those of `config` and of the corpus project enclosing `target`."""
+    projects = []
+    if config is not None:
+        projects.append((config.corpus_dir, None if is_url(config.seeds) else config.seeds_dir))
+    found = enclosing_project(target)
+    if found is not None:
+        projects.append((found[1][0], found[1][1]))
+    if _in_or_over(target, where):
+        raise UsageError(f"{printable(str(target))}: a report is not written into or over a version folder")
+    for corpus, seeds in projects:
+        for version in versions(corpus):
+            if _in_or_over(target, corpus / version.folder):
+                raise UsageError(f"{printable(str(target))}: a report is not written into or over a version folder")
+        inside = Path(os.path.abspath(target)).is_relative_to(os.path.abspath(corpus))
+        if inside or is_within(target, corpus):
+            check_reports_folder(corpus)  # no planted symlink leads the report elsewhere
+            if not is_within(target, corpus / REPORTS) or is_within(corpus / REPORTS, target):
+                raise UsageError(
+                    f"{printable(str(target))}: inside the corpus folder {printable(str(corpus))}; a report there "
+                    f"goes into a folder of {REPORTS}/ (the default: {REPORTS}/vX.Y.Z)"
+                )
+        if target.exists() and is_within(corpus, target):
+            raise UsageError(f"{printable(str(target))}: holds the corpus folder; give a new or empty folder")
+        if seeds is not None and _in_or_over(target, seeds):
+            raise UsageError(f"{printable(str(target))}: a report is not written into or over the seeds folder")
+
+
+def _in_or_over(target: Path, folder: Path) -> bool:
+    return is_within(target, folder) or (target.exists() and is_within(folder, target))
 
 
 def _ours(path: Path) -> bool:
