@@ -30,7 +30,7 @@ FLOORS = [
         "ids",
     ],
     ["dedup", "signals"],  # pure decisions and measurements, and their settings
-    ["config", "schema"],
+    ["config", "schema", "projects"],
     ["sources"],  # reading seed files
     ["validation"],
     ["pipeline"],  # the per-chunk work, the spill, the global order, rows assembled

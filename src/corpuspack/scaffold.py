@@ -10,14 +10,15 @@ import contextlib
 import json
 import os
 import re
-import tomllib
 from dataclasses import dataclass, field
 from importlib import metadata, resources
 from pathlib import Path
 from typing import Any
 
+from .containment import is_within
 from .errors import UsageError
 from .printable import printable, printable_path
+from .projects import enclosing_project, is_corpus_project
 from .publish import changelog
 from .version import __version__
 
@@ -57,7 +58,7 @@ def init(folder: Path | str = ".", *, requirement: str | None = None, name: str 
         raise UsageError(f"{printable(repr(name), 200)}: not a dataset name (printable, 1 to 100 characters)")
     files = _files(name, requirement)
     pyproject = root / "pyproject.toml"
-    if pyproject.is_file() and _is_corpus(pyproject):
+    if pyproject.is_file() and is_corpus_project(pyproject):
         raise UsageError(f"{printable_path(pyproject)}: already a corpus ([tool.corpuspack] is set); nothing written")
     if root.exists() and not root.is_dir():
         raise UsageError(f"{printable_path(root)}: not a folder")
@@ -179,35 +180,13 @@ def _refuse_in_the_way(root: Path, rel: str) -> None:
 def _refuse_inside_a_corpus(root: Path) -> None:
     """UsageError when `root` lies in the seeds or corpus folder of an enclosing corpus: its files
     would become seeds, or change a released version."""
-    from .config import load_config  # config imports much; init needs it only here
-    from .containment import is_within
-    from .errors import CorpuspackError
-
-    resolved = root.resolve()
-    for folder in resolved.parents:
-        if (folder / "pyproject.toml").is_file() and _is_corpus(folder / "pyproject.toml"):
-            try:
-                config = load_config(folder)
-                inside = [config.corpus_dir, config.seeds_dir]
-            except CorpuspackError:  # a broken configuration: its default folders
-                inside = [folder / "corpus", folder / "seeds"]
-            for place in inside:
-                if is_within(resolved, place):
-                    raise UsageError(
-                        f"{printable_path(root)}: inside {printable_path(place)} of the corpus at "
-                        f"{printable_path(folder)}; nothing written"
-                    )
-            return
-
-
-def _is_corpus(pyproject: Path) -> bool:
-    try:
-        with pyproject.open("rb") as f:
-            data = tomllib.loads(f.read(1 << 20).decode("utf-8", "replace"))
-    except (OSError, tomllib.TOMLDecodeError, RecursionError):  # unreadable is no corpus, as in load_config
-        return False
-    tool = data.get("tool")
-    return isinstance(tool, dict) and "corpuspack" in tool
+    found = enclosing_project(root)
+    for place in found[1] if found else []:
+        if is_within(root, place):
+            raise UsageError(
+                f"{printable_path(root)}: inside {printable_path(place)} of the corpus at "
+                f"{printable_path(found[0])}; nothing written"
+            )
 
 
 def _undo(root: Path, written: list[str], made: list[Path]) -> None:

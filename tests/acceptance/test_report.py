@@ -331,3 +331,126 @@ def test_a_versions_report_names_no_absolute_path_and_is_the_same_bytes_from_ano
     assert str(released) not in page and str(tmp_path) not in page
     assert "corpus/v1.1.0" in page
     assert first.page.read_bytes() == again.page.read_bytes()
+
+
+def test_extreme_infinite_and_nan_signal_values_are_drawn_and_said(planted: Path, tmp_path: Path):
+    out = run(planted, tmp_path)
+    [shard] = (out / "documents").glob("*.parquet")
+    table = pq.read_table(shard)
+    extremes = [1e308, -1e308, float("nan"), float("inf"), 0.5]
+    values = [extremes[i % len(extremes)] for i in range(table.num_rows)]
+    pq.write_table(table.append_column("score", pa.array(values, pa.float64())), shard)
+    done = run_cli("report", "--out", str(out), "--to", str(tmp_path / "r"), cwd=tmp_path, check=0)
+    assert "Too many bins" not in done.stderr
+    page = (tmp_path / "r" / "report.html").read_text(encoding="utf-8")
+    bad = sum(1 for v in values if not np.isfinite(v))
+    huge = sum(1 for v in values if np.isfinite(v) and abs(v) > 1e300)
+    assert f"Distribution of score over documents ({bad:,} values not finite, not shown; {huge:,} values " in page
+    assert f'<td>score</td><td class="n">{len(values) - bad:,}</td>' in page  # stats of the finite values
+    assert "nan" not in re.search(r"<td>score</td>.*?</tr>", page).group(0)
+    width, _ = _valid_png((tmp_path / "r" / "signal-score.png").read_bytes())
+    assert width == 800
+
+
+def _copy(released: Path, tmp_path: Path) -> Path:
+    """A copy of the released project (its folder's name, which the card shows), to damage without
+    affecting the other tests."""
+    project = tmp_path / released.name
+    shutil.copytree(released, project, symlinks=True)
+    return project
+
+
+def _edit_manifest(folder: Path, change) -> None:
+    body = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    change(body)
+    (folder / "manifest.json").write_text(json.dumps(body), encoding="utf-8")  # NaN written as NaN
+
+
+@pytest.mark.parametrize(
+    ("field", "change"),
+    [
+        ("/counts/documents", lambda b: b["counts"].update(documents="12")),
+        ("/counts/dropped_by_reason/exact", lambda b: b["counts"]["dropped_by_reason"].update(exact=True)),
+        ("/most_repeated/0/count", lambda b: b["most_repeated"][0].update(count="x")),
+        ("/most_repeated", lambda b: b.update(most_repeated=[b["most_repeated"][0]] * 5000)),
+        ("/diff/documents/added", lambda b: b["diff"]["documents"].update(added="lots")),
+        ("/diff/documents/added", lambda b: b["diff"]["documents"].update(added=10**30)),
+        ("/diff/paragraphs/removed", lambda b: b["diff"]["paragraphs"].update(removed=float("nan"))),
+        ("/diff/inputs_changed", lambda b: b["diff"].update(inputs_changed=-1)),
+        ("/config/dedup/threshold", lambda b: b["config"]["dedup"].update(threshold=float("nan"))),
+        ("/config/dedup", lambda b: b["config"].update(dedup=[1])),
+        ("/name", lambda b: b.update(name=["x"])),
+    ],
+)
+def test_a_manifest_value_of_another_type_or_out_of_range_is_a_data_error_naming_the_field(
+    released: Path, tmp_path: Path, field: str, change
+):
+    project = _copy(released, tmp_path)
+    _edit_manifest(project / "corpus" / "v1.1.0", change)
+    done = run_cli("report", "1.1.0", "--to", str(tmp_path / "r"), cwd=project, check=1)
+    assert f"v1.1.0/manifest.json: {field}: not " in done.stderr or f"{field}: 5,000 entries" in done.stderr
+    assert not (tmp_path / "r").exists()
+
+
+def test_a_long_dataset_name_is_cut_in_the_title_and_heading(released: Path, tmp_path: Path):
+    project = _copy(released, tmp_path)
+    _edit_manifest(project / "corpus" / "v1.1.0", lambda b: b.update(name="n" * 100_000, release_date="d" * 10_000))
+    page = corpuspack.report("1.1.0", config=load_config(project), into=tmp_path / "r").page.read_text("utf-8")
+    title = re.search(r"<title>(.*?)</title>", page).group(1)
+    heading = re.search(r"<h1>(.*?)</h1>", page).group(1)
+    assert title == heading == "n" * 200 + "... (100000 characters) v1.1.0"
+    assert "n" * 201 not in page and "d" * 201 not in page
+
+
+def test_only_the_parquet_files_the_manifest_lists_are_read(released: Path, tmp_path: Path):
+    project = _copy(released, tmp_path)
+    folder = project / "corpus" / "v1.1.0"
+    [shard] = (folder / "documents").glob("*.parquet")
+    shutil.copy(shard, folder / "documents" / "zz-extra.parquet")
+    [paragraphs] = (folder / "paragraphs").glob("*.parquet")
+    shutil.copy(paragraphs, folder / "paragraphs" / "zz-extra.parquet")
+    page = corpuspack.report("1.1.0", config=load_config(project), into=tmp_path / "r").page.read_text("utf-8")
+    expected = (released / "corpus" / "reports" / "v1.1.0" / "report.html").read_text(encoding="utf-8")
+    assert page == expected  # the same page as without the planted files: no document counted twice
+    from corpuspack.publish import manifest
+    from corpuspack.reporting.facts import read_facts
+
+    facts = read_facts(folder, manifest.read(folder))
+    assert sum(row[1] for row in facts.sources) == pq.read_metadata(shard).num_rows == len(facts.document_chars)
+    listed = json.loads((folder / "manifest.json").read_text())["outputs"]
+    entry = next(o for o in listed if o["path"].startswith("documents/"))
+    for path in ("/etc/documents/x.parquet", "documents/../../outside.parquet", "documents/sub/x.parquet",
+                 "croissant/x.parquet"):  # fmt: skip
+        damaged = tmp_path / "d" / path.replace("/", "_")
+        shutil.copytree(project, damaged, symlinks=True)
+        _edit_manifest(damaged / "corpus" / "v1.1.0", lambda b, p=path: b["outputs"].append({**entry, "path": p}))
+        done = run_cli("report", "1.1.0", "--to", str(tmp_path / "x"), cwd=damaged, check=1)
+        assert f"v1.1.0/manifest.json: /outputs: {path}: " in done.stderr and not (tmp_path / "x").exists()
+
+
+def test_a_build_folder_reads_the_parquet_files_its_manifest_lists(planted: Path, tmp_path: Path):
+    out = run(planted, tmp_path)
+    first = corpuspack.report(folder=out, into=tmp_path / "a").page.read_bytes()
+    [shard] = (out / "documents").glob("*.parquet")
+    shutil.copy(shard, out / "documents" / "another.parquet")
+    assert corpuspack.report(folder=out, into=tmp_path / "b").page.read_bytes() == first
+
+
+def test_report_is_not_written_in_the_corpus_folder_but_under_reports_nor_in_the_seeds(released: Path, tmp_path: Path):
+    project = _copy(released, tmp_path)
+    corpus, seeds = tree(project / "corpus"), tree(project / "seeds")
+    for target in ("corpus/v2.0.0", "corpus/figures", "corpus", "corpus/reports", "seeds/r", "seeds", "."):
+        done = run_cli("report", "--to", target, cwd=project, check=2)
+        assert "corpus folder" in done.stderr or "seeds folder" in done.stderr or "version folder" in done.stderr
+    built = tmp_path / "built"
+    corpuspack.build(out=built, config=load_config(project), workers=1)
+    for target in ("seeds/r", "corpus/v2.0.0"):  # a build's report, asked from elsewhere
+        run_cli("report", "--out", str(built), "--to", str(project / target), cwd=tmp_path, check=2)
+    assert tree(project / "corpus") == corpus and tree(project / "seeds") == seeds
+    run_cli("check", cwd=project, check=0)
+    # What was allowed still is: a folder of corpus/reports, another new folder, the default.
+    run_cli("report", "1.0.0", "--to", "corpus/reports/mine", cwd=project, check=0)
+    assert (project / "corpus" / "reports" / "mine" / "report.html").is_file()
+    run_cli("report", "--to", str(tmp_path / "new"), cwd=project, check=0)
+    run_cli("report", cwd=project, check=0)
+    run_cli("verify", cwd=project, check=0)

@@ -20,14 +20,18 @@ from ..containment import is_within
 from ..diffing import diff_versions
 from ..errors import DataError, UsageError
 from ..printable import printable
+from ..projects import enclosing_project
 from ..publish import manifest
 from ..publish.figures import PAGE, REPORTS, report_folder
 from ..publish.layout import Version, resolve, versions
 from ..staging import fresh_folder
 from ..storage import is_url, local_path
 from . import plots
+from .checked import checked
 from .facts import Facts, read_facts
 from .page import page
+
+NAME_LIMIT = 200  # characters of the dataset's name in the page's title and heading
 
 
 @dataclass
@@ -59,27 +63,31 @@ def report(
         where, name = local_path(folder), None
         target = Path(into) if into is not None else None  # a new temporary folder, once there is a report
     else:
-        corpus = (config or load_config()).corpus_dir
+        config = config or load_config()
+        corpus = config.corpus_dir
         found = resolve(corpus, version)
         where, name = corpus / found.folder, str(found)
         target = Path(into) if into is not None else report_folder(corpus, name)
         if into is None:
             check_reports_folder(corpus)
     if target is not None:
-        _check_target(target, where, corpus)
+        _check_target(target, where, config)
     body = manifest.read(where)
+    shown = checked(body, where / manifest.NAME)
     try:
         facts = read_facts(where, body)
-        parent, changes = _changes(corpus, name, body)
+        parent, changes = _changes(corpus, name, shown)
     except (pa.ArrowException, OSError) as exc:  # a damaged shard: bad data, not a traceback
         raise DataError(f"{printable(str(where))}: the tables cannot be read: {printable(str(exc), 1000)}") from None
-    figures = draw(facts, body, changes)
-    title = f"{body.get('name') or 'corpus'} v{name}" if name else f"{body.get('name') or 'corpus'} ({where.name})"
+    figures = draw(facts, shown["threshold"], changes)
+    # The name is cut where it is printed: a manifest's name may be any length.
+    dataset = printable(shown["name"] or "corpus", NAME_LIMIT)
+    title = f"{dataset} v{name}" if name else f"{dataset} ({where.name})"
     # Where, without the absolute path: a report is published beside its version, and the same
     # version gives the same bytes wherever the repository is checked out.
-    shown = f"{corpus.name}/{where.name}" if corpus is not None else where.name
-    about = [("version", f"v{name}" if name else "a build (not released)"), ("folder", shown)]
-    about += [("release date", str(body["release_date"]))] if body.get("release_date") else []
+    place = f"{corpus.name}/{where.name}" if corpus is not None else where.name
+    about = [("version", f"v{name}" if name else "a build (not released)"), ("folder", place)]
+    about += [("release date", shown["release_date"])] if shown["release_date"] else []
     text = page(title, about, facts, figures, changes, parent)
     target = target or Path(tempfile.mkdtemp(prefix="corpuspack-report-"))
     written = write(target, text, {n: png for n, (png, _) in figures.items()})
@@ -96,9 +104,8 @@ def check_reports_folder(corpus: Path) -> None:
         raise UsageError(f"{printable(str(folder))}: not a folder; reports are written there")
 
 
-def draw(facts: Facts, body: dict[str, Any], changes: dict[str, Any] | None) -> dict[str, tuple[bytes, str]]:
-    """Every figure: file stem -> (PNG bytes, caption)."""
-    threshold = (body.get("config", {}).get("dedup") or {}).get("threshold")
+def draw(facts: Facts, threshold: float | None, changes: dict[str, Any] | None) -> dict[str, tuple[bytes, str]]:
+    """Every figure: file stem -> (PNG bytes, caption); `threshold`: the dedup's, marked on similarity."""
     out = {
         "sources": (plots.sources(facts.sources), "Documents and paragraphs per source"),
         "months": (plots.months(facts.months), "Documents and paragraphs kept, per month of their date"),
@@ -108,7 +115,7 @@ def draw(facts: Facts, body: dict[str, Any], changes: dict[str, Any] | None) -> 
         ),
         "removals": (plots.removals(facts.removals), "Paragraphs dropped, by reason"),
         "similarity": (
-            plots.similarity(facts.similarity, threshold if isinstance(threshold, float) else None),
+            plots.similarity(facts.similarity, threshold),
             "Similarity of each near duplicate to the paragraph it duplicates",
         ),
         "languages": (plots.languages(facts.languages), "Documents per language"),
@@ -121,15 +128,19 @@ def draw(facts: Facts, body: dict[str, Any], changes: dict[str, Any] | None) -> 
         while stem in used:  # two names that sanitise alike
             stem += "_"
         used.add(stem)
-        out[stem] = (plots.signal(signal, values), f"Distribution of {signal} over documents")
+        _, dropped, clipped = plots.shown_values(values)
+        notes = [f"{dropped:,} values not finite, not shown"] if dropped else []
+        notes += [f"{clipped:,} values beyond ±{plots.EXTREME:g} drawn at ±{plots.EXTREME:g}"] if clipped else []
+        caption = f"Distribution of {signal} over documents" + (f" ({'; '.join(notes)})" if notes else "")
+        out[stem] = (plots.signal(signal, values), caption)
     return out
 
 
-def _changes(corpus: Path | None, name: str | None, body: dict[str, Any]) -> tuple[str | None, dict | None]:
-    """(previous version, the diff summary) from the manifest, else computed against the version
-    before it in the corpus folder; (None, None) for a first version or a build."""
-    if body.get("diff") and body.get("parent"):
-        return str(body["parent"]), body["diff"]
+def _changes(corpus: Path | None, name: str | None, shown: dict[str, Any]) -> tuple[str | None, dict | None]:
+    """(previous version, the diff summary) from the manifest's checked values, else computed against
+    the version before it in the corpus folder; (None, None) for a first version or a build."""
+    if shown["diff"] and shown["parent"]:
+        return shown["parent"], shown["diff"]
     if corpus is None or name is None:
         return None, None
     earlier = [v for v in versions(corpus) if v < Version.parse(name)]
@@ -138,14 +149,39 @@ def _changes(corpus: Path | None, name: str | None, body: dict[str, Any]) -> tup
     return str(earlier[-1]), diff_versions(corpus / earlier[-1].folder, corpus / f"v{name}").summary()
 
 
-def _check_target(target: Path, where: Path, corpus: Path | None) -> None:
-    """The report is never written into a version folder (its files are listed in its manifest)."""
-    inside = [where]
-    if corpus is not None:
-        inside += [corpus / v.folder for v in versions(corpus)]
-    for folder in inside:
-        if is_within(target, folder) or (target.exists() and is_within(folder, target)):
-            raise UsageError(f"{printable(str(target))}: a report is not written into or over a version folder")
+def _check_target(target: Path, where: Path, config: Config | None) -> None:
+    """UsageError unless `target` may hold a report: never in or over a version folder (its manifest
+    lists its files), nowhere else in a corpus folder but under its `reports/` (a `v*` folder is
+    taken for a version there), never in or over a seeds folder (its files would become seeds).
+    The folders are those of `config` and of the corpus project enclosing `target`."""
+    projects = []
+    if config is not None:
+        projects.append((config.corpus_dir, None if is_url(config.seeds) else config.seeds_dir))
+    found = enclosing_project(target)
+    if found is not None:
+        projects.append((found[1][0], found[1][1]))
+    if _in_or_over(target, where):
+        raise UsageError(f"{printable(str(target))}: a report is not written into or over a version folder")
+    for corpus, seeds in projects:
+        for version in versions(corpus):
+            if _in_or_over(target, corpus / version.folder):
+                raise UsageError(f"{printable(str(target))}: a report is not written into or over a version folder")
+        inside = Path(os.path.abspath(target)).is_relative_to(os.path.abspath(corpus))
+        if inside or is_within(target, corpus):
+            check_reports_folder(corpus)  # no planted symlink leads the report elsewhere
+            if not is_within(target, corpus / REPORTS) or is_within(corpus / REPORTS, target):
+                raise UsageError(
+                    f"{printable(str(target))}: inside the corpus folder {printable(str(corpus))}; a report there "
+                    f"goes into a folder of {REPORTS}/ (the default: {REPORTS}/vX.Y.Z)"
+                )
+        if target.exists() and is_within(corpus, target):
+            raise UsageError(f"{printable(str(target))}: holds the corpus folder; give a new or empty folder")
+        if seeds is not None and _in_or_over(target, seeds):
+            raise UsageError(f"{printable(str(target))}: a report is not written into or over the seeds folder")
+
+
+def _in_or_over(target: Path, folder: Path) -> bool:
+    return is_within(target, folder) or (target.exists() and is_within(folder, target))
 
 
 def _ours(path: Path) -> bool:

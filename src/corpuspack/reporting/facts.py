@@ -8,7 +8,7 @@ import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import numpy as np
@@ -16,9 +16,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from ..errors import UsageError
+from ..containment import Escape, join_inside
+from ..errors import DataError, UsageError
 from ..printable import printable
+from ..publish.manifest import NAME
 from ..tables import DOCUMENTS
+from .checked import checked
 
 TOP_SOURCES = 20  # sources shown by name; the others are summed as one bar
 BASE_COLUMNS = set(DOCUMENTS.names)
@@ -47,8 +50,9 @@ class Facts:
 
 def read_facts(folder: Path, body: dict[str, Any]) -> Facts:
     """The aggregates of the version folder `folder`, whose manifest is `body`."""
-    documents = _shards(folder, "documents")
-    paragraphs = _shards(folder, "paragraphs")
+    shown = checked(body, folder / NAME)
+    documents = _shards(folder, "documents", body)
+    paragraphs = _shards(folder, "paragraphs", body)
     schema = pq.read_schema(documents[0])
     meta = pq.read_table(documents, columns=["source", "date", "n_paragraphs", "n_dropped"])
     sources, other = _by_source(meta)
@@ -57,9 +61,8 @@ def read_facts(folder: Path, body: dict[str, Any]) -> Facts:
     signals = _signals(documents, schema)
     kept, dropped, document_chars = _paragraph_lengths(paragraphs)
     similarity = pq.read_table(paragraphs, columns=["similarity"]).column(0).drop_null()
-    removals = {str(k): int(v) for k, v in body["counts"].get("dropped_by_reason", {}).items()}
     return Facts(
-        counts=body["counts"],
+        counts=shown["counts"],
         sources=sources,
         other_sources=other,
         months=months,
@@ -67,22 +70,42 @@ def read_facts(folder: Path, body: dict[str, Any]) -> Facts:
         document_chars=document_chars,
         document_paragraphs=meta.column("n_paragraphs").to_numpy(),
         paragraph_chars={"kept": kept, "dropped": dropped},
-        removals=removals,
+        removals=shown["counts"]["dropped_by_reason"],
         similarity=similarity.to_numpy(),
         languages=languages,
         signals=signals,
-        most_repeated=[r for r in body.get("most_repeated") or [] if isinstance(r, dict)],
+        most_repeated=shown["most_repeated"],
     )
 
 
-def _shards(folder: Path, table: str) -> list[Path]:
-    found = sorted(p for p in (folder / table).glob("*.parquet") if not p.name.startswith((".", "_")))
+def _shards(folder: Path, table: str, body: dict[str, Any]) -> list[Path]:
+    """The Parquet files of `table` that the manifest lists under `outputs`, and only those: a file
+    put in the folder later is not the version's (a copy of a shard counted every document twice).
+    A listed Parquet path that leads elsewhere, or lies outside the two tables' folders, is refused."""
+    found = []
+    for entry in body["outputs"]:
+        rel = entry["path"]
+        if not rel.endswith(".parquet"):
+            continue
+        where = f"{printable(str(folder / NAME))}: /outputs: {printable(rel, 200)}"
+        try:
+            path = join_inside(folder, rel)
+        except Escape:
+            raise DataError(f"{where}: not a path inside the version folder") from None
+        parts = PurePosixPath(rel).parts
+        if len(parts) != 2 or parts[0] not in ("documents", "paragraphs"):
+            raise DataError(f"{where}: a Parquet file outside documents/ and paragraphs/")
+        if parts[0] != table:
+            continue
+        if not path.is_file():
+            raise DataError(f"{where}: listed in the manifest but missing")
+        found.append((rel, path))
     if not found:
         raise UsageError(
-            f"{printable(str(folder))}: not a version folder (no {table}/*.parquet); give a released version "
-            "or the --out folder of corpuspack build"
+            f"{printable(str(folder))}: not a version folder (its manifest lists no {table}/*.parquet); give a "
+            "released version or the --out folder of corpuspack build"
         )
-    return found
+    return [path for _, path in sorted(found)]
 
 
 def _by_source(meta: pa.Table) -> tuple[list[tuple[str, int, int, int]], int]:

@@ -48,10 +48,16 @@ def table(header: list[str], rows: list[list[Any]]) -> str:
 
 
 def _stats(values: np.ndarray) -> list[Any]:
+    """Count, mean and percentiles of the finite values (a signal's NaN and infinities are left out)."""
+    values = values[np.isfinite(values)] if values.dtype.kind == "f" else values
     if not len(values):
         return [0, "", "", "", ""]
-    q = np.percentile(values, [5, 50, 95])
-    return [len(values), f"{values.mean():,.3g}", *(f"{v:,.3g}" for v in q)]
+    # Halved, then doubled (exact in binary): the differences interpolation takes between values
+    # near +-1e308 would overflow; the mean is a sum of shares for the same reason.
+    half = values / 2 if values.dtype.kind == "f" else values
+    q = np.percentile(half, [5, 50, 95]) * (2 if values.dtype.kind == "f" else 1)
+    mean = float(np.sum(values / len(values)))
+    return [len(values), f"{mean:,.3g}", *(f"{v:,.3g}" for v in q)]
 
 
 def page(title: str, about: list[tuple[str, str]], facts: Facts, figures: dict[str, tuple[bytes, str]],
@@ -59,7 +65,7 @@ def page(title: str, about: list[tuple[str, str]], facts: Facts, figures: dict[s
     """The whole page. `figures`: name -> (PNG bytes, caption); `changes`: the diff summary since
     `parent`, or None when there is no earlier version to compare with."""
     c = facts.counts
-    facts_about = "".join(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in about)
+    facts_about = "".join(f"<tr><th>{e(k)}</th><td>{e(v, 200)}</td></tr>" for k, v in about)
     parts = [f"<h1>{e(title)}</h1>", f"<table>{facts_about}</table>"]
     dropped = int(c.get("paragraphs", 0)) - int(c.get("paragraphs_kept", 0))
     parts.append(
@@ -100,14 +106,14 @@ def page(title: str, about: list[tuple[str, str]], facts: Facts, figures: dict[s
         ["dropped paragraph characters", *_stats(facts.paragraph_chars["dropped"])],
     ]))  # fmt: skip
     parts.append("<h2>Removals</h2>" + fig("removals"))
-    parts.append(table(["reason", "paragraphs dropped"], [[e(k), v] for k, v in facts.removals.items()]))
+    parts.append(table(["reason", "paragraphs dropped"], [[e(k, 200), v] for k, v in facts.removals.items()]))
     parts.append("<h2>Near duplicates</h2>" + fig("similarity"))
     parts.append("<h2>Most repeated paragraphs</h2>")
     if facts.most_repeated:
         rows = [
-            [int(r.get("count", 0)), e(r.get("reason") or "kept once"),
-             f"{e(r.get('doc_id', ''), 200)} [{int(r.get('paragraph_index') or 0)}]",
-             f'<span class="text">{e(r.get("text", ""), 300)}</span>']
+            [int(r.get("count", 0)), e(r.get("reason") or "kept once", 200),
+             f"{e(r.get('doc_id') or '', 200)} [{int(r.get('paragraph_index') or 0)}]",
+             f'<span class="text">{e(r.get("text") or "", 300)}</span>']
             for r in facts.most_repeated
         ]  # fmt: skip
         parts.append(table(["copies", "decision", "first in", "text"], rows))

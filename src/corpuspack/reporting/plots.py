@@ -15,6 +15,7 @@ from ..printable import printable
 WIDTH = 8.0  # inches; at DPI, 800 pixels wide
 DPI = 100
 LABEL = 40  # characters of a source or value shown on an axis
+EXTREME = 1e300  # a signal's values beyond +-EXTREME are drawn at it (the caption says how many)
 BLUE, ORANGE, GREY = "#3b6ea8", "#d9822b", "#8c8c8c"
 STYLE = {
     "font.size": 9,
@@ -178,11 +179,21 @@ def languages(columns: dict[str, dict[str, int]], top: int = 15) -> bytes:
                                                                             default=1)) + 1))  # fmt: skip
 
 
+def shown_values(values: np.ndarray) -> tuple[np.ndarray, int, int]:
+    """The finite values of a signal, clipped to +-`EXTREME`: (values, non-finite dropped, clipped).
+    A range wider than float64 holds (-1e308 to 1e308) leaves no finite bin width."""
+    finite = values[np.isfinite(values)]
+    clipped = int(np.count_nonzero(np.abs(finite) > EXTREME))
+    return np.clip(finite, -EXTREME, EXTREME), len(values) - len(finite), clipped
+
+
 def signal(name: str, values: np.ndarray) -> bytes:
-    """One numeric signal's distribution: bars per value when it takes few integer values."""
+    """One numeric signal's distribution (its finite values, clipped: `shown_values`): bars per
+    value when it takes few integer values, each exactly representable with its half steps."""
+    values = shown_values(values)[0]
 
     def draw(ax) -> None:
-        integral = len(values) and np.all(values == np.round(values))
+        integral = len(values) and np.all(np.abs(values) < 2**52) and np.all(values == np.round(values))
         distinct = np.unique(values) if integral else np.zeros(0)
         if integral and 0 < len(distinct) <= 40:
             histogram(ax, values, label(name), label(name), bins=np.append(distinct, distinct[-1] + 1) - 0.5)
