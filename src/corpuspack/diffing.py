@@ -10,6 +10,9 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from .errors import DataError
+from .printable import printable
+from .publish.manifest import listed_parquet
 from .tables import METADATA_NAMES
 
 
@@ -135,21 +138,46 @@ def _settings(body: dict[str, Any]) -> Any:
     return json.loads(json.dumps({k: v for k, v in body["config"].items() if k != "seeds"}, sort_keys=True))
 
 
-def _table(folder: Path, name: str, columns: list[str]) -> pa.Table:
-    return pq.read_table(folder / name, columns=columns)
+def diff_versions(
+    old: Path | None, new: Path, old_body: dict[str, Any] | None = None, new_body: dict[str, Any] | None = None
+) -> Diff:
+    """Compare two version folders (old None: everything in `new` is added), each read through the
+    Parquet files its manifest body lists (`manifest.listed_parquet`); a folder given without a body
+    listing its outputs is one this build just wrote, read whole. DataError when a table does not read."""
+    try:
+        return _diff(_Version(old, old_body) if old is not None else None, _Version(new, new_body))
+    except (OSError, pa.ArrowException) as exc:
+        raise DataError(f"the tables cannot be read: {printable(str(exc), 300)}") from None
 
 
-def diff_versions(old: Path | None, new: Path) -> Diff:
-    """Compare two version folders (old None: everything in `new` is added)."""
+class _Version:
+    """A version folder and the Parquet files of each table that are its own."""
+
+    def __init__(self, folder: Path, body: dict[str, Any] | None) -> None:
+        self.folder, self.body = folder, body
+
+    def files(self, table: str) -> list[str]:
+        if self.body is not None and isinstance(self.body.get("outputs"), list):
+            return [str(p) for p in listed_parquet(self.body, self.folder, table)]
+        return [str(p) for p in sorted((self.folder / table).glob("*.parquet"))]
+
+    def table(self, table: str, columns: list[str]) -> pa.Table:
+        return pq.read_table(self.files(table), columns=columns)
+
+    def schema(self, table: str) -> pa.Schema:
+        return pq.read_schema(self.files(table)[0])
+
+
+def _diff(old: _Version | None, new: _Version) -> Diff:
     result = Diff()
-    new_docs = _table(new, "documents", ["id", "text_sha256", *METADATA_NAMES])
+    new_docs = new.table("documents", ["id", "text_sha256", *METADATA_NAMES])
     new_pars = _paragraph_keys(new)
     if old is None:
         result.documents_added = new_docs.column("id").to_pylist()
         result.paragraphs_added = len(new_pars)
         return result
-    old_docs = _table(old, "documents", ["id", "text_sha256", *METADATA_NAMES])
-    result.schema_changed = any(_schema(old, table) != _schema(new, table) for table in ("documents", "paragraphs"))
+    old_docs = old.table("documents", ["id", "text_sha256", *METADATA_NAMES])
+    result.schema_changed = any(old.schema(table) != new.schema(table) for table in ("documents", "paragraphs"))
     a, b = _by_id(old_docs), _by_id(new_docs)
     result.documents_added = sorted(set(b) - set(a))
     result.documents_removed = sorted(set(a) - set(b))
@@ -165,15 +193,11 @@ def diff_versions(old: Path | None, new: Path) -> Diff:
     return result
 
 
-def _schema(folder: Path, table: str) -> pa.Schema:
-    return pq.read_schema(next(iter(sorted((folder / table).glob("*.parquet")))))
-
-
 def _by_id(table: pa.Table) -> dict[str, tuple[str, tuple]]:
     rows = table.to_pylist()
     return {r["id"]: (r["text_sha256"], tuple(str(r[m]) for m in METADATA_NAMES)) for r in rows}
 
 
-def _paragraph_keys(folder: Path) -> dict[tuple[str, int], tuple]:
-    table = _table(folder, "paragraphs", ["doc_id", "paragraph_index", "text", "kept", "reason"])
+def _paragraph_keys(version: _Version) -> dict[tuple[str, int], tuple]:
+    table = version.table("paragraphs", ["doc_id", "paragraph_index", "text", "kept", "reason"])
     return {(r["doc_id"], r["paragraph_index"]): (hash(r["text"]), r["kept"], r["reason"]) for r in table.to_pylist()}

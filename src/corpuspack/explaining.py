@@ -20,7 +20,9 @@ import pyarrow.parquet as pq
 from .config import Config, load_config
 from .errors import DataError, UsageError
 from .printable import printable
+from .publish import manifest
 from .publish.layout import resolve
+from .publish.manifest import listed_parquet
 from .storage import is_url, local_path
 
 if TYPE_CHECKING:
@@ -151,7 +153,7 @@ def explain(
         where, name = corpus / found.folder, str(found)
     try:
         return _read(doc_id, where, name)
-    except pa.ArrowException as exc:  # a damaged shard: bad data, not a traceback
+    except (OSError, pa.ArrowException) as exc:  # a damaged or missing shard: bad data, not a traceback
         raise DataError(f"{printable(str(where))}: the tables cannot be read: {printable(str(exc), 1000)}") from None
 
 
@@ -179,13 +181,18 @@ def _read(doc_id: str, where: Path, name: str | None) -> Explanation:
 def _table(folder: Path, name: str) -> ds.Dataset:
     import pyarrow.dataset as ds  # here: it takes 0.2 s to import, which no other command should pay
 
-    path = folder / name
-    if not path.is_dir():
+    return ds.dataset([str(p) for p in _shards(folder, name)], format="parquet")
+
+
+def _shards(folder: Path, name: str) -> list[Path]:
+    """The table's Parquet files the folder's manifest lists (a file slipped in beside them is not
+    the version's)."""
+    if not (folder / name).is_dir():
         raise UsageError(
             f"{printable(str(folder))}: not a version folder (no {name}/); give a released version "
             "or the --out folder of corpuspack build"
         )
-    return ds.dataset(path, format="parquet")
+    return listed_parquet(manifest.read(folder), folder, name)
 
 
 def _referenced(paragraphs: ds.Dataset, pairs: set[tuple[str | None, int | None]]) -> dict[tuple[str, int], str]:
@@ -221,7 +228,7 @@ def _document(folder: Path, doc_id: str) -> dict[str, Any] | None:
 def _unknown(doc_id: str, folder: Path) -> str:
     shown = printable(str(folder / "paragraphs"))
     message = f"no document '{printable(doc_id, 200)}' in {printable(str(folder))}"
-    close = ", ".join(f"'{printable(c, 200)}'" for c in _nearby_ids(folder / "paragraphs", doc_id))
+    close = ", ".join(f"'{printable(c, 200)}'" for c in _nearby_ids(_shards(folder, "paragraphs"), doc_id))
     if close:
         message += f" (did you mean {close}?)"
     return (
@@ -230,12 +237,12 @@ def _unknown(doc_id: str, folder: Path) -> str:
     )
 
 
-def _nearby_ids(folder: Path, doc_id: str, count: int = 3) -> list[str]:
+def _nearby_ids(shards: list[Path], doc_id: str, count: int = 3) -> list[str]:
     """Up to `count` ids sorted next to `doc_id` that share a prefix of 3 or more characters (or all
     of it) with it. Rows are in id order, so they lie in the row group where `doc_id` would be: one
     id column of one row group is read, found from the row groups' id ranges."""
     groups = []  # (max id, shard, row group) in id order
-    for path in sorted(p for p in folder.glob("*.parquet") if not p.name.startswith((".", "_"))):
+    for path in shards:
         shard = pq.ParquetFile(path)
         column = shard.schema_arrow.get_field_index("doc_id")
         for i in range(shard.metadata.num_row_groups):

@@ -178,7 +178,7 @@ def diff(
 
 def _delta(old: Path | None, new: Path, new_manifest: dict[str, Any]) -> Diff:
     """The tables' differences and the inputs' (`input_changes`)."""
-    delta = diff_versions(old, new)
+    delta = diff_versions(old, new, manifest.read(old) if old is not None else None, new_manifest)
     if old is not None:
         delta.inputs_changed = input_changes(manifest.read(old), new_manifest)
     return delta

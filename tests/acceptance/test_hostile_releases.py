@@ -539,3 +539,26 @@ def test_a_changelog_that_cannot_be_the_changelog_stops_a_release_before_anythin
     assert said in run_cli("check", cwd=released, check=1).stderr
     if damage == "a symlink":
         assert "token-123" not in "".join(p.read_text() for p in (released / "corpus").glob("*.md") if p != log)
+
+
+def test_diff_and_explain_read_only_the_listed_shards_and_say_when_one_does_not_read(released: Path):
+    """A Parquet file slipped into a released table folder is not the version's: diff and explain
+    give what they gave without it. A truncated or missing shard is a clear error, not a traceback."""
+    args = ("diff", "1.0.0", "1.1.0", "--format", "json")
+    diff = run_cli(*args, cwd=released, check=0).stdout
+    doc = json.loads(diff)["ids"]["added"][0]
+    explained = run_cli("explain", doc, cwd=released, check=0).stdout
+    documents = released / "corpus" / "v1.1.0" / "documents"
+    shard = sorted(documents.glob("*.parquet"))[0]
+    extra = documents / "zz-extra.parquet"
+    shutil.copy(shard, extra)
+    shutil.copy(shard, released / "corpus" / "v1.1.0" / "paragraphs" / "zz-extra.parquet")
+    assert run_cli(*args, cwd=released, check=0).stdout == diff
+    assert run_cli("explain", doc, cwd=released, check=0).stdout == explained
+    extra.unlink()
+    body = shard.read_bytes()
+    shard.write_bytes(body[:500])
+    assert "cannot be read" in run_cli(*args, cwd=released, check=1).stderr
+    assert "cannot be read" in run_cli("explain", doc, cwd=released, check=1).stderr
+    shard.unlink()
+    assert "cannot be read" in run_cli(*args, cwd=released, check=1).stderr

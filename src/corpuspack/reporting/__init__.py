@@ -146,7 +146,8 @@ def _changes(corpus: Path | None, name: str | None, shown: dict[str, Any]) -> tu
     earlier = [v for v in versions(corpus) if v < Version.parse(name)]
     if not earlier:
         return None, None
-    return str(earlier[-1]), diff_versions(corpus / earlier[-1].folder, corpus / f"v{name}").summary()
+    before, after = corpus / earlier[-1].folder, corpus / f"v{name}"
+    return str(earlier[-1]), diff_versions(before, after, manifest.read(before), manifest.read(after)).summary()
 
 
 def _check_target(target: Path, where: Path, config: Config | None) -> None:
