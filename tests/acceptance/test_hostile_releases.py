@@ -561,4 +561,4 @@ def test_diff_and_explain_read_only_the_listed_shards_and_say_when_one_does_not_
     assert "cannot be read" in run_cli(*args, cwd=released, check=1).stderr
     assert "cannot be read" in run_cli("explain", doc, cwd=released, check=1).stderr
     shard.unlink()
-    assert "cannot be read" in run_cli(*args, cwd=released, check=1).stderr
+    assert "listed in the manifest but missing" in run_cli(*args, cwd=released, check=1).stderr

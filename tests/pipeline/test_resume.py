@@ -57,3 +57,31 @@ def test_an_edited_sidecar_redoes_the_chunk_of_its_seed(planted: Path, tmp_path:
     documents = pq.read_table(tmp_path / "second" / "documents", columns=["id", "title"]).to_pydict()
     titles = dict(zip(documents["id"], documents["title"], strict=True))
     assert titles["doc00"] == "Second title"
+
+
+def test_ctrl_c_while_workers_read_is_one_quiet_line_and_the_next_build_resumes(small: Path, tmp_path: Path):
+    """Ctrl-C reaches the whole process group: the read workers end silently (a traceback each
+    said nothing), the build says `interrupted` (exit 130), and the next build takes what was done."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from conftest import sentence, write_article
+
+    for i in range(3000):  # about 40 MB: ten chunks, so workers are still reading when the first is done
+        write_article(small / "seeds", f"doc{i:05d}", [sentence(i * 7 + k, 120) for k in range(4)])
+    work, out = tmp_path / "work", tmp_path / "out"
+    argv = [sys.executable, "-m", "corpuspack", "build", "--out", str(out), "--work", str(work), "--workers", "2"]
+    build_ = subprocess.Popen(argv, cwd=small, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while not list(work.glob("chunk-*.done")) and build_.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert build_.poll() is None, "the build ended before a chunk was read"
+    os.killpg(build_.pid, signal.SIGINT)
+    _, stderr = build_.communicate(timeout=120)
+    assert build_.returncode == 130 and stderr.strip().endswith("corpuspack: interrupted"), stderr
+    assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr, stderr
+    assert not out.exists()
+    result = build(out=out, work=work, config=load_config(small), workers=2)
+    assert result.reused_chunks >= 1

@@ -6,7 +6,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from importlib import metadata
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -15,9 +15,10 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from .. import formats, signals
+from ..containment import Escape, join_inside
 from ..dedup.keys import KEY_NORMALISATION
 from ..errors import DataError
-from ..printable import printable_path
+from ..printable import printable, printable_path
 from ..text import DISPLAY_NORMALISATION
 from ..version import __version__
 from .checksums import Written, written
@@ -258,15 +259,28 @@ def _is_hex(value: Any, length: int) -> bool:
 
 
 def listed_parquet(body: dict[str, Any], folder: Path, table: str) -> list[Path]:
-    """The Parquet shards of `table` the manifest `body` lists, in `folder`, by name: only these are
-    read (a file slipped into the table's folder is not the version's). DataError when it lists none."""
-    names = sorted(
-        o["path"] for o in body["outputs"] if isinstance(o.get("path"), str) and _LISTED_SHARD.fullmatch(o["path"])
-    )
-    shards = [folder / name for name in names if name.split("/", 1)[0] == table]
-    if not shards:
-        raise DataError(f"{printable_path(folder)}: the manifest lists no {table} Parquet file")
-    return shards
-
-
-_LISTED_SHARD = re.compile(r"(documents|paragraphs)/[A-Za-z0-9_][A-Za-z0-9_.-]*\.parquet")
+    """The Parquet files of `table` that the manifest `body` lists under `outputs`, in `folder`, in
+    name order, and only those: a file put in the folder later is not the version's (a copy of a
+    shard counted every document twice). A listed Parquet path that leads out of the folder, lies
+    outside the two tables' folders or is missing is a DataError; so is a manifest listing none."""
+    found = []
+    for entry in body["outputs"]:
+        rel = entry["path"]
+        if not rel.endswith(".parquet"):
+            continue
+        where = f"{printable_path(folder / NAME)}: /outputs: {printable(rel, 200)}"
+        try:
+            path = join_inside(folder, rel)
+        except Escape:
+            raise DataError(f"{where}: not a path inside the version folder") from None
+        parts = PurePosixPath(rel).parts
+        if len(parts) != 2 or parts[0] not in ("documents", "paragraphs"):
+            raise DataError(f"{where}: a Parquet file outside documents/ and paragraphs/")
+        if parts[0] != table:
+            continue
+        if not path.is_file():
+            raise DataError(f"{where}: listed in the manifest but missing")
+        found.append((rel, path))
+    if not found:
+        raise DataError(f"{printable_path(folder)}: its manifest lists no {table}/*.parquet")
+    return [path for _, path in sorted(found)]

@@ -8,7 +8,7 @@ import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -16,10 +16,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from ..containment import Escape, join_inside
 from ..errors import DataError, UsageError
 from ..printable import printable
-from ..publish.manifest import NAME
+from ..publish.manifest import NAME, listed_parquet
 from ..tables import DOCUMENTS
 from .checked import checked
 
@@ -79,33 +78,17 @@ def read_facts(folder: Path, body: dict[str, Any]) -> Facts:
 
 
 def _shards(folder: Path, table: str, body: dict[str, Any]) -> list[Path]:
-    """The Parquet files of `table` that the manifest lists under `outputs`, and only those: a file
-    put in the folder later is not the version's (a copy of a shard counted every document twice).
-    A listed Parquet path that leads elsewhere, or lies outside the two tables' folders, is refused."""
-    found = []
-    for entry in body["outputs"]:
-        rel = entry["path"]
-        if not rel.endswith(".parquet"):
-            continue
-        where = f"{printable(str(folder / NAME))}: /outputs: {printable(rel, 200)}"
-        try:
-            path = join_inside(folder, rel)
-        except Escape:
-            raise DataError(f"{where}: not a path inside the version folder") from None
-        parts = PurePosixPath(rel).parts
-        if len(parts) != 2 or parts[0] not in ("documents", "paragraphs"):
-            raise DataError(f"{where}: a Parquet file outside documents/ and paragraphs/")
-        if parts[0] != table:
-            continue
-        if not path.is_file():
-            raise DataError(f"{where}: listed in the manifest but missing")
-        found.append((rel, path))
-    if not found:
+    """The table's Parquet files the manifest lists (`manifest.listed_parquet`); a folder whose
+    manifest lists none is not a version folder."""
+    try:
+        return listed_parquet(body, folder, table)
+    except DataError as exc:
+        if "lists no" not in str(exc):
+            raise
         raise UsageError(
             f"{printable(str(folder))}: not a version folder (its manifest lists no {table}/*.parquet); give a "
             "released version or the --out folder of corpuspack build"
-        )
-    return [path for _, path in sorted(found)]
+        ) from None
 
 
 def _by_source(meta: pa.Table) -> tuple[list[tuple[str, int, int, int]], int]:
