@@ -76,6 +76,11 @@ REFUSED = [
         "filter_languages = ['en', 'english']",
         "ISO 639 codes such as en or de; 'english' is none",
     ),
+    (
+        "filter_languages = []",
+        "filter_languages = []",
+        "at least one ISO 639 code (leave it out to keep every language)",
+    ),
 ]
 
 

@@ -132,6 +132,10 @@ class Config:
             raise SettingError("hub_repo", self.hub_repo, "a Hub repo id `owner/name` (letters, digits, - _ .)")
         # A name that is no language code (`english`, a typo) would silently filter out every document.
         bad = [x for x in self.filter_languages or () if not _LANGUAGE_CODE.fullmatch(x.split("-", 1)[0])]
+        if self.filter_languages is not None and not self.filter_languages:  # would filter out every document
+            raise SettingError(
+                "filter_languages", [], "at least one ISO 639 code (leave it out to keep every language)"
+            )
         if bad:
             raise SettingError(
                 "filter_languages",

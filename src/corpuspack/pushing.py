@@ -62,6 +62,9 @@ def push(
         made = [] if dry_run else execute(api, plan, private)
     except _network_errors() as exc:
         raise HubError(f"{repo_id}: {_hub_problem(exc)}") from None
+    except (KeyError, TypeError, AttributeError) as exc:  # the client could not make sense of the answer
+        said = printable(f"{type(exc).__name__}: {exc}", 300)
+        raise HubError(f"{repo_id}: the Hub's answer is not what its API returns ({said}); nothing more sent") from None
     return PushResult(plan, not dry_run, made)
 
 

@@ -60,6 +60,8 @@ def init(folder: Path | str = ".", *, requirement: str | None = None, name: str 
     pyproject = root / "pyproject.toml"
     if pyproject.is_file() and is_corpus_project(pyproject):
         raise UsageError(f"{printable_path(pyproject)}: already a corpus ([tool.corpuspack] is set); nothing written")
+    if root.is_symlink():  # its files would land wherever it leads
+        raise UsageError(f"{printable_path(root)}: a symlink; give the folder itself")
     if root.exists() and not root.is_dir():
         raise UsageError(f"{printable_path(root)}: not a folder")
     _refuse_inside_a_corpus(root)

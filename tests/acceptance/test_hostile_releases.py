@@ -149,7 +149,15 @@ def _rename_covered(root: Path) -> None:
     log.write_text(log.read_text().replace("## [1.1.0]", "## [2.0.0]"))
 
 
+def _symlinked(root: Path) -> None:
+    """v1.1.0 moved out of the corpus folder, a symlink left in its place."""
+    corpus = root / "corpus"
+    (corpus / "v1.1.0").rename(root / "elsewhere")
+    (corpus / "v1.1.0").symlink_to(root / "elsewhere")
+
+
 DAMAGES: dict[str, tuple[Callable[[Path], None], list[str]]] = {
+    "version folder a symlink": (_symlinked, ["v1.1.0: a symlink; a version folder must be the folder itself"]),
     "manifest missing": (
         lambda root: (root / "corpus/v1.1.0/manifest.json").unlink(),
         ["v1.1.0: {corpus}/v1.1.0/manifest.json: missing"],

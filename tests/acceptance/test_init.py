@@ -251,3 +251,12 @@ def test_a_corpuspack_installed_from_this_machine_is_warned_about_and_a_given_re
     assert "warning" not in given.stderr
     default = run_cli("init", "default", cwd=tmp_path, check=0)
     assert ("corpuspack: warning: corpuspack was installed from" in default.stderr) == bool(local_install_warning())
+
+
+def test_init_does_not_write_through_a_target_folder_that_is_a_symlink(tmp_path: Path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (tmp_path / "link").symlink_to(elsewhere)
+    done = run_cli("init", "link", cwd=tmp_path, check=2)
+    assert "link: a symlink; give the folder itself" in done.stderr
+    assert list(elsewhere.iterdir()) == []

@@ -335,3 +335,14 @@ def test_a_hub_that_refuses_is_told_from_one_out_of_reach(project: Path):
 
     with pytest.raises(HubError, match=rf"^{REPO_ID}: the Hub refused the request: 403 Forbidden"):
         push(REPO_ID, config=load_config(project), dry_run=True, api=Refusing())
+
+
+def test_an_answer_the_client_cannot_read_is_a_hub_error(project: Path):
+    """An endpoint answering 200 with other JSON: huggingface_hub raises a KeyError reading it."""
+
+    class Odd:
+        def list_repo_refs(self, *args, **kwargs):
+            raise KeyError("branches")
+
+    with pytest.raises(HubError, match=rf"^{REPO_ID}: the Hub's answer is not what its API returns \(KeyError"):
+        push(REPO_ID, config=load_config(project), dry_run=True, api=Odd())

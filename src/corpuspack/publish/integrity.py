@@ -51,6 +51,9 @@ def version_problems(corpus_dir: Path, known: list[Version], damage_only: bool =
     ]
     for version in known:
         folder = corpus_dir / version.folder
+        if folder.is_symlink():  # its files would be whatever it leads to, outside the corpus
+            problems.append(f"v{version}: a symlink; a version folder must be the folder itself")
+            continue
         try:
             recorded = manifest.read(folder)
         except DataError as exc:
