@@ -10,9 +10,13 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from .config import Config
+from .containment import is_within
 from .errors import DataError
 from .printable import printable
+from .publish import manifest
 from .publish.manifest import listed_parquet
+from .sources import discover
 from .tables import METADATA_NAMES
 
 
@@ -131,6 +135,18 @@ def input_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     if _settings(old) != _settings(new):
         changes.append("changed: [tool.corpuspack] configuration")
     return changes
+
+
+def current_inputs(config: Config) -> dict[str, Any]:
+    """The inputs and settings a build would record now, without building (each seed is hashed)."""
+    from .pipeline.chunk import path_facts  # the build's own facts of a file
+
+    seeds, _ = discover([config.seeds_dir], config.seeds_base)
+    facts = [path_facts(s.rel, s.path) for s in seeds if s.kind is not None]
+    path = config.schema_path
+    rel = path.resolve().relative_to(config.root.resolve()).as_posix() if is_within(path, config.root) else path.name
+    schema = {"path": rel, "sha256": manifest.sha256_file(path)}
+    return {"inputs": {"seeds": facts, "schema": schema}, "config": manifest.settings(config)}
 
 
 def _settings(body: dict[str, Any]) -> Any:

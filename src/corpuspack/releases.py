@@ -7,16 +7,17 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from .builder import build, build_version
 from .config import Config, load_config
-from .containment import is_within
-from .diffing import Diff, diff_versions, input_changes
+from .diffing import Diff, current_inputs, diff_versions, input_changes
 from .errors import DataError, UsageError
 from .progress import Progress, quiet
 from .publish import card, changelog, manifest
+from .publish.figures import PAGE, report_folder
 from .publish.integrity import finish, settle_locked, version_problems
 from .publish.layout import (
     JOURNAL,
@@ -29,7 +30,6 @@ from .publish.layout import (
     versions,
 )
 from .reporting import check_reports_folder, report
-from .sources import discover
 from .stages.finish import Stamp
 from .validation import no_documents, validate
 from .verifying import rebuild_problems, verify
@@ -69,7 +69,7 @@ def release(
     release_date = _check_date(date) if date else None
     corpus_dir = config.corpus_dir
     with release_lock(corpus_dir):
-        settle_locked(corpus_dir, card.CardSettings.from_config(config))
+        settle_locked(corpus_dir, card.CardSettings.from_config(config), partial(_report_if_missing, config))
         known = versions(corpus_dir)
         latest = known[-1] if known else None
         wanted = Version.parse(version) if version else None
@@ -213,7 +213,7 @@ def check(*, config: Config | None = None, released: bool = False) -> list[str]:
     passed.append(f"versions intact ({', '.join(checked.checked)})")
     latest = known[-1]
     recorded = manifest.read(config.corpus_dir / latest.folder)
-    changes = input_changes(recorded, _current_inputs(config))
+    changes = input_changes(recorded, current_inputs(config))
     if changes and released:
         shown = "\n".join(f"  {c}" for c in changes[:20])
         raise DataError(
@@ -267,16 +267,10 @@ def _read_card(path: Path) -> str | None:
         return None
 
 
-def _current_inputs(config: Config) -> dict[str, Any]:
-    """The inputs and settings a build would record now, without building (each seed is hashed)."""
-    from .pipeline.chunk import path_facts
-
-    seeds, _ = discover([config.seeds_dir], config.seeds_base)
-    facts = [path_facts(s.rel, s.path) for s in seeds if s.kind is not None]
-    path = config.schema_path
-    rel = path.resolve().relative_to(config.root.resolve()).as_posix() if is_within(path, config.root) else path.name
-    schema = {"path": rel, "sha256": manifest.sha256_file(path)}
-    return {"inputs": {"seeds": facts, "schema": schema}, "config": manifest.settings(config)}
+def _report_if_missing(config: Config, version: Version) -> None:
+    """The report of a version whose release was killed before it was written."""
+    if not (report_folder(config.corpus_dir, str(version)) / PAGE).is_file():
+        report(str(version), config=config)
 
 
 def _check_after(release_date: str, latest: Version, recorded: dict[str, Any]) -> None:

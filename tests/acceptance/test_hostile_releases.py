@@ -447,10 +447,13 @@ def test_a_release_killed_after_the_rename_is_reported_then_finished_by_release(
     assert_settled(corpus)
     assert "## [1.1.1] - 2026-12-05" in (corpus / "CHANGELOG.md").read_text()
     assert "| 1.1.1 | 2026-12-05 |" in (corpus / "README.md").read_text()
+    # the report the killed release had not written yet, and the card's figures from it
+    assert (corpus / "reports" / "v1.1.1" / "report.html").is_file()
+    assert "(reports/v1.1.1/sources.png)" in (corpus / "README.md").read_text()
     assert {v: tree(corpus / v) for v in kept} == kept
     allowed = {f"project/corpus/{n}" for n in CORPUS_FILES}
     moved = {p for p in changed(before, tree(tmp_path)) if not p.startswith("project/corpus/.staging-")}
-    assert moved <= allowed
+    assert {p for p in moved if not p.startswith("project/corpus/reports/v1.1.1")} <= allowed
     run_cli("verify", cwd=released, check=0)
 
 

@@ -5,6 +5,7 @@ settled after being killed."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import DataError
@@ -26,10 +27,19 @@ def finish(corpus_dir: Path, version: Version, card_settings: card.CardSettings)
     card.write(corpus_dir, [manifest.read(corpus_dir / v.folder) for v in versions(corpus_dir)], card_settings)
 
 
-def settle_locked(corpus_dir: Path, card_settings: card.CardSettings) -> None:
+def settle_locked(
+    corpus_dir: Path, card_settings: card.CardSettings, report: Callable[[Version], None] | None = None
+) -> None:
     """Finish or undo a release that was killed, and drop the temporary files it was writing
-    (`release` calls it with the lock held; `verify` and `check` only report, never write)."""
-    recover(corpus_dir, lambda v: finish(corpus_dir, v, card_settings))
+    (`release` calls it with the lock held; `verify` and `check` only report, never write). A
+    finished version also gets its report (`report`), which a release writes before the card."""
+
+    def finishing(version: Version) -> None:
+        if report is not None:
+            report(version)
+        finish(corpus_dir, version, card_settings)
+
+    recover(corpus_dir, finishing)
     figures.remove_leftovers(corpus_dir)
     for path in corpus_dir.iterdir():
         if _ATOMIC_TEMP.match(path.name) and path.is_file() and not path.is_symlink():
