@@ -27,9 +27,11 @@ _MARKDOWN = re.compile(r"[`*_\[\]~]")
 
 
 def code(text: object, table: bool = True) -> str:
-    """Text shown as inline code, which interprets nothing (no link, emphasis or HTML): one line,
-    its backticks made quotes, and in a table its pipes escaped (GFM splits cells even there)."""
+    """Text shown as inline code, which makes no link or emphasis: one line, its backticks made
+    quotes, its HTML characters escaped all the same (a renderer that passes HTML through a code
+    span must not get a tag), and in a table its pipes escaped (GFM splits cells even there)."""
     shown = printable(str(text), 200).replace("`", "'")
+    shown = shown.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return f"`{shown.replace('|', chr(92) + '|') if table else shown}`"
 
 
