@@ -420,3 +420,15 @@ def test_the_card_setting_stays_in_the_project_and_its_file_is_read_bounded(smal
     done = run_cli("card", cwd=small, check=3)
     assert "nested too deep" in done.stderr and "Traceback" not in done.stderr
     assert card.read_text() == before
+
+
+def test_the_card_says_which_copy_stays_and_what_is_boilerplate_from_the_versions_settings(small: Path):
+    from corpuspack import load_config
+
+    seed(small / "seeds", "a", 1)
+    release(small, "1.0.0")
+    dedup = load_config(small).dedup
+    said = section((small / "corpus" / "README.md").read_text(), "#### Data Collection and Processing")
+    assert "the first in (document id, paragraph index) order is kept" in said
+    assert f"at least {dedup.boilerplate_min_docs} of its documents" in said
+    assert f"Paragraphs under {dedup.min_words} words are never dropped as exact or near duplicates" in said

@@ -12,6 +12,7 @@ from ..printable import printable_lines
 from ..tables import TABLES, description
 from .card_features import type_name
 from .card_notes import Notes
+from .card_rules import dedup_rules
 from .croissant import cite_as
 from .hub_ids import hub_license
 from .markdown import cell, code, plain, prose
@@ -242,7 +243,7 @@ def _processing(latest: VersionView) -> str:
         f"{dedup.get('shingle_size', 5)}-gram "
         f"Jaccard >= {dedup['threshold']} (MinHash {dedup['num_perm']} permutations, {dedup['bands']} bands of "
         f"{dedup['rows']}, confirmed on exact shingle sets). The `paragraphs` table says of every paragraph whether "
-        "it was kept and, if not, why and which paragraph it duplicates."
+        "it was kept and, if not, why and which paragraph it duplicates.\n\n" + dedup_rules(dedup)
     )
 
 
