@@ -9,6 +9,7 @@ import stat
 from pathlib import Path
 
 from .errors import ConfigError
+from .printable import printable, printable_path
 
 
 class NotRegular(Exception):
@@ -81,3 +82,32 @@ def read_config_file(path: Path, limit: int, what: str) -> bytes:
         size = max(st.st_size, len(raw))
         raise ConfigError(f"{path}: {what} of {size} bytes is over the limit of {limit} bytes: not read")
     return raw
+
+
+def read_own_text(path: Path, limit: int, what: str, error: type[Exception], hint: str = "") -> str | None:
+    """The UTF-8 text of a file corpuspack publishes or publishes from (`CARD.md`, the dataset's
+    changelog), None when there is none. `error(message)` when it is a symlink (its target would be
+    published), not a regular file, over `limit` bytes or not UTF-8; `what` names it there."""
+    shown = printable_path(path)
+    try:
+        if stat.S_ISLNK(os.lstat(path).st_mode):
+            raise error(f"{shown}: a symlink; {what} must be a file{hint}")
+        fd, st = open_fd(str(path))
+    except FileNotFoundError:
+        return None
+    except NotRegular as exc:
+        raise error(f"{shown}: not a regular file ({exc.kind}); {what} must be a regular file") from None
+    except OSError as exc:
+        raise error(f"{shown}: cannot read: {printable(exc.strerror or str(exc))}") from None
+    try:
+        data = b"" if st.st_size > limit else read_whole(fd, st.st_size, limit)
+    except OSError as exc:
+        raise error(f"{shown}: cannot read: {printable(exc.strerror or str(exc))}") from None
+    finally:
+        os.close(fd)
+    if st.st_size > limit or len(data) > limit:
+        raise error(f"{shown}: over {limit} bytes; not read as {what}")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise error(f"{shown}: not valid UTF-8 (byte {exc.start})") from None

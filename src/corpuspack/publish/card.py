@@ -4,7 +4,6 @@ and the card a Hub repository holds at each version's tag (`hub_cards`, for `pus
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -14,12 +13,13 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ..containment import is_within
-from ..errors import ConfigError, DataError
+from ..errors import ConfigError, DataError, UsageError
 from ..printable import printable, printable_path
 from ..tables import TABLES
 from . import card_body, card_notes, figures
 from .card_features import features
 from .hub_ids import hub_language, license_metadata
+from .layout import Version
 from .manifest import listed_parquet
 
 if TYPE_CHECKING:
@@ -93,9 +93,10 @@ def view(corpus: Path, manifest: dict[str, Any]) -> VersionView:
     the card says what the data holds, not what the defaults were; schemas from the Parquet footers.
     Only the files the manifest lists are read; one that does not read is a DataError."""
     version = manifest["version"]
-    if not isinstance(version, str) or not _VERSION.fullmatch(version):
-        raise DataError(f"{printable_path(corpus)}: a manifest names version {printable(repr(version), 100)}")
-    folder = corpus / f"v{version}"
+    try:  # the folder is named from it: only a version number, never a path
+        folder = corpus / Version.parse(version if isinstance(version, str) else repr(version)).folder
+    except UsageError:
+        raise DataError(f"{printable_path(corpus)}: a manifest names version {printable(repr(version), 100)}") from None
     try:
         shards = {name: listed_parquet(manifest, folder, name) for name in TABLES}
         table = pq.read_table([str(p) for p in shards["documents"]], columns=["language", "license", "source"])
@@ -107,9 +108,6 @@ def view(corpus: Path, manifest: dict[str, Any]) -> VersionView:
         values = pc.value_counts(table.column(column).fill_null("unknown").combine_chunks()).to_pylist()
         counts[column] = {c["values"]: c["counts"] for c in sorted(values, key=lambda c: (-c["counts"], c["values"]))}
     return VersionView(manifest, counts["language"], counts["license"], counts["source"], schemas)
-
-
-_VERSION = re.compile(r"[0-9]{1,18}\.[0-9]{1,18}\.[0-9]{1,18}")
 
 
 def _info(name: str, view_: VersionView, table: str) -> dict[str, Any]:

@@ -19,7 +19,7 @@ import yaml
 
 from ..errors import ConfigError
 from ..printable import printable, printable_path
-from ..sources.bounded import Refused, open_regular
+from ..regular import read_own_text
 from ..sources.frontmatter import _Loader as StrictLoader  # no aliases, no key written twice
 
 MAX_BYTES = 1 << 20  # a card's prose; a larger file is a mistake, not notes
@@ -78,24 +78,11 @@ def normalise(heading: str) -> str:
 def read(path: Path) -> Notes:
     """The notes in `path`, or none when there is no such file. Only a regular file is read (a
     FIFO or device is refused at once, never waited on), at most `MAX_BYTES` of it."""
-    shown = printable_path(path)
-    if path.is_symlink():  # planted in a pull request, it would publish any file the maintainer can read
-        raise ConfigError(f"{shown}: a symlink; the card's hand-written part must be a file (or set `card`)")
-    if not path.exists():
+    text = read_own_text(
+        path, MAX_BYTES, "the card's hand-written part", ConfigError, " (or set `card`)"
+    )  # a symlink planted in a pull request would publish any file the maintainer can read
+    if text is None:
         return Notes()
-    try:
-        with open_regular(str(path), shown) as f:
-            data = f.read(MAX_BYTES + 1)
-    except Refused:
-        raise ConfigError(f"{shown}: the card's hand-written part must be a regular file") from None
-    except OSError as exc:
-        raise ConfigError(f"{shown}: cannot read: {printable(exc.strerror or str(exc))}") from None
-    if len(data) > MAX_BYTES:
-        raise ConfigError(f"{shown}: over {MAX_BYTES} bytes; the card's hand-written part is prose, not data")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{shown}: not valid UTF-8 (byte {exc.start})") from None
     return parse(text.removeprefix("\ufeff").replace("\r\n", "\n"), path)
 
 

@@ -6,15 +6,12 @@ around it: a release adds its entry here and never moves anybody else's notes.
 
 from __future__ import annotations
 
-import os
 import re
-import stat
 from pathlib import Path
 from typing import Any
 
 from ..errors import DataError
-from ..printable import printable, printable_path
-from ..sources.bounded import Refused, open_regular
+from ..regular import read_own_text
 from .layout import write_atomic
 
 NAME = "CHANGELOG.md"
@@ -58,24 +55,7 @@ def read(path: Path) -> str | None:
     """The changelog's text, None when there is none. DataError when it cannot be the changelog: a
     symlink (its target's text would be published in it), not a regular file, over `MAX_BYTES`, or
     not UTF-8. A release reads it before it publishes anything."""
-    shown = printable_path(path)
-    try:
-        if stat.S_ISLNK(os.lstat(path).st_mode):
-            raise DataError(f"{shown}: a symlink; the dataset's changelog must be a file")
-        with open_regular(str(path), shown) as f:
-            data = f.read(MAX_BYTES + 1)
-    except FileNotFoundError:
-        return None
-    except Refused:
-        raise DataError(f"{shown}: not a regular file; the dataset's changelog must be one") from None
-    except OSError as exc:
-        raise DataError(f"{shown}: cannot read: {printable(exc.strerror or str(exc))}") from None
-    if len(data) > MAX_BYTES:
-        raise DataError(f"{shown}: over {MAX_BYTES} bytes; not a changelog")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise DataError(f"{shown}: not valid UTF-8 (byte {exc.start}); fix or remove the bytes, then release") from None
+    return read_own_text(path, MAX_BYTES, "the dataset's changelog", DataError)
 
 
 def has_entry(path: Path, version: str) -> bool:
