@@ -142,39 +142,53 @@ def cmd_dedup(args: argparse.Namespace, tmp: Path) -> tuple[str, dict]:
 def cmd_incremental(args: argparse.Namespace, tmp: Path) -> tuple[str, dict]:
     """A full build of the corpus against a build with a work folder kept from the corpus without
     `--added` of its seed files (the last by path, like new articles with later names, or with
-    `--spread` evenly among the others), paired round by round; the same bytes required."""
+    `--spread` evenly among the others), paired round by round; the same bytes required. With
+    `--against`, both on each code, each code's work folder filled by that code."""
     files = sorted(p for p in (args.corpus / "seeds").iterdir() if p.is_file())
     n = max(1, round(len(files) * args.added))
     new = set(files[:: max(1, len(files) // n)][:n] if args.spread else files[-n:])
     before, after = _linked(args.corpus, tmp / "before", files, new), _linked(args.corpus, tmp / "after", files, set())
-    kept, snapshot = tmp / "work", tmp / "work-before"
-    print(f"  filling a work folder from {len(files) - n} of {len(files)} seed files", file=sys.stderr)
-    measure.run(job("build", before, tmp / "fill", "--work", snapshot))
-    shutil.rmtree(tmp / "fill")
-    full, added = "full build", f"{len(new)} files added, kept work folder"
-    variants = [Variant(full, job("build", after, OUT)), Variant(added, job("build", after, OUT, "--work", kept))]
+    kept = tmp / "work"
+    variants, snapshots = [], {}  # snapshots: the work folder each kept-folder variant starts from
+    for suffix, src in codes(args):
+        snapshot = tmp / f"work-before{len(snapshots)}"
+        print(f"  filling a work folder from {len(files) - n} of {len(files)} seed files{suffix}", file=sys.stderr)
+        measure.run(job("build", before, tmp / "fill", "--work", snapshot), src)
+        shutil.rmtree(tmp / "fill")
+        name = f"{len(new)} files added, kept work folder{suffix}"
+        added = Variant(name, job("build", after, OUT, "--work", kept), src)
+        variants += [Variant("full build" + suffix, job("build", after, OUT), src), added]
+        snapshots[added.name] = snapshot
+    full, added = variants[0].name, variants[1].name
     runs: dict[str, list[Run]] = {v.name: [] for v in variants}
     sums: dict[str, list[str]] = {v.name: [] for v in variants}
     for i in range(args.rounds):
-        for v in variants[i % 2 :] + variants[: i % 2]:
+        at = i % len(variants)
+        for v in variants[at:] + variants[:at]:
             shutil.rmtree(kept, ignore_errors=True)
-            shutil.copytree(snapshot, kept, symlinks=True)  # the folder as the build before the new files left it
+            if v.name in snapshots:  # the folder as the build before the new files left it
+                shutil.copytree(snapshots[v.name], kept, symlinks=True)
             os.sync()  # on disk, as a folder kept since the last release is: not written back during the build
             out = tmp / f"run-{i}"
-            runs[v.name].append(measure.run([a.replace(OUT, str(out)) for a in v.argv]))
+            runs[v.name].append(measure.run([a.replace(OUT, str(out)) for a in v.argv], v.src))
             files_out = {p.relative_to(out).as_posix(): _sha256(p) for p in sorted(out.rglob("*")) if p.is_file()}
             sums[v.name].append(_sha256(json.dumps(files_out).encode()))
             shutil.rmtree(out)
             print(f"  round {i + 1}/{args.rounds} {v.name}: {runs[v.name][-1].wall:.2f} s", file=sys.stderr)
-    same = "yes" if sums[full] == sums[added] else "NO"
+    same = "yes" if len({s for done in sums.values() for s in done}) == 1 else "NO"
     note = (
         f"{len(new)} of {len(files)} seed files ({'spread among the others' if args.spread else 'the last by path'}) "
         "added to a corpus whose build kept its work folder; `read` of the kept-folder build includes the check "
         f"that each reused chunk is current. Same bytes as the full build in every round: {same}."
     )
     text, data = _result(runs, full, args, note)
-    reused = [[r.report["reused_chunks"] for r in runs[added]], [r.report["reused_chunks"] for r in runs[full]]]
-    text += f"\nChunks reused: {reused[0]} (full build: {reused[1]}).\n"
+    for name in snapshots:
+        base = name.replace(added, full)
+        reused = [r.report["reused_chunks"] for r in runs[name]]
+        text += (
+            f"\n{name}: chunks reused {reused}; / full build{base[len(full) :]} paired by round: "
+            f"wall {paired_ratio(runs, name, base):.3f}, CPU {paired_ratio(runs, name, base, 'cpu'):.3f}.\n"
+        )
     if same == "NO":
         print(text)
         raise SystemExit("the incremental build's output differs from the full build's")

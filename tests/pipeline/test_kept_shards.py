@@ -1,7 +1,8 @@
 """Published shards kept in the work folder: with a kept work folder, a Parquet shard whose rows did not
 change is taken from there (copied, not encoded again), one that changed is written, and the
 output is byte for byte a full build's; kept files that are not what their record says, or whose rows
-are not the build's, are written anew. Kept files and a version's files never share an inode."""
+are not the build's, are written anew. `arrow/` files are written from the rows, never kept.
+Kept files and a version's files never share an inode."""
 
 from __future__ import annotations
 
@@ -90,10 +91,10 @@ def test_unchanged_shards_are_taken_from_the_work_folder_and_the_bytes_are_a_ful
     again = _build(grown, tmp_path / "again", work)
     _same_as_full(grown, tmp_path, again, change)
     taken = _taken(work, before)
-    for table in ("documents-", "paragraphs-", "arrow-documents-", "arrow-paragraphs-"):  # Parquet and arrow/ files
+    for table in ("documents-", "paragraphs-"):
         assert any(t.startswith(table) for t in taken), table
-    assert len(taken) < len(shards)  # the shards holding the change were written
-    files = [*again.rglob("*.parquet"), *again.rglob("*.arrow")]
+    assert len(taken) < len([s for s in shards if s.endswith(".parquet")])  # the shards holding the change were written
+    files = [*again.rglob("*.parquet")]
     kept = sorted(p.name for p in (work / FOLDER).iterdir())
     assert len(kept) == 2 * len(files)  # this build's files only, and their records
     before = _kept(work)
@@ -157,9 +158,8 @@ def _other_rows(path: Path, record: dict, kept: dict[Path, bytes]) -> None:
         lambda path, record, kept: path.unlink(),
     ],
 )
-@pytest.mark.parametrize("kind", ["parquet", "arrow"])
-def test_a_kept_shard_that_is_not_what_it_should_be_is_written_anew(grown: Path, tmp_path: Path, tamper, kind: str):
-    """Parquet shards, or `arrow/` files (output format 4 keeps one per shard)."""
+def test_a_kept_shard_that_is_not_what_it_should_be_is_written_anew(grown: Path, tmp_path: Path, tamper):
+    kind = "parquet"
     work = tmp_path / "work"
     _build(grown, tmp_path / "first", work)
     kept = {p: p.read_bytes() for p in sorted((work / FOLDER).glob(f"*.{kind}"))}
@@ -173,7 +173,7 @@ def test_a_kept_shard_that_is_not_what_it_should_be_is_written_anew(grown: Path,
     again = _build(grown, tmp_path / "again", work)
     _same_as_full(grown, tmp_path, again, "tampered")
     assert not [t for t in _taken(work, before) if t.endswith(kind)]  # every one written anew, and kept anew
-    assert len(_kept(work)) == len([*again.rglob("*.parquet"), *again.rglob("*.arrow")])
+    assert len(_kept(work)) == len([*again.rglob("*.parquet")])
     for path in _kept_files(work):
         record = json.loads(path.with_suffix(".json").read_text())
         assert record["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
@@ -181,12 +181,15 @@ def test_a_kept_shard_that_is_not_what_it_should_be_is_written_anew(grown: Path,
 
 @pytest.mark.parametrize("kind", ["parquet", "arrow"])
 def test_a_kept_shard_planted_as_a_symlink_has_the_work_folder_refused(grown: Path, tmp_path: Path, kind: str):
+    """A kept shard, or a name an earlier corpuspack kept an `arrow/` file under."""
     work = tmp_path / "work"
     _build(grown, tmp_path / "first", work)
     target = tmp_path / f"elsewhere.{kind}"
     target.write_bytes(b"not mine")
-    path = sorted((work / FOLDER).glob(f"*.{kind}"))[0]
+    path = sorted((work / FOLDER).glob("*.parquet"))[0]
     path.unlink()
+    if kind == "arrow":
+        path = path.with_name(f"arrow-{path.name}").with_suffix(".arrow")
     path.symlink_to(target)
     with pytest.raises(UsageError, match="symlink"):
         _build(grown, tmp_path / "again", work)
@@ -238,52 +241,23 @@ def test_a_kept_documents_shard_with_a_null_text_is_written_anew(grown: Path, tm
     assert not any(t.startswith("documents-") for t in _taken(work, before))
 
 
-def _trailing(path: Path) -> bytes:
-    return path.read_bytes() + b"JUNK" * 1000
-
-
-def _again(path: Path, compression: str | None = None, more: int = 0) -> bytes:
-    """The file's batches written again, with `compression`, and its last batch `more` times more."""
-    with pa.OSFile(str(path)) as f:
-        reader = pa.ipc.open_stream(f)
-        batches, schema = list(reader), reader.schema
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, schema, options=pa.ipc.IpcWriteOptions(compression=compression)) as w:
-        for b in batches + batches[-1:] * more:
-            w.write_batch(b)
-    return sink.getvalue().to_pybytes()
-
-
-def _compressed(path: Path) -> bytes:
-    return _again(path, compression="zstd")
-
-
-def _one_batch_more(path: Path) -> bytes:
-    """A whole stream, its last batch twice: every batch the build plans, then one past them."""
-    assert _again(path) == path.read_bytes()  # written again as it is, the file is the same bytes
-    return _again(path, more=1)
-
-
-@pytest.mark.parametrize("make", [_trailing, _compressed, _one_batch_more])
-def test_a_kept_arrow_file_of_equal_values_but_other_bytes_is_never_published(grown: Path, tmp_path: Path, make):
-    """Its record rewritten to match (size, sha256): the values read back equal the build's rows,
-    the bytes do not (junk past the stream's end, compressed buffers, a batch past the planned
-    ones); the file is written afresh."""
+def test_arrow_files_an_earlier_corpuspack_kept_are_never_published_and_are_removed(grown: Path, tmp_path: Path):
+    """A work folder kept by a corpuspack that kept `arrow/` files too (`arrow-TABLE-PRINT.arrow`
+    and its record): even files whose records match them are not taken, and they are removed."""
     work = tmp_path / "work"
     first = _files(_build(grown, tmp_path / "first", work))
-    kept = sorted((work / FOLDER).glob("*.arrow"))
-    assert kept
-    for path in kept:
-        body = make(path)
-        path.unlink()
-        path.write_bytes(body)
-        record = json.loads(path.with_suffix(".json").read_text())
-        record.update(size=len(body), sha256=hashlib.sha256(body).hexdigest())
-        path.with_suffix(".json").write_text(json.dumps(record))
+    planted = []
+    for path in sorted((work / FOLDER).glob("*.parquet")):
+        arrow = path.with_name(f"arrow-{path.name}").with_suffix(".arrow")
+        body = b"ARROW1" + bytes(1000)
+        arrow.write_bytes(body)
+        record = {"size": len(body), "sha256": hashlib.sha256(body).hexdigest(), "rows": 1}
+        arrow.with_suffix(".json").write_text(json.dumps(record))
+        planted += [arrow, arrow.with_suffix(".json")]
     again = _files(_build(grown, tmp_path / "again", work))
-    assert {k: v for k, v in again.items() if k.endswith(".arrow")} == {
-        k: v for k, v in first.items() if k.endswith(".arrow")
-    }
+    assert again == first
+    assert not [p for p in planted if p.exists()]
+    assert not list((work / FOLDER).glob("arrow-*"))
 
 
 @pytest.mark.parametrize(
@@ -320,57 +294,6 @@ def test_a_kept_parquet_shard_of_the_same_values_written_otherwise_is_written_an
     again = _build(grown, tmp_path / "again", work)
     _same_as_full(grown, tmp_path, again, "rewritten")
     assert not [t for t in _taken(work, before) if t.endswith(".parquet")]
-
-
-def _garbage_under_nulls(path: Path) -> bytes:
-    """The file's batches with another value under each null of a fixed-width column that has
-    nulls: the same values (`equals` looks past nulls), other bytes, written as the writer writes."""
-    with pa.OSFile(str(path)) as f:
-        reader = pa.ipc.open_stream(f)
-        batches, schema = list(reader), reader.schema
-    changed = []
-    for batch in batches:
-        for i, column in enumerate(batch.columns):
-            if column.null_count and pa.types.is_integer(column.type) and column.offset == 0:
-                validity, data = column.buffers()
-                width = column.type.bit_width // 8
-                body = bytearray(data.to_pybytes())
-                for row, valid in enumerate(column.is_valid().to_pylist()):
-                    if not valid:
-                        body[row * width : (row + 1) * width] = b"\x5a" * width
-                other = pa.Array.from_buffers(column.type, len(column), [validity, pa.py_buffer(bytes(body))])
-                assert other.equals(column)
-                batch = batch.set_column(i, schema.field(i), other)
-        changed.append(batch)
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, schema) as w:
-        for b in changed:
-            w.write_batch(b)
-    return sink.getvalue().to_pybytes()
-
-
-def test_a_kept_arrow_file_with_other_bytes_under_its_nulls_is_never_published(grown: Path, tmp_path: Path):
-    """Values equal to the build's rows, and bytes that are those values written again, but not the
-    bytes the build writes: the bytes under a null slot are the file's, not the build's."""
-    work = tmp_path / "work"
-    first = _files(_build(grown, tmp_path / "first", work))
-    planted = 0
-    for path in sorted((work / FOLDER).glob("*.arrow")):
-        body = _garbage_under_nulls(path)
-        if body == path.read_bytes():
-            continue
-        planted += 1
-        path.unlink()
-        path.write_bytes(body)
-        record = json.loads(path.with_suffix(".json").read_text())
-        record.update(size=len(body), sha256=hashlib.sha256(body).hexdigest())
-        path.with_suffix(".json").write_text(json.dumps(record))
-    assert planted
-    again = _build(grown, tmp_path / "again", work)
-    _same_as_full(grown, tmp_path, again, "garbage")
-    assert {k: v for k, v in _files(again).items() if k.endswith(".arrow")} == {
-        k: v for k, v in first.items() if k.endswith(".arrow")
-    }
 
 
 def test_a_column_described_otherwise_changes_the_fingerprint_of_every_shard_of_its_table(

@@ -21,7 +21,6 @@ import json
 import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from itertools import pairwise
 from pathlib import Path
 
 import pyarrow as pa
@@ -95,23 +94,6 @@ class HFWriter:
 
     def path(self, shard: int) -> Path:
         return self.folder / shard_name(shard, self.shards)
-
-    def batches(self, shard: int) -> list[int]:
-        """The rows of each batch of file `shard`, cut with `groups`: at most `rows_per_batch` rows
-        from each row group's start."""
-        stops = [c for c in self._stops if self._bounds[shard] <= c <= self._bounds[shard + 1]]
-        size = self.rows_per_batch
-        return [min(size, hi - at) for lo, hi in pairwise(stops) for at in range(lo, hi, size)]
-
-    def place(self, shard: int, done: Written) -> None:
-        """File `shard` is `done`, already in place (a kept copy): its rows are not given."""
-        if not self.with_groups or self._position != self._bounds[shard] or self._pending_rows:
-            raise ValueError(f"{self.folder}: shard {shard} placed at row {self._position}")
-        self._close_shard()
-        # Not entered: the next rows open the next shard, and this one is not closed again.
-        self._shard, self._entered, self._position = shard, False, self._bounds[shard + 1]
-        self._row = self._position
-        self.written.append(done)
 
     def __call__(self, batch: pa.RecordBatch) -> None:
         if self._position + batch.num_rows > self.rows:
@@ -257,14 +239,3 @@ def read_back(batch: pa.RecordBatch) -> pa.RecordBatch:
     with pa.ipc.new_stream(sink, batch.schema) as writer:
         writer.write_batch(batch)
     return pa.ipc.open_stream(sink.getvalue()).read_next_batch()
-
-
-def batches_as_written(rows: pa.RecordBatch, sizes: Iterable[int], schema: pa.Schema) -> Iterable[pa.RecordBatch]:
-    """The batches `HFWriter` writes for `rows` cut into batches of `sizes` rows, with the bytes it
-    writes: read back (`__call__`), cut, each batch's columns copied into buffers of their own
-    (`_joined`). A kept file's check (`kept_arrow.TakenArrow`) writes these again to compare bytes."""
-    mine, at = read_back(rows), 0
-    for size in sizes:
-        piece = mine.slice(at, size)
-        at += size
-        yield pa.RecordBatch.from_arrays([pa.concat_arrays([c]) for c in piece.columns], schema=schema)

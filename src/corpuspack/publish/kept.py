@@ -1,6 +1,7 @@
 """Parquet shards kept in the work folder, so that a build whose shard has the same rows as one the
-last build wrote (the same fingerprint, `pipeline.prints`) takes that file instead of writing it;
-from output format 4, each shard's `arrow/` file too (`arrow-TABLE-PRINT.arrow`, `TakenArrow`).
+last build wrote (the same fingerprint, `pipeline.prints`) takes that file instead of writing it.
+The `arrow/` files are not kept (`writer._reusing` says why); those an earlier corpuspack kept
+(`arrow-TABLE-PRINT.arrow`) are removed.
 
 `published/TABLE-PRINT.parquet` is a copy of a file the build wrote into its version folder, and
 `TABLE-PRINT.json` its size, sha256 and rows. Copies, never hard links, both ways: a linked file would
@@ -32,7 +33,6 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .checksums import Written, feed
-from .kept_arrow import TakenArrow
 from .parquet import as_written
 
 FOLDER = "published"
@@ -61,12 +61,10 @@ class Taken:
 
 
 class KeptShards:
-    """The kept shards of one table in `work`'s `published` folder: its Parquet shards, or with
-    `arrow` its `arrow/` files (output format 4 cuts one per shard), named `arrow-TABLE-PRINT.arrow`."""
+    """The kept Parquet shards of one table in `work`'s `published` folder."""
 
-    def __init__(self, work: Path, table: str, arrow: bool = False) -> None:
-        self.folder, self.table = work / FOLDER, f"arrow-{table}" if arrow else table
-        self.suffix = "arrow" if arrow else "parquet"
+    def __init__(self, work: Path, table: str) -> None:
+        self.folder, self.table, self.suffix = work / FOLDER, table, "parquet"
         self.folder.mkdir(exist_ok=True)
 
     def _path(self, print_: str, suffix: str) -> Path:
@@ -85,18 +83,17 @@ class KeptShards:
             return None
         return Taken(done, theirs, file)
 
-    def copied(self, print_: str, dest: Path, rows: int, *digests: Any, verify: bool = True) -> Written | None:
+    def copied(self, print_: str, dest: Path, rows: int, *digests: Any) -> Written | None:
         """The kept file `print_` copied to `dest`, each digest fed its bytes, when it is a plain
         file of the recorded size and sha256 and the record says `rows`: its facts; else None (`dest`
-        possibly part-written). Without `verify` the copy is not hashed here: its facts hold the
-        recorded sha256, which the caller must check before the file is published (`TakenArrow`)."""
+        possibly part-written)."""
         record = self._record(print_)
         if record is None or record["rows"] != rows:
             return None
         mine = hashlib.sha256()
-        if not _copy(self._path(print_, self.suffix), dest, record["size"], *((mine, *digests) if verify else ())):
+        if not _copy(self._path(print_, self.suffix), dest, record["size"], mine, *digests):
             return None
-        if verify and mine.hexdigest() != record["sha256"]:
+        if mine.hexdigest() != record["sha256"]:
             return None
         return Written(dest, record["size"], record["sha256"], rows)
 
@@ -113,12 +110,15 @@ class KeptShards:
         tmp.replace(self._path(print_, "json"))
 
     def forget_except(self, prints: list[str]) -> None:
-        """Remove this table's kept shards that are not among `prints` (the shards of this build)."""
+        """Remove this table's kept shards that are not among `prints` (the shards of this build),
+        and its `arrow/` files an earlier corpuspack kept."""
         wanted = set(prints)
         for entry in os.scandir(self.folder):
             match = _NAME.match(entry.name)
-            mine = match and match.group(1) == self.table and entry.is_file(follow_symlinks=False)
-            if mine and (match.group(2) not in wanted or match.group(3) == "tmp"):
+            if not (match and match.group(1) in (self.table, f"arrow-{self.table}")):
+                continue
+            stale = match.group(1) != self.table or match.group(2) not in wanted or match.group(3) == "tmp"
+            if stale and entry.is_file(follow_symlinks=False):
                 os.unlink(entry.path)
 
     def _record(self, print_: str) -> dict[str, Any] | None:
@@ -137,20 +137,6 @@ class KeptShards:
             and _SHA256.match(record["sha256"]) is not None
         )
         return record if sound else None
-
-
-def take_arrow(shelf: KeptShards, print_: str, dest: Path, schema: pa.Schema, batches: list[int]) -> TakenArrow | None:
-    """The kept `arrow/` file `print_` copied to `dest` (`KeptShards.copied`), open for comparing its
-    rows (batches of `batches` rows); None (`dest` then does not exist) when there is none fit to.
-    Its sha256 is checked as it is read: it is published only once `TakenArrow.close` says so."""
-    done = shelf.copied(print_, dest, sum(batches), verify=False)  # hashed as it is read (`TakenArrow`)
-    try:
-        if done is not None:
-            return TakenArrow(done, schema, batches)
-    except (OSError, ValueError, pa.ArrowException):
-        pass
-    dest.unlink(missing_ok=True)
-    return None
 
 
 def _plain(path: Path, size: int | None = None) -> bool:

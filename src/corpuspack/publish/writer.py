@@ -19,8 +19,7 @@ from ..pipeline.assemble import TEXTS
 from .checksums import Written, written
 from .hf import HFWriter
 from .hf_layout import content_sha256
-from .kept import KeptShards, Taken, take_arrow
-from .kept_arrow import TakenArrow
+from .kept import KeptShards, Taken
 from .parquet import plan, shard_name, write_shards
 from .parquet import write_shard as write_parquet_shard
 
@@ -104,48 +103,9 @@ def write_table(plan_: TablePlan, out: Path, batch: Batch, advance: Advance, kep
     if kept is None:
         shards, content = write_shards(out / plan_.table, plan_.parquet_schema, plan_.groups, batch, also)
     else:
-        arrows = _KeptArrows(hf, kept, advance)
-        shards, content = _reusing(plan_, out, batch, also, *kept, arrows)
+        shards, content = _reusing(plan_, out, batch, also, *kept)
     hf.close(content, lambda: (batch(lo, hi) for cuts in plan_.groups for lo, hi in pairwise(cuts) if hi > lo))
-    if kept is not None:
-        arrows.keep()
     return shards + hf.written
-
-
-class _KeptArrows:
-    """The kept `arrow/` files of a table cut with its shards (output format 4; none before): a taken
-    shard's file is taken too when it holds the shard's rows (`kept.TakenArrow`), else written."""
-
-    def __init__(self, hf: HFWriter, kept: Kept, advance: Advance) -> None:
-        self.hf, self.prints, self.advance = hf, kept[1], advance
-        self.shelf = KeptShards(kept[0].folder.parent, kept[0].table, arrow=True) if hf.with_groups else None
-        self.taken: set[int] = set()
-
-    def take(self, index: int) -> TakenArrow | None:
-        if self.shelf is None:
-            return None
-        return take_arrow(self.shelf, self.prints[index], self.hf.path(index), self.hf.schema, self.hf.batches(index))
-
-    def place(self, index: int, arrow: TakenArrow, same: bool) -> bool:
-        """Whether the taken file held the shard's rows (and the shard was `same`): it is then the
-        writer's file `index`, else it is removed."""
-        if arrow.close() and same:
-            self.hf.place(index, arrow.done)
-            self.advance(arrow.done.rows or 0)
-            self.taken.add(index)
-            return True
-        arrow.done.path.unlink()
-        return False
-
-    def keep(self) -> None:
-        """Once the files are written: a copy of each the writer wrote; the others are forgotten."""
-        if self.shelf is None:
-            return
-        arrows = [w for w in self.hf.written if w.path.suffix == ".arrow"]
-        for index, done in enumerate(arrows):
-            if index not in self.taken:
-                self.shelf.keep(self.prints[index], done)
-        self.shelf.forget_except(self.prints)
 
 
 def _reusing(
@@ -155,28 +115,23 @@ def _reusing(
     also: Callable[[pa.RecordBatch], None],
     shelf: KeptShards,
     prints: list[str],
-    arrows: _KeptArrows,
 ) -> tuple[list[Written], str]:
-    """`write_shards`, taking the shards `shelf` holds (and their `arrow/` files, `arrows`) and
-    keeping there copies of those it writes."""
+    """`write_shards`, taking the Parquet shards `shelf` holds and keeping there copies of those it
+    writes. Every shard's rows still go to `also` (the `arrow/` files are written from them, never
+    taken: their rows are made anyway, to compare a taken shard's, and writing them costs no more
+    than copying a kept file would)."""
     (out / plan_.table).mkdir(parents=True, exist_ok=True)
     whole, shards = hashlib.sha256(), []
     for index, cuts in enumerate(plan_.groups):
         path = plan_.shard_path(out, index)
         taken = shelf.reuse(prints[index], path, cuts, plan_.parquet_schema, whole)
         if taken is not None:
-            arrow = arrows.take(index)
-            same = _feed_taken(taken, cuts, TEXTS[plan_.table], batch, also if arrow is None else arrow.compare)
-            if arrow is not None and not arrows.place(index, arrow, same) and same:
-                for lo, hi in ((lo, hi) for lo, hi in pairwise(cuts) if hi > lo):  # rows compared, not written
-                    also(batch(lo, hi))
-            if same:
+            if _feed_taken(taken, cuts, TEXTS[plan_.table], batch, also):
                 shards.append(taken.done)
                 whole = taken.whole
                 continue  # the kept copy stays as it is
-            path.unlink()
-            fed = None if arrow is None else also  # rows that went to the comparison are written with the shard
-            shards.append(written(path, write_parquet_shard(path, plan_.parquet_schema, cuts, batch, fed), whole))
+            path.unlink()  # its rows went to `also` as the build makes them: the shard alone is written
+            shards.append(written(path, write_parquet_shard(path, plan_.parquet_schema, cuts, batch), whole))
         else:
             shards.append(written(path, write_parquet_shard(path, plan_.parquet_schema, cuts, batch, also), whole))
         shelf.keep(prints[index], shards[-1])
