@@ -22,6 +22,7 @@ from ..dedup.ledger import DedupOps, Exact, KeyColumns, exact_groups
 from ..pipeline import candidates, kept_sets
 from ..pipeline.assemble import Assembly
 from ..pipeline.chunk import Chunk, ChunkResult, process_chunk
+from ..pipeline.kept_pairs import KeptPairs
 from ..pipeline.order import Order
 from ..pipeline.prints import shard_prints
 from ..pipeline.spill import Spill
@@ -101,6 +102,7 @@ class LocalDedup(DedupOps):
         self.workers, self.split_from, self.tuning = config.worker_count, tuning.split_from, tuning
         self._held: np.ndarray | None = None  # spill rows whose shingle sets the sets folder holds
         self._top: tuple[np.ndarray, np.ndarray] | None = None  # counted by `exact`
+        self._pairs, self._pairs_saved = (KeptPairs(spill) if keep else None), False
 
     def _workers_for(self, items: int) -> int:
         """Processes to split `items` between: one below `split_from`."""
@@ -128,6 +130,22 @@ class LocalDedup(DedupOps):
         return near.pairs_of(functools.reduce(merge_distinct, codes), pool)
 
     def jaccard(self, pairs: np.ndarray) -> np.ndarray:
+        """With a kept work folder, only the pairs it holds no similarity for are scored
+        (`kept_pairs`); the first call's pairs (all candidates) are kept for the next build."""
+        if self._pairs is None:
+            return self._scored(pairs)
+        a, b = self.rows[pairs[:, 0]], self.rows[pairs[:, 1]]
+        held, similarity = self._pairs.lookup(a, b)
+        todo = np.flatnonzero(~held)
+        if len(todo):
+            similarity[todo] = self._scored(pairs[todo])
+            self._pairs.add(a[todo], b[todo], similarity[todo])
+        if not self._pairs_saved:
+            self._pairs.save(a, b, similarity)
+            self._pairs_saved = True
+        return similarity
+
+    def _scored(self, pairs: np.ndarray) -> np.ndarray:
         workers = self._workers_for(len(pairs))
         folder = self.spill.folder / candidates.FOLDER
         wanted = distinct(self.rows[pairs.ravel()])

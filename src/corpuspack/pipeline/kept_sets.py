@@ -3,8 +3,9 @@
 Making a candidate's shingle set again from its text (`candidates.write_sets`) is most of what
 confirming near duplicates costs, and a build after a few seeds were added has nearly the same
 candidates in its unchanged chunks. `shingles/shingles-KEY.arrow` holds the sets the last build
-made for chunk KEY (rows numbered within the chunk); the next build makes only the sets of rows no
-kept file holds, and each chunk's sets file is those and the kept ones together.
+made for the chunk of content key KEY (`stages.read.content_key`: a file rewritten with its size
+and mtime kept changes it), its rows numbered within the chunk; the next build makes only the
+sets of rows no kept file holds, and each chunk's sets file is those and the kept ones together.
 
 Kept files are hostile input: one is taken only when it is a plain file, an Arrow file of the sets
 schema, its rows distinct, ascending and inside the chunk, with no null set; anything else is
@@ -33,7 +34,7 @@ def kept_path(work: Path, key: str) -> Path:
 
 def load(spill: Spill, chunk: int) -> pa.Table | None:
     """Chunk `chunk`'s kept sets (rows within the chunk), or None when there are none sound."""
-    path = kept_path(spill.folder, spill.keys[chunk])
+    path = kept_path(spill.folder, spill.contents[chunk])
     try:
         if not stat.S_ISREG(os.lstat(path).st_mode):
             return None
@@ -79,8 +80,8 @@ def join(spill: Spill, folder: Path, chunks: list[tuple[int, np.ndarray]]) -> No
         if kept is not None:
             _write(table, path)
         if made or kept is None:  # a chunk that gained no sets keeps its file as it is
-            _write(_renumbered(table, -start), kept_path(spill.folder, spill.keys[chunk]))
-    wanted = {kept_path(spill.folder, key).name for key in spill.keys}
+            _write(_renumbered(table, -start), kept_path(spill.folder, spill.contents[chunk]))
+    wanted = {kept_path(spill.folder, key).name for key in spill.contents}
     for entry in os.scandir(spill.folder / FOLDER):
         if entry.name not in wanted and entry.name.startswith("shingles-") and entry.is_file(follow_symlinks=False):
             os.unlink(entry.path)
