@@ -87,6 +87,16 @@ def test_a_build_scores_only_the_pairs_its_kept_folder_does_not_hold(corpus: Pat
     assert sum(scored) == 0  # nothing changed: every pair held
 
 
+def test_a_corpus_without_candidate_pairs_keeps_none_and_builds_again(small: Path, tmp_path: Path):
+    (small / "pyproject.toml").write_text(SMALL_PROJECT, encoding="utf-8")
+    for i in range(3):
+        write_article(small / "seeds", f"d{i}", [sentence(30_000 + i, 60)])
+    work = tmp_path / "work"
+    first = _build(small, tmp_path / "first", work)
+    assert _kept(work).num_rows == 0
+    assert _build(small, tmp_path / "again", work) == first
+
+
 def test_a_seed_rewritten_with_its_size_and_mtime_has_its_pairs_scored_again(
     corpus: Path, tmp_path: Path, scored: list[int]
 ):
@@ -99,7 +109,9 @@ def test_a_seed_rewritten_with_its_size_and_mtime_has_its_pairs_scored_again(
     near = _near(sentence(20_000 + 3 * 7, 60), 12)  # d0012's near copy of d0007's paragraph
     assert near in before
     words = near.split()
-    path.write_text(before.replace(near, " ".join(words[:48] + [w[::-1] for w in words[48:]])))
+    at = next(i for i in range(30, 60) if words[i] != words[i][::-1])
+    words[at] = words[at][::-1]  # one word more changed, as long: still a near copy, less similar
+    path.write_text(before.replace(near, " ".join(words)))
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     assert path.stat().st_size == stat.st_size and path.stat().st_mtime_ns == stat.st_mtime_ns
     scored.clear()

@@ -97,7 +97,7 @@ class KeptPairs:
                 return none
             with pa.memory_map(str(path), "r") as source:
                 table = pa.ipc.open_file(source).read_all()
-            if not table.schema.equals(SCHEMA) or any(c.null_count for c in table.columns):
+            if not table.schema.equals(SCHEMA) or any(c.null_count for c in table.columns) or not table.num_rows:
                 return none
             table = table.unify_dictionaries().combine_chunks()
             rows = [self._rows(table.column(f"{s}_chunk").chunk(0), table.column(f"{s}_row")) for s in "ab"]
