@@ -94,6 +94,8 @@ def against_lines(runs: dict[str, list[Run]], args: argparse.Namespace) -> str:
 
 def cmd_build(args: argparse.Namespace, tmp: Path) -> tuple[str, dict]:
     variants = [Variant("floor", job("floor", args.corpus / "seeds", OUT))]
+    if args.accented:  # the floor on the same bytes: what the accents cost any paragraph pipeline
+        variants.append(Variant(f"floor {args.accented}", job("floor", accented(args) / "seeds", OUT)))
     for suffix, src in codes(args):
         variants.append(Variant("build --exact-only" + suffix, job("build", args.corpus, OUT, "--exact-only"), src))
         variants.append(Variant("build" + suffix, job("build", args.corpus, OUT), src))
@@ -103,16 +105,22 @@ def cmd_build(args: argparse.Namespace, tmp: Path) -> tuple[str, dict]:
     text, data = _result(runs, "floor", args, "Stage seconds are the build's own (`BuildResult.seconds`).")
     if args.accented:
         lines = []
-        for suffix, _ in codes(args):
-            new, old = f"build {args.accented}{suffix}", f"build{suffix}"
+        for new, old in [(f"build {args.accented}{suffix}", f"build{suffix}") for suffix, _ in codes(args)] + [
+            (f"floor {args.accented}", "floor")
+        ]:
             wall, cpu = paired_ratio(runs, new, old), paired_ratio(runs, new, old, "cpu")
             busy = median([r.cpu / r.wall for r in runs[new]])
             lines.append(f"- {new} / {old}: wall {wall:.3f}, CPU {cpu:.3f}; cores busy (CPU / wall) {busy:.2f}")
         text += (
             f"\nThe {args.accented} corpus ({accented(args)}: the same documents with accented letters in every "
-            f"paragraph) against the English one, median of {args.rounds} paired rounds:\n\n" + "\n".join(lines) + "\n"
+            f"paragraph, {_megabytes(accented(args))} MB of seeds against {_megabytes(args.corpus)}) against the "
+            f"English one, median of {args.rounds} paired rounds:\n\n" + "\n".join(lines) + "\n"
         )
     return text, data
+
+
+def _megabytes(corpus: Path) -> str:
+    return f"{sum(p.stat().st_size for p in (corpus / 'seeds').iterdir() if p.is_file()) / 1e6:.1f}"
 
 
 def accented(args: argparse.Namespace) -> Path:
