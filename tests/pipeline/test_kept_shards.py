@@ -104,6 +104,26 @@ def test_unchanged_shards_are_taken_from_the_work_folder_and_the_bytes_are_a_ful
     _unshared(first, again, third, work / FOLDER)
 
 
+def test_kept_shards_are_taken_by_two_writer_processes(grown: Path, tmp_path: Path):
+    """Tables written by two processes (`engines.local.write_runs`; runs cut within a table:
+    `tests/publish/test_split.py`): each takes the kept shards of its runs, the bytes are a full
+    build's, and the work folder keeps this build's shards only."""
+    tuning = Tuning(chunk_files=40, fork_writer_from=1)
+    work = tmp_path / "work"
+    config = load_config(grown)
+    build(out=tmp_path / "first", work=work, config=config, workers=2, tuning=tuning)
+    for i in range(600, 603):
+        write_article(grown / "seeds", f"d{i:04d}", [sentence(10_000 + 4 * i + k, 150) for k in range(4)])
+    before = _kept(work)
+    again = tmp_path / "again"
+    build(out=again, work=work, config=load_config(grown), workers=2, tuning=tuning)
+    _same_as_full(grown, tmp_path, again, "runs")
+    taken = _taken(work, before)
+    assert any(t.startswith("documents-") for t in taken) and any(t.startswith("paragraphs-") for t in taken)
+    assert len(_kept(work)) == len([*again.rglob("*.parquet")])
+    _unshared(again, work / FOLDER)
+
+
 def test_a_kept_shard_written_in_place_changes_no_version(grown: Path, tmp_path: Path):
     """Whoever can write the work folder cannot reach a published version's bytes through it, nor make a
     file of theirs a version's by planting it there."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +10,7 @@ import pyarrow as pa
 import pytest
 
 from corpuspack.publish import hf_layout, parquet, split
+from corpuspack.publish.kept import FOLDER, KeptShards
 from corpuspack.publish.writer import plan_table, write_table
 from corpuspack.tables import PARAGRAPHS
 
@@ -67,6 +69,39 @@ def test_runs_of_shards_write_what_one_writer_writes(tmp_path, monkeypatch, work
     }
 
 
+def test_runs_take_the_kept_shards_that_hold_their_rows_and_write_what_one_writer_writes(tmp_path):
+    """Runs cut within a table, with a kept work folder (`writer.kept_or_written`): a shard kept
+    under its fingerprint is taken (its kept file stays the same file), one whose fingerprint
+    changed is written and kept anew; the files are one writer's."""
+    sizes = np.array([len(rows(i, i + 1).column("text")[0].as_py()) + 64 for i in range(ROWS)])
+    plan = plan_table("paragraphs", sizes, 250_000, 3)
+    prints = [hashlib.sha256(f"shard {i}".encode()).hexdigest() for i in range(plan.shards)]
+    work = tmp_path / "work"
+    work.mkdir()
+    one = tmp_path / "one"
+    write_table(plan, one, made, lambda n: None, (KeptShards(work, "paragraphs"), prints))
+    kept = {p.name: p.stat().st_ino for p in (work / FOLDER).glob("*.parquet")}
+    assert len(kept) == plan.shards
+    prints[-1] = hashlib.sha256(b"other rows").hexdigest()  # the last shard's rows changed
+    many, pieces = tmp_path / "many", tmp_path / "pieces"
+    parts = split.runs([plan], [split.shard_costs(plan, sizes)], 3)
+    assert len(parts) == 3 and not any(r.whole for p in parts for r in p)
+    shelf = (KeptShards(work, "paragraphs"), prints)
+    done = [split.write_run(run, many, pieces, made, lambda n: None, shelf) for part in parts for run in part]
+    split.join(plan, many, pieces, done, made)
+    shelf[0].forget_except(prints)
+    assert files(many) == files(one)
+    now = {p.name: p.stat().st_ino for p in (work / FOLDER).glob("*.parquet")}
+    taken = {name for name, inode in now.items() if kept.get(name) == inode}
+    assert taken == {f"paragraphs-{p}.parquet" for p in prints[:-1]}
+    assert f"paragraphs-{prints[-1]}.parquet" in now and len(now) == plan.shards
+
+
+def made(lo: int, hi: int, given: dict | None = None) -> pa.RecordBatch:
+    """`rows`, as `Assembly.batch` is called: with the texts of a taken shard `given` (made again here)."""
+    return rows(lo, hi)
+
+
 def test_rows_too_large_for_a_batch_of_a_thousand_are_written_again_alike(tmp_path, monkeypatch):
     monkeypatch.setattr(hf_layout, "MAX_BATCH_BYTES", 20_000)  # so the table's rows "average over 100 kB"
     sizes = np.full(ROWS, 100)
@@ -88,21 +123,3 @@ def test_a_table_too_small_to_cut_stays_whole(tmp_path):
     assert [[(r.first, r.end) for r in p] for p in split.runs([plan], [split.shard_costs(plan, sizes)], 2)] == [
         [(0, plan.shards)]
     ]
-
-
-@pytest.mark.parametrize(("small", "large"), [(2_000, 9_000), (9_000, 2_000)])
-def test_whole_tables_are_cut_between_tables_only_at_the_nearest_boundary(small, large):
-    plans = [plan_table(t, np.full(n, 100), 20_000, 3) for t, n in (("documents", small), ("paragraphs", large))]
-    costs = [split.shard_costs(p, np.full(p.rows, 100)) for p in plans]
-    assert all(p.shards > 2 for p in plans)
-    parts = split.runs(plans, costs, 2, whole=True)
-    assert [[(r.plan.table, r.whole) for r in p] for p in parts] == [[("documents", True)], [("paragraphs", True)]]
-    three = [*plans, plan_table("paragraphs", np.full(500, 100), 20_000, 3)]
-    costs3 = [*costs, split.shard_costs(three[2], np.full(500, 100))]
-    parts3 = split.runs(three, costs3, 2, whole=True)
-    assert all(r.whole for p in parts3 for r in p) and len(parts3) == 2
-    left = sum(float(costs3[three.index(r.plan)].sum()) for r in parts3[0])
-    half = sum(float(c.sum()) for c in costs3) / 2
-    boundaries = [float(costs3[0].sum()), float(costs3[0].sum() + costs3[1].sum())]
-    assert abs(left - half) == min(abs(b - half) for b in boundaries)  # the boundary nearest half the cost
-    assert split.runs(plans, costs, 1, whole=True) == [[split.Run(p, 0, p.shards) for p in plans]]

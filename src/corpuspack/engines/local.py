@@ -246,22 +246,22 @@ def write_runs(
 ) -> list[Written]:
     """Every table's shards cut into runs of about equal cost (`publish.split`), one list of runs per
     process: the first here, the others forked (they share the assembly's columns as they are). A
-    run of a whole table is written as one writer does, from the shards `kept` gives when it is
-    given (then tables are never cut: a kept shard is taken by a table's one writer); the others are
-    joined once all are done."""
+    run of a whole table is written as one writer does; the others are joined once all are done.
+    With `kept`, each shard is taken from the work folder or written (`writer.kept_or_written`),
+    and once all are done the kept shards no table has now are forgotten."""
     costs = [runs_of.shard_costs(p, assembly.sizes(p.table)) for p in plans]
-    parts = runs_of.runs(plans, costs, workers, whole=kept is not None)
+    parts = runs_of.runs(plans, costs, workers)
     pieces = fresh_folder(work, runs_of.PREFIX) if any(not r.whole for part in parts for r in part) else None
+    shelves = {p.table: kept(p) for p in plans} if kept is not None else {}  # made once, before forking
 
     def do(runs: list[runs_of.Run], advance: Advance) -> list[runs_of.Done]:
         done = []
         for run in runs:
-            batch = partial(assembly.batch, run.plan.table)
+            batch, shelf = partial(assembly.batch, run.plan.table), shelves.get(run.plan.table)
             if run.whole:
-                shelf = kept(run.plan) if kept is not None else None
                 done.append(runs_of.Done(run.plan.table, write_table(run.plan, out, batch, advance, shelf), -1))
             else:
-                done.append(runs_of.write_run(run, out, pieces, batch, advance))
+                done.append(runs_of.write_run(run, out, pieces, batch, advance, shelf))
         return done
 
     try:
@@ -277,6 +277,8 @@ def write_runs(
         for plan in plans:
             if any(d.table == plan.table and d.nbytes >= 0 for d in done):
                 files += runs_of.join(plan, out, pieces, done, partial(assembly.batch, plan.table))
+        for shelf, prints in shelves.values():
+            shelf.forget_except(prints)
         return files
     finally:
         if pieces is not None:

@@ -10,6 +10,7 @@ needs. Where a Hugging Face shard spans two runs, the later run's batches go to 
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from dataclasses import dataclass
 from itertools import pairwise
@@ -24,7 +25,7 @@ from .hf import HFWriter
 from .hf_layout import MAX_BATCH_ROWS, content_sha256
 from .hf_layout import shard_name as _name
 from .parquet import write_shard
-from .writer import Advance, Batch, TablePlan
+from .writer import Advance, Batch, Kept, TablePlan, kept_or_written
 
 EOS = b"\xff\xff\xff\xff\x00\x00\x00\x00"  # an Arrow stream's end
 PREFIX = "pieces-"  # a fresh folder of the work folder's (`staging.fresh_folder`)
@@ -64,21 +65,16 @@ class Done:
     nbytes: int
 
 
-def runs(plans: list[TablePlan], costs: list[np.ndarray], workers: int, whole: bool = False) -> list[list[Run]]:
+def runs(plans: list[TablePlan], costs: list[np.ndarray], workers: int) -> list[list[Run]]:
     """The shards of every table, in order, cut into at most `workers` lists of runs of about equal
     cost (`costs`: each table's cost per shard). A table is cut only between shards of at least a
-    batch of rows and when every Hugging Face shard holds one (`divisible`); with `whole`, never
-    (only between tables: the cut nearest each share of the cost)."""
+    batch of rows and when every Hugging Face shard holds one (`divisible`)."""
     flat = [(t, s, float(c)) for t, cost in enumerate(costs) for s, c in enumerate(cost)]
     total = sum(c for _, _, c in flat)
     cuts, spent, last = [], 0.0, (-1, 0)  # last: the table and first row of the latest cut
     for at, (t, s, c) in enumerate(flat):
         share = total * (len(cuts) + 1) / workers
-        if len(cuts) + 1 < workers and at and s == 0 and whole:
-            after = spent + float(costs[t].sum())  # spent once this table is written too
-            if share - spent <= after - share:  # this boundary is nearer the share than the next one
-                cuts.append(at)
-        elif len(cuts) + 1 < workers and at and spent >= share and not whole:
+        if len(cuts) + 1 < workers and at and spent >= share:
             row = plans[t].groups[s][0]
             if s == 0 or (divisible(plans[t], s) and (last[0] != t or row - last[1] >= MAX_BATCH_ROWS)):
                 cuts.append(at)
@@ -103,8 +99,9 @@ def divisible(plan: TablePlan, shard: int) -> bool:
     return plan.rows >= plan.shards * MAX_BATCH_ROWS and MAX_BATCH_ROWS <= at <= plan.rows - MAX_BATCH_ROWS
 
 
-def write_run(run: Run, out: Path, pieces: Path, batch: Batch, advance: Advance) -> Done:
-    """The run's Parquet shards and its `save_to_disk` batches (`_Piece`)."""
+def write_run(run: Run, out: Path, pieces: Path, batch: Batch, advance: Advance, kept: Kept | None = None) -> Done:
+    """The run's Parquet shards (with `kept`, each taken from the work folder or written,
+    `writer.kept_or_written`) and its `save_to_disk` batches (`_Piece`)."""
     plan = run.plan
     hf = plan.hf_writer(out, run.lo, _Piece, hi=run.hi, pieces=pieces / plan.table)
 
@@ -116,7 +113,10 @@ def write_run(run: Run, out: Path, pieces: Path, batch: Batch, advance: Advance)
     for index in range(run.first, run.end):
         path = plan.shard_path(out, index)
         path.parent.mkdir(parents=True, exist_ok=True)
-        files.append(written(path, write_shard(path, plan.parquet_schema, plan.groups[index], batch, also)))
+        if kept is None:
+            files.append(written(path, write_shard(path, plan.parquet_schema, plan.groups[index], batch, also)))
+        else:  # the tables' content digest is made by `join`, from the files
+            files.append(kept_or_written(plan, index, out, batch, also, kept, hashlib.sha256())[0])
     hf.finish(batch)
     return Done(plan.table, files + hf.written, hf.nbytes)
 

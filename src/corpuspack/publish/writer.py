@@ -116,27 +116,42 @@ def _reusing(
     shelf: KeptShards,
     prints: list[str],
 ) -> tuple[list[Written], str]:
-    """`write_shards`, taking the Parquet shards `shelf` holds and keeping there copies of those it
-    writes. Every shard's rows still go to `also` (the `arrow/` files are written from them, never
-    taken: their rows are made anyway, to compare a taken shard's, and writing them costs no more
-    than copying a kept file would)."""
+    """`write_shards`, each shard taken from `shelf` or written (`kept_or_written`)."""
     (out / plan_.table).mkdir(parents=True, exist_ok=True)
     whole, shards = hashlib.sha256(), []
-    for index, cuts in enumerate(plan_.groups):
-        path = plan_.shard_path(out, index)
-        taken = shelf.reuse(prints[index], path, cuts, plan_.parquet_schema, whole)
-        if taken is not None:
-            if _feed_taken(taken, cuts, TEXTS[plan_.table], batch, also):
-                shards.append(taken.done)
-                whole = taken.whole
-                continue  # the kept copy stays as it is
-            path.unlink()  # its rows went to `also` as the build makes them: the shard alone is written
-            shards.append(written(path, write_parquet_shard(path, plan_.parquet_schema, cuts, batch), whole))
-        else:
-            shards.append(written(path, write_parquet_shard(path, plan_.parquet_schema, cuts, batch, also), whole))
-        shelf.keep(prints[index], shards[-1])
+    for index in range(plan_.shards):
+        done, whole = kept_or_written(plan_, index, out, batch, also, (shelf, prints), whole)
+        shards.append(done)
     shelf.forget_except(prints)
     return shards, whole.hexdigest()
+
+
+def kept_or_written(
+    plan_: TablePlan,
+    index: int,
+    out: Path,
+    batch: Batch,
+    also: Callable[[pa.RecordBatch], None],
+    kept: Kept,
+    whole: Any,
+) -> tuple[Written, Any]:
+    """Shard `index`, taken from the kept shards when they hold it with the rows the build makes,
+    else written and a copy kept; its facts, and the digest `whole` fed its bytes (a new object
+    when the shard is taken). Its rows go to `also` either way: the `arrow/` files are written from
+    them, never taken (the rows are made anyway, to compare a taken shard's, and writing them costs
+    no more than copying a kept file would)."""
+    shelf, prints = kept
+    path, cuts = plan_.shard_path(out, index), plan_.groups[index]
+    taken = shelf.reuse(prints[index], path, cuts, plan_.parquet_schema, whole)
+    if taken is not None:
+        if _feed_taken(taken, cuts, TEXTS[plan_.table], batch, also):
+            return taken.done, taken.whole  # the kept copy stays as it is
+        path.unlink()  # its rows went to `also` as the build makes them: the shard alone is written
+        done = written(path, write_parquet_shard(path, plan_.parquet_schema, cuts, batch), whole)
+    else:
+        done = written(path, write_parquet_shard(path, plan_.parquet_schema, cuts, batch, also), whole)
+    shelf.keep(prints[index], done)
+    return done, whole
 
 
 def _feed_taken(
