@@ -84,9 +84,12 @@ def test_runs_take_the_kept_shards_that_hold_their_rows_and_write_what_one_write
     assert len(kept) == plan.shards
     prints[-1] = hashlib.sha256(b"other rows").hexdigest()  # the last shard's rows changed
     many, pieces = tmp_path / "many", tmp_path / "pieces"
-    parts = split.runs([plan], [split.shard_costs(plan, sizes)], 3)
-    assert len(parts) == 3 and not any(r.whole for p in parts for r in p)
     shelf = (KeptShards(work, "paragraphs"), prints)
+    costs = split.shard_costs(plan, sizes, shelf)  # a kept shard costs less: it is not encoded
+    written = split.shard_costs(plan, sizes)
+    assert np.array_equal(costs, np.concatenate([written[:-1] * split.TAKEN, written[-1:]]))
+    parts = split.runs([plan], [costs], 3)
+    assert len(parts) == 3 and not any(r.whole for p in parts for r in p)
     done = [split.write_run(run, many, pieces, made, lambda n: None, shelf) for part in parts for run in part]
     split.join(plan, many, pieces, done, made)
     shelf[0].forget_except(prints)

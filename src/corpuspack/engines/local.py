@@ -249,10 +249,10 @@ def write_runs(
     run of a whole table is written as one writer does; the others are joined once all are done.
     With `kept`, each shard is taken from the work folder or written (`writer.kept_or_written`),
     and once all are done the kept shards no table has now are forgotten."""
-    costs = [runs_of.shard_costs(p, assembly.sizes(p.table)) for p in plans]
+    shelves = {p.table: kept(p) for p in plans} if kept is not None else {}  # made once, before forking
+    costs = [runs_of.shard_costs(p, assembly.sizes(p.table), shelves.get(p.table)) for p in plans]
     parts = runs_of.runs(plans, costs, workers)
     pieces = fresh_folder(work, runs_of.PREFIX) if any(not r.whole for part in parts for r in part) else None
-    shelves = {p.table: kept(p) for p in plans} if kept is not None else {}  # made once, before forking
 
     def do(runs: list[runs_of.Run], advance: Advance) -> list[runs_of.Done]:
         done = []

@@ -83,6 +83,10 @@ class KeptShards:
             return None
         return Taken(done, theirs, file)
 
+    def holds(self, print_: str) -> bool:
+        """Whether a kept shard `print_` has a sound record (it may still not be taken)."""
+        return self._record(print_) is not None
+
     def copied(self, print_: str, dest: Path, rows: int, *digests: Any) -> Written | None:
         """The kept file `print_` copied to `dest`, each digest fed its bytes, when it is a plain
         file of the recorded size and sha256 and the record says `rows`: its facts; else None (`dest`

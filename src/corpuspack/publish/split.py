@@ -32,6 +32,7 @@ PREFIX = "pieces-"  # a fresh folder of the work folder's (`staging.fresh_folder
 # CPU per byte of a table's rows against a paragraph row's (a document's text is joined, hashed,
 # and its Parquet column written with statistics of long strings): measured, for balance only.
 WEIGHT: dict[str, float] = {"documents": 1.6, "paragraphs": 1.0}
+TAKEN = 0.5  # a kept shard's cost against a written one's (copied and compared, not encoded): for balance only
 
 
 @dataclass(frozen=True)
@@ -207,11 +208,16 @@ def _schema_bytes(schema: pa.Schema) -> bytes:
     return whole[: -len(EOS)]
 
 
-def shard_costs(plan: TablePlan, sizes: np.ndarray) -> np.ndarray:
-    """What writing each shard costs: its rows' bytes, weighed by the table (`WEIGHT`)."""
+def shard_costs(plan: TablePlan, sizes: np.ndarray, kept: Kept | None = None) -> np.ndarray:
+    """What writing each shard costs: its rows' bytes, weighed by the table (`WEIGHT`), and by
+    `TAKEN` for a shard the kept shards hold (`kept`: it is compared, not encoded)."""
     ends = np.concatenate([[0], np.cumsum(sizes, dtype=np.int64)])
     cuts = np.array([g[0] for g in plan.groups] + [plan.rows], dtype=np.int64)
-    return np.diff(ends[cuts]) * WEIGHT.get(plan.table, 1.0)
+    costs = np.diff(ends[cuts]) * WEIGHT.get(plan.table, 1.0)
+    if kept is not None:
+        shelf, prints = kept
+        costs[[shelf.holds(p) for p in prints]] *= TAKEN
+    return costs
 
 
 def remove(pieces: Path) -> None:
