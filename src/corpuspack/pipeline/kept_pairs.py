@@ -9,19 +9,17 @@ its files' sha256 and every setting its spill depends on (`stages.read.content_k
 of two kept chunks' rows has the similarity it had.
 
 The kept file is hostile input: it is taken only when it is a plain file of a bounded size, an
-Arrow file of `SCHEMA` without nulls, its rows inside their chunks and its similarities in [0, 1];
-anything else is ignored and every pair scored again. (A similarity cannot be checked short of
+uncompressed Arrow file (`kept_ipc`) of `SCHEMA` without nulls, its rows inside their chunks and its
+similarities in [0, 1]; anything else is ignored and every pair scored again. (A similarity cannot be checked short of
 scoring it again: like the kept sets' hashes, it is trusted once its shape is.)
 """
 
 from __future__ import annotations
 
-import os
-import stat
-
 import numpy as np
 import pyarrow as pa
 
+from . import kept_ipc
 from .kept_sets import FOLDER
 from .spill import Spill
 
@@ -92,12 +90,10 @@ class KeptPairs:
         none = np.zeros(0, dtype=np.int64), np.zeros(0)
         path = self.spill.folder / FOLDER / NAME
         try:
-            st = os.lstat(path)
-            if not stat.S_ISREG(st.st_mode) or st.st_size > BYTES_PER_PAIR * scale + (1 << 16):
+            table = kept_ipc.read(path, BYTES_PER_PAIR * scale + (1 << 16))
+            if table is None or not table.schema.equals(SCHEMA) or not table.num_rows:
                 return none
-            with pa.memory_map(str(path), "r") as source:
-                table = pa.ipc.open_file(source).read_all()
-            if not table.schema.equals(SCHEMA) or any(c.null_count for c in table.columns) or not table.num_rows:
+            if any(c.null_count for c in table.columns):
                 return none
             table = table.unify_dictionaries().combine_chunks()
             rows = [self._rows(table.column(f"{s}_chunk").chunk(0), table.column(f"{s}_row")) for s in "ab"]
