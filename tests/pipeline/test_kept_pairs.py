@@ -193,3 +193,16 @@ def test_a_kept_pairs_file_of_compressed_buffers_is_ignored(corpus: Path, tmp_pa
     scored.clear()
     assert _build(corpus, tmp_path / "again", work) == full
     assert sum(scored) == first  # every pair scored again
+
+
+@pytest.mark.parametrize("name", [NAME, NAME + ".tmp"])
+def test_a_folder_planted_at_the_kept_pairs_file_is_left_and_the_build_is_a_full_one(
+    corpus: Path, tmp_path: Path, name: str
+):
+    work = tmp_path / "work"
+    full = _build(corpus, tmp_path / "first", work)
+    (work / FOLDER / NAME).unlink()
+    (work / FOLDER / name).mkdir()
+    (work / FOLDER / name / "theirs").write_text("not corpuspack's")
+    assert _build(corpus, tmp_path / "again", work) == full
+    assert (work / FOLDER / name / "theirs").read_text() == "not corpuspack's"

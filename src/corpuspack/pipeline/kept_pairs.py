@@ -16,6 +16,10 @@ scoring it again: like the kept sets' hashes, it is trusted once its shape is.)
 
 from __future__ import annotations
 
+import os
+import stat
+from pathlib import Path
+
 import numpy as np
 import pyarrow as pa
 
@@ -71,6 +75,8 @@ class KeptPairs:
             columns += [pa.DictionaryArray.from_arrays(pa.array(chunk, pa.int32()), keys), local]
         table = pa.Table.from_arrays([*columns, pa.array(similarity, pa.float64())], schema=SCHEMA)
         tmp = folder / (NAME + ".tmp")
+        if _planted(tmp) or _planted(folder / NAME):
+            return  # not corpuspack's to replace: nothing is kept (the next build scores every pair)
         tmp.unlink(missing_ok=True)
         with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, SCHEMA) as writer:
             writer.write_table(table, max_chunksize=max(1, len(table)))
@@ -126,3 +132,11 @@ class KeptPairs:
     def _starts(self) -> np.ndarray:
         """Each chunk's first spill row, and the spill's length."""
         return np.array([*(self.spill.chunk_start(c) for c in range(self.spill.chunks)), len(self.spill)], np.int64)
+
+
+def _planted(path: Path) -> bool:
+    """Whether `path` is a folder (a file is replaced, a symlink refused with the work folder)."""
+    try:
+        return stat.S_ISDIR(os.lstat(path).st_mode)
+    except FileNotFoundError:
+        return False
