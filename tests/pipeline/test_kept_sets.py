@@ -37,9 +37,10 @@ def _kept_rows(spill: Spill) -> list[tuple[int, np.ndarray]]:
     return out
 
 
-def _write(path: Path, table: pa.Table) -> None:
+def _write(path: Path, table: pa.Table, compression: str | None = None) -> None:
     path.unlink()
-    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+    options = pa.ipc.IpcWriteOptions(compression=compression)
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema, options=options) as writer:
         writer.write_table(table)
 
 
@@ -49,6 +50,7 @@ def _rows(table: pa.Table, rows: list[int]) -> pa.Table:
 
 TAMPER = {
     "bytes": lambda path, table: path.write_bytes(b"\xff" * 100),
+    "compressed": lambda path, table: _write(path, table, "zstd"),  # could declare gigabytes in a few kB
     "row past the chunk": lambda path, table: _write(path, _rows(table, [*range(table.num_rows - 1), 10**9])),
     "rows descending": lambda path, table: _write(
         path, _rows(pa.concat_tables([table, table.slice(0, 1)]), list(range(table.num_rows, -1, -1)))
