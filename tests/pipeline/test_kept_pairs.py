@@ -177,3 +177,32 @@ def test_a_kept_pairs_file_planted_as_a_symlink_has_the_work_folder_refused(corp
     with pytest.raises(UsageError, match="symlink"):
         _build(corpus, tmp_path / "again", work)
     assert target.read_bytes() == b"not mine"
+
+
+@pytest.mark.parametrize("codec", ["zstd", "lz4"])
+def test_a_kept_pairs_file_of_compressed_buffers_is_ignored(corpus: Path, tmp_path: Path, scored: list[int], codec):
+    """corpuspack keeps its pairs uncompressed: a compressed file's buffers could declare gigabytes
+    in a few kilobytes (Arrow allocates them as it decodes), so one is never decoded."""
+    work = tmp_path / "work"
+    full = _build(corpus, tmp_path / "first", work)
+    first = sum(scored)
+    table, path = _kept(work), work / FOLDER / NAME
+    options = pa.ipc.IpcWriteOptions(compression=codec)
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema, options=options) as writer:
+        writer.write_table(table)
+    scored.clear()
+    assert _build(corpus, tmp_path / "again", work) == full
+    assert sum(scored) == first  # every pair scored again
+
+
+@pytest.mark.parametrize("name", [NAME, NAME + ".tmp"])
+def test_a_folder_planted_at_the_kept_pairs_file_is_left_and_the_build_is_a_full_one(
+    corpus: Path, tmp_path: Path, name: str
+):
+    work = tmp_path / "work"
+    full = _build(corpus, tmp_path / "first", work)
+    (work / FOLDER / NAME).unlink()
+    (work / FOLDER / name).mkdir()
+    (work / FOLDER / name / "theirs").write_text("not corpuspack's")
+    assert _build(corpus, tmp_path / "again", work) == full
+    assert (work / FOLDER / name / "theirs").read_text() == "not corpuspack's"

@@ -12,15 +12,19 @@ import pytest
 from conftest import run
 
 from corpuspack import build, load_config
-from corpuspack.pipeline import candidates, kept_sets
+from corpuspack.pipeline import candidates, kept_pairs, kept_sets
 from corpuspack.pipeline.spill import Spill
+from corpuspack.stages.read import content_key
 from corpuspack.tuning import Tuning
 
 TUNING = Tuning(chunk_files=3, split_sets_from=1)
 
 
 def _spill(work: Path) -> Spill:
-    return Spill(work, sorted(json.loads(p.read_text())["key"] for p in work.glob("chunk-*.done")))
+    """The work folder's spill, its chunks with the content keys kept sets are named by."""
+    markers = sorted((json.loads(p.read_text()) for p in work.glob("chunk-*.done")), key=lambda m: m["key"])
+    contents = [content_key(m["key"], pa.table({k: m["seeds"][k] for k in ("path", "sha256")})) for m in markers]
+    return Spill(work, [m["key"] for m in markers], contents)
 
 
 def _kept_rows(spill: Spill) -> list[tuple[int, np.ndarray]]:
@@ -33,9 +37,10 @@ def _kept_rows(spill: Spill) -> list[tuple[int, np.ndarray]]:
     return out
 
 
-def _write(path: Path, table: pa.Table) -> None:
+def _write(path: Path, table: pa.Table, compression: str | None = None) -> None:
     path.unlink()
-    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+    options = pa.ipc.IpcWriteOptions(compression=compression)
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema, options=options) as writer:
         writer.write_table(table)
 
 
@@ -45,6 +50,7 @@ def _rows(table: pa.Table, rows: list[int]) -> pa.Table:
 
 TAMPER = {
     "bytes": lambda path, table: path.write_bytes(b"\xff" * 100),
+    "compressed": lambda path, table: _write(path, table, "zstd"),  # could declare gigabytes in a few kB
     "row past the chunk": lambda path, table: _write(path, _rows(table, [*range(table.num_rows - 1), 10**9])),
     "rows descending": lambda path, table: _write(
         path, _rows(pa.concat_tables([table, table.slice(0, 1)]), list(range(table.num_rows, -1, -1)))
@@ -66,11 +72,12 @@ def test_kept_sets_spare_making_them_again_and_unsound_ones_are_made_again(plant
     kept = _kept_rows(spill)
     assert kept and kept_sets.missing(spill, kept) == []  # every candidate's set is kept
     for c, _ in kept:
-        path = kept_sets.kept_path(work, spill.keys[c])
+        path = kept_sets.kept_path(work, spill.contents[c])
         with pa.memory_map(str(path)) as source:
             table = pa.ipc.open_file(source).read_all()
         TAMPER[tamper](path, table)
     assert [c for c, _ in kept_sets.missing(spill, kept)] == [c for c, _ in kept]  # none taken
+    (work / kept_sets.FOLDER / kept_pairs.NAME).unlink()  # else every pair is held: no set is made
     again = build(out=tmp_path / "again", work=work, config=config, workers=2, tuning=TUNING).out
     full = run(planted, tmp_path, "full", tuning=TUNING)
     for path in full.rglob("*"):
@@ -84,7 +91,7 @@ def test_kept_sets_spare_making_them_again_and_unsound_ones_are_made_again(plant
     for c, _ in kept:  # the kept sets are those made from the texts
         with (
             pa.memory_map(str(candidates.sets_path(sets, c))) as a,
-            pa.memory_map(str(kept_sets.kept_path(work, spill.keys[c]))) as b,
+            pa.memory_map(str(kept_sets.kept_path(work, spill.contents[c]))) as b,
         ):
             made, held = pa.ipc.open_file(a).read_all(), pa.ipc.open_file(b).read_all()
         assert made.column("shingles").equals(held.column("shingles"))
@@ -94,10 +101,16 @@ def test_a_chunk_that_gained_no_sets_keeps_its_file_untouched(planted: Path, tmp
     work = tmp_path / "work"
     config = load_config(planted)
     first = build(out=tmp_path / "first", work=work, config=config, workers=2, tuning=TUNING).out
-    files = {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in (work / kept_sets.FOLDER).iterdir()}
+    folder = work / kept_sets.FOLDER
+
+    def sets() -> dict[str, tuple[int, int]]:
+        return {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in folder.glob("shingles-*.arrow")}
+
+    files = sets()
     assert files
+    (folder / kept_pairs.NAME).unlink()  # every pair scored again, every candidate's set asked for
     again = build(out=tmp_path / "again", work=work, config=config, workers=2, tuning=TUNING).out
-    assert {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in (work / kept_sets.FOLDER).iterdir()} == files
+    assert sets() == files
     for path in first.rglob("*"):
         if path.is_file():
             assert path.read_bytes() == (again / path.relative_to(first)).read_bytes(), path

@@ -9,8 +9,8 @@ its files' sha256 and every setting its spill depends on (`stages.read.content_k
 of two kept chunks' rows has the similarity it had.
 
 The kept file is hostile input: it is taken only when it is a plain file of a bounded size, an
-Arrow file of `SCHEMA` without nulls, its rows inside their chunks and its similarities in [0, 1];
-anything else is ignored and every pair scored again. (A similarity cannot be checked short of
+uncompressed Arrow file (`kept_ipc`) of `SCHEMA` without nulls, its rows inside their chunks and its
+similarities in [0, 1]; anything else is ignored and every pair scored again. (A similarity cannot be checked short of
 scoring it again: like the kept sets' hashes, it is trusted once its shape is.)
 """
 
@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import os
 import stat
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 
+from . import kept_ipc
 from .kept_sets import FOLDER
 from .spill import Spill
 
@@ -73,6 +75,8 @@ class KeptPairs:
             columns += [pa.DictionaryArray.from_arrays(pa.array(chunk, pa.int32()), keys), local]
         table = pa.Table.from_arrays([*columns, pa.array(similarity, pa.float64())], schema=SCHEMA)
         tmp = folder / (NAME + ".tmp")
+        if _planted(tmp) or _planted(folder / NAME):
+            return  # not corpuspack's to replace: nothing is kept (the next build scores every pair)
         tmp.unlink(missing_ok=True)
         with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, SCHEMA) as writer:
             writer.write_table(table, max_chunksize=max(1, len(table)))
@@ -92,12 +96,10 @@ class KeptPairs:
         none = np.zeros(0, dtype=np.int64), np.zeros(0)
         path = self.spill.folder / FOLDER / NAME
         try:
-            st = os.lstat(path)
-            if not stat.S_ISREG(st.st_mode) or st.st_size > BYTES_PER_PAIR * scale + (1 << 16):
+            table = kept_ipc.read(path, BYTES_PER_PAIR * scale + (1 << 16))
+            if table is None or not table.schema.equals(SCHEMA) or not table.num_rows:
                 return none
-            with pa.memory_map(str(path), "r") as source:
-                table = pa.ipc.open_file(source).read_all()
-            if not table.schema.equals(SCHEMA) or any(c.null_count for c in table.columns) or not table.num_rows:
+            if any(c.null_count for c in table.columns):
                 return none
             table = table.unify_dictionaries().combine_chunks()
             rows = [self._rows(table.column(f"{s}_chunk").chunk(0), table.column(f"{s}_row")) for s in "ab"]
@@ -130,3 +132,11 @@ class KeptPairs:
     def _starts(self) -> np.ndarray:
         """Each chunk's first spill row, and the spill's length."""
         return np.array([*(self.spill.chunk_start(c) for c in range(self.spill.chunks)), len(self.spill)], np.int64)
+
+
+def _planted(path: Path) -> bool:
+    """Whether `path` is a folder (a file is replaced, a symlink refused with the work folder)."""
+    try:
+        return stat.S_ISDIR(os.lstat(path).st_mode)
+    except FileNotFoundError:
+        return False

@@ -7,21 +7,21 @@ made for the chunk of content key KEY (`stages.read.content_key`: a file rewritt
 and mtime kept changes it), its rows numbered within the chunk; the next build makes only the
 sets of rows no kept file holds, and each chunk's sets file is those and the kept ones together.
 
-Kept files are hostile input: one is taken only when it is a plain file, an Arrow file of the sets
-schema, its rows distinct, ascending and inside the chunk, with no null set; anything else is
-ignored and its sets made again. (A set's hashes cannot be checked short of making it again: like
+Kept files are hostile input: one is taken only when it is a plain file, an uncompressed Arrow file
+(`kept_ipc`) of the sets schema, its rows distinct, ascending and inside the chunk, with no null
+set; anything else is ignored and its sets made again. (A set's hashes cannot be checked short of making it again: like
 the spill's band keys, they are trusted once their shape is.)
 """
 
 from __future__ import annotations
 
 import os
-import stat
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 
+from . import kept_ipc
 from .candidates import SETS, sets_path
 from .spill import Spill
 
@@ -36,11 +36,10 @@ def load(spill: Spill, chunk: int) -> pa.Table | None:
     """Chunk `chunk`'s kept sets (rows within the chunk), or None when there are none sound."""
     path = kept_path(spill.folder, spill.contents[chunk])
     try:
-        if not stat.S_ISREG(os.lstat(path).st_mode):
+        table = kept_ipc.read(path)
+        if table is None or not table.schema.equals(SETS):
             return None
-        with pa.memory_map(str(path), "r") as source:
-            table = pa.ipc.open_file(source).read_all()
-        if not table.schema.equals(SETS) or table.column("shingles").null_count or table.column("row").null_count:
+        if table.column("shingles").null_count or table.column("row").null_count:
             return None
         rows = table.column("row").to_numpy()
         size = spill.chunk_start(chunk + 1) if chunk + 1 < spill.chunks else len(spill)
