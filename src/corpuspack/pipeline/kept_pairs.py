@@ -9,9 +9,10 @@ its files' sha256 and every setting its spill depends on (`stages.read.content_k
 of two kept chunks' rows has the similarity it had.
 
 The kept file is hostile input: it is taken only when it is a plain file of a bounded size, an
-uncompressed Arrow file (`kept_ipc`) of `SCHEMA` without nulls, its rows inside their chunks and its
-similarities in [0, 1]; anything else is ignored and every pair scored again. (A similarity cannot be checked short of
-scoring it again: like the kept sets' hashes, it is trusted once its shape is.)
+uncompressed Arrow file (`kept_ipc`) of `SCHEMA` without nulls, its rows inside their chunks and
+its similarities in [0, 1]; anything else is ignored and every pair scored again. (A similarity
+cannot be checked short of scoring it again: like the kept sets' hashes, it is trusted once its
+shape is.)
 """
 
 from __future__ import annotations

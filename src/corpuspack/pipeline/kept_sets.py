@@ -7,10 +7,10 @@ made for the chunk of content key KEY (`stages.read.content_key`: a file rewritt
 and mtime kept changes it), its rows numbered within the chunk; the next build makes only the
 sets of rows no kept file holds, and each chunk's sets file is those and the kept ones together.
 
-Kept files are hostile input: one is taken only when it is a plain file, an uncompressed Arrow file
-(`kept_ipc`) of the sets schema, its rows distinct, ascending and inside the chunk, with no null
-set; anything else is ignored and its sets made again. (A set's hashes cannot be checked short of making it again: like
-the spill's band keys, they are trusted once their shape is.)
+Kept files are hostile input: one is taken only when it is a plain file, an uncompressed Arrow
+file (`kept_ipc`) of the sets schema, its rows distinct, ascending and inside the chunk, with no
+null set; anything else is ignored and its sets made again. (A set's hashes cannot be checked
+short of making it again: like the spill's band keys, they are trusted once their shape is.)
 """
 
 from __future__ import annotations
