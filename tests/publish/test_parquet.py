@@ -51,3 +51,19 @@ def test_shard_rows_made_ahead_are_written_in_order_and_errors_surface(tmp_path:
 
     with pytest.raises(ValueError, match="no rows from 7"):
         parquet.write_shard(tmp_path / "b.parquet", schema, [0, 3, 7, 12], broken)
+
+
+def test_a_shard_is_as_written_only_with_its_own_schemas_metadata(tmp_path: Path):
+    """Two schemas that differ only in a field's description are equal to Arrow (`==`, `hash`),
+    but a file written with one is not as the writer writes with the other, whichever was asked first."""
+    described = [pa.schema([pa.field("x", pa.int32(), metadata={b"description": text})]) for text in (b"A", b"B")]
+    assert described[0] == described[1]
+    for first in (0, 1):
+        for schema in (described[first], described[1 - first]):
+            path = tmp_path / f"{first}-{schema.field('x').metadata[b'description'].decode()}.parquet"
+            parquet.write_shard(
+                path, schema, [0, 2], lambda lo, hi, s=schema: pa.record_batch([pa.array([1, 2], pa.int32())], schema=s)
+            )
+            meta = pq.read_metadata(path)
+            assert parquet.as_written(meta, schema)
+            assert not parquet.as_written(meta, described[0] if schema is described[1] else described[1])

@@ -105,7 +105,7 @@ def as_written(meta: pq.FileMetaData, schema: pa.Schema) -> bool:
     """Whether a Parquet file's footer says `write_shard` wrote it with `schema`: every column chunk
     compressed with its codec, and the writer and key-value metadata (the Arrow schema, with the
     schema's own metadata) its own. Cheap: the footer alone, no page read."""
-    created_by, metadata = _footer(schema)
+    created_by, metadata = _footer(schema.serialize().to_pybytes())
     if meta.created_by != created_by or meta.metadata != metadata:
         return False
     groups = (meta.row_group(i) for i in range(meta.num_row_groups))
@@ -113,9 +113,11 @@ def as_written(meta: pq.FileMetaData, schema: pa.Schema) -> bool:
 
 
 @lru_cache(maxsize=8)
-def _footer(schema: pa.Schema) -> tuple[str, dict[bytes, bytes] | None]:
-    """The writer and key-value metadata of a file `write_shard` writes with `schema` (they do not
-    depend on its rows), from an empty file written in memory."""
+def _footer(serialized: bytes) -> tuple[str, dict[bytes, bytes] | None]:
+    """The writer and key-value metadata of a file `write_shard` writes with the schema `serialized`
+    (they do not depend on its rows), from an empty file written in memory. Cached by the schema's
+    bytes: `pa.Schema` equality and hash leave out metadata, which the footer holds."""
+    schema = pa.ipc.read_schema(pa.py_buffer(serialized))
     sink = pa.BufferOutputStream()
     with pq.ParquetWriter(sink, schema, **OPTIONS) as writer:
         writer.write_table(schema.empty_table())
