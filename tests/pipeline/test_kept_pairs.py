@@ -4,6 +4,7 @@ full build's; a kept file that is not sound is ignored and every pair scored aga
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -144,10 +145,24 @@ def _row(value: int):
         _row(10**6),
         _row(-1),
         lambda table: table.drop_columns(["similarity"]),
+        lambda table: table.set_column(2, table.schema.field(2), table.column(0)).set_column(
+            3, table.schema.field(3), table.column(1)
+        ),
+        lambda table: pa.concat_tables([table, table]),
         lambda table: table.set_column(1, pa.field("a_row", pa.int32()), pa.nulls(table.num_rows, pa.int32())),
         b"ARROW1" + b"\xff" * 5000,
     ],
-    ids=["above-one", "nan", "row-past-chunk", "negative-row", "no-similarity", "null-rows", "garbage"],
+    ids=[
+        "above-one",
+        "nan",
+        "row-past-chunk",
+        "negative-row",
+        "no-similarity",
+        "a-row-with-itself",
+        "pairs-repeated",
+        "null-rows",
+        "garbage",
+    ],
 )
 def test_a_kept_pairs_file_that_is_not_sound_is_ignored(corpus: Path, tmp_path: Path, scored: list[int], tamper):
     work = tmp_path / "work"
@@ -206,3 +221,20 @@ def test_a_folder_planted_at_the_kept_pairs_file_is_left_and_the_build_is_a_full
     (work / FOLDER / name / "theirs").write_text("not corpuspack's")
     assert _build(corpus, tmp_path / "again", work) == full
     assert (work / FOLDER / name / "theirs").read_text() == "not corpuspack's"
+
+
+def test_the_kept_sets_of_a_chunk_gone_are_removed_when_no_pair_is_new(corpus: Path, tmp_path: Path, scored: list[int]):
+    """Seeds whose whole chunk is removed: every other pair is held, no set is made, and the gone
+    chunk's kept sets are removed all the same (the work folder does not grow build after build)."""
+    work = tmp_path / "work"
+    _build(corpus, tmp_path / "first", work)
+    sets = sorted((work / FOLDER).glob("shingles-*.arrow"))
+    markers = [json.loads(p.read_text()) for p in sorted(work.glob("chunk-*.done"))]
+    last = max(markers, key=lambda m: m["index"])
+    for path in last["seeds"]["path"]:
+        (corpus / path).unlink()
+    scored.clear()
+    again = _build(corpus, tmp_path / "again", work)
+    assert sum(scored) == 0  # every pair held: no set made
+    assert len(sorted((work / FOLDER).glob("shingles-*.arrow"))) == len(sets) - 1
+    assert again == _build(corpus, tmp_path / "full")

@@ -143,6 +143,7 @@ class LocalDedup(DedupOps):
         if not self._pairs_saved:
             self._pairs.save(a, b, similarity)
             self._pairs_saved = True
+            kept_sets.forget(self.spill)  # when every pair was held, `_make_sets` did not
         return similarity
 
     def _scored(self, pairs: np.ndarray) -> np.ndarray:

@@ -110,7 +110,11 @@ class KeptPairs:
         if len(similarity) and not (np.all(similarity >= 0) and np.all(similarity <= 1)):  # NaN fails both
             return none
         known = (rows[0] >= 0) & (rows[1] >= 0)
-        return self._code(rows[0][known], rows[1][known]), similarity[known]
+        a, b = rows[0][known], rows[1][known]
+        codes = self._code(a, b)
+        if np.any(a == b) or len(np.unique(codes)) != len(codes):  # never written so: not this module's
+            return none
+        return codes, similarity[known]
 
     def _rows(self, chunk: pa.DictionaryArray, row: pa.ChunkedArray) -> np.ndarray:
         """Spill rows of the kept (chunk key, row) pairs: -1 where the chunk is not in this build, or

@@ -80,6 +80,13 @@ def join(spill: Spill, folder: Path, chunks: list[tuple[int, np.ndarray]]) -> No
             _write(table, path)
         if made or kept is None:  # a chunk that gained no sets keeps its file as it is
             _write(_renumbered(table, -start), kept_path(spill.folder, spill.contents[chunk]))
+    forget(spill)
+
+
+def forget(spill: Spill) -> None:
+    """Remove the kept sets of chunks no longer in the build (a build that made no sets too)."""
+    if not (spill.folder / FOLDER).is_dir():
+        return
     wanted = {kept_path(spill.folder, key).name for key in spill.contents}
     for entry in os.scandir(spill.folder / FOLDER):
         if entry.name not in wanted and entry.name.startswith("shingles-") and entry.is_file(follow_symlinks=False):
