@@ -73,10 +73,10 @@ class KeptShards:
     def reuse(self, print_: str, dest: Path, cuts: list[int], schema: pa.Schema, whole: Any) -> Taken | None:
         """The kept shard `print_` copied to `dest` when it is a plain file of the recorded
         size, sha256 and rows, with `schema` and the row groups of `cuts`: its facts, and a copy of
-        the digest `whole` fed its bytes. None otherwise (`dest` then does not exist). Its rows are
-        still to be compared with those the build makes (`Taken.rows`)."""
-        theirs = whole.copy()
-        done = self.copied(print_, dest, cuts[-1] - cuts[0], theirs)
+        the digest `whole` (when not None) fed its bytes. None otherwise (`dest` then does not
+        exist). Its rows are still to be compared with those the build makes (`Taken.rows`)."""
+        theirs = None if whole is None else whole.copy()
+        done = self.copied(print_, dest, cuts[-1] - cuts[0], *([] if theirs is None else [theirs]))
         file = done and _laid_out(dest, schema, [hi - lo for lo, hi in pairwise(cuts) if hi > lo])
         if file is None:
             dest.unlink(missing_ok=True)

@@ -10,7 +10,6 @@ needs. Where a Hugging Face shard spans two runs, the later run's batches go to 
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 from dataclasses import dataclass
 from itertools import pairwise
@@ -117,7 +116,7 @@ def write_run(run: Run, out: Path, pieces: Path, batch: Batch, advance: Advance,
         if kept is None:
             files.append(written(path, write_shard(path, plan.parquet_schema, plan.groups[index], batch, also)))
         else:  # the tables' content digest is made by `join`, from the files
-            files.append(kept_or_written(plan, index, out, batch, also, kept, hashlib.sha256())[0])
+            files.append(kept_or_written(plan, index, out, batch, also, kept, None)[0])
     hf.finish(batch)
     return Done(plan.table, files + hf.written, hf.nbytes)
 

@@ -137,7 +137,7 @@ def kept_or_written(
 ) -> tuple[Written, Any]:
     """Shard `index`, taken from the kept shards when they hold it with the rows the build makes,
     else written and a copy kept; its facts, and the digest `whole` fed its bytes (a new object
-    when the shard is taken). Its rows go to `also` either way: the `arrow/` files are written from
+    when the shard is taken; None: no digest). Its rows go to `also` either way: the `arrow/` files are written from
     them, never taken (the rows are made anyway, to compare a taken shard's, and writing them costs
     no more than copying a kept file would)."""
     shelf, prints = kept
@@ -147,11 +147,15 @@ def kept_or_written(
         if _feed_taken(taken, cuts, TEXTS[plan_.table], batch, also):
             return taken.done, taken.whole  # the kept copy stays as it is
         path.unlink()  # its rows went to `also` as the build makes them: the shard alone is written
-        done = written(path, write_parquet_shard(path, plan_.parquet_schema, cuts, batch), whole)
+        done = written(path, write_parquet_shard(path, plan_.parquet_schema, cuts, batch), *_digest(whole))
     else:
-        done = written(path, write_parquet_shard(path, plan_.parquet_schema, cuts, batch, also), whole)
+        done = written(path, write_parquet_shard(path, plan_.parquet_schema, cuts, batch, also), *_digest(whole))
     shelf.keep(prints[index], done)
     return done, whole
+
+
+def _digest(whole: Any) -> list[Any]:
+    return [] if whole is None else [whole]
 
 
 def _feed_taken(
