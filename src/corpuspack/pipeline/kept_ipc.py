@@ -5,8 +5,10 @@ kilobytes can then declare gigabytes, which Arrow allocates as it decodes them. 
 compresses what it keeps, so a file is taken only when no message of it is compressed, checked in
 each message's metadata (a flatbuffer `Message`, `format/Message.fbs` in Arrow) before anything is
 decoded; an uncompressed message's buffers are slices of the file, so decoding it costs no more
-than the file's size. The file is read as the stream it holds after its magic, every message in
-order (its footer, which could point elsewhere, is not used).
+than the file's size. The table is validated whole before it is returned: Arrow does not check a
+batch's buffers against the rows it declares, and a column read past them crashes the process. The
+file is read as the stream it holds after its magic, every message in order (its footer, which
+could point elsewhere, is not used).
 """
 
 from __future__ import annotations
@@ -40,7 +42,9 @@ def read(path: Path, limit: int | None = None) -> pa.Table | None:
     for message in pa.ipc.MessageReader.open_stream(pa.BufferReader(body)):
         if _compressed(message.metadata.to_pybytes()):
             return None
-    return pa.ipc.open_stream(body).read_all()
+    table = pa.ipc.open_stream(body).read_all()
+    table.validate(full=True)  # rows and offsets inside their buffers, dictionary indices inside theirs
+    return table
 
 
 def _compressed(meta: bytes) -> bool:
