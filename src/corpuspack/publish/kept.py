@@ -1,6 +1,6 @@
 """Parquet shards kept in the work folder, so that a build whose shard has the same rows as one the
 last build wrote (the same fingerprint, `pipeline.prints`) takes that file instead of writing it.
-The `arrow/` files are not kept (`writer._reusing` says why); those an earlier corpuspack kept
+The `arrow/` files are not kept (`writer.kept_or_written` says why); those an earlier corpuspack kept
 (`arrow-TABLE-PRINT.arrow`) are removed.
 
 `published/TABLE-PRINT.parquet` is a copy of a file the build wrote into its version folder, and

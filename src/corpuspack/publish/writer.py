@@ -137,9 +137,9 @@ def kept_or_written(
 ) -> tuple[Written, Any]:
     """Shard `index`, taken from the kept shards when they hold it with the rows the build makes,
     else written and a copy kept; its facts, and the digest `whole` fed its bytes (a new object
-    when the shard is taken; None: no digest). Its rows go to `also` either way: the `arrow/` files are written from
-    them, never taken (the rows are made anyway, to compare a taken shard's, and writing them costs
-    no more than copying a kept file would)."""
+    when the shard is taken; None: no digest). Its rows go to `also` either way: the `arrow/`
+    files are written from them, never taken (the rows are made anyway, to compare a taken
+    shard's, and writing them costs no more than copying a kept file would)."""
     shelf, prints = kept
     path, cuts = plan_.shard_path(out, index), plan_.groups[index]
     taken = shelf.reuse(prints[index], path, cuts, plan_.parquet_schema, whole)
