@@ -20,11 +20,12 @@ class NotRegular(Exception):
         self.kind = kind
 
 
-def open_fd(path: str) -> tuple[int, os.stat_result]:
+def open_fd(path: str, follow: bool = True) -> tuple[int, os.stat_result]:
     """A read-only descriptor of `path` and its fstat, if it is a regular file, else `NotRegular`.
-    A symlink is followed: what it leads to is checked, on the open descriptor, so nothing swapped
-    in between a check and the read gets through."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    A symlink is followed (without `follow`, opening one is an OSError): what it leads to is checked,
+    on the open descriptor, so nothing swapped in between a check and the read gets through."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | (0 if follow else os.O_NOFOLLOW)
+    fd = os.open(path, flags)
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
@@ -62,6 +63,17 @@ def read_whole(fd: int, size: int, limit: int) -> bytes:
     return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
+def read_capped(fd: int, st: os.stat_result, limit: int) -> tuple[bytes, int]:
+    """The bytes of the open regular file `fd` (of fstat `st`), which is then closed, and its size:
+    the larger of its fstat's and what was read. Over `limit` by its fstat, nothing is read; one
+    that grows while read is cut at `limit` + 1 bytes. OSErrors are raised."""
+    try:
+        data = b"" if st.st_size > limit else read_whole(fd, st.st_size, limit)
+    finally:
+        os.close(fd)
+    return data, max(st.st_size, len(data))
+
+
 def read_config_file(path: Path, limit: int, what: str) -> bytes:
     """The bytes of a configuration file (pyproject.toml, a schema) of at most `limit` bytes; one
     that cannot be opened, is no regular file or is larger is a ConfigError naming it and why."""
@@ -72,14 +84,10 @@ def read_config_file(path: Path, limit: int, what: str) -> bytes:
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read {what}: {exc.strerror or exc}") from None
     try:
-        # The size first: a large file is refused without reading it; one that grows is cut at limit + 1.
-        raw = b"" if st.st_size > limit else read_whole(fd, st.st_size, limit)
+        raw, size = read_capped(fd, st, limit)
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read {what}: {exc.strerror or exc}") from None
-    finally:
-        os.close(fd)
-    if st.st_size > limit or len(raw) > limit:
-        size = max(st.st_size, len(raw))
+    if size > limit:
         raise ConfigError(f"{path}: {what} of {size} bytes is over the limit of {limit} bytes: not read")
     return raw
 
@@ -100,12 +108,10 @@ def read_own_text(path: Path, limit: int, what: str, error: type[Exception], hin
     except OSError as exc:
         raise error(f"{shown}: cannot read: {printable(exc.strerror or str(exc))}") from None
     try:
-        data = b"" if st.st_size > limit else read_whole(fd, st.st_size, limit)
+        data, size = read_capped(fd, st, limit)
     except OSError as exc:
         raise error(f"{shown}: cannot read: {printable(exc.strerror or str(exc))}") from None
-    finally:
-        os.close(fd)
-    if st.st_size > limit or len(data) > limit:
+    if size > limit:
         raise error(f"{shown}: over {limit} bytes; not read as {what}")
     try:
         return data.decode("utf-8")

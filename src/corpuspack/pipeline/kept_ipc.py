@@ -14,10 +14,11 @@ could point elsewhere, is not used).
 from __future__ import annotations
 
 import os
-import stat
 from pathlib import Path
 
 import pyarrow as pa
+
+from ..regular import NotRegular, open_fd, read_capped
 
 MAGIC = b"ARROW1"
 _DICTIONARY_BATCH, _RECORD_BATCH = 2, 3  # `MessageHeader` union types
@@ -27,16 +28,15 @@ def read(path: Path, limit: int | None = None) -> pa.Table | None:
     """The table of the kept IPC file `path`: None unless it is a plain file (never a symlink, a
     FIFO or a device), of at most `limit` bytes, with no compressed message. Arrow's errors on a
     file that does not decode are raised (`pa.ArrowException`), as are `OSError`s."""
-    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode) or (limit is not None and st.st_size > limit):
-            return None
-        with os.fdopen(fd, "rb", closefd=False) as file:
-            data = file.read(st.st_size + 1)  # the size it had: a file growing meanwhile is not read on
-    finally:
+        fd, st = open_fd(str(path), follow=False)
+    except NotRegular:
+        return None
+    if limit is not None and st.st_size > limit:
         os.close(fd)
-    if len(data) > st.st_size or not data.startswith(MAGIC):
+        return None
+    data, size = read_capped(fd, st, st.st_size)  # the size it had: a file growing meanwhile is not taken
+    if size > st.st_size or not data.startswith(MAGIC):
         return None
     body = pa.py_buffer(data).slice(8)
     for message in pa.ipc.MessageReader.open_stream(pa.BufferReader(body)):
