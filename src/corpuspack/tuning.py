@@ -24,7 +24,7 @@ class Tuning:
     # large work: below these sizes, one process.
     split_from: int = 50_000  # paragraphs in the near-duplicate pool, or candidate pairs
     split_sets_from: int = 4_096  # candidate paragraphs whose shingle sets are made again from text
-    fork_writer_from: int = 1_000_000  # paragraphs in the build
+    fork_writer_from: int = 50_000  # paragraphs in the build
     # Ray: paragraphs per group-by partition, and candidate pairs per Jaccard task (few, large
     # tasks: each maps every spill file its pairs touch).
     rows_per_partition: int = 1_000_000
