@@ -55,7 +55,7 @@ class HFWriter:
         self.list_type = list_type
         self.schema = hf_schema(schema, list_type)
         self.rows_per_batch = rows_per_batch
-        self.nbytes = 0  # what `datasets` would measure: the bytes of the batches once read back from a file
+        self.nbytes = 0  # what `datasets` would measure (the batches read back from a file); without `groups` only
         self.with_groups = groups is not None
         self._bounds = shard_bounds(rows, self.shards) if groups is None else [g[0] for g in groups] + [rows]
         # Where a batch must end: each file's end, and with `groups` each row group's.
@@ -102,8 +102,11 @@ class HFWriter:
             )
         # `save_to_disk` slices the batches as read back from a file; their buffers, so the bytes
         # written, can differ from the batch in memory (a bitmap of a column without nulls, say).
-        batch = read_back(batch)
-        self.nbytes += batch.nbytes
+        # Files cut with the shards are written from fresh arrays (`_joined`), and their batch size
+        # never depends on `nbytes`: no copy read back for them.
+        if not self.with_groups:
+            batch = read_back(batch)
+            self.nbytes += batch.nbytes
         batch = pa.RecordBatch.from_arrays(batch.columns, schema=self.schema)
         start, size = 0, self.rows_per_batch
         while start < batch.num_rows:
