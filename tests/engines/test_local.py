@@ -14,7 +14,8 @@ from conftest import ledger, run
 from corpuspack import build, load_config
 from corpuspack.dedup import near
 from corpuspack.dedup.features import shingle_sets
-from corpuspack.engines.local import PER_FILE_BYTES, LocalDedup, largest_first, read_chunks
+from corpuspack.engines.local import LocalDedup
+from corpuspack.engines.read_pool import PER_FILE_BYTES, largest_first, read_chunks
 from corpuspack.pipeline import candidates
 from corpuspack.pipeline.chunk import Chunk, process_chunk
 from corpuspack.pipeline.order import global_order

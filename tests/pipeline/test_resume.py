@@ -10,7 +10,7 @@ import pytest
 from conftest import run
 
 from corpuspack import build, load_config
-from corpuspack.engines import local
+from corpuspack.engines import read_pool
 from corpuspack.tuning import Tuning
 
 
@@ -28,12 +28,12 @@ def test_an_interrupted_build_resumes_without_redoing_finished_chunks(planted: P
         done.append(index)
         return real(index, key, seeds, config, spill)
 
-    monkeypatch.setattr(local, "process_chunk", interrupted)
+    monkeypatch.setattr(read_pool, "process_chunk", interrupted)
     out, work = tmp_path / "resumed", tmp_path / "work"
     with pytest.raises(KeyboardInterrupt):
         build(out=out, work=work, config=load_config(planted), workers=1, tuning=tuning)
     assert not out.exists() and len(list(work.glob("chunk-*.done"))) == 2
-    monkeypatch.setattr(local, "process_chunk", real)
+    monkeypatch.setattr(read_pool, "process_chunk", real)
     result = build(out=out, work=work, config=load_config(planted), workers=1, tuning=tuning)
     assert result.reused_chunks == 2
     for path in clean.rglob("*"):
