@@ -65,8 +65,8 @@ def read_chunks(chunks: list[Chunk], config: Config, work: Path, tuning: Tuning)
                 except BrokenProcessPool as broken:
                     raise DataError(
                         f"a read worker ended abruptly (killed, or out of memory?); the chunks read are kept "
-                        f"in {work}: run the build again with the same --work to go on (fewer --workers "
-                        "use less memory)"
+                        f"in {work}: a build with --work {work} goes on from them (fewer --workers use "
+                        "less memory)"
                     ) from broken
                 readahead.finished(done)
                 while given in results:
