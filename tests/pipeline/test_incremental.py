@@ -16,7 +16,7 @@ from conftest import run, sentence, write_article
 from corpuspack import build, load_config
 from corpuspack.pipeline import unchanged
 from corpuspack.pipeline.chunk import TEXT_BATCH_ROWS
-from corpuspack.pipeline.plan import plan_chunks
+from corpuspack.pipeline.plan import MIN_SHARE, kept_chunks, plan_chunks, plan_kept
 from corpuspack.sources import SeedFile
 from corpuspack.tuning import Tuning
 
@@ -191,3 +191,67 @@ def test_a_spill_file_of_other_rows_than_its_marker_says_has_its_chunk_read_agai
     marker.write_text(json.dumps(body))
     _, reread = _rebuilt(sixty, tmp_path, work, "damaged")
     assert reread == frozenset(body["seeds"]["path"])
+
+
+def test_files_added_among_the_others_are_read_alone_and_every_kept_chunk_is_taken(sixty: Path, tmp_path: Path):
+    """New seeds named between the old ones (ids that are hashes) fall into many chunks' ranges: each
+    kept chunk is planned as it was and the new seeds make chunks of their own; only a kept chunk
+    under half a target is planned anew with them. The same bytes as a full build."""
+    work = tmp_path / "work"
+    build(out=tmp_path / "first", work=work, config=load_config(sixty), workers=1, tuning=TUNING)
+    chunks = _chunk_files(work)
+    names = ["d005", "d031", "d057", "d083", "d109"]  # between the even-numbered ones, far apart
+    for k, name in enumerate(names):
+        write_article(sixty / "seeds", name, [sentence(5000 + k, 40), sentence(6000 + k, 30)])
+    inside = {files for files in chunks.values() for n in names if min(files) < f"seeds/{n}.txt" < max(files)}
+    assert len(inside) >= 3  # planned from scratch, as many chunks would change
+    reused, reread = _rebuilt(sixty, tmp_path, work, "spread")
+    new = {f"seeds/{n}.txt" for n in names}
+    small = [files for files in chunks.values() if len(files) / TUNING.chunk_files < MIN_SHARE]
+    assert new <= reread and reread - new <= frozenset().union(*small)
+    assert reused == len(chunks) - len(small)
+
+
+@pytest.mark.parametrize(
+    "kept",
+    [
+        [["seeds/nothere.txt"]],  # a path that is no seed
+        [["seeds/d002.txt", "seeds/d000.txt", "seeds/d004.txt"]],  # out of order
+        [["seeds/d000.txt", "seeds/d000.txt", "seeds/d002.txt"]],  # twice
+        [
+            ["seeds/d000.txt", "seeds/d002.txt", "seeds/d004.txt"],
+            ["seeds/d004.txt", "seeds/d006.txt", "seeds/d008.txt"],
+        ],
+        [[]],
+        [["seeds/d000.txt"] + [f"seeds/d{i:03d}.txt" for i in range(2, 120, 2)]],  # over CAP
+    ],
+)
+def test_kept_chunk_lists_that_do_not_fit_the_seeds_are_passed_over(sixty: Path, kept: list[list[str]]):
+    from corpuspack.sources import discover
+
+    seeds, _ = discover([sixty / "seeds"], sixty)
+    plan = plan_kept(seeds, TUNING, kept)
+    planned = [s.rel for chunk in plan for s in chunk]
+    assert sorted(planned) == [s.rel for s in seeds]  # every seed once
+    taken = kept[0] if kept[0] == ["seeds/d000.txt", "seeds/d002.txt", "seeds/d004.txt"] else None
+    if taken is None:
+        assert _runs(plan) == _runs(plan_chunks(seeds, TUNING))
+    else:  # the first list is sound: taken, and the second, which overlaps it, passed over
+        assert tuple(taken) in _runs(plan)
+
+
+@pytest.mark.parametrize("body", [b"{", b'{"a": 1}', b'["x", 1]', b"[" * 100_000 + b"]" * 100_000, b"\xff\xfe"])
+def test_a_damaged_list_of_a_kept_chunk_is_passed_over(tmp_path: Path, body: bytes):
+    key = "0" * 32
+    (tmp_path / f"chunk-{key}.done").write_text("{}")
+    (tmp_path / f"chunk-{key}.seeds").write_bytes(body)
+    sound = "1" * 32
+    (tmp_path / f"chunk-{sound}.done").write_text("{}")
+    (tmp_path / f"chunk-{sound}.seeds").write_text('["seeds/a.txt"]')
+    os.mkfifo(tmp_path / f"chunk-{'2' * 32}.seeds")  # a FIFO: passed over, never waited on
+    (tmp_path / f"chunk-{'2' * 32}.done").write_text("{}")
+    (tmp_path / f"chunk-{'3' * 32}.seeds").symlink_to(tmp_path / f"chunk-{sound}.seeds")
+    (tmp_path / f"chunk-{'3' * 32}.done").write_text("{}")
+    (tmp_path / f"chunk-{'4' * 32}.seeds").write_text('["seeds/b.txt"]')  # no marker: not finished
+    assert list(kept_chunks(tmp_path, 10)) == [["seeds/a.txt"]]
+    assert list(kept_chunks(tmp_path, 0)) == []

@@ -12,12 +12,21 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
-from collections.abc import Iterator, Sequence
+import re
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import pairwise
+from pathlib import Path
 from typing import TypeVar
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..regular import NotRegular, open_fd, read_capped
 from ..sources import SeedFile
+from ..sources.seedlist import SeedList
 from ..tuning import Tuning
 
 MIN_SHARE = 0.5  # no cut before a chunk holds half the target (few tiny chunks)
@@ -45,6 +54,70 @@ def plan_chunks(seeds: S, tuning: Tuning) -> list[S]:
     if ends[-1] < len(seeds):
         ends.append(len(seeds))
     return [seeds[lo:hi] for lo, hi in pairwise(ends)]
+
+
+MAX_SEEDS_FILE = 64 * 1024 * 1024  # a chunk's list of paths: at most 3 x chunk_files paths
+
+
+def kept_chunks(work: Path, limit: int) -> Iterator[list[str]]:
+    """The seeds' relative paths of each finished chunk of the work folder (`chunk.seeds_path`, by
+    key), at most `limit` lists. Hostile input: a plain file of bounded size holding a JSON list of
+    strings, or it is passed over (and its chunk planned anew)."""
+    found = 0
+    for name in sorted(os.listdir(work)) if work.is_dir() else []:
+        match = _SEEDS_FILE.match(name)
+        if not match or not os.path.isfile(work / f"chunk-{match.group(1)}.done") or found >= limit:
+            continue
+        try:
+            fd, st = open_fd(str(work / name), follow=False)
+            data, _ = read_capped(fd, st, MAX_SEEDS_FILE)
+            names = json.loads(data) if data else None
+        except (OSError, NotRegular, ValueError, RecursionError):  # RecursionError: nested too deep
+            continue
+        if isinstance(names, list) and all(isinstance(n, str) for n in names):
+            found += 1
+            yield names
+
+
+_SEEDS_FILE = re.compile(r"^chunk-([0-9a-f]{32})\.seeds$")
+
+
+def plan_kept(seeds: S, tuning: Tuning, kept: Iterable[list[str]]) -> list[S]:
+    """`plan_chunks`, except that the chunks a kept work folder holds stay as they were: each of
+    `kept` (a chunk's seeds' relative paths, in order) whose paths are all still among `seeds`, in
+    no chunk taken before it, and whose weight lies between MIN_SHARE and CAP, is planned again
+    whatever seeds now lie between its files. The other seeds are planned by `plan_chunks`; the
+    chunks come in the order of their first seeds. New seeds named among the old (ids that are
+    hashes, say) then make chunks of their own instead of changing every chunk they fall into;
+    small kept chunks are planned anew with them, so chunks do not dwindle release by release."""
+    kept = list(kept)
+    if not kept:
+        return plan_chunks(seeds, tuning)
+    rels = seeds.rels() if isinstance(seeds, SeedList) else pa.array([s.rel for s in seeds], pa.large_string())
+    weights = np.fromiter(_weights(seeds, tuning), dtype=np.float64, count=len(seeds))
+    taken = np.zeros(len(seeds), dtype=bool)
+    firsts: list[tuple[int, np.ndarray]] = []  # (first position, positions) of each chunk
+    for names in kept:
+        at = pc.index_in(pa.array(names, pa.large_string()), value_set=rels)
+        if len(names) == 0 or at.null_count:
+            continue
+        at = at.to_numpy().astype(np.int64)
+        if np.any(np.diff(at) <= 0) or taken[at].any() or not MIN_SHARE <= weights[at].sum() <= CAP:
+            continue
+        taken[at] = True
+        firsts.append((int(at[0]), at))
+    rest = np.flatnonzero(~taken)
+    start = 0
+    for chunk in plan_chunks(_take(seeds, rest), tuning):
+        firsts.append((int(rest[start]), rest[start : start + len(chunk)]))
+        start += len(chunk)
+    return [_take(seeds, at) for _, at in sorted(firsts, key=lambda first: first[0])]
+
+
+def _take(seeds: S, at: np.ndarray) -> S:
+    if isinstance(seeds, SeedList):
+        return seeds.take(at)  # type: ignore[return-value]
+    return [seeds[i] for i in at]  # type: ignore[return-value]
 
 
 def _weights(seeds: Sequence[SeedFile], tuning: Tuning) -> Iterator[float]:

@@ -29,7 +29,7 @@ MARK = ".corpuspack-work"
 _MARK_BODY = {"corpuspack": "work folder", "format": 1}
 # Every file name a build writes at the top of its work folder.
 _OWN_FILE = re.compile(
-    r"^(?:(?:docs|paragraphs|texts)-[0-9a-f]{32}\.(?:arrow|tmp)|chunk-[0-9a-f]{32}\.(?:done|tmp)"
+    r"^(?:(?:docs|paragraphs|texts)-[0-9a-f]{32}\.(?:arrow|tmp)|chunk-[0-9a-f]{32}\.(?:done|tmp|seeds)"
     r"|inputs\.arrow|ledger\.arrow|(?:documents|paragraphs)-\d{5}\.arrow)$"
 )
 _OWN_FOLDERS = ("inputs", "regrouped", "sets", "version", "published", "shingles")

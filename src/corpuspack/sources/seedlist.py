@@ -83,6 +83,14 @@ class SeedList(Sequence[SeedFile]):
             raise IndexError("SeedList index out of range")
         return next(self._made(self._table.slice(index % len(self), 1)))
 
+    def rels(self) -> pa.Array:
+        """The relative paths, in order (large_string)."""
+        return self._table.column("rel").combine_chunks()
+
+    def take(self, rows: np.ndarray) -> SeedList:
+        """The seeds at positions `rows`, in that order."""
+        return SeedList._of(self._head, self._table.take(pa.array(rows, pa.int64())))
+
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Sequence) and not isinstance(other, str):
             return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))

@@ -19,7 +19,7 @@ from ..ids import ID_SCHEMA, id_findings
 from ..model import Finding
 from ..pipeline import workdir
 from ..pipeline.chunk import COMPRESSED, SEED_FACTS, Chunk, ChunkResult, chunk_key, load_finished
-from ..pipeline.plan import plan_chunks
+from ..pipeline.plan import kept_chunks, plan_kept
 from ..pipeline.spill import Spill
 from ..progress import Progress
 from ..schema import Schema
@@ -51,7 +51,7 @@ def read(engine: Engine, config: Config, schema: Schema, work: Path, tuning: Tun
         seed_files, findings = discover([seeds_dir], config.seeds_base)
     # Each chunk's seeds as columns (`SeedList`, as discovery gives them): objects per seed would stay
     # in this process, and in every forked worker, until the last chunk is read (480 MB at a million seeds).
-    planned = plan_chunks(seed_files, tuning)
+    planned = plan_kept(seed_files, tuning, kept_chunks(work, len(seed_files)))
     chunks = [Chunk(i, chunk_key(seeds, config, schema.sha256), seeds) for i, seeds in enumerate(planned)]
     del seed_files, planned
     workdir.forget_chunks_except(work, [c.key for c in chunks])
