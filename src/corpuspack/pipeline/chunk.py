@@ -92,6 +92,15 @@ def seeds_path(work: Path, key: str) -> Path:
     return work / f"chunk-{key}.seeds"
 
 
+def keep_seeds(work: Path, key: str, seeds: Sequence[SeedFile], again: bool = True) -> None:
+    """Write `seeds_path` (not `again` when there is one: a chunk kept from an older corpuspack)."""
+    path = seeds_path(work, key)
+    if again or not os.path.lexists(path):
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps([seed.rel for seed in seeds], ensure_ascii=False), encoding="utf-8")
+        tmp.replace(path)
+
+
 def chunk_key(seeds: Sequence[SeedFile], config: Config, schema_sha256: str) -> str:
     """What a chunk's spill depends on: the software, the settings, and each file's path, size and
     modification time (with its sidecar's), so a changed input or setting redoes the chunk."""
@@ -270,7 +279,7 @@ def process_chunk(
     _write_ipc(pa.table([texts], schema=TEXT_SPILL), paths[2], COMPRESSED, TEXT_BATCH_ROWS)
     result.documents, result.paragraphs = len(docs), len(texts)
     marker, files = marker_path(work, key), _files(seeds)
-    seeds_path(work, key).write_text(json.dumps([seed.rel for seed in seeds], ensure_ascii=False), encoding="utf-8")
+    keep_seeds(work, key, seeds)
     body = _marker_body(result, _contents(files, sha), stats(files, started), {p.name: p.stat().st_size for p in paths})
     marker.with_suffix(".tmp").write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
     marker.with_suffix(".tmp").replace(marker)

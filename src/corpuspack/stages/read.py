@@ -18,7 +18,7 @@ from ..errors import DataError
 from ..ids import ID_SCHEMA, id_findings
 from ..model import Finding
 from ..pipeline import workdir
-from ..pipeline.chunk import COMPRESSED, SEED_FACTS, Chunk, ChunkResult, chunk_key, load_finished
+from ..pipeline.chunk import COMPRESSED, SEED_FACTS, Chunk, ChunkResult, chunk_key, keep_seeds, load_finished
 from ..pipeline.plan import kept_chunks, plan_kept
 from ..pipeline.spill import Spill
 from ..progress import Progress
@@ -56,6 +56,9 @@ def read(engine: Engine, config: Config, schema: Schema, work: Path, tuning: Tun
     del seed_files, planned
     workdir.forget_chunks_except(work, [c.key for c in chunks])
     results = _finished(work, chunks)
+    for chunk in chunks:
+        if chunk.key in results:
+            keep_seeds(work, chunk.key, chunk.seeds, again=False)
     reused = len(results)
     todo = [c for c in chunks if c.key not in results]
     if todo and engine.forks and formats.has_signals(config.output_format):
