@@ -226,7 +226,8 @@ def test_symlinks_named_like_a_builds_own_files_in_a_kept_work_folder_are_never_
     before = tree(victim)
     key = next(work.glob("chunk-*.done")).name[6:-5]
     (work / "inputs.arrow").unlink()
-    for name in ("inputs.arrow", f"chunk-{key}.tmp", f"texts-{key}.tmp", f"docs-{key}.tmp"):
+    (work / f"chunk-{key}.seeds").unlink()
+    for name in ("inputs.arrow", f"chunk-{key}.tmp", f"chunk-{key}.seeds", f"texts-{key}.tmp", f"docs-{key}.tmp"):
         (work / name).symlink_to(victim / "thesis.tex")
     (work / "regrouped").symlink_to(victim / "regrouped")
     for marker in work.glob("chunk-*.done"):
@@ -234,8 +235,9 @@ def test_symlinks_named_like_a_builds_own_files_in_a_kept_work_folder_are_never_
     done = run_cli("build", "-q", "--work", str(work), "--out", str(tmp_path / "b"), cwd=project, check=2)
     assert "symlink" in done.stderr
     assert tree(victim) == before
-    for name in ("inputs.arrow", f"chunk-{key}.tmp", f"texts-{key}.tmp", f"docs-{key}.tmp", "regrouped"):
+    for name in ("inputs.arrow", f"chunk-{key}.tmp", f"chunk-{key}.seeds", f"texts-{key}.tmp", f"docs-{key}.tmp"):
         (work / name).unlink()
+    (work / "regrouped").unlink()
     (work / "regrouped" / "texts").mkdir(parents=True)  # a folder left by a build cut short, a link planted in it
     (work / "regrouped" / "texts" / "00000.arrow").symlink_to(victim / "thesis.tex")
     done = run_cli("build", "-q", "--work", str(work), "--out", str(tmp_path / "c"), cwd=project, check=2)
