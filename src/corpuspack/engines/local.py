@@ -112,8 +112,7 @@ class LocalDedup(DedupOps):
         self.release()
         folder.mkdir()
         chunks = candidates.by_chunk(self.spill, rows)
-        loaded: kept_sets.Loaded = {}
-        todo = kept_sets.missing(self.spill, chunks, loaded) if self.keep else chunks  # rows no kept file holds
+        todo = kept_sets.missing(self.spill, chunks) if self.keep else chunks  # rows no kept file holds
         needed = sum(len(rows) for _, rows in todo)
         makers = self.workers if needed >= self.tuning.split_sets_from else 1
         size = min(candidates.GROUP_ROWS, -(-needed // makers))  # at least a group per process
@@ -121,7 +120,7 @@ class LocalDedup(DedupOps):
         runs = [groups[i::makers] for i in range(min(makers, len(groups)))]
         split([partial(self._write_sets, run, folder) for run in runs], makers)
         if self.keep:
-            kept_sets.join(self.spill, folder, chunks, loaded)
+            kept_sets.join(self.spill, folder, chunks)
         self._held = rows
 
     def release(self) -> None:

@@ -50,19 +50,11 @@ def load(spill: Spill, chunk: int) -> pa.Table | None:
         return None
 
 
-Loaded = dict[int, pa.Table | None]  # `load`'s answer by chunk, read once for `missing` and `join`
-
-
-def missing(
-    spill: Spill, chunks: list[tuple[int, np.ndarray]], loaded: Loaded | None = None
-) -> list[tuple[int, np.ndarray]]:
-    """Of `by_chunk`'s (chunk, rows), the rows no kept file holds (chunks with none left out); the
-    kept tables go into `loaded` when given, for `join`."""
+def missing(spill: Spill, chunks: list[tuple[int, np.ndarray]]) -> list[tuple[int, np.ndarray]]:
+    """Of `by_chunk`'s (chunk, rows), the rows no kept file holds (chunks with none left out)."""
     todo = []
     for chunk, rows in chunks:
         table = load(spill, chunk)
-        if loaded is not None:
-            loaded[chunk] = table
         if table is not None:
             rows = rows[~np.isin(rows, table.column("row").to_numpy() + spill.chunk_start(chunk))]
         if len(rows):
@@ -70,15 +62,14 @@ def missing(
     return todo
 
 
-def join(spill: Spill, folder: Path, chunks: list[tuple[int, np.ndarray]], loaded: Loaded | None = None) -> None:
-    """Make each chunk's sets file in `folder` hold its kept sets (`loaded` by `missing`, else read
-    here) as well as those just made there, and keep them all in the work folder for the next
-    build; kept files of chunks no longer in the build are removed."""
+def join(spill: Spill, folder: Path, chunks: list[tuple[int, np.ndarray]]) -> None:
+    """Make each chunk's sets file in `folder` hold its kept sets as well as those just made there
+    (`missing`), and keep them all in the work folder for the next build; kept files of chunks no
+    longer in the build are removed."""
     (spill.folder / FOLDER).mkdir(exist_ok=True)
-    loaded = {} if loaded is None else loaded
     for chunk, _ in chunks:
         start, path = spill.chunk_start(chunk), sets_path(folder, chunk)
-        kept = loaded.pop(chunk) if chunk in loaded else load(spill, chunk)
+        kept = load(spill, chunk)
         parts = [] if kept is None else [_renumbered(kept, start)]
         made = path.exists()
         if made:
