@@ -7,6 +7,7 @@ and then waits for work, where an interrupt printed multiprocessing's traceback.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -93,3 +94,80 @@ def test_a_worker_killed_while_reading_is_a_clear_error_and_the_next_build_goes_
     assert not out.exists()
     result = build(out=out, work=work, config=load_config(small), workers=2)
     assert result.counts["documents"] == 3
+
+
+# `os.fork` wrapped: `{when}` is where Ctrl-C comes, as the pool forks its workers.
+FORKING = """
+import os, signal, sys
+from corpuspack.cli import main
+
+real_fork, forks = os.fork, []
+
+def fork():
+    forks.append(1)
+    {when}
+    return real_fork()
+
+os.fork = fork
+sys.exit(main(sys.argv[1:]))
+"""
+# Ctrl-C reaches this process just before it forks the second worker, and is seen only after.
+JUST_BEFORE_A_FORK = """if len(forks) == 2:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        os.killpg(0, signal.SIGINT)
+        pid = real_fork()
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        return pid"""
+# Ctrl-C as the first worker starts, before its initializer runs.
+AS_A_WORKER_STARTS = """if len(forks) == 1:
+        pid = real_fork()
+        if pid == 0:
+            os.killpg(0, signal.SIGINT)
+        return pid"""
+
+
+@pytest.mark.parametrize("when", [JUST_BEFORE_A_FORK, AS_A_WORKER_STARTS], ids=["before-a-fork", "as-a-worker-starts"])
+def test_ctrl_c_while_the_workers_are_forked_is_one_quiet_line_and_leaves_no_worker(
+    small: Path, tmp_path: Path, when: str
+) -> None:
+    """A worker forked as Ctrl-C came waited for work for ever (the build's pipes held open), or
+    multiprocessing printed its traceback and the build called the interrupt a worker's death."""
+    _three_chunks(small / "seeds")
+    driver = tmp_path / "driver.py"
+    driver.write_text(FORKING.format(when=when), encoding="utf-8")
+    work, out = tmp_path / "work", tmp_path / "out"
+    argv = [sys.executable, str(driver), "build", "-q", "--out", str(out), "--work", str(work), "--workers", "2"]
+    build_ = subprocess.Popen(argv, cwd=small, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        _, stderr = build_.communicate(timeout=60)
+        time.sleep(0.5)
+        with pytest.raises(ProcessLookupError):  # no process of the build is left
+            os.killpg(build_.pid, 0)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(build_.pid, signal.SIGKILL)
+    assert build_.returncode == 130 and stderr.strip() == "corpuspack: interrupted", stderr
+    assert not out.exists()
+    result = build(out=out, work=work, config=load_config(small), workers=2)
+    assert result.counts["documents"] == 3
+
+
+def test_a_build_that_ignores_ctrl_c_goes_on_when_it_comes(small: Path, tmp_path: Path) -> None:
+    """As `corpuspack build &` in a script (the shell sets SIGINT ignored; Ctrl-C on the script
+    reaches the build's process group): the workers ignore it as this process does."""
+    _three_chunks(small / "seeds")
+    driver = tmp_path / "driver.py"
+    driver.write_text(DRIVER.format(also="os.killpg(0, signal.SIGINT)").replace("time.sleep(600)", "pass"))
+    work, out = tmp_path / "work", tmp_path / "out"
+    argv = [sys.executable, str(driver), "build", "-q", "--out", str(out), "--work", str(work), "--workers", "2"]
+    done = subprocess.run(
+        argv,
+        cwd=small,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+    )
+    assert done.returncode == 0, done.stderr
+    assert len(list((out / "documents").glob("*.parquet"))) == 1

@@ -7,9 +7,11 @@ import gc
 import multiprocessing as mp
 import os
 import signal
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyarrow as pa
@@ -21,6 +23,7 @@ from ..sources.readahead import Readahead, too_large_to_keep
 from ..tuning import Tuning
 
 PER_FILE_BYTES = 4096  # what reading a seed file costs besides its bytes, counted as bytes
+_interrupted = False  # Ctrl-C came while the workers were being forked (`_launching`), in this process or a worker
 
 
 def read_chunks(chunks: list[Chunk], config: Config, work: Path, tuning: Tuning) -> Iterator[ChunkResult]:
@@ -53,10 +56,11 @@ def read_chunks(chunks: list[Chunk], config: Config, work: Path, tuning: Tuning)
             ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_quiet_on_interrupt) as pool,
             Readahead(seeds, ahead=workers + tuning.readahead_chunks) as readahead,
         ):
-            futures = {
-                i: pool.submit(process_chunk, chunks[i].index, chunks[i].key, chunks[i].seeds, config, work, forget)
-                for i in handed
-            }
+            with _launching():  # the first submit forks the workers
+                futures = {
+                    i: pool.submit(process_chunk, chunks[i].index, chunks[i].key, chunks[i].seeds, config, work, forget)
+                    for i in handed
+                }
             results: dict[int, ChunkResult] = {}
             given = 0
             for done, i in enumerate(handed, 1):
@@ -79,8 +83,40 @@ def read_chunks(chunks: list[Chunk], config: Config, work: Path, tuning: Tuning)
 def _quiet_on_interrupt() -> None:
     """In a read worker: Ctrl-C (SIGINT, sent to the whole process group) ends it at once and
     silently. A worker waiting for work printed multiprocessing's traceback; this process says
-    `interrupted`, and the pool, finding its workers gone, stops as it does when one dies."""
+    `interrupted`, and the pool, finding its workers gone, stops as it does when one dies. A
+    worker that Ctrl-C reached before this ran, or that was forked after it reached this process
+    (`_launching`), ends here. A build that ignores Ctrl-C (`corpuspack build &` in a script, say)
+    has workers that ignore it too."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        return
     signal.signal(signal.SIGINT, lambda signum, frame: os._exit(128 + signum))
+    if _interrupted:
+        os._exit(128 + signal.SIGINT)
+
+
+def _defer(signum: int, frame: object) -> None:
+    global _interrupted
+    _interrupted = True
+
+
+@contextmanager
+def _launching() -> Iterator[None]:
+    """Ctrl-C noted, not raised, while the pool forks its workers (then raised): raised inside the
+    pool's launch, it left a worker forked unrecorded, waiting for work for ever (holding the
+    terminal's or a caller's pipes), or it was raised in a fork hook, which swallows it, and in a
+    worker not yet quiet, multiprocessing printed a traceback."""
+    global _interrupted
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, _defer)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_DFL if previous is None else previous)
+        if _interrupted:
+            _interrupted = False
+            signal.raise_signal(signal.SIGINT)
 
 
 def largest_first(chunks: list[Chunk]) -> list[int]:
