@@ -15,8 +15,9 @@ from .. import formats
 from ..dedup.ledger import REASONS, Ledger
 from ..tables import DOCUMENTS, PARAGRAPHS
 from ..tuning import Tuning
+from .chunk import TEXT_BATCH_ROWS
 from .order import Order
-from .ordered import RegroupedDocuments, RegroupedTexts, SpillDocuments, TextWindow
+from .ordered import WINDOW_BYTES, RegroupedDocuments, RegroupedTexts, SpillDocuments, TextWindow
 from .spill import Spill
 
 Texts = Callable[[int, int], pa.Array]  # texts of positions lo..hi
@@ -125,14 +126,34 @@ def _flat(value: pa.Array | pa.ChunkedArray) -> pa.Array:
     return value.combine_chunks() if isinstance(value, pa.ChunkedArray) else value
 
 
-def in_spill_order(spill: Spill, rows: np.ndarray, block: int = 1 << 20) -> bool:
-    """Whether reading spill `rows` in turn moves from chunk to chunk fewer than twice per chunk."""
-    moves, last = 0, None
+def in_spill_order(
+    spill: Spill, rows: np.ndarray, lengths: np.ndarray, window_bytes: int = WINDOW_BYTES, block: int = 1 << 20
+) -> bool:
+    """Whether reading the texts of spill `rows` (of `lengths` bytes) straight from the chunk files,
+    about `window_bytes` at a time (`TextWindow`), decompresses no more of the spill's batches of
+    texts (`TEXT_BATCH_ROWS` rows) than copying them in order first would (`RegroupedTexts`): at
+    most twice as many, counting a batch once for each window that needs it. So it is for a spill
+    in id order (seeds named by their ids), and for one with a few chunks out of it (seeds added
+    among the others, read in chunks of their own); without such an order every window needs most
+    batches."""
+    starts = np.array([spill.chunk_start(c) for c in range(spill.chunks)] + [len(spill)], dtype=np.int64)
+    first_batch = np.concatenate([[0], np.cumsum(-(-np.diff(starts) // TEXT_BATCH_ROWS))])
+    batches, touched, before = int(first_batch[-1]), 0, 0
+    open_keys, open_window = np.zeros(0, dtype=np.int64), -1  # the last window's batches, read on
     for lo in range(0, len(rows), block):  # in blocks: `rows` can hold tens of millions
-        chunk = spill.chunk_of(rows[lo : lo + block])
-        moves += np.count_nonzero(np.diff(chunk)) + (last is not None and chunk[0] != last)
-        last = chunk[-1]
-    return moves < 2 * spill.chunks
+        at = rows[lo : lo + block]
+        chunk = spill.chunk_of(at)
+        ends = np.cumsum(lengths[lo : lo + block], dtype=np.int64) + before
+        before = int(ends[-1]) if len(ends) else before
+        window = ends // window_bytes  # ascending
+        keys = window * max(batches, 1) + first_batch[chunk] + (at - starts[chunk]) // TEXT_BATCH_ROWS
+        last = int(window[-1]) if len(window) else open_window
+        done = window < last
+        if last != open_window:  # the window left open before is done too
+            touched += len(np.unique(np.concatenate([open_keys, keys[done]])))
+            open_keys = np.zeros(0, dtype=np.int64)
+        open_keys, open_window = np.unique(np.concatenate([open_keys, keys[~done]])), last
+    return touched + len(open_keys) <= 2 * batches
 
 
 class Assembly:
@@ -168,7 +189,7 @@ class Assembly:
         """
         regroup = tuning.regroup_texts
         if regroup is None:
-            regroup = not in_spill_order(self.spill, self.order.rows)
+            regroup = not in_spill_order(self.spill, self.order.rows, self._lengths)
         if regroup:
             self.texts = RegroupedTexts(self.spill, self.order.rows, self._lengths, folder / "texts", tuning.run_bytes)
         self.documents = RegroupedDocuments(self.spill, self.order.doc_rows, folder / "documents", tuning.run_documents)
