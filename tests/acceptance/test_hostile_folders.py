@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pyarrow.parquet as pq
+import pytest
 from conftest import run_cli, sentence, tree, write_article
 
 
@@ -246,3 +247,35 @@ def test_symlinks_named_like_a_builds_own_files_in_a_kept_work_folder_are_never_
     (work / "regrouped" / "texts" / "00000.arrow").unlink()
     run_cli("build", "-q", "--work", str(work), "--out", str(tmp_path / "d"), cwd=project, check=0)
     assert tree(tmp_path / "a") == tree(tmp_path / "d")
+
+
+@pytest.mark.parametrize(
+    ("suffix", "kind", "reread"),
+    [("seeds", "folder", True), ("done", "folder", True), ("tmp", "folder", True), ("tmp", "fifo", False)],
+)
+def test_a_folder_or_fifo_named_like_a_builds_own_file_is_refused_not_failed_on_or_waited_on(
+    project: Path, tmp_path: Path, suffix: str, kind: str, reread: bool
+):
+    """A folder named `chunk-KEY.seeds` (or `.done`, `.tmp`) made every build fail once the chunk was
+    read again, exit 1 naming `chunk-KEY.tmp`; a FIFO named `chunk-KEY.tmp` made a build wait for ever,
+    even one that only took the chunk (its list, missing, written anew). Refused up front, as a symlink is."""
+    work = tmp_path / "work"
+    run_cli("build", "-q", "--work", str(work), "--out", str(tmp_path / "a"), cwd=project, check=0)
+    key = next(work.glob("chunk-*.done")).name[6:-5]
+    (work / f"chunk-{key}.seeds").unlink()  # as a chunk kept by an older corpuspack: its list written when taken
+    if reread:
+        (work / f"chunk-{key}.done").unlink()
+    planted = work / f"chunk-{key}.{suffix}"
+    planted.mkdir() if kind == "folder" else os.mkfifo(planted)
+    done = subprocess.run(
+        [sys.executable, "-m", "corpuspack", "build", "-q", "--work", str(work), "--out", str(tmp_path / "b")],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert planted.name in done.stderr and "Traceback" not in done.stderr
+    planted.rmdir() if kind == "folder" else planted.unlink()
+    run_cli("build", "-q", "--work", str(work), "--out", str(tmp_path / "c"), cwd=project, check=0)
+    assert tree(tmp_path / "a") == tree(tmp_path / "c")

@@ -255,3 +255,30 @@ def test_a_damaged_list_of_a_kept_chunk_is_passed_over(tmp_path: Path, body: byt
     (tmp_path / f"chunk-{'4' * 32}.seeds").write_text('["seeds/b.txt"]')  # no marker: not finished
     assert list(kept_chunks(tmp_path, 10)) == [["seeds/a.txt"]]
     assert list(kept_chunks(tmp_path, 0)) == []
+
+
+def test_kept_chunk_lists_are_read_one_at_a_time(tmp_path: Path):
+    """A work folder may hold as many lists as there are seeds, each up to MAX_SEEDS_FILE: all of them
+    were held at once while planning (twelve lists of a million paths: 1 GB more). One at a time now."""
+    import tempfile
+    import tracemalloc
+
+    body = json.dumps([f"seeds/{i:07d}_x.txt" for i in range(200_000)])
+    seeds = _seeds([f"seeds/a{i:03d}.txt" for i in range(50)])
+
+    def peak(lists: int) -> int:
+        work = Path(tempfile.mkdtemp(dir=tmp_path))
+        for k in range(lists):
+            (work / f"chunk-{k:032x}.seeds").write_text(body)
+            (work / f"chunk-{k:032x}.done").write_text("{}")
+        tracemalloc.start()
+        try:
+            plan = plan_kept(seeds, TUNING, kept_chunks(work, len(seeds)))
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+            assert _runs(plan) == _runs(plan_chunks(seeds, TUNING))
+
+    peak(1)  # once before measuring: the first call's imports and caches
+    one = peak(1)
+    assert peak(10) < 1.5 * one

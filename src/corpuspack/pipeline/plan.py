@@ -68,15 +68,21 @@ def kept_chunks(work: Path, limit: int) -> Iterator[list[str]]:
         match = _SEEDS_FILE.match(name)
         if not match or not os.path.isfile(work / f"chunk-{match.group(1)}.done") or found >= limit:
             continue
-        try:
-            fd, st = open_fd(str(work / name), follow=False)
-            data, _ = read_capped(fd, st, MAX_SEEDS_FILE)
-            names = json.loads(data) if data else None
-        except (OSError, NotRegular, ValueError, RecursionError):  # RecursionError: nested too deep
-            continue
-        if isinstance(names, list) and all(isinstance(n, str) for n in names):
+        names = _read_list(work / name)
+        if names is not None:
             found += 1
             yield names
+            del names  # not held while the next is read: one list in memory at a time
+
+
+def _read_list(path: Path) -> list[str] | None:
+    try:
+        fd, st = open_fd(str(path), follow=False)
+        data, _ = read_capped(fd, st, MAX_SEEDS_FILE)
+        names = json.loads(data) if data else None
+    except (OSError, NotRegular, ValueError, RecursionError):  # RecursionError: nested too deep
+        return None
+    return names if isinstance(names, list) and all(isinstance(n, str) for n in names) else None
 
 
 _SEEDS_FILE = re.compile(r"^chunk-([0-9a-f]{32})\.seeds$")
@@ -90,28 +96,44 @@ def plan_kept(seeds: S, tuning: Tuning, kept: Iterable[list[str]]) -> list[S]:
     chunks come in the order of their first seeds. New seeds named among the old (ids that are
     hashes, say) then make chunks of their own instead of changing every chunk they fall into;
     small kept chunks are planned anew with them, so chunks do not dwindle release by release."""
-    kept = list(kept)
-    if not kept:
+    lists = iter(kept)  # one list at a time: a hostile work folder may hold many, each of millions of paths
+    names = next(lists, None)
+    if names is None:
         return plan_chunks(seeds, tuning)
     rels = seeds.rels() if isinstance(seeds, SeedList) else pa.array([s.rel for s in seeds], pa.large_string())
     weights = np.fromiter(_weights(seeds, tuning), dtype=np.float64, count=len(seeds))
     taken = np.zeros(len(seeds), dtype=bool)
     firsts: list[tuple[int, np.ndarray]] = []  # (first position, positions) of each chunk
-    for names in kept:
-        at = pc.index_in(pa.array(names, pa.large_string()), value_set=rels)
-        if len(names) == 0 or at.null_count:
-            continue
-        at = at.to_numpy().astype(np.int64)
-        if np.any(np.diff(at) <= 0) or taken[at].any() or not MIN_SHARE <= weights[at].sum() <= CAP:
-            continue
-        taken[at] = True
-        firsts.append((int(at[0]), at))
+    while names is not None:
+        at = _positions(names, rels, weights, taken, CAP * tuning.chunk_files)
+        names = None  # let it go before the next list is read
+        if at is not None:
+            taken[at] = True
+            firsts.append((int(at[0]), at))
+        names = next(lists, None)
     rest = np.flatnonzero(~taken)
     start = 0
     for chunk in plan_chunks(_take(seeds, rest), tuning):
         firsts.append((int(rest[start]), rest[start : start + len(chunk)]))
         start += len(chunk)
     return [_take(seeds, at) for _, at in sorted(firsts, key=lambda first: first[0])]
+
+
+def _positions(
+    names: list[str], rels: pa.Array, weights: np.ndarray, taken: np.ndarray, most: float
+) -> np.ndarray | None:
+    """Where a kept chunk's `names` are among the seeds (`rels`), if they all are, in order, none
+    `taken`, and their weight lies between MIN_SHARE and CAP. `most`: the longest list that can weigh
+    CAP or less (each file weighs 1/chunk_files at least): a longer one is passed over unconverted."""
+    if len(names) == 0 or len(names) > most:
+        return None
+    found = pc.index_in(pa.array(names, pa.large_string()), value_set=rels)
+    if found.null_count:
+        return None
+    at = found.to_numpy().astype(np.int64)
+    if np.any(np.diff(at) <= 0) or taken[at].any() or not MIN_SHARE <= weights[at].sum() <= CAP:
+        return None
+    return at
 
 
 def _take(seeds: S, at: np.ndarray) -> S:

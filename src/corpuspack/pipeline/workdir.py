@@ -102,6 +102,8 @@ def _check_existing(path: Path) -> None:
 def _refuse_planted(path: Path) -> None:
     """Refuse a marked folder where a name a build writes is a symlink, or a folder a build makes is
     not a real folder or holds a symlink: the build would write through it, outside the work folder.
+    A file name a build writes that is a folder, a FIFO or a device is refused too: writing it would
+    fail once the build is under way, or wait for ever on the FIFO.
     One `scandir` a folder: the entries' types come with the listing (a folder of 100,000 chunks)."""
     planted: list[str] = []
     pending = [(str(path), "")]
@@ -114,11 +116,16 @@ def _refuse_planted(path: Path) -> None:
                     continue
                 if entry.is_symlink() or (not rel and entry.name in _OWN_FOLDERS and not entry.is_dir()):
                     planted.append(rel + entry.name)
+                elif not entry.is_dir(follow_symlinks=False) and not entry.is_file(follow_symlinks=False):
+                    planted.append(rel + entry.name)  # a FIFO or device: writing its name would wait or write into it
+                elif not rel and entry.name not in _OWN_FOLDERS and not entry.is_file(follow_symlinks=False):
+                    planted.append(entry.name)  # a folder named like a file: a build's write there fails
                 elif entry.is_dir(follow_symlinks=False) and (rel or entry.name in _OWN_FOLDERS):
                     pending.append((entry.path, f"{rel}{entry.name}/"))
     if planted:
         shown = ", ".join(sorted(planted)[:3]) + (" ..." if len(planted) > 3 else "")
-        raise UsageError(f"{path}: {shown}: named like a build's own files, but a symlink or not a folder; remove them")
+        what = "a symlink, a folder or not a regular file"
+        raise UsageError(f"{path}: {shown}: named like a build's own files, but {what}; remove them")
 
 
 def _is_marked(path: Path) -> bool:
