@@ -171,3 +171,56 @@ def test_a_build_that_ignores_ctrl_c_goes_on_when_it_comes(small: Path, tmp_path
     )
     assert done.returncode == 0, done.stderr
     assert len(list((out / "documents").glob("*.parquet"))) == 1
+
+
+SLOW = """
+import sys, time
+from pathlib import Path
+import corpuspack.engines.read_pool as pool
+from corpuspack import build, load_config
+from corpuspack.tuning import Tuning
+
+real = pool.process_chunk
+
+def slow(index, *args, **kwargs):
+    time.sleep(0.5)
+    return real(index, *args, **kwargs)
+
+pool.process_chunk = slow
+try:
+    build(out=Path(sys.argv[1]), work=Path(sys.argv[2]), config=load_config(Path(".")), workers=2,
+          tuning=Tuning(chunk_files=2))
+except KeyboardInterrupt:
+    sys.exit(130)
+"""
+
+
+def test_ctrl_c_to_the_build_alone_reads_no_chunk_not_yet_begun(small: Path, tmp_path: Path) -> None:
+    """SIGINT to the build's process alone (a process manager's, `kill -INT`): its workers are not
+    interrupted, and the chunks not yet begun are not read (the pool waited for every chunk queued)."""
+    from corpuspack.pipeline.plan import plan_chunks
+    from corpuspack.sources import discover
+    from corpuspack.tuning import Tuning
+
+    for i in range(40):
+        write_article(small / "seeds", f"d{i:02d}", [sentence(i, 40), sentence(100 + i, 40)])
+    seeds, _ = discover([small / "seeds"], small)
+    total = len(plan_chunks(seeds, Tuning(chunk_files=2)))
+    driver = tmp_path / "slow.py"
+    driver.write_text(SLOW, encoding="utf-8")
+    work, out = tmp_path / "work", tmp_path / "out"
+    argv = [sys.executable, str(driver), str(out), str(work)]
+    build_ = subprocess.Popen(argv, cwd=small, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        _wait_for(1, work, build_)
+        done = len(list(work.glob("chunk-*.done")))
+        assert build_.poll() is None and total > done + 8, (total, done)
+        os.kill(build_.pid, signal.SIGINT)
+        _, stderr = build_.communicate(timeout=120)
+    finally:
+        if build_.poll() is None:
+            os.killpg(build_.pid, signal.SIGKILL)
+    assert build_.returncode == 130, stderr
+    assert "Traceback" not in stderr, stderr
+    # those done, those under way (one a worker) and those already queued to the workers
+    assert len(list(work.glob("chunk-*.done"))) <= done + 2 + 3 < total

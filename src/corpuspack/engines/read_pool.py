@@ -9,7 +9,7 @@ import os
 import signal
 import threading
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from pathlib import Path
@@ -61,23 +61,33 @@ def read_chunks(chunks: list[Chunk], config: Config, work: Path, tuning: Tuning)
                     i: pool.submit(process_chunk, chunks[i].index, chunks[i].key, chunks[i].seeds, config, work, forget)
                     for i in handed
                 }
-            results: dict[int, ChunkResult] = {}
-            given = 0
-            for done, i in enumerate(handed, 1):
-                try:
-                    results[i] = futures.pop(i).result()
-                except BrokenProcessPool as broken:
-                    raise DataError(
-                        f"a read worker ended abruptly (killed, or out of memory?); the chunks read are kept "
-                        f"in {work}: a build with --work {work} goes on from them (fewer --workers use "
-                        "less memory)"
-                    ) from broken
-                readahead.finished(done)
-                while given in results:
-                    yield results.pop(given)
-                    given += 1
+            try:
+                yield from _in_order(futures, handed, readahead, work)
+            except BaseException:  # Ctrl-C to this process alone, an error, the caller stopping: the
+                pool.shutdown(wait=True, cancel_futures=True)  # chunks under way end, the others are not read
+                raise
     finally:
         gc.unfreeze()
+
+
+def _in_order(
+    futures: dict[int, Future[ChunkResult]], handed: list[int], readahead: Readahead, work: Path
+) -> Iterator[ChunkResult]:
+    """The chunks' results in the order given, as they end (in the order handed out)."""
+    results: dict[int, ChunkResult] = {}
+    given = 0
+    for done, i in enumerate(handed, 1):
+        try:
+            results[i] = futures.pop(i).result()
+        except BrokenProcessPool as broken:
+            raise DataError(
+                f"a read worker ended abruptly (killed, or out of memory?); the chunks read are kept in "
+                f"{work}: a build with --work {work} goes on from them (fewer --workers use less memory)"
+            ) from broken
+        readahead.finished(done)
+        while given in results:
+            yield results.pop(given)
+            given += 1
 
 
 def _quiet_on_interrupt() -> None:
