@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -48,13 +49,26 @@ def _three_chunks(seeds: Path) -> None:
         write_article(seeds, f"doc{d}", [sentence(d * 1000 + k, 300) for k in range(1300)])
 
 
-def _start(small: Path, tmp_path: Path, also: str = "pass") -> tuple[subprocess.Popen[str], Path, Path]:
+def _start(small: Path, tmp_path: Path, source: str = DRIVER.format(also="pass")) -> tuple[list[str], Path, Path]:
+    """Three chunks of seeds, and the command line of a build by the driver `source` (by default:
+    chunk 0 held), its work and output folders."""
     _three_chunks(small / "seeds")
     driver = tmp_path / "driver.py"
-    driver.write_text(DRIVER.format(also=also), encoding="utf-8")
+    driver.write_text(source, encoding="utf-8")
     work, out = tmp_path / "work", tmp_path / "out"
     argv = [sys.executable, str(driver), "build", "-q", "--out", str(out), "--work", str(work), "--workers", "2"]
-    return subprocess.Popen(argv, cwd=small, stderr=subprocess.PIPE, text=True, start_new_session=True), work, out
+    return argv, work, out
+
+
+@contextlib.contextmanager
+def _running(argv: list[str], cwd: Path) -> Iterator[subprocess.Popen[str]]:
+    """`argv` in a session of its own; whatever is left of its process group killed on the way out."""
+    build_ = subprocess.Popen(argv, cwd=cwd, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        yield build_
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(build_.pid, signal.SIGKILL)
 
 
 def _wait_for(done: int, work: Path, build_: subprocess.Popen[str]) -> None:
@@ -64,16 +78,13 @@ def _wait_for(done: int, work: Path, build_: subprocess.Popen[str]) -> None:
 
 
 def test_ctrl_c_while_a_worker_waits_for_work_is_one_quiet_line(small: Path, tmp_path: Path) -> None:
-    build_, work, out = _start(small, tmp_path)
-    try:
+    argv, work, out = _start(small, tmp_path)
+    with _running(argv, small) as build_:
         _wait_for(2, work, build_)  # chunks 1 and 2 read by the second worker, which now waits
         assert build_.poll() is None, "the build ended before its chunks were read"
         time.sleep(0.5)
         os.killpg(build_.pid, signal.SIGINT)
         _, stderr = build_.communicate(timeout=120)
-    finally:
-        if build_.poll() is None:
-            os.killpg(build_.pid, signal.SIGKILL)
     assert build_.returncode == 130 and stderr.strip() == "corpuspack: interrupted", stderr
     assert not out.exists()
     result = build(out=out, work=work, config=load_config(small), workers=2)
@@ -82,12 +93,9 @@ def test_ctrl_c_while_a_worker_waits_for_work_is_one_quiet_line(small: Path, tmp
 
 def test_a_worker_killed_while_reading_is_a_clear_error_and_the_next_build_goes_on(small: Path, tmp_path: Path) -> None:
     """As the kernel's out-of-memory killer would: SIGKILL to a worker reading a chunk."""
-    build_, work, out = _start(small, tmp_path, also="os.kill(os.getpid(), signal.SIGKILL)")
-    try:
+    argv, work, out = _start(small, tmp_path, DRIVER.format(also="os.kill(os.getpid(), signal.SIGKILL)"))
+    with _running(argv, small) as build_:
         _, stderr = build_.communicate(timeout=120)
-    finally:
-        if build_.poll() is None:
-            os.killpg(build_.pid, signal.SIGKILL)
     assert build_.returncode == 1, stderr
     assert "Traceback" not in stderr, stderr
     assert "a read worker ended abruptly" in stderr and str(work) in stderr, stderr
@@ -132,20 +140,12 @@ def test_ctrl_c_while_the_workers_are_forked_is_one_quiet_line_and_leaves_no_wor
 ) -> None:
     """A worker forked as Ctrl-C came waited for work for ever (the build's pipes held open), or
     multiprocessing printed its traceback and the build called the interrupt a worker's death."""
-    _three_chunks(small / "seeds")
-    driver = tmp_path / "driver.py"
-    driver.write_text(FORKING.format(when=when), encoding="utf-8")
-    work, out = tmp_path / "work", tmp_path / "out"
-    argv = [sys.executable, str(driver), "build", "-q", "--out", str(out), "--work", str(work), "--workers", "2"]
-    build_ = subprocess.Popen(argv, cwd=small, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    try:
+    argv, work, out = _start(small, tmp_path, FORKING.format(when=when))
+    with _running(argv, small) as build_:
         _, stderr = build_.communicate(timeout=60)
         time.sleep(0.5)
         with pytest.raises(ProcessLookupError):  # no process of the build is left
             os.killpg(build_.pid, 0)
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(build_.pid, signal.SIGKILL)
     assert build_.returncode == 130 and stderr.strip() == "corpuspack: interrupted", stderr
     assert not out.exists()
     result = build(out=out, work=work, config=load_config(small), workers=2)
@@ -155,11 +155,9 @@ def test_ctrl_c_while_the_workers_are_forked_is_one_quiet_line_and_leaves_no_wor
 def test_a_build_that_ignores_ctrl_c_goes_on_when_it_comes(small: Path, tmp_path: Path) -> None:
     """As `corpuspack build &` in a script (the shell sets SIGINT ignored; Ctrl-C on the script
     reaches the build's process group): the workers ignore it as this process does."""
-    _three_chunks(small / "seeds")
-    driver = tmp_path / "driver.py"
-    driver.write_text(DRIVER.format(also="os.killpg(0, signal.SIGINT)").replace("time.sleep(600)", "pass"))
-    work, out = tmp_path / "work", tmp_path / "out"
-    argv = [sys.executable, str(driver), "build", "-q", "--out", str(out), "--work", str(work), "--workers", "2"]
+    argv, _, out = _start(
+        small, tmp_path, DRIVER.format(also="os.killpg(0, signal.SIGINT)").replace("time.sleep(600)", "pass")
+    )
     done = subprocess.run(
         argv,
         cwd=small,
@@ -210,16 +208,12 @@ def test_ctrl_c_to_the_build_alone_reads_no_chunk_not_yet_begun(small: Path, tmp
     driver.write_text(SLOW, encoding="utf-8")
     work, out = tmp_path / "work", tmp_path / "out"
     argv = [sys.executable, str(driver), str(out), str(work)]
-    build_ = subprocess.Popen(argv, cwd=small, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    try:
+    with _running(argv, small) as build_:
         _wait_for(1, work, build_)
         done = len(list(work.glob("chunk-*.done")))
         assert build_.poll() is None and total > done + 8, (total, done)
         os.kill(build_.pid, signal.SIGINT)
         _, stderr = build_.communicate(timeout=120)
-    finally:
-        if build_.poll() is None:
-            os.killpg(build_.pid, signal.SIGKILL)
     assert build_.returncode == 130, stderr
     assert "Traceback" not in stderr, stderr
     # those done, those under way (one a worker) and those already queued to the workers

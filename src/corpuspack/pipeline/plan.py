@@ -28,6 +28,7 @@ from ..regular import NotRegular, open_fd, read_capped
 from ..sources import SeedFile
 from ..sources.seedlist import SeedList
 from ..tuning import Tuning
+from .chunk import marker_path
 
 MIN_SHARE = 0.5  # no cut before a chunk holds half the target (few tiny chunks)
 CAP = 3.0  # always a cut at three times the target (no chunk grows without bound)
@@ -66,7 +67,7 @@ def kept_chunks(work: Path, limit: int) -> Iterator[list[str]]:
     found = 0
     for name in sorted(os.listdir(work)) if work.is_dir() else []:
         match = _SEEDS_FILE.match(name)
-        if not match or not os.path.isfile(work / f"chunk-{match.group(1)}.done") or found >= limit:
+        if not match or not os.path.isfile(marker_path(work, match.group(1))) or found >= limit:
             continue
         names = _read_list(work / name)
         if names is not None:
