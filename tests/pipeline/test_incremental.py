@@ -240,6 +240,23 @@ def test_kept_chunk_lists_that_do_not_fit_the_seeds_are_passed_over(sixty: Path,
         assert tuple(taken) in _runs(plan)
 
 
+def test_kept_lists_looked_up_in_batches_find_what_one_at_a_time_finds():
+    """Lists are looked up among the seeds a batch at a time (one hash of the seeds' paths per
+    batch, not per list): whatever the batch size, each list's positions are its own, in order."""
+    import pyarrow as pa
+
+    from corpuspack.pipeline.plan import _arrays, _looked_up
+
+    rels = pa.array([f"seeds/{i:04d}.txt" for i in range(0, 400, 2)], pa.large_string())
+    lists = [[f"seeds/{i:04d}.txt" for i in range(lo, lo + n, 2)] for lo, n in [(0, 6), (10, 8), (398, 4), (100, 2)]]
+    lists.insert(2, [])  # empty: passed over
+    lists.insert(1, [f"seeds/{i:04d}.txt" for i in range(40)])  # longer than `most`: passed over
+    alone = [f.to_pylist() for names in lists for f in _looked_up(_arrays([names], 18), rels, 1)]
+    for budget in (1, 40, 1 << 20):
+        assert [f.to_pylist() for f in _looked_up(_arrays(lists, 18), rels, budget)] == alone
+    assert alone == [[0, 1, 2], [5, 6, 7, 8], [199, None], [50]]
+
+
 @pytest.mark.parametrize("body", [b"{", b'{"a": 1}', b'["x", 1]', b"[" * 100_000 + b"]" * 100_000, b"\xff\xfe"])
 def test_a_damaged_list_of_a_kept_chunk_is_passed_over(tmp_path: Path, body: bytes):
     key = "0" * 32

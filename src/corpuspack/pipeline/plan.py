@@ -16,7 +16,7 @@ import json
 import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from itertools import pairwise
+from itertools import chain, pairwise
 from pathlib import Path
 from typing import TypeVar
 
@@ -97,21 +97,22 @@ def plan_kept(seeds: S, tuning: Tuning, kept: Iterable[list[str]]) -> list[S]:
     chunks come in the order of their first seeds. New seeds named among the old (ids that are
     hashes, say) then make chunks of their own instead of changing every chunk they fall into;
     small kept chunks are planned anew with them, so chunks do not dwindle release by release."""
-    lists = iter(kept)  # one list at a time: a hostile work folder may hold many, each of millions of paths
-    names = next(lists, None)
-    if names is None:
-        return plan_chunks(seeds, tuning)
     rels = seeds.rels() if isinstance(seeds, SeedList) else pa.array([s.rel for s in seeds], pa.large_string())
-    weights = np.fromiter(_weights(seeds, tuning), dtype=np.float64, count=len(seeds))
+    weights = None  # made at the first list found whole: a build without a kept folder never needs them
     taken = np.zeros(len(seeds), dtype=bool)
     firsts: list[tuple[int, np.ndarray]] = []  # (first position, positions) of each chunk
-    while names is not None:
-        at = _positions(names, rels, weights, taken, CAP * tuning.chunk_files)
-        names = None  # let it go before the next list is read
-        if at is not None:
+    budget = max(rels.nbytes, 1 << 20)
+    for found in _looked_up(_arrays(kept, CAP * tuning.chunk_files), rels, budget):
+        if found.null_count:  # a path no longer among the seeds
+            continue
+        at = found.to_numpy().astype(np.int64)
+        if weights is None:
+            weights = np.fromiter(_weights(seeds, tuning), dtype=np.float64, count=len(seeds))
+        if np.all(np.diff(at) > 0) and not taken[at].any() and MIN_SHARE <= weights[at].sum() <= CAP:
             taken[at] = True
             firsts.append((int(at[0]), at))
-        names = next(lists, None)
+    if not firsts:
+        return plan_chunks(seeds, tuning)
     rest = np.flatnonzero(~taken)
     start = 0
     for chunk in plan_chunks(_take(seeds, rest), tuning):
@@ -120,21 +121,33 @@ def plan_kept(seeds: S, tuning: Tuning, kept: Iterable[list[str]]) -> list[S]:
     return [_take(seeds, at) for _, at in sorted(firsts, key=lambda first: first[0])]
 
 
-def _positions(
-    names: list[str], rels: pa.Array, weights: np.ndarray, taken: np.ndarray, most: float
-) -> np.ndarray | None:
-    """Where a kept chunk's `names` are among the seeds (`rels`), if they all are, in order, none
-    `taken`, and their weight lies between MIN_SHARE and CAP. `most`: the longest list that can weigh
-    CAP or less (each file weighs 1/chunk_files at least): a longer one is passed over unconverted."""
-    if len(names) == 0 or len(names) > most:
-        return None
-    found = pc.index_in(pa.array(names, pa.large_string()), value_set=rels)
-    if found.null_count:
-        return None
-    at = found.to_numpy().astype(np.int64)
-    if np.any(np.diff(at) <= 0) or taken[at].any() or not MIN_SHARE <= weights[at].sum() <= CAP:
-        return None
-    return at
+def _arrays(lists: Iterable[list[str]], most: float) -> Iterator[pa.Array]:
+    """Each list as Arrow strings, read and converted one at a time (a hostile work folder may hold
+    many, each of millions of paths); empty ones and those longer than `most` (the longest list
+    that can weigh CAP or less: each file weighs 1/chunk_files at least) passed over unconverted."""
+    for names in lists:
+        if 0 < len(names) <= most:
+            yield pa.array(names, pa.large_string())
+        del names  # let it go before the next list is read
+
+
+def _looked_up(arrays: Iterator[pa.Array], rels: pa.Array, budget: int) -> Iterator[pa.Array]:
+    """Each array's positions among `rels` (null where a path is not there), in order. Looked up
+    a batch of arrays at a time, about `budget` bytes of them (the paths' own size, so memory stays
+    within twice theirs): each lookup hashes every path of `rels`, once per batch, not per list."""
+    batch: list[pa.Array] = []
+    held = 0
+    for names in chain(arrays, [None]):
+        if names is not None:
+            batch.append(names)
+            held += names.nbytes
+        if batch and (names is None or held >= budget):
+            found = pc.index_in(pa.concat_arrays(batch), value_set=rels)
+            start = 0
+            for done in batch:
+                yield found.slice(start, len(done))
+                start += len(done)
+            batch, held = [], 0
 
 
 def _take(seeds: S, at: np.ndarray) -> S:
