@@ -83,6 +83,17 @@ def test_kept_work_folder_keeps_foreign_files_and_resumes(project: Path, tmp_pat
     assert tree(tmp_path / "a") == tree(tmp_path / "b")
 
 
+def test_a_work_folder_mark_nested_thousands_deep_is_no_mark(project: Path, tmp_path: Path):
+    """The mark is read as hostile JSON: brackets nested past the recursion limit were a traceback."""
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / ".corpuspack-work").write_text("[" * 2048 + "]" * 2048)
+    (work / "mine.txt").write_text("mine\n")
+    done = run_cli("build", "-q", "--work", str(work), "--out", str(tmp_path / "a"), cwd=project, check=2)
+    assert "Traceback" not in done.stderr and "corpuspack" in done.stderr
+    assert (work / "mine.txt").read_text() == "mine\n"
+
+
 def test_a_work_folder_another_build_holds_is_refused_and_left_alone(project: Path, tmp_path: Path):
     work = tmp_path / "work"
     run_cli("build", "-q", "--work", str(work), "--out", str(tmp_path / "a"), cwd=project, check=0)

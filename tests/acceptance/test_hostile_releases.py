@@ -573,3 +573,13 @@ def test_diff_and_explain_read_only_the_listed_shards_and_say_when_one_does_not_
     assert "cannot be read" in run_cli("explain", doc, cwd=released, check=1).stderr
     shard.unlink()
     assert "listed in the manifest but missing" in run_cli(*args, cwd=released, check=1).stderr
+
+
+def test_a_planted_journal_nested_thousands_deep_is_no_journal(released: Path):
+    """JSON brackets nested past Python's recursion limit in the first 4 kB: a traceback before."""
+    corpus = released / "corpus"
+    (corpus / ".staging-pr").mkdir()
+    (corpus / ".staging-pr" / "release.json").write_text("[" * 2048 + "]" * 2048)
+    for command in (("check",), ("verify",)):
+        done = run_cli(*command, cwd=released, check=0)
+        assert "Traceback" not in done.stderr + done.stdout

@@ -155,6 +155,10 @@ def test_a_kept_chunk_is_checked_by_stat_and_a_seed_restored_with_its_old_mtime_
         lambda body: body["seeds"].update(sha256=[None] * len(body["seeds"]["sha256"])),  # a null in the manifest
         lambda body: body.update(ids={name: "x" * len(v) for name, v in body["ids"].items() if name != "line"}),
         lambda body: body["seeds"].update(size=[True] * len(body["seeds"]["size"])),
+        lambda body: body["ids"].update(line=[2**70] * len(body["ids"]["line"])),  # OverflowError: a traceback
+        lambda body: body["seeds"].update(size=[10**400] * len(body["seeds"]["size"])),
+        lambda body: body.update(findings=[[[[[]]]]] * 10),
+        lambda body: body.update(stats="[" * 100_000 + "]" * 100_000),  # made nesting below
     ],
 )
 def test_a_marker_with_values_of_the_wrong_type_has_its_chunk_read_again(sixty: Path, tmp_path: Path, damage):
@@ -164,7 +168,8 @@ def test_a_marker_with_values_of_the_wrong_type_has_its_chunk_read_again(sixty: 
     body = json.loads(marker.read_text())
     files = frozenset(body["seeds"]["path"])
     damage(body)
-    marker.write_text(json.dumps(body))
+    deep = '"' + "[" * 100_000 + "]" * 100_000 + '"'  # JSON nested 100,000 deep: a RecursionError
+    marker.write_text(json.dumps(body).replace(deep, deep[1:-1]))
     _, reread = _rebuilt(sixty, tmp_path, work, "damaged")  # the output of a full build
     assert reread == files
 

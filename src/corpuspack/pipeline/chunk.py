@@ -132,7 +132,7 @@ def load_finished(work: Path, key: str, seeds: Sequence[SeedFile]) -> ChunkResul
         result = _result_from(body, key)
         if not _spill_intact(work, key, body):
             return None
-    except (OSError, ValueError, TypeError, KeyError, pa.ArrowException):
+    except (OSError, ValueError, TypeError, KeyError, OverflowError, RecursionError, pa.ArrowException):
         return None
     files = _files(seeds)
     same = unchanged(files, body.get("stats")) and sorted(body["contents"]) == sorted(rel for rel, _ in files)

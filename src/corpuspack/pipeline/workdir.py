@@ -135,7 +135,7 @@ def _is_marked(path: Path) -> bool:
             return False
         with mark.open("rb") as f:
             return json.loads(f.read(4096)) == _MARK_BODY
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # RecursionError: brackets nested thousands deep
         return False
 
 

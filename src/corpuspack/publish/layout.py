@@ -164,7 +164,7 @@ def _journal_version(path: Path) -> Version | None:
     try:
         with path.open("rb") as f:
             return Version.parse(json.loads(f.read(4096))["version"])
-    except (OSError, ValueError, KeyError, TypeError, UsageError):
+    except (OSError, ValueError, KeyError, TypeError, RecursionError, UsageError):
         return None
 
 
