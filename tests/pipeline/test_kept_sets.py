@@ -114,3 +114,33 @@ def test_a_chunk_that_gained_no_sets_keeps_its_file_untouched(planted: Path, tmp
     for path in first.rglob("*"):
         if path.is_file():
             assert path.read_bytes() == (again / path.relative_to(first)).read_bytes(), path
+
+
+def test_the_sets_of_a_chunk_that_gained_none_are_read_where_they_are_kept(planted: Path, tmp_path: Path):
+    """They were copied into the build's `sets/` (read, renumbered, sorted and written) at every
+    build; `CandidateSets` reads them from the kept file, the rows those just made would have."""
+    from functools import partial
+
+    work = tmp_path / "work"
+    config = load_config(planted)
+    build(out=tmp_path / "first", work=work, config=config, workers=2, tuning=TUNING)
+    spill = _spill(work)
+    kept = _kept_rows(spill)
+    assert kept and kept_sets.missing(spill, kept) == []
+    folder = tmp_path / "sets"
+    folder.mkdir()
+    kept_sets.join(spill, folder, kept)  # none made: nothing to join
+    assert list(folder.iterdir()) == []
+    made = tmp_path / "made"
+    made.mkdir()
+    for group in candidates.groups(kept):
+        candidates.write_sets(spill, group, config.dedup, made)
+    rows = np.concatenate([r for _, r in kept])
+    rng = np.random.default_rng(7)
+    for asked in (rows, rng.permutation(rows)[: len(rows) // 2], rows[::3]):
+        held = candidates.CandidateSets(spill, folder, partial(kept_sets.held, spill))(asked)
+        fresh = candidates.CandidateSets(spill, made)(asked)
+        assert np.array_equal(held[0], fresh[0]) and np.array_equal(held[1], fresh[1])
+    kept_sets.kept_path(work, spill.contents[kept[0][0]]).write_bytes(b"\xff" * 100)  # gone meanwhile
+    with pytest.raises(ValueError, match="no longer read"):
+        candidates.CandidateSets(spill, folder, partial(kept_sets.held, spill))(kept[0][1])

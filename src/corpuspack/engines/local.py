@@ -93,7 +93,7 @@ class LocalDedup(DedupOps):
         wanted = distinct(self.rows[pairs.ravel()])
         if not _holds(self._held, wanted):
             self._make_sets(wanted, folder)
-        sets = candidates.CandidateSets(self.spill, folder)
+        sets = candidates.CandidateSets(self.spill, folder, partial(kept_sets.held, self.spill) if self.keep else None)
         nwords = self.spill.column("nwords")  # int32; bounds made for the rows asked, not per paragraph
 
         def bounds(at: np.ndarray) -> np.ndarray:

@@ -9,6 +9,7 @@ number of times, without decompressing a text again.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -68,25 +69,38 @@ def write_sets(files: ParagraphFiles, group: list[tuple[int, np.ndarray]], confi
 
 
 class CandidateSets:
-    """`sets(rows)`: (their sets one after another, offsets), read from the sets files by row."""
+    """`sets(rows)`: (their sets one after another, offsets), read from the sets files by row; for a
+    chunk with no file there, from `kept(chunk)` (a work folder's kept sets, `kept_sets.held`)."""
 
-    def __init__(self, files: ParagraphFiles, folder: Path) -> None:
-        self.files, self.folder = files, folder
+    def __init__(
+        self, files: ParagraphFiles, folder: Path, kept: Callable[[int], pa.Table | None] | None = None
+    ) -> None:
+        self.files, self.folder, self.kept = files, folder, kept
 
     def __call__(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         chunk = self.files.chunk_of(rows)
         order = np.argsort(chunk, kind="stable")
         pieces: list[pa.Array] = []
         for part in np.split(order, np.flatnonzero(np.diff(chunk[order])) + 1) if len(rows) else []:
-            with pa.memory_map(str(sets_path(self.folder, int(chunk[part[0]]))), "r") as source:
-                table = pa.ipc.open_file(source).read_all()
-                have = table.column("row").to_numpy()
-                at = np.minimum(np.searchsorted(have, rows[part]), len(have) - 1)
-                if len(have) == 0 or not np.array_equal(have[at], rows[part]):
-                    raise ValueError(f"{self.folder}: a candidate row has no shingle set")
-                pieces.append(table.column("shingles").take(pa.array(at, pa.int64())).combine_chunks())
+            table = self._table(int(chunk[part[0]]))
+            have = table.column("row").to_numpy()
+            at = np.minimum(np.searchsorted(have, rows[part]), len(have) - 1)
+            if len(have) == 0 or not np.array_equal(have[at], rows[part]):
+                raise ValueError(f"{self.folder}: a candidate row has no shingle set")
+            pieces.append(table.column("shingles").take(pa.array(at, pa.int64())).combine_chunks())
+            del table
         lists = pa.concat_arrays(pieces).take(pa.array(inverse(order), pa.int64())) if pieces else None
         if lists is None or len(lists) == 0:
             return np.zeros(0, dtype=np.uint32), np.zeros(len(rows) + 1, dtype=np.int64)
         offsets = np.asarray(lists.offsets, dtype=np.int64)
         return np.asarray(lists.flatten().to_numpy(), dtype=np.uint32), offsets - offsets[0]
+
+    def _table(self, chunk: int) -> pa.Table:
+        path = sets_path(self.folder, chunk)
+        if self.kept is not None and not path.exists():
+            table = self.kept(chunk)
+            if table is None:
+                raise ValueError(f"{self.folder}: the kept shingle sets of chunk {chunk} no longer read")
+            return table
+        with pa.memory_map(str(path), "r") as source:
+            return pa.ipc.open_file(source).read_all()

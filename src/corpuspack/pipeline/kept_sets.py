@@ -63,24 +63,29 @@ def missing(spill: Spill, chunks: list[tuple[int, np.ndarray]]) -> list[tuple[in
 
 
 def join(spill: Spill, folder: Path, chunks: list[tuple[int, np.ndarray]]) -> None:
-    """Make each chunk's sets file in `folder` hold its kept sets as well as those just made there
-    (`missing`), and keep them all in the work folder for the next build; kept files of chunks no
-    longer in the build are removed."""
+    """Make each chunk's sets file in `folder` that gained sets (`missing`) hold its kept sets as
+    well, and keep them all in the work folder for the next build; kept files of chunks no longer
+    in the build are removed. A chunk that gained none has no file in `folder`: its sets are read
+    from its kept file where it lies (`held`), not copied."""
     (spill.folder / FOLDER).mkdir(exist_ok=True)
     for chunk, _ in chunks:
         start, path = spill.chunk_start(chunk), sets_path(folder, chunk)
+        if not path.exists():  # every row's set was kept (`missing` found the kept file sound)
+            continue
         kept = load(spill, chunk)
-        parts = [] if kept is None else [_renumbered(kept, start)]
-        made = path.exists()
-        if made:
-            with pa.memory_map(str(path), "r") as source:
-                parts.append(pa.ipc.open_file(source).read_all())
-        table = pa.concat_tables(parts).sort_by("row") if parts else SETS.empty_table()
+        with pa.memory_map(str(path), "r") as source:
+            made = pa.ipc.open_file(source).read_all()
+        table = made if kept is None else pa.concat_tables([_renumbered(kept, start), made]).sort_by("row")
         if kept is not None:
             _write(table, path)
-        if made or kept is None:  # a chunk that gained no sets keeps its file as it is
-            _write(_renumbered(table, -start), kept_path(spill.folder, spill.contents[chunk]))
+        _write(_renumbered(table, -start), kept_path(spill.folder, spill.contents[chunk]))
     forget(spill)
+
+
+def held(spill: Spill, chunk: int) -> pa.Table | None:
+    """Chunk `chunk`'s kept sets with the spill's row numbers (`candidates.CandidateSets`' `kept`)."""
+    kept = load(spill, chunk)
+    return None if kept is None else _renumbered(kept, spill.chunk_start(chunk))
 
 
 def forget(spill: Spill) -> None:
