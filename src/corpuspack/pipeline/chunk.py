@@ -226,9 +226,11 @@ def _table(columns: object, schema: pa.Schema, nullable: str = "") -> pa.Table:
     names = schema.names
     if not isinstance(columns, dict) or not all(isinstance(columns.get(n), list) for n in names):
         raise ValueError("bad table")
-    if any(type(v) is bool or (v is None and n != nullable) for n in names for v in columns[n]):
+    # Arrow refuses a bool or a value of another kind for a typed column (no Python loop over values).
+    arrays = [pa.array(columns[n], schema.field(n).type) for n in names]
+    if any(array.null_count for n, array in zip(names, arrays, strict=True) if n != nullable):
         raise ValueError("bad value")
-    return pa.Table.from_pydict({n: columns[n] for n in names}, schema=schema)
+    return pa.Table.from_arrays(arrays, schema=schema)
 
 
 def process_chunk(
