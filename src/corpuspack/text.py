@@ -102,21 +102,17 @@ def blocks_utf8(text: str, utf8: bytes, numbers: Sequence[int], first: int) -> b
     UTF-8 cut from `utf8`, the text's own bytes, without encoding them again: joined by two line
     breaks, each block's own line breaks left in (the cleaned block has spaces there). Only when
     the text took `_tidy_split`'s way unchanged (no line ending but LF, no no-break space made a
-    space), so that its blocks are the bytes between two line breaks, and is not ASCII (which
-    Python holds as UTF-8 already: nothing to save); else None."""
-    if text.isascii() or not isinstance(numbers, _Lines) or "\r" in text or "\xa0" in text or "\u202f" in text:
+    space), so that its blocks are the bytes between two line breaks; else None."""
+    if not isinstance(numbers, _Lines) or "\r" in text or "\xa0" in text or "\u202f" in text:
         return None
-    start, end = 0, len(utf8)
-    while start < end and utf8[start] == 10:  # the line breaks `strip` leaves out, without a copy
-        start += 1
-    while end > start and utf8[end - 1] == 10:
-        end -= 1
+    body = utf8.strip(b"\n")
+    at = 0
     for _ in range(first):
-        at = utf8.find(b"\n\n", start, end)
+        at = body.find(b"\n\n", at)
         if at < 0:
             return b""
-        start = at + 2
-    return utf8[start:end]
+        at += 2
+    return body[at:]
 
 
 def _latin1(body: str) -> bytes | None:
