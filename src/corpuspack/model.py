@@ -63,9 +63,6 @@ class Document:
     seed_path: str
     location: Location
     locations: dict[str, Location] = field(default_factory=dict)
-    # The paragraphs' UTF-8 as the seed file held it, joined by two line breaks, line breaks inside
-    # a paragraph left in (`text.blocks_utf8`), when the reader could cut it out; else None.
-    body_utf8: bytes | None = field(default=None, compare=False, repr=False)
 
     @property
     def text(self) -> str:

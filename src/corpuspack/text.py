@@ -97,24 +97,6 @@ def _tidy_split(text: str, first_line: int) -> tuple[Sequence[int], list[str]] |
     return _Lines(parts, first_line + len(text) - len(text.lstrip("\n"))), blocks
 
 
-def blocks_utf8(text: str, utf8: bytes, numbers: Sequence[int], first: int) -> bytes | None:
-    """Blocks `first`.. of `split_blocks(text)` (`numbers`: their first lines, as it gave them) as
-    UTF-8 cut from `utf8`, the text's own bytes, without encoding them again: joined by two line
-    breaks, each block's own line breaks left in (the cleaned block has spaces there). Only when
-    the text took `_tidy_split`'s way unchanged (no line ending but LF, no no-break space made a
-    space), so that its blocks are the bytes between two line breaks; else None."""
-    if not isinstance(numbers, _Lines) or "\r" in text or "\xa0" in text or "\u202f" in text:
-        return None
-    body = utf8.strip(b"\n")
-    at = 0
-    for _ in range(first):
-        at = body.find(b"\n\n", at)
-        if at < 0:
-            return b""
-        at += 2
-    return body[at:]
-
-
 def _latin1(body: str) -> bytes | None:
     """`body`'s Latin-1 bytes (one per character: a copy when Python holds it so), or None when a
     character is from U+0100 on."""

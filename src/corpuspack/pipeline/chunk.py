@@ -35,7 +35,6 @@ from ..validation import read_valid
 from ..version import __version__
 from .facts import file_facts, path_facts, sha256_of
 from .measured import document_signals, exclude_filtered
-from .texts import paragraph_texts
 from .unchanged import stats, unchanged
 
 SEED_FACTS = pa.schema(
@@ -263,7 +262,7 @@ def process_chunk(
     }
     counts = [len(d.paragraphs) for d in docs]
     paragraphs = [p for d in docs for p in d.paragraphs]
-    texts = paragraph_texts(docs, paragraphs)
+    texts = pa.array(paragraphs, pa.large_string())
     words = paragraph_words(texts, config.dedup, paragraphs)  # for dedup's features and the signals' 5-grams
     measured, filtered = document_signals(docs, texts, counts, config, words)
     columns.update(measured, filtered=pa.array(filtered, pa.string()))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-from codecs import BOM_UTF8
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -75,10 +74,8 @@ def read_seed(
         side_rel = rel.rsplit("/", 1)[0] + "/" + os.path.basename(side) if "/" in rel else os.path.basename(side)
         fields, where, extra = read_sidecar(Path(side), side_rel)
         sidecar = (fields, where)
-    if has_front_matter(text):
-        result = read_front_matter(text, rel, doc_id, defaults, sidecar)
-    else:  # the text's own bytes: without the BOM `decode` left out
-        result = read_article(text, rel, doc_id, defaults, sidecar, raw[3:] if raw.startswith(BOM_UTF8) else raw)
+    reader = read_front_matter if has_front_matter(text) else read_article
+    result = reader(text, rel, doc_id, defaults, sidecar)
     result.findings[:0] = extra
     result.raw = raw
     return result

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..model import Finding, Location, ReadResult
-from ..text import blocks_utf8, clean, lines, split_blocks
+from ..text import clean, lines, split_blocks
 from .records import make_document
 
 # Any date text is taken, so that a date in another format is reported as a bad date, not as no dateline.
@@ -21,9 +21,7 @@ def read_article(
     doc_id: str,
     defaults: Mapping[str, Any],
     sidecar: tuple[Mapping[str, Any], Mapping[str, Location]] | None = None,
-    utf8: bytes | None = None,
 ) -> ReadResult:
-    """`utf8`: the text's own UTF-8 bytes, when at hand (the paragraphs' are cut from them)."""
     numbers, blocks = split_blocks(text)
     if not blocks:
         return ReadResult(findings=[Finding(path, None, "/title", "no title: the file has no text")])
@@ -55,8 +53,7 @@ def read_article(
         "text": Location(path, numbers[first_body] if len(blocks) > first_body else date_line),
     }
     paras = blocks[first_body:]
-    body = None if utf8 is None else blocks_utf8(text, utf8, numbers, first_body)
-    return ReadResult(documents=[make_document(doc_id, meta, paras, path, 1, where, defaults, sidecar, body)])
+    return ReadResult(documents=[make_document(doc_id, meta, paras, path, 1, where, defaults, sidecar)])
 
 
 def _title_tail(text: str, title_line: int) -> tuple[str, str, int] | None:

@@ -17,7 +17,6 @@ def make_document(
     locations: Mapping[str, Location],
     defaults: Mapping[str, Any],
     sidecar: tuple[Mapping[str, Any], Mapping[str, Location]] | None = None,
-    body_utf8: bytes | None = None,
 ) -> Document:
     """Defaults, then the file's own metadata, then the sidecar's, each field remembering its origin."""
     meta: dict[str, Any] = dict(defaults)
@@ -36,5 +35,4 @@ def make_document(
         seed_path=path,
         location=Location(path, line),
         locations=where,
-        body_utf8=body_utf8,
     )
