@@ -131,16 +131,22 @@ def _arrays(lists: Iterable[list[str]], most: float) -> Iterator[pa.Array]:
         del names  # let it go before the next list is read
 
 
+# What an array held for a batch costs beside its buffers (its C++ and Python objects: about 1 KB,
+# measured): counted by their bytes alone, a work folder of a one-path list per seed was held whole.
+_ARRAY_COST = 1024
+
+
 def _looked_up(arrays: Iterator[pa.Array], rels: pa.Array, budget: int) -> Iterator[pa.Array]:
     """Each array's positions among `rels` (null where a path is not there), in order. Looked up
-    a batch of arrays at a time, about `budget` bytes of them (the paths' own size, so memory stays
-    within twice theirs): each lookup hashes every path of `rels`, once per batch, not per list."""
+    a batch of arrays at a time, about `budget` bytes of them (the paths' own size and each array's
+    own cost, so memory stays within twice theirs): each lookup hashes every path of `rels`, once
+    per batch, not per list."""
     batch: list[pa.Array] = []
     held = 0
     for names in chain(arrays, [None]):
         if names is not None:
             batch.append(names)
-            held += names.nbytes
+            held += names.nbytes + _ARRAY_COST
         if batch and (names is None or held >= budget):
             found = pc.index_in(pa.concat_arrays(batch), value_set=rels)
             start = 0
