@@ -180,6 +180,21 @@ DAMAGES: dict[str, tuple[Callable[[Path], None], list[str]]] = {
         lambda root: edit_json(root, "1.1.0", "diff", []),
         ["v1.1.0: {corpus}/v1.1.0/manifest.json: /diff: missing or not an object (or null)"],
     ),
+    # Found by a sweep: a manifest value the card shows, of another type or missing (its checksum
+    # rewritten to match), was a KeyError, TypeError or AttributeError traceback in card, check and
+    # release, the release after moving its version into place; markup in a count went into the card.
+    "manifest whose dedup settings are a list, checksum to match": (
+        lambda root: edit_manifest(root, "1.1.0", lambda b: b["config"].update(dedup=[]), update_sums=True),
+        ["v1.1.0: {corpus}/v1.1.0/manifest.json: /config/dedup: missing or not an object"],
+    ),
+    "manifest whose document count is markup, checksum to match": (
+        lambda root: edit_manifest(root, "1.0.0", lambda b: b["counts"].update(documents="<b>1</b>"), True),
+        ["v1.0.0: {corpus}/v1.0.0/manifest.json: /counts/documents: not a whole number"],
+    ),
+    "manifest without its schema's $id, checksum to match": (
+        lambda root: edit_manifest(root, "1.1.0", lambda b: b["schema"].pop("$id"), update_sums=True),
+        ["v1.1.0: {corpus}/v1.1.0/manifest.json: /schema/$id: missing or not a string"],
+    ),
     "folder renamed": (
         lambda root: (root / "corpus/v1.1.0").rename(root / "corpus/v1.2.0"),
         [
@@ -583,3 +598,22 @@ def test_a_planted_journal_nested_thousands_deep_is_no_journal(released: Path):
     for command in (("check",), ("verify",)):
         done = run_cli(*command, cwd=released, check=0)
         assert "Traceback" not in done.stderr + done.stdout
+
+
+@pytest.mark.parametrize(
+    ("edit", "says"),
+    [
+        (lambda b: b["config"]["dedup"].pop("threshold"), "/config/dedup/threshold: not a number from 0 to 1"),
+        (lambda b: b["config"]["dedup"].update(num_perm=10**400), "/config/dedup/num_perm: not a whole number"),
+        (lambda b: b["counts"].update(dropped_by_reason=None), "/counts/dropped_by_reason: missing or not an object"),
+        (lambda b: b["normalisation"].update(key=[1]), "/normalisation/key: missing or not a string"),
+        (lambda b: b["outputs"][0].update(rows="many"), "/outputs/0/rows: not a whole number"),
+    ],
+)
+def test_a_manifest_value_the_card_cannot_show_leaves_the_card_alone(released: Path, tmp_path: Path, edit, says: str):
+    """Each was a traceback in `card` (KeyError, TypeError, AttributeError) before."""
+    edit_manifest(released, "1.1.0", edit, update_sums=True)
+    before = tree(tmp_path)
+    done = run_cli("card", cwd=released, check=1)
+    assert f"{released / 'corpus/v1.1.0/manifest.json'}: {says}" in done.stderr, done.stderr
+    assert tree(tmp_path) == before
