@@ -94,6 +94,16 @@ def test_a_work_folder_mark_nested_thousands_deep_is_no_mark(project: Path, tmp_
     assert (work / "mine.txt").read_text() == "mine\n"
 
 
+def test_a_kept_chunk_list_with_a_lone_surrogate_is_planned_anew(project: Path, tmp_path: Path):
+    """A chunk's list of seeds holding an escape such as \\ud800 was a UnicodeEncodeError traceback."""
+    work = tmp_path / "work"
+    run_cli("build", "-q", "--work", str(work), "--out", str(tmp_path / "a"), cwd=project, check=0)
+    for listed in work.glob("chunk-*.seeds"):
+        listed.write_text(listed.read_text().replace('"seeds/', '"\\ud800seeds/', 1))
+    run_cli("build", "-q", "--work", str(work), "--out", str(tmp_path / "b"), cwd=project, check=0)
+    assert tree(tmp_path / "a") == tree(tmp_path / "b")
+
+
 def test_a_work_folder_another_build_holds_is_refused_and_left_alone(project: Path, tmp_path: Path):
     work = tmp_path / "work"
     run_cli("build", "-q", "--work", str(work), "--out", str(tmp_path / "a"), cwd=project, check=0)
