@@ -567,6 +567,31 @@ def test_a_changelog_that_cannot_be_the_changelog_stops_a_release_before_anythin
         assert "token-123" not in "".join(p.read_text() for p in (released / "corpus").glob("*.md") if p != log)
 
 
+@pytest.mark.parametrize(
+    ("notes", "said"),
+    [
+        ("---\nlicense_name: x\n", "front matter opened by `---` is never closed"),
+        ("---\na: [[[\n---\n", "CARD.md"),
+        (None, "CARD.md: not a regular file"),
+    ],
+)
+def test_card_notes_that_cannot_make_the_card_stop_a_release_before_anything_is_written(
+    released: Path, notes: str | None, said: str
+):
+    """The card is written after the version is in place: a CARD.md it could not read (exit 3) left
+    the new version moved in without its checksum, changelog entry or card (an interrupted release)."""
+    path = released / "corpus" / "CARD.md"
+    if notes is None:
+        os.mkfifo(path)
+    else:
+        path.write_text(notes, encoding="utf-8")
+    write_article(released / "seeds", "third", [sentence(21), sentence(22)])
+    before = tree(released / "corpus")
+    done = run_cli("release", "--version", "1.2.0", "--date", "2026-12-03", cwd=released, check=3)
+    assert said in done.stderr
+    assert tree(released / "corpus") == before and not (released / "corpus" / "v1.2.0").exists()
+
+
 def test_diff_and_explain_read_only_the_listed_shards_and_say_when_one_does_not_read(released: Path):
     """A Parquet file slipped into a released table folder is not the version's: diff and explain
     give what they gave without it. A truncated or missing shard is a clear error, not a traceback."""
