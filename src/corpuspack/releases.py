@@ -21,7 +21,9 @@ from .publish.figures import PAGE, report_folder
 from .publish.integrity import finish, settle_locked, version_problems
 from .publish.layout import (
     JOURNAL,
+    SUMS,
     Version,
+    check_replaceable,
     new_staging,
     publish,
     read_sums,
@@ -85,6 +87,8 @@ def release(
             _check_after(release_date, latest, manifest.read(parent_dir))
         changelog.read(corpus_dir / changelog.NAME)  # written after the version is in place: sound first
         card_notes.read(card.CardSettings.from_config(config).notes_path)  # the card too, from these notes
+        for name in (SUMS, card.NAME):  # replaced after the version is in place: replaceable first
+            check_replaceable(corpus_dir / name)
         staged = new_staging(corpus_dir)
 
         def stamp(folder: Path, body: dict[str, Any]) -> Stamp:

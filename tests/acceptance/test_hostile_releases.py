@@ -592,6 +592,22 @@ def test_card_notes_that_cannot_make_the_card_stop_a_release_before_anything_is_
     assert tree(released / "corpus") == before and not (released / "corpus" / "v1.2.0").exists()
 
 
+@pytest.mark.parametrize("name", ["README.md", "SHA256SUMS"])
+def test_a_folder_where_a_release_writes_a_file_stops_it_before_anything_is_written(released: Path, name: str):
+    """README.md or SHA256SUMS a folder was an IsADirectoryError traceback in `card` and in `release`,
+    the release's after the new version was moved into place."""
+    (released / "corpus" / name).unlink()
+    (released / "corpus" / name).mkdir()
+    write_article(released / "seeds", "third", [sentence(21), sentence(22)])
+    before = tree(released / "corpus")
+    said = f"{released / 'corpus' / name}: a folder where corpuspack writes a file"
+    done = run_cli("release", "--version", "1.2.0", "--date", "2026-12-03", cwd=released, check=1)
+    assert said in done.stderr
+    if name == "README.md":
+        assert said in run_cli("card", cwd=released, check=1).stderr
+    assert tree(released / "corpus") == before and not (released / "corpus" / "v1.2.0").exists()
+
+
 def test_diff_and_explain_read_only_the_listed_shards_and_say_when_one_does_not_read(released: Path):
     """A Parquet file slipped into a released table folder is not the version's: diff and explain
     give what they gave without it. A truncated or missing shard is a clear error, not a traceback."""

@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import UsageError
-from ..printable import printable
+from ..errors import DataError, UsageError
+from ..printable import printable, printable_path
 from ..staging import fresh_folder
 
 # Digits of each of MAJOR, MINOR and PATCH: plenty for any version, and int() of a part 4,301 digits
@@ -211,8 +211,15 @@ def publish(staged: Path, target: Path, version: Version) -> None:
     _fsync(target.parent)
 
 
+def check_replaceable(path: Path) -> None:
+    """`write_atomic` renames over `path`: a folder there cannot be replaced, and is never removed."""
+    if path.is_dir() and not path.is_symlink():
+        raise DataError(f"{printable_path(path)}: a folder where corpuspack writes a file; move it away")
+
+
 def write_atomic(path: Path, text: str) -> None:
     """Write a file through a temporary sibling and a rename, so readers see old or new, never half."""
+    check_replaceable(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
