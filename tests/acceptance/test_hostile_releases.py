@@ -641,6 +641,20 @@ def test_a_planted_journal_nested_thousands_deep_is_no_journal(released: Path):
         assert "Traceback" not in done.stderr + done.stdout
 
 
+def test_a_planted_journal_that_is_a_fifo_is_no_journal(released: Path):
+    """A FIFO as a staging folder's journal made check, verify and release wait for ever on it."""
+    corpus = released / "corpus"
+    (corpus / ".staging-pr").mkdir()
+    os.mkfifo(corpus / ".staging-pr" / "release.json")
+    for command, code in ((("check",), 0), (("verify",), 0), (RELEASE, 2)):  # 2: nothing to release
+        done = subprocess.run(
+            [sys.executable, "-m", "corpuspack", *command], cwd=released, capture_output=True, text=True, timeout=120
+        )
+        assert done.returncode == code and "Traceback" not in done.stderr, done.stderr
+    assert not (corpus / ".staging-pr").exists()  # release removed the staging folder, as any other
+    assert_settled(corpus)
+
+
 @pytest.mark.parametrize(
     ("edit", "says"),
     [

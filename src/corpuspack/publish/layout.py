@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ..errors import DataError, UsageError
 from ..printable import printable, printable_path
+from ..regular import NotRegular, open_fd, read_capped
 from ..staging import fresh_folder
 
 # Digits of each of MAJOR, MINOR and PATCH: plenty for any version, and int() of a part 4,301 digits
@@ -161,10 +162,13 @@ def _sha256(path: Path) -> str:
 
 
 def _journal_version(path: Path) -> Version | None:
+    """The version a staging folder's journal names; None for no journal, or one that is no regular
+    file of at most 4 kB of JSON naming one (a FIFO there made every command wait for ever)."""
     try:
-        with path.open("rb") as f:
-            return Version.parse(json.loads(f.read(4096))["version"])
-    except (OSError, ValueError, KeyError, TypeError, RecursionError, UsageError):
+        fd, st = open_fd(str(path), follow=False)
+        data, _ = read_capped(fd, st, 4096)
+        return Version.parse(json.loads(data)["version"])
+    except (OSError, NotRegular, ValueError, KeyError, TypeError, RecursionError, UsageError):
         return None
 
 
