@@ -631,6 +631,24 @@ def test_diff_and_explain_read_only_the_listed_shards_and_say_when_one_does_not_
     assert "listed in the manifest but missing" in run_cli(*args, cwd=released, check=1).stderr
 
 
+@pytest.mark.parametrize("kind", ["numbers", "nested lists"])
+def test_a_shard_of_another_schema_is_a_clear_error_in_diff_and_card(released: Path, kind: str):
+    """A released shard swapped for Parquet of another schema (numbers or nested lists where strings
+    were) was a TypeError traceback in diff and an ArrowInvalid one in card."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    for shard in (released / "corpus" / "v1.1.0").glob("*/*.parquet"):
+        rows = pq.read_metadata(shard).num_rows
+        names = pq.read_schema(shard).names
+        values = list(range(rows)) if kind == "numbers" else [[[1]]] * rows
+        pq.write_table(pa.table({name: values for name in names}), shard)
+    done = run_cli("diff", "1.0.0", "1.1.0", cwd=released, check=1)
+    assert f"{released / 'corpus/v1.1.0/documents'}: column id is " in done.stderr, done.stderr
+    done = run_cli("card", cwd=released, check=1)
+    assert f"{released / 'corpus/v1.1.0'}: " in done.stderr, done.stderr
+
+
 def test_a_planted_journal_nested_thousands_deep_is_no_journal(released: Path):
     """JSON brackets nested past Python's recursion limit in the first 4 kB: a traceback before."""
     corpus = released / "corpus"

@@ -106,13 +106,19 @@ def view(corpus: Path, manifest: dict[str, Any]) -> VersionView:
         shards = {name: listed_parquet(manifest, folder, name) for name in TABLES}
         table = pq.read_table([str(p) for p in shards["documents"]], columns=["language", "license", "source"])
         schemas = {name: pq.read_schema(paths[0]) for name, paths in shards.items()}
+        counts = {}
+        for column in ("language", "license", "source"):
+            if table.schema.field(column).type != pa.string():  # a shard of another schema: a traceback before
+                raise DataError(f"{printable_path(folder)}: documents column {column} is no string column")
+            values = pc.value_counts(table.column(column).fill_null("unknown").combine_chunks())
+            counts[column] = {c["values"]: c["counts"] for c in sorted(values.to_pylist(), key=_most_first)}
     except (OSError, pa.ArrowException) as exc:
         raise DataError(f"{printable_path(folder)}: the tables cannot be read: {printable(str(exc), 300)}") from None
-    counts = {}
-    for column in ("language", "license", "source"):
-        values = pc.value_counts(table.column(column).fill_null("unknown").combine_chunks()).to_pylist()
-        counts[column] = {c["values"]: c["counts"] for c in sorted(values, key=lambda c: (-c["counts"], c["values"]))}
     return VersionView(manifest, counts["language"], counts["license"], counts["source"], schemas)
+
+
+def _most_first(count: dict[str, Any]) -> tuple[int, str]:
+    return -count["counts"], count["values"]
 
 
 def _info(name: str, view_: VersionView, table: str) -> dict[str, Any]:
