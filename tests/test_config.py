@@ -46,6 +46,11 @@ REFUSED = [
     ("language = 5", "language = 5", "a string"),
     ('corpus = ""', "corpus = ''", "a non-empty path"),
     ("schema = []", "schema = []", "a non-empty path"),
+    # A NUL character in a path was a ValueError traceback (embedded null byte) in validate and build.
+    ('schema = "s\\u0000.json"', "schema = 's\\x00.json'", "a non-empty path; a path holds no NUL character"),
+    ('seeds = "a\\u0000b"', "seeds = 'a\\x00b'", "a non-empty path or fsspec URL; a path holds no NUL character"),
+    ('corpus = "c\\u0000"', "corpus = 'c\\x00'", "a non-empty path; a path holds no NUL character"),
+    ('card = "C\\u0000.md"', "card = 'C\\x00.md'", "a non-empty path; a path holds no NUL character"),
     ('homepage = "example.org"', "homepage = 'example.org'", "an http or https URL"),
     ('homepage = "ftp://example.org/x"', "homepage = 'ftp://example.org/x'", "an http or https URL"),
     ('homepage = "https://"', "homepage = 'https://'", "an http or https URL"),

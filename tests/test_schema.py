@@ -258,3 +258,23 @@ def test_an_unknown_field_is_reported_where_it_is_written_with_the_nearest_known
     assert (by_field["/urll"].path, by_field["/urll"].line) == ("seeds/pub.meta.json", 3)
     assert by_field["/urll"].message == "unknown field: 'urll' (did you mean 'url'?)"
     assert (by_field["/zzz"].path, by_field["/zzz"].message) == ("seeds/pub.txt", "unknown field: 'zzz'")
+
+
+def test_a_schema_pattern_that_backtracks_for_ever_is_explained_in_time(tmp_path: Path):
+    """The reference validator explained a refused title with Python's `re`, which backtracks on
+    `^(a|aa)*$c` exponentially: 44 letters took 100 s, 60 would take days. jsonschema-rs decides it."""
+    import subprocess
+    import sys
+
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    schema["properties"]["title"]["pattern"] = "^(a|aa)*$c"
+    (tmp_path / "schema").mkdir()
+    (tmp_path / "schema" / "document.schema.json").write_text(json.dumps(schema), encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text("[tool.corpuspack]\nlanguage = 'en'\nlicense = 'CC0-1.0'\n")
+    (tmp_path / "seeds").mkdir()
+    (tmp_path / "seeds" / "doc.txt").write_text(f"{'a' * 60}\n\nWire Updated on 2024-01-02\n\nA paragraph.\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "corpuspack", "validate"], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 1, done.stderr
+    assert f"seeds/doc.txt:1: /title: '{'a' * 60}' does not match the pattern ^(a|aa)*$c" in done.stdout

@@ -88,38 +88,47 @@ def build_version(
     """`build` without the checks of where `out` is (a release builds inside the corpus folder);
     `release` stamps the version before its manifest is written."""
     keep_work = work is not None
+    schema = load_schema(config.schema_path)  # a broken schema is refused before any folder is made
     out_url = str(out) if is_url(out) else None
+    fresh: list[Path] = []  # temporary folders of this build alone: nothing resumes them, removed on failure
     if out_url is not None:
         check_empty(out_url)
-        work = workdir.claim(local_path(work)) if work is not None else workdir.fresh("corpuspack-work-")
+        work = workdir.claim(local_path(work)) if work is not None else _made(workdir.fresh("corpuspack-work-"), fresh)
         out = work / "version"
     elif out is not None and work is not None:  # checked before either folder is made
         a, b = local_path(out), local_path(work)
         if is_within(a, b) or is_within(b, a):
             raise UsageError(f"{out}: the output and the work folder must not lie inside each other")
     fresh_out = out is None
-    out = local_path(out) if out is not None else Path(tempfile.mkdtemp(prefix="corpuspack-build-"))
+    out = local_path(out) if out is not None else _made(Path(tempfile.mkdtemp(prefix="corpuspack-build-")), fresh)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise UsageError(f"{out}: output folder is not empty")
     if out_url is None:  # (for a URL, the work folder was claimed above and holds the version)
         if work is not None:
             work = workdir.claim(local_path(work))
         elif fresh_out:
-            work = workdir.fresh("corpuspack-work-")
+            work = _made(workdir.fresh("corpuspack-work-"), fresh)
         else:
             work = workdir.claim(out.parent / f".{out.name}.work")
-    schema = load_schema(config.schema_path)
     io_before = _io_bytes()
     clock = _Clock()
     tuning = tuning or Tuning()
-    with workdir.held(work):
-        body, reused = _stages(config, schema, out, work, release, progress, tuning, clock, keep_work)
-        if out_url is not None:
-            upload(out, out_url)
-            shutil.rmtree(out)
-            out = out_url
-        if not keep_work:
-            workdir.remove(work)
+    try:
+        with workdir.held(work):
+            body, reused = _stages(config, schema, out, work, release, progress, tuning, clock, keep_work)
+            if out_url is not None:
+                upload(out, out_url)
+                shutil.rmtree(out)
+                out = out_url
+            if not keep_work:
+                workdir.remove(work)
+    except BaseException:
+        for folder in fresh:  # `.<out>.work` beside --out stays: the same call resumes it
+            if folder == work:
+                workdir.remove(folder)  # what this build wrote there, as after a success
+            else:
+                shutil.rmtree(folder, ignore_errors=True)
+        raise
     inputs = body["inputs"]["seeds"]  # a table, not a million dicts (500 MB at a million seeds)
     megabytes = (pc.sum(inputs.column("size")).as_py() or 0) / 1e6
     clock.lap("finish")  # manifest, Croissant, the folder moved into place, the work folder removed
@@ -158,6 +167,11 @@ def _stages(
     finally:
         engine.close()
     return body, seeds.reused
+
+
+def _made(folder: Path, fresh: list[Path]) -> Path:
+    fresh.append(folder)
+    return folder
 
 
 def _refuse_inside_inputs(place: Path, config: Config, what: str) -> None:

@@ -13,11 +13,11 @@ import pyarrow.parquet as pq
 from .config import Config
 from .containment import is_within
 from .errors import DataError
-from .printable import printable
+from .printable import printable, printable_path
 from .publish import manifest
 from .publish.manifest import listed_parquet
 from .sources import discover
-from .tables import METADATA_NAMES
+from .tables import METADATA_NAMES, TABLES
 
 
 @dataclass
@@ -178,7 +178,14 @@ class _Version:
         return [str(p) for p in sorted((self.folder / table).glob("*.parquet"))]
 
     def table(self, table: str, columns: list[str]) -> pa.Table:
-        return pq.read_table(self.files(table), columns=columns)
+        """The `columns` of `table`, each of the type the table's schema gives it: a shard of another
+        schema (nested lists, numbers for strings) was a TypeError traceback when rows were compared."""
+        read = pq.read_table(self.files(table), columns=columns)
+        for name in columns:
+            want, got = TABLES[table].field(name).type, read.schema.field(name).type
+            if got != want:
+                raise DataError(f"{printable_path(self.folder / table)}: column {name} is {got}, not {want}")
+        return read
 
     def schema(self, table: str) -> pa.Schema:
         return pq.read_schema(self.files(table)[0])

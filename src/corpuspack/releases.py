@@ -16,12 +16,14 @@ from .config import Config, load_config
 from .diffing import Diff, current_inputs, diff_versions, input_changes
 from .errors import DataError, UsageError
 from .progress import Progress, quiet
-from .publish import card, changelog, manifest
+from .publish import card, card_notes, changelog, manifest
 from .publish.figures import PAGE, report_folder
 from .publish.integrity import finish, settle_locked, version_problems
 from .publish.layout import (
     JOURNAL,
+    SUMS,
     Version,
+    check_replaceable,
     new_staging,
     publish,
     read_sums,
@@ -84,6 +86,9 @@ def release(
         if release_date and parent_dir is not None:
             _check_after(release_date, latest, manifest.read(parent_dir))
         changelog.read(corpus_dir / changelog.NAME)  # written after the version is in place: sound first
+        card_notes.read(card.CardSettings.from_config(config).notes_path)  # the card too, from these notes
+        for name in (SUMS, card.NAME):  # replaced after the version is in place: replaceable first
+            check_replaceable(corpus_dir / name)
         staged = new_staging(corpus_dir)
 
         def stamp(folder: Path, body: dict[str, Any]) -> Stamp:

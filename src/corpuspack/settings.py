@@ -72,7 +72,9 @@ class Spec:
         return normal
 
     def _which_item(self, value: Any) -> str:
-        """For a list, the first item that is wrong."""
+        """For a list, the first item that is wrong; for a path, a NUL character in it."""
+        if self.kind in ("path", "location") and isinstance(value, str) and "\0" in value:
+            return "; a path holds no NUL character"
         if self.kind in ("patterns", "names") and isinstance(value, list | tuple):
             for item in value:
                 if not (isinstance(item, str) and item):
@@ -104,6 +106,8 @@ class Spec:
         if self.choices and value not in self.choices:
             return None
         if kind == "url" and not _is_web_url(value):
+            return None
+        if kind in ("path", "location") and "\0" in value:  # no file has it: open() raises ValueError
             return None
         if kind == "path" or (kind == "location" and not is_url(value)):
             return Path(value)

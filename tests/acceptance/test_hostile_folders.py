@@ -94,6 +94,16 @@ def test_a_work_folder_mark_nested_thousands_deep_is_no_mark(project: Path, tmp_
     assert (work / "mine.txt").read_text() == "mine\n"
 
 
+def test_a_kept_chunk_list_with_a_lone_surrogate_is_planned_anew(project: Path, tmp_path: Path):
+    """A chunk's list of seeds holding an escape such as \\ud800 was a UnicodeEncodeError traceback."""
+    work = tmp_path / "work"
+    run_cli("build", "-q", "--work", str(work), "--out", str(tmp_path / "a"), cwd=project, check=0)
+    for listed in work.glob("chunk-*.seeds"):
+        listed.write_text(listed.read_text().replace('"seeds/', '"\\ud800seeds/', 1))
+    run_cli("build", "-q", "--work", str(work), "--out", str(tmp_path / "b"), cwd=project, check=0)
+    assert tree(tmp_path / "a") == tree(tmp_path / "b")
+
+
 def test_a_work_folder_another_build_holds_is_refused_and_left_alone(project: Path, tmp_path: Path):
     work = tmp_path / "work"
     run_cli("build", "-q", "--work", str(work), "--out", str(tmp_path / "a"), cwd=project, check=0)
@@ -290,3 +300,23 @@ def test_a_folder_or_fifo_named_like_a_builds_own_file_is_refused_not_failed_on_
     planted.rmdir() if kind == "folder" else planted.unlink()
     run_cli("build", "-q", "--work", str(work), "--out", str(tmp_path / "c"), cwd=project, check=0)
     assert tree(tmp_path / "a") == tree(tmp_path / "c")
+
+
+def test_a_failed_build_without_out_leaves_no_temporary_folder(project: Path, tmp_path: Path, monkeypatch):
+    """A build into a new temporary folder that failed left it and its work folder (spills and all)
+    in the temp folder, where nothing could resume or remove them."""
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
+    (project / "seeds" / "broken.json").write_text('{"id": ')
+    done = run_cli("build", "-q", cwd=project, check=1)
+    assert "broken.json" in done.stderr
+    assert list((tmp_path / "tmp").iterdir()) == []
+
+
+def test_a_broken_schema_is_refused_before_a_work_folder_is_made(project: Path, tmp_path: Path):
+    """A broken schema (exit 3) left an empty marked `.out.work` beside --out."""
+    (project / "schema" / "document.schema.json").write_text("{")
+    before = tree(tmp_path)
+    run_cli("build", "-q", "--out", str(tmp_path / "out"), cwd=project, check=3)
+    assert tree(tmp_path) == before
+    assert not (tmp_path / ".out.work").exists()

@@ -180,6 +180,21 @@ DAMAGES: dict[str, tuple[Callable[[Path], None], list[str]]] = {
         lambda root: edit_json(root, "1.1.0", "diff", []),
         ["v1.1.0: {corpus}/v1.1.0/manifest.json: /diff: missing or not an object (or null)"],
     ),
+    # Found by a sweep: a manifest value the card shows, of another type or missing (its checksum
+    # rewritten to match), was a KeyError, TypeError or AttributeError traceback in card, check and
+    # release, the release after moving its version into place; markup in a count went into the card.
+    "manifest whose dedup settings are a list, checksum to match": (
+        lambda root: edit_manifest(root, "1.1.0", lambda b: b["config"].update(dedup=[]), update_sums=True),
+        ["v1.1.0: {corpus}/v1.1.0/manifest.json: /config/dedup: missing or not an object"],
+    ),
+    "manifest whose document count is markup, checksum to match": (
+        lambda root: edit_manifest(root, "1.0.0", lambda b: b["counts"].update(documents="<b>1</b>"), True),
+        ["v1.0.0: {corpus}/v1.0.0/manifest.json: /counts/documents: not a whole number"],
+    ),
+    "manifest without its schema's $id, checksum to match": (
+        lambda root: edit_manifest(root, "1.1.0", lambda b: b["schema"].pop("$id"), update_sums=True),
+        ["v1.1.0: {corpus}/v1.1.0/manifest.json: /schema/$id: missing or not a string"],
+    ),
     "folder renamed": (
         lambda root: (root / "corpus/v1.1.0").rename(root / "corpus/v1.2.0"),
         [
@@ -552,6 +567,47 @@ def test_a_changelog_that_cannot_be_the_changelog_stops_a_release_before_anythin
         assert "token-123" not in "".join(p.read_text() for p in (released / "corpus").glob("*.md") if p != log)
 
 
+@pytest.mark.parametrize(
+    ("notes", "said"),
+    [
+        ("---\nlicense_name: x\n", "front matter opened by `---` is never closed"),
+        ("---\na: [[[\n---\n", "CARD.md"),
+        (None, "CARD.md: not a regular file"),
+    ],
+)
+def test_card_notes_that_cannot_make_the_card_stop_a_release_before_anything_is_written(
+    released: Path, notes: str | None, said: str
+):
+    """The card is written after the version is in place: a CARD.md it could not read (exit 3) left
+    the new version moved in without its checksum, changelog entry or card (an interrupted release)."""
+    path = released / "corpus" / "CARD.md"
+    if notes is None:
+        os.mkfifo(path)
+    else:
+        path.write_text(notes, encoding="utf-8")
+    write_article(released / "seeds", "third", [sentence(21), sentence(22)])
+    before = tree(released / "corpus")
+    done = run_cli("release", "--version", "1.2.0", "--date", "2026-12-03", cwd=released, check=3)
+    assert said in done.stderr
+    assert tree(released / "corpus") == before and not (released / "corpus" / "v1.2.0").exists()
+
+
+@pytest.mark.parametrize("name", ["README.md", "SHA256SUMS"])
+def test_a_folder_where_a_release_writes_a_file_stops_it_before_anything_is_written(released: Path, name: str):
+    """README.md or SHA256SUMS a folder was an IsADirectoryError traceback in `card` and in `release`,
+    the release's after the new version was moved into place."""
+    (released / "corpus" / name).unlink()
+    (released / "corpus" / name).mkdir()
+    write_article(released / "seeds", "third", [sentence(21), sentence(22)])
+    before = tree(released / "corpus")
+    said = f"{released / 'corpus' / name}: a folder where corpuspack writes a file"
+    done = run_cli("release", "--version", "1.2.0", "--date", "2026-12-03", cwd=released, check=1)
+    assert said in done.stderr
+    if name == "README.md":
+        assert said in run_cli("card", cwd=released, check=1).stderr
+    assert tree(released / "corpus") == before and not (released / "corpus" / "v1.2.0").exists()
+
+
 def test_diff_and_explain_read_only_the_listed_shards_and_say_when_one_does_not_read(released: Path):
     """A Parquet file slipped into a released table folder is not the version's: diff and explain
     give what they gave without it. A truncated or missing shard is a clear error, not a traceback."""
@@ -575,6 +631,24 @@ def test_diff_and_explain_read_only_the_listed_shards_and_say_when_one_does_not_
     assert "listed in the manifest but missing" in run_cli(*args, cwd=released, check=1).stderr
 
 
+@pytest.mark.parametrize("kind", ["numbers", "nested lists"])
+def test_a_shard_of_another_schema_is_a_clear_error_in_diff_and_card(released: Path, kind: str):
+    """A released shard swapped for Parquet of another schema (numbers or nested lists where strings
+    were) was a TypeError traceback in diff and an ArrowInvalid one in card."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    for shard in (released / "corpus" / "v1.1.0").glob("*/*.parquet"):
+        rows = pq.read_metadata(shard).num_rows
+        names = pq.read_schema(shard).names
+        values = list(range(rows)) if kind == "numbers" else [[[1]]] * rows
+        pq.write_table(pa.table({name: values for name in names}), shard)
+    done = run_cli("diff", "1.0.0", "1.1.0", cwd=released, check=1)
+    assert f"{released / 'corpus/v1.1.0/documents'}: column id is " in done.stderr, done.stderr
+    done = run_cli("card", cwd=released, check=1)
+    assert f"{released / 'corpus/v1.1.0'}: " in done.stderr, done.stderr
+
+
 def test_a_planted_journal_nested_thousands_deep_is_no_journal(released: Path):
     """JSON brackets nested past Python's recursion limit in the first 4 kB: a traceback before."""
     corpus = released / "corpus"
@@ -583,3 +657,36 @@ def test_a_planted_journal_nested_thousands_deep_is_no_journal(released: Path):
     for command in (("check",), ("verify",)):
         done = run_cli(*command, cwd=released, check=0)
         assert "Traceback" not in done.stderr + done.stdout
+
+
+def test_a_planted_journal_that_is_a_fifo_is_no_journal(released: Path):
+    """A FIFO as a staging folder's journal made check, verify and release wait for ever on it."""
+    corpus = released / "corpus"
+    (corpus / ".staging-pr").mkdir()
+    os.mkfifo(corpus / ".staging-pr" / "release.json")
+    for command, code in ((("check",), 0), (("verify",), 0), (RELEASE, 2)):  # 2: nothing to release
+        done = subprocess.run(
+            [sys.executable, "-m", "corpuspack", *command], cwd=released, capture_output=True, text=True, timeout=120
+        )
+        assert done.returncode == code and "Traceback" not in done.stderr, done.stderr
+    assert not (corpus / ".staging-pr").exists()  # release removed the staging folder, as any other
+    assert_settled(corpus)
+
+
+@pytest.mark.parametrize(
+    ("edit", "says"),
+    [
+        (lambda b: b["config"]["dedup"].pop("threshold"), "/config/dedup/threshold: not a number from 0 to 1"),
+        (lambda b: b["config"]["dedup"].update(num_perm=10**400), "/config/dedup/num_perm: not a whole number"),
+        (lambda b: b["counts"].update(dropped_by_reason=None), "/counts/dropped_by_reason: missing or not an object"),
+        (lambda b: b["normalisation"].update(key=[1]), "/normalisation/key: missing or not a string"),
+        (lambda b: b["outputs"][0].update(rows="many"), "/outputs/0/rows: not a whole number"),
+    ],
+)
+def test_a_manifest_value_the_card_cannot_show_leaves_the_card_alone(released: Path, tmp_path: Path, edit, says: str):
+    """Each was a traceback in `card` (KeyError, TypeError, AttributeError) before."""
+    edit_manifest(released, "1.1.0", edit, update_sums=True)
+    before = tree(tmp_path)
+    done = run_cli("card", cwd=released, check=1)
+    assert f"{released / 'corpus/v1.1.0/manifest.json'}: {says}" in done.stderr, done.stderr
+    assert tree(tmp_path) == before

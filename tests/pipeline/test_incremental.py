@@ -262,7 +262,13 @@ def test_kept_lists_looked_up_in_batches_find_what_one_at_a_time_finds():
     assert alone == [[0, 1, 2], [5, 6, 7, 8], [199, None], [50]]
 
 
-@pytest.mark.parametrize("body", [b"{", b'{"a": 1}', b'["x", 1]', b"[" * 100_000 + b"]" * 100_000, b"\xff\xfe"])
+# A lone surrogate, escaped or as its UTF-8-like bytes, was a UnicodeEncodeError traceback in planning.
+SURROGATES = [b'["seeds/\\ud800a.txt"]', b'["seeds/\xed\xa0\x80a.txt"]']
+
+
+@pytest.mark.parametrize(
+    "body", [b"{", b'{"a": 1}', b'["x", 1]', b"[" * 100_000 + b"]" * 100_000, b"\xff\xfe", *SURROGATES]
+)
 def test_a_damaged_list_of_a_kept_chunk_is_passed_over(tmp_path: Path, body: bytes):
     key = "0" * 32
     (tmp_path / f"chunk-{key}.done").write_text("{}")

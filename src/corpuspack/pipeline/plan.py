@@ -83,7 +83,14 @@ def _read_list(path: Path) -> list[str] | None:
         names = json.loads(data) if data else None
     except (OSError, NotRegular, ValueError, RecursionError):  # RecursionError: nested too deep
         return None
-    return names if isinstance(names, list) and all(isinstance(n, str) for n in names) else None
+    if not (isinstance(names, list) and all(isinstance(n, str) for n in names)):
+        return None
+    try:  # a lone surrogate (an escape such as \ud800) is in no path, and no Arrow string holds it
+        for n in names:
+            n.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+    return names
 
 
 _SEEDS_FILE = re.compile(r"^chunk-([0-9a-f]{32})\.seeds$")

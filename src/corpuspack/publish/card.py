@@ -18,6 +18,7 @@ from ..printable import printable, printable_path
 from ..tables import TABLES
 from . import card_body, card_notes, figures
 from .card_features import features
+from .card_fields import card_problem
 from .hub_ids import hub_language, license_metadata
 from .layout import Version
 from .manifest import listed_parquet
@@ -91,23 +92,33 @@ def size_category(n: int) -> str:
 def view(corpus: Path, manifest: dict[str, Any]) -> VersionView:
     """Counts by language, licence and source from the documents table (three small columns), so
     the card says what the data holds, not what the defaults were; schemas from the Parquet footers.
-    Only the files the manifest lists are read; one that does not read is a DataError."""
+    Only the files the manifest lists are read; one that does not read is a DataError, and so is a
+    manifest value the card cannot show (`card_fields`)."""
     version = manifest["version"]
     try:  # the folder is named from it: only a version number, never a path
         folder = corpus / Version.parse(version if isinstance(version, str) else repr(version)).folder
     except UsageError:
         raise DataError(f"{printable_path(corpus)}: a manifest names version {printable(repr(version), 100)}") from None
+    problem = card_problem(manifest)
+    if problem:
+        raise DataError(f"{printable_path(folder / 'manifest.json')}: {problem}")
     try:
         shards = {name: listed_parquet(manifest, folder, name) for name in TABLES}
         table = pq.read_table([str(p) for p in shards["documents"]], columns=["language", "license", "source"])
         schemas = {name: pq.read_schema(paths[0]) for name, paths in shards.items()}
+        counts = {}
+        for column in ("language", "license", "source"):
+            if table.schema.field(column).type != pa.string():  # a shard of another schema: a traceback before
+                raise DataError(f"{printable_path(folder)}: documents column {column} is no string column")
+            values = pc.value_counts(table.column(column).fill_null("unknown").combine_chunks())
+            counts[column] = {c["values"]: c["counts"] for c in sorted(values.to_pylist(), key=_most_first)}
     except (OSError, pa.ArrowException) as exc:
         raise DataError(f"{printable_path(folder)}: the tables cannot be read: {printable(str(exc), 300)}") from None
-    counts = {}
-    for column in ("language", "license", "source"):
-        values = pc.value_counts(table.column(column).fill_null("unknown").combine_chunks()).to_pylist()
-        counts[column] = {c["values"]: c["counts"] for c in sorted(values, key=lambda c: (-c["counts"], c["values"]))}
     return VersionView(manifest, counts["language"], counts["license"], counts["source"], schemas)
+
+
+def _most_first(count: dict[str, Any]) -> tuple[int, str]:
+    return -count["counts"], count["values"]
 
 
 def _info(name: str, view_: VersionView, table: str) -> dict[str, Any]:

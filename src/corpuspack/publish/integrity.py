@@ -9,7 +9,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import DataError
+from ..printable import printable_path
 from . import card, changelog, figures, manifest
+from .card_fields import card_problem
 from .layout import SUM_LINE, SUMS, Version, interrupted, read_sums, recover, versions, write_sums
 
 # Temporary siblings `write_atomic` makes (mkstemp: ".<name>." and 8 characters).
@@ -69,6 +71,9 @@ def version_problems(corpus_dir: Path, known: list[Version], damage_only: bool =
         except DataError as exc:
             problems.append(f"v{version}: {exc}")
             continue
+        problem = card_problem(recorded)  # the card shows these: found before a release moves a version in
+        if problem:
+            problems.append(f"v{version}: {printable_path(folder / manifest.NAME)}: {problem}")
         if recorded["version"] != str(version):
             problems.append(f"v{version}: its manifest is of version {recorded['version']!r} (folder renamed?)")
         if version in sums and manifest.sha256_file(folder / manifest.NAME) != sums[version]:

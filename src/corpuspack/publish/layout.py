@@ -15,8 +15,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import UsageError
-from ..printable import printable
+from ..errors import DataError, UsageError
+from ..printable import printable, printable_path
+from ..regular import NotRegular, open_fd, read_capped
 from ..staging import fresh_folder
 
 # Digits of each of MAJOR, MINOR and PATCH: plenty for any version, and int() of a part 4,301 digits
@@ -161,10 +162,13 @@ def _sha256(path: Path) -> str:
 
 
 def _journal_version(path: Path) -> Version | None:
+    """The version a staging folder's journal names; None for no journal, or one that is no regular
+    file of at most 4 kB of JSON naming one (a FIFO there made every command wait for ever)."""
     try:
-        with path.open("rb") as f:
-            return Version.parse(json.loads(f.read(4096))["version"])
-    except (OSError, ValueError, KeyError, TypeError, RecursionError, UsageError):
+        fd, st = open_fd(str(path), follow=False)
+        data, _ = read_capped(fd, st, 4096)
+        return Version.parse(json.loads(data)["version"])
+    except (OSError, NotRegular, ValueError, KeyError, TypeError, RecursionError, UsageError):
         return None
 
 
@@ -211,8 +215,15 @@ def publish(staged: Path, target: Path, version: Version) -> None:
     _fsync(target.parent)
 
 
+def check_replaceable(path: Path) -> None:
+    """`write_atomic` renames over `path`: a folder there cannot be replaced, and is never removed."""
+    if path.is_dir() and not path.is_symlink():
+        raise DataError(f"{printable_path(path)}: a folder where corpuspack writes a file; move it away")
+
+
 def write_atomic(path: Path, text: str) -> None:
     """Write a file through a temporary sibling and a rename, so readers see old or new, never half."""
+    check_replaceable(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
