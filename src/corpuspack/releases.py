@@ -86,7 +86,8 @@ def release(
         if release_date and parent_dir is not None:
             _check_after(release_date, latest, manifest.read(parent_dir))
         changelog.read(corpus_dir / changelog.NAME)  # written after the version is in place: sound first
-        card_notes.read(card.CardSettings.from_config(config).notes_path)  # the card too, from these notes
+        settings = card.CardSettings.from_config(config)
+        card_notes.read(settings.notes_path)  # the card too, from these notes
         for name in (SUMS, card.NAME):  # replaced after the version is in place: replaceable first
             check_replaceable(corpus_dir / name)
         staged = new_staging(corpus_dir)
@@ -102,6 +103,8 @@ def release(
             result = build_version(config.replace(workers=workers), staged, release=stamp, progress=progress)
             body = result.manifest
             target = Version.parse(body["version"])
+            # The card `finish` writes once the version is in place, made now: what stops it stops the release.
+            card.render([*(manifest.read(corpus_dir / v.folder) for v in known), body], corpus_dir, settings, staged)
             publish(staged, corpus_dir / target.folder, target)
         except BaseException:
             if staged.exists() or not (staged.parent / JOURNAL).exists():  # not moved into place: undone

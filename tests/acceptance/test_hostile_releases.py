@@ -690,3 +690,19 @@ def test_a_manifest_value_the_card_cannot_show_leaves_the_card_alone(released: P
     done = run_cli("card", cwd=released, check=1)
     assert f"{released / 'corpus/v1.1.0/manifest.json'}: {says}" in done.stderr, done.stderr
     assert tree(tmp_path) == before
+
+
+def test_card_notes_that_clash_with_the_new_data_stop_a_release_before_anything_is_written(released: Path):
+    """A clash the notes make only with the new version's data (`license_name` set in CARD.md while
+    the data brings a licence the Hub does not list) was found once the version was in place: an
+    interrupted release. The card is made before the version is moved in."""
+    (released / "corpus" / "CARD.md").write_text("---\nlicense_name: mine\n---\n\nNotes.\n", encoding="utf-8")
+    run_cli("card", cwd=released, check=0)  # the released data alone: no clash
+    write_article(released / "seeds", "third", [sentence(21), sentence(22)])
+    (released / "seeds" / "third.meta.json").write_text('{"license": "LicenseRef-house"}', encoding="utf-8")
+    before = tree(released / "corpus")
+    done = run_cli("release", "--version", "1.2.0", "--date", "2026-12-03", cwd=released, check=3)
+    assert "front matter sets license_name" in done.stderr and "Traceback" not in done.stderr
+    assert tree(released / "corpus") == before and not (released / "corpus" / "v1.2.0").exists()
+    (released / "corpus" / "CARD.md").write_text("Notes.\n", encoding="utf-8")
+    run_cli("release", "--version", "1.2.0", "--date", "2026-12-03", cwd=released, check=0)

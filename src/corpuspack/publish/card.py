@@ -89,11 +89,12 @@ def size_category(n: int) -> str:
     return next((label for limit, label in SIZE_CATEGORIES if n < limit), "n>1T")
 
 
-def view(corpus: Path, manifest: dict[str, Any]) -> VersionView:
+def view(corpus: Path, manifest: dict[str, Any], staged: Path | None = None) -> VersionView:
     """Counts by language, licence and source from the documents table (three small columns), so
     the card says what the data holds, not what the defaults were; schemas from the Parquet footers.
     Only the files the manifest lists are read; one that does not read is a DataError, and so is a
-    manifest value the card cannot show (`card_fields`)."""
+    manifest value the card cannot show (`card_fields`). `staged`: the version's folder while it is
+    not yet in `corpus` (a release makes its card before moving the version in)."""
     version = manifest["version"]
     try:  # the folder is named from it: only a version number, never a path
         folder = corpus / Version.parse(version if isinstance(version, str) else repr(version)).folder
@@ -102,6 +103,7 @@ def view(corpus: Path, manifest: dict[str, Any]) -> VersionView:
     problem = card_problem(manifest)
     if problem:
         raise DataError(f"{printable_path(folder / 'manifest.json')}: {problem}")
+    folder = staged or folder
     try:
         shards = {name: listed_parquet(manifest, folder, name) for name in TABLES}
         table = pq.read_table([str(p) for p in shards["documents"]], columns=["language", "license", "source"])
@@ -180,9 +182,10 @@ def metadata(views: list[VersionView], settings: CardSettings, notes: card_notes
     return DatasetCardData(**meta).to_yaml()
 
 
-def render(manifests: list[dict[str, Any]], corpus: Path, settings: CardSettings) -> str:
-    """The card of the corpus folder: `manifests` are its versions, oldest first."""
-    views = [view(corpus, m) for m in manifests]
+def render(manifests: list[dict[str, Any]], corpus: Path, settings: CardSettings, staged: Path | None = None) -> str:
+    """The card of the corpus folder: `manifests` are its versions, oldest first; `staged`: the last
+    one's folder while it is not yet in `corpus` (`view`)."""
+    views = [view(corpus, m, staged if i == len(manifests) - 1 else None) for i, m in enumerate(manifests)]
     notes = card_notes.read(settings.notes_path)
     meta = metadata(views, settings, notes, hub=False)
     glance = figures.card_lines(corpus, views[-1].version) if views else []
