@@ -10,8 +10,8 @@ from typing import Any
 
 from ..printable import printable
 
-MAX_COUNT = 10**15  # as the report's: far above any corpus, far below what int64 and float64 hold
-MAX_ENTRIES = 1000  # removal reasons, signal columns
+MAX_COUNT = 10**15  # far above any corpus, far below what int64 and float64 hold exactly
+MAX_ENTRIES = 1000  # removal reasons, signal columns, most repeated paragraphs (the report's too)
 COUNTS = ("documents", "paragraphs", "paragraphs_kept", "documents_emptied")
 DEDUP_INTS = ("num_perm", "bands", "rows")
 SIGNALS = ("version", "language_model", "language_sample_chars", "repetition")
@@ -22,8 +22,8 @@ def card_problem(body: dict[str, Any]) -> str | None:
     show, as `/field: problem`; None when it can show them all."""
     counts = body["counts"]
     for key in COUNTS:
-        if not _count(counts.get(key)):
-            return f"/counts/{key}: {_not_count(counts.get(key))}"
+        if problem := count_problem(counts.get(key)):
+            return f"/counts/{key}: {problem}"
     problem = _mapping(counts.get("dropped_by_reason"), "/counts/dropped_by_reason")
     if problem:
         return problem
@@ -35,15 +35,15 @@ def card_problem(body: dict[str, Any]) -> str | None:
     if type(threshold) not in (int, float) or not 0 <= threshold <= 1:
         return f"/config/dedup/threshold: not a number from 0 to 1 ({printable(repr(threshold), 60)})"
     for key in DEDUP_INTS + (("shingle_size",) if "shingle_size" in dedup else ()):
-        if not _count(dedup.get(key)):
-            return f"/config/dedup/{key}: {_not_count(dedup.get(key))}"
+        if problem := count_problem(dedup.get(key)):
+            return f"/config/dedup/{key}: {problem}"
     for key, inner in (("schema", "$id"), ("normalisation", "key")):
         value = body.get(key)
         if not isinstance(value, dict) or not isinstance(value.get(inner), str):
             return f"/{key}/{inner}: missing or not a string"
     for i, entry in enumerate(body["outputs"]):
-        if "rows" in entry and not _count(entry["rows"]):
-            return f"/outputs/{i}/rows: {_not_count(entry['rows'])}"
+        if "rows" in entry and (problem := count_problem(entry["rows"])):
+            return f"/outputs/{i}/rows: {problem}"
     return _signals_problem(body.get("signals"))
 
 
@@ -57,12 +57,11 @@ def _signals_problem(signals: Any) -> str | None:
     return f"/signals/{missing[0]}: missing" if missing else None
 
 
-def _count(value: Any) -> bool:
+def count_problem(value: Any) -> str | None:
+    """Why `value` is no count (None when it is one): the card's rule and the report's."""
     # bool is an int in Python, and JSON's NaN and 1e30 are floats: only a plain int in range
-    return type(value) is int and 0 <= value <= MAX_COUNT
-
-
-def _not_count(value: Any) -> str:
+    if type(value) is int and 0 <= value <= MAX_COUNT:
+        return None
     return f"not a whole number from 0 to {MAX_COUNT:,} ({printable(repr(value), 60)})"
 
 

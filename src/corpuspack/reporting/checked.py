@@ -11,9 +11,8 @@ from typing import Any
 
 from ..errors import DataError
 from ..printable import printable
+from ..publish.card_fields import MAX_ENTRIES, count_problem
 
-MAX_COUNT = 10**15  # far above any corpus, far below what int64 and float64 hold exactly
-MAX_ENTRIES = 1000  # most repeated paragraphs, removal reasons, kinds of change
 COUNTS = ("documents", "documents_read", "documents_emptied", "paragraphs", "paragraphs_kept")
 REPEATED_TEXTS = ("reason", "doc_id", "text")
 DIFF_TABLES = ("documents", "paragraphs")
@@ -29,9 +28,9 @@ class _Checker:
     def count(self, value: Any, field: str) -> int:
         if value is None:
             return 0
-        # bool is an int in Python, and JSON's NaN and 1e30 are floats: only a plain int in range
-        if type(value) is not int or not 0 <= value <= MAX_COUNT:
-            raise self.fail(field, f"not a whole number from 0 to {MAX_COUNT:,} ({printable(repr(value), 60)})")
+        problem = count_problem(value)
+        if problem:
+            raise self.fail(field, problem)
         return value
 
     def text(self, value: Any, field: str) -> str | None:
